@@ -1,0 +1,1 @@
+//! TCP and UDP flow tracking. Knows nothing of the catalog; hands out FlowRecords.

@@ -1,0 +1,22 @@
+//! arcaudit: audit packet captures taken on Azure Arc-enabled servers.
+//!
+//! The crate is a one-way pipeline, one module per stage:
+//!
+//! ```text
+//! capture -> decode -> flow (TCP state, bounded reassembly) -> tls / dns / http facts
+//!         -> model (Arc endpoint catalog, service tags) -> classify -> report
+//! ```
+//!
+//! A stage only knows the stage before it. Parsers never see the catalog; the catalog never
+//! sees bytes; renderers never compute verdicts. `main.rs` is a thin shell over [`cli`].
+#![forbid(unsafe_code)]
+
+pub mod capture;
+pub mod cli;
+pub mod commands;
+pub mod decode;
+pub mod dns;
+pub mod flow;
+pub mod http;
+pub mod model;
+pub mod tls;
