@@ -32,8 +32,11 @@ pub enum Direction {
 pub trait Dissector: Default {
     /// The owned facts it hands out when the flow ends.
     type Output: Serialize;
-    /// The next in-order bytes of a TCP direction; `frame` delivered the last of them.
-    fn stream(&mut self, dir: Direction, bytes: &[u8], frame: u64);
+    /// Called once when the flow is created, with the endpoints as first judged.
+    fn begin(&mut self, _client: SocketAddr, _server: SocketAddr, _tcp: bool) {}
+    /// The next in-order bytes of a TCP direction; `frame` (at `ts_nanos`) delivered the
+    /// last of them.
+    fn stream(&mut self, dir: Direction, bytes: &[u8], frame: u64, ts_nanos: i64);
     /// Whether more stream bytes of this direction could still teach it something.
     fn wants_stream(&self, dir: Direction) -> bool;
     /// One UDP datagram's payload.
@@ -338,7 +341,14 @@ impl<D: Dissector> FlowTable<D> {
         self.stats.peak_flows = self.stats.peak_flows.max(self.flows.len() as u64);
     }
 
-    fn new_flow(orig: SocketAddr, resp: SocketAddr, guessed: bool, ts: i64, frame: u64) -> Flow<D> {
+    fn new_flow(
+        orig: SocketAddr,
+        resp: SocketAddr,
+        guessed: bool,
+        ts: i64,
+        frame: u64,
+        tcp: bool,
+    ) -> Flow<D> {
         Flow {
             orig,
             resp,
@@ -354,7 +364,11 @@ impl<D: Dissector> FlowTable<D> {
             resp_counters: DirectionCounters::default(),
             tcp: None,
             icmp: Vec::new(),
-            dissector: D::default(),
+            dissector: {
+                let mut d = D::default();
+                d.begin(orig, resp, tcp);
+                d
+            },
         }
     }
 
@@ -404,7 +418,7 @@ impl<D: Dissector> FlowTable<D> {
                     (src, dst, true)
                 }
             };
-            let mut flow = Self::new_flow(orig, resp, guessed, ts, frame);
+            let mut flow = Self::new_flow(orig, resp, guessed, ts, frame, true);
             let mut state = TcpConnState::default();
             if orig != src {
                 state.mark_flipped();
@@ -510,7 +524,7 @@ impl<D: Dissector> FlowTable<D> {
                     stream.complete();
                 } else {
                     stream.segment(seg.seq, seg.payload, limit, &mut |bytes| {
-                        dissector.stream(dir, bytes, frame);
+                        dissector.stream(dir, bytes, frame, ts);
                         dissector.wants_stream(dir)
                     });
                 }
@@ -533,7 +547,7 @@ impl<D: Dissector> FlowTable<D> {
             // client port (a response whose query we missed).
             let flip = likely_server_port(src.port()) && !likely_server_port(dst.port());
             let (orig, resp) = if flip { (dst, src) } else { (src, dst) };
-            let flow = Self::new_flow(orig, resp, flip, ts, frame);
+            let flow = Self::new_flow(orig, resp, flip, ts, frame, false);
             self.insert(key, flow, emit);
         }
         let Some(flow) = self.flows.get_mut(&key) else {
@@ -704,7 +718,7 @@ mod tests {
 
     impl Dissector for Collect {
         type Output = (String, String, usize);
-        fn stream(&mut self, dir: Direction, bytes: &[u8], _frame: u64) {
+        fn stream(&mut self, dir: Direction, bytes: &[u8], _frame: u64, _ts: i64) {
             match dir {
                 Direction::ClientToServer => self.c2s.extend_from_slice(bytes),
                 Direction::ServerToClient => self.s2c.extend_from_slice(bytes),

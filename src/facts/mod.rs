@@ -1,0 +1,319 @@
+//! Per-flow application facts: decides from the first bytes of each direction whether it is
+//! TLS, HTTP (a CONNECT tunnel included, whose TLS is then read too) or DNS over TCP, feeds
+//! the matching parser, and reads DNS and spots QUIC in UDP datagrams. Knows the parsers'
+//! APIs and nothing of the catalog: it only records what the bytes say.
+
+use serde::Serialize;
+use std::net::SocketAddr;
+
+use crate::dns::{self, DnsMessage, DnsTcpStream};
+use crate::flow::{Direction, Dissector};
+use crate::http::{self, Feed, HttpFacts, HttpStream};
+use crate::tls::{self, TlsFacts, TlsStream};
+
+/// Most DNS messages kept per flow (a resolver flow can carry thousands; the audit needs
+/// the answers, and a bound keeps memory flat).
+const MAX_DNS_PER_FLOW: usize = 256;
+
+/// Bytes to collect before deciding what a TCP direction carries ("CONNECT " is eight).
+const SNIFF_BYTES: usize = 8;
+
+/// A DNS message with where it was seen.
+#[derive(Debug, Clone, Serialize)]
+pub struct DnsEvent {
+    pub frame: u64,
+    pub ts_ns: i64,
+    pub direction: Direction,
+    #[serde(flatten)]
+    pub message: DnsMessage,
+}
+
+/// What one flow's payload revealed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AppFacts {
+    /// "tls", "http", "http-connect", "dns", "quic" or absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsFacts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpFacts>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns: Vec<DnsEvent>,
+    /// DNS payloads that did not parse, with the reason (bounded like `dns`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns_errors: Vec<String>,
+    /// DNS messages beyond the per-flow bound, counted only.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dns_dropped: u64,
+    /// UDP datagrams that look like QUIC long-header packets (not analysed yet).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub quic_packets: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+enum Stream {
+    Sniffing(Vec<u8>),
+    Tls(Box<TlsStream>),
+    Http(Box<HttpStream>),
+    Dns(Box<DnsTcpStream>),
+    Done,
+}
+
+impl Default for Stream {
+    fn default() -> Self {
+        Stream::Sniffing(Vec::new())
+    }
+}
+
+/// The [`Dissector`] the pipeline uses.
+#[derive(Default)]
+pub struct AppDissector {
+    c2s: Stream,
+    s2c: Stream,
+    dns_port: bool,
+    tcp: bool,
+    facts: AppFacts,
+    tls: TlsFacts,
+    tls_seen: bool,
+    http: HttpFacts,
+    http_seen: bool,
+    client_connect: bool,
+}
+
+fn is_dns_port(p: u16) -> bool {
+    matches!(p, 53 | 5353 | 5355)
+}
+
+impl AppDissector {
+    fn stream_mut(&mut self, dir: Direction) -> &mut Stream {
+        match dir {
+            Direction::ClientToServer => &mut self.c2s,
+            Direction::ServerToClient => &mut self.s2c,
+        }
+    }
+
+    fn record_dns(
+        &mut self,
+        dir: Direction,
+        frame: u64,
+        ts: i64,
+        r: Result<DnsMessage, dns::DnsError>,
+    ) {
+        if self.facts.dns.len() + self.facts.dns_errors.len() >= MAX_DNS_PER_FLOW {
+            self.facts.dns_dropped += 1;
+            return;
+        }
+        match r {
+            Ok(message) => self.facts.dns.push(DnsEvent {
+                frame,
+                ts_ns: ts,
+                direction: dir,
+                message,
+            }),
+            Err(e) => self.facts.dns_errors.push(format!("frame {frame}: {e}")),
+        }
+        self.facts.protocol.get_or_insert("dns");
+    }
+
+    /// Feeds bytes to a direction, switching parsers when a CONNECT tunnel opens.
+    fn feed(&mut self, dir: Direction, bytes: &[u8], frame: u64, ts: i64) {
+        let mut stream = std::mem::replace(self.stream_mut(dir), Stream::Done);
+        // Rare path: a direction whose first segment was shorter than the sniff window.
+        let joined;
+        let mut data = bytes;
+        if let Stream::Sniffing(buf) = &mut stream {
+            if !buf.is_empty() {
+                buf.extend_from_slice(bytes);
+                joined = std::mem::take(buf);
+                data = &joined;
+            }
+            match self.decide(dir, data) {
+                Some(next) => stream = next,
+                None => {
+                    if data.len() < SNIFF_BYTES {
+                        *self.stream_mut(dir) = Stream::Sniffing(data.to_vec());
+                    }
+                    return;
+                }
+            }
+        }
+        while !data.is_empty() {
+            match self.feed_one(dir, &mut stream, data, frame, ts) {
+                Some(off) if off < data.len() => {
+                    data = &data[off..];
+                    self.tls_seen = true;
+                    stream = Stream::Tls(Box::new(TlsStream::new(tls_dir(dir))));
+                }
+                Some(_) => {
+                    self.tls_seen = true;
+                    stream = Stream::Tls(Box::new(TlsStream::new(tls_dir(dir))));
+                    break;
+                }
+                None => break,
+            }
+        }
+        *self.stream_mut(dir) = stream;
+    }
+
+    /// Chooses a parser from the first bytes; None while undecided.
+    fn decide(&mut self, dir: Direction, first: &[u8]) -> Option<Stream> {
+        if first.is_empty() {
+            return None;
+        }
+        if tls::looks_like_tls(first) {
+            self.tls_seen = true;
+            return Some(Stream::Tls(Box::new(TlsStream::new(tls_dir(dir)))));
+        }
+        let client = dir == Direction::ClientToServer;
+        if (client && http::looks_like_http_request(first))
+            || (!client && http::looks_like_http_response(first))
+        {
+            self.http_seen = true;
+            let mut s = HttpStream::new(client);
+            if !client && self.client_connect {
+                s.expect_connect_response();
+            }
+            return Some(Stream::Http(Box::new(s)));
+        }
+        if self.dns_port && self.tcp {
+            return Some(Stream::Dns(Box::new(DnsTcpStream::new())));
+        }
+        if first.len() >= SNIFF_BYTES {
+            return Some(Stream::Done);
+        }
+        None
+    }
+
+    /// Feeds one parser; returns the offset where a CONNECT tunnel starts, if it did.
+    fn feed_one(
+        &mut self,
+        dir: Direction,
+        stream: &mut Stream,
+        bytes: &[u8],
+        frame: u64,
+        ts: i64,
+    ) -> Option<usize> {
+        match stream {
+            Stream::Tls(t) => {
+                self.tls_seen = true;
+                t.feed(bytes, frame, &mut self.tls);
+                if !t.wants_more() {
+                    *stream = Stream::Done;
+                }
+                None
+            }
+            Stream::Http(h) => {
+                let feed = h.feed(bytes, frame, &mut self.http);
+                if dir == Direction::ClientToServer
+                    && self
+                        .http
+                        .requests
+                        .iter()
+                        .any(|r| r.method.eq_ignore_ascii_case("CONNECT"))
+                {
+                    self.client_connect = true;
+                    if let Stream::Http(s2c) = &mut self.s2c {
+                        s2c.expect_connect_response();
+                    }
+                }
+                match feed {
+                    Feed::Tunnel { offset } => Some(offset),
+                    Feed::Done => {
+                        *stream = Stream::Done;
+                        None
+                    }
+                    Feed::NeedMore => {
+                        if !h.wants_more() {
+                            *stream = Stream::Done;
+                        }
+                        None
+                    }
+                }
+            }
+            Stream::Dns(d) => {
+                let mut out = Vec::new();
+                d.feed(bytes, &mut out);
+                for r in out {
+                    self.record_dns(dir, frame, ts, r);
+                }
+                if !d.wants_more() {
+                    *stream = Stream::Done;
+                }
+                None
+            }
+            Stream::Sniffing(_) | Stream::Done => None,
+        }
+    }
+}
+
+fn tls_dir(dir: Direction) -> tls::Direction {
+    match dir {
+        Direction::ClientToServer => tls::Direction::ClientToServer,
+        Direction::ServerToClient => tls::Direction::ServerToClient,
+    }
+}
+
+/// A QUIC long-header packet: header form and fixed bits set, a version field.
+fn looks_like_quic(p: &[u8]) -> bool {
+    p.len() >= 7 && p[0] & 0xc0 == 0xc0
+}
+
+impl Dissector for AppDissector {
+    type Output = AppFacts;
+
+    fn begin(&mut self, client: SocketAddr, server: SocketAddr, tcp: bool) {
+        self.tcp = tcp;
+        self.dns_port = is_dns_port(server.port()) || is_dns_port(client.port());
+    }
+
+    fn stream(&mut self, dir: Direction, bytes: &[u8], frame: u64, ts_nanos: i64) {
+        self.feed(dir, bytes, frame, ts_nanos);
+    }
+
+    fn wants_stream(&self, dir: Direction) -> bool {
+        let s = match dir {
+            Direction::ClientToServer => &self.c2s,
+            Direction::ServerToClient => &self.s2c,
+        };
+        match s {
+            Stream::Done => false,
+            Stream::Tls(t) => t.wants_more(),
+            Stream::Http(h) => h.wants_more(),
+            Stream::Dns(d) => d.wants_more(),
+            Stream::Sniffing(_) => true,
+        }
+    }
+
+    fn datagram(&mut self, dir: Direction, payload: &[u8], frame: u64, ts_nanos: i64) {
+        if self.dns_port {
+            let r = dns::parse_message(payload);
+            self.record_dns(dir, frame, ts_nanos, r);
+        } else if looks_like_quic(payload) {
+            self.facts.quic_packets += 1;
+            self.facts.protocol.get_or_insert("quic");
+        }
+    }
+
+    fn finish(mut self) -> AppFacts {
+        let connect = self
+            .http
+            .requests
+            .iter()
+            .any(|r| r.method.eq_ignore_ascii_case("CONNECT"));
+        if self.http_seen {
+            self.facts.protocol = Some(if connect { "http-connect" } else { "http" });
+            self.facts.http = Some(self.http);
+        }
+        if self.tls_seen {
+            if self.facts.protocol.is_none() {
+                self.facts.protocol = Some("tls");
+            }
+            self.facts.tls = Some(self.tls);
+        }
+        self.facts
+    }
+}

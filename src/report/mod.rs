@@ -1,0 +1,64 @@
+//! Renderers. They turn values computed elsewhere into text, JSON or NDJSON and compute
+//! nothing themselves. Every string that came from a capture goes through [`escape_text`]
+//! before it reaches a terminal.
+
+pub mod flows;
+
+use std::fmt::Write as _;
+
+/// Makes a string from the wire safe to print on a terminal: control characters (ESC,
+/// newline, DEL, C1 controls, ...) become visible escapes, so a hostile SNI cannot
+/// recolour, move the cursor or forge extra lines.
+pub fn escape_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if needs_escape(c) {
+            let n = c as u32;
+            if n <= 0xff {
+                let _ = write!(out, "\\x{n:02x}");
+            } else {
+                let _ = write!(out, "\\u{{{n:x}}}");
+            }
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || c == '\\'
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Formats nanoseconds since the epoch as `seconds.micros`, like Zeek's `ts`.
+pub fn format_ts(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let micros = ns.rem_euclid(1_000_000_000) / 1000;
+    format!("{secs}.{micros:06}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible() {
+        assert_eq!(escape_text("plain.example"), "plain.example");
+        assert_eq!(escape_text("a\u{1b}[31mred\nx"), "a\\x1b[31mred\\x0ax");
+        assert_eq!(escape_text("back\\slash\u{7f}"), "back\\\\slash\\x7f");
+        assert_eq!(escape_text("rtl\u{202e}"), "rtl\\u{202e}");
+    }
+
+    #[test]
+    fn timestamps_format_like_zeek() {
+        assert_eq!(format_ts(1_500_000_000_123_456_789), "1500000000.123456");
+        assert_eq!(format_ts(0), "0.000000");
+    }
+}
