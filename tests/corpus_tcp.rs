@@ -1,0 +1,144 @@
+//! TCP state against other tools on captures nobody here wrote: Zeek's conn.log baselines
+//! (conn_state and history, exactly) and tshark's per-stream view (in spirit: tshark has no
+//! conn_state, so its derived state is mapped to the Zeek states it allows).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use common::{analyze, corpus, read_tsv};
+
+fn sock(ip: &str, port: &str) -> SocketAddr {
+    let ip = if ip.contains(':') { format!("[{ip}]") } else { ip.to_string() };
+    format!("{ip}:{port}").parse().unwrap()
+}
+
+#[test]
+fn conn_state_and_history_agree_with_zeek_baselines() {
+    let Some(root) = corpus() else { return };
+    let zeek = root.join("expected/zeek");
+    // baseline dir -> trace path under zeek's testing/btest/Traces
+    let map: BTreeMap<String, String> = read_tsv(&zeek.join("TEST_TO_TRACE.tsv"))
+        .into_iter()
+        .map(|r| (r["baseline_dir"].clone(), r["trace_under_testing/btest/Traces"].clone()))
+        .collect();
+    // trace path in the zeek repository -> file in the corpus
+    let inventory: BTreeMap<String, String> = read_tsv(&root.join("inventory.tsv"))
+        .into_iter()
+        .filter(|r| r["source_repo"] == "zeek/zeek")
+        .map(|r| (r["path_in_repo"].clone(), r["path"].clone()))
+        .collect();
+    let mut compared = 0;
+    let mut failures = Vec::new();
+    let mut dirs: Vec<_> = std::fs::read_dir(&zeek).unwrap().filter_map(|e| e.ok()).collect();
+    dirs.sort_by_key(|e| e.file_name());
+    for d in dirs {
+        let conn_log = d.path().join("conn.log");
+        if !conn_log.exists() {
+            continue;
+        }
+        let name = d.file_name().to_string_lossy().into_owned();
+        let Some(trace) = map.get(&name) else { continue };
+        let Some(file) = inventory.get(&format!("testing/btest/Traces/{trace}")) else {
+            continue;
+        };
+        let (flows, _) = analyze(&root.join(file));
+        let text = std::fs::read_to_string(&conn_log).unwrap();
+        let fields: Vec<&str> = text
+            .lines()
+            .find(|l| l.starts_with("#fields"))
+            .unwrap()
+            .split('\t')
+            .skip(1)
+            .collect();
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let row: BTreeMap<&str, &str> = fields.iter().copied().zip(line.split('\t')).collect();
+            if row["proto"] != "tcp" {
+                continue;
+            }
+            let orig = sock(row["id.orig_h"], row["id.orig_p"]);
+            let resp = sock(row["id.resp_h"], row["id.resp_p"]);
+            compared += 1;
+            let ours = flows.iter().find(|f| f.client == orig && f.server == resp);
+            match ours.and_then(|f| f.tcp.as_ref()) {
+                None => failures.push(format!("{name}: {orig} -> {resp} not found (or other roles)")),
+                Some(t) => {
+                    if t.conn_state.as_str() != row["conn_state"] || t.history != row["history"] {
+                        failures.push(format!(
+                            "{name} ({file}): {orig} -> {resp}: zeek {} {}, ours {} {}",
+                            row["conn_state"], row["history"], t.conn_state, t.history
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("zeek conn.log: {compared} TCP connections compared, {} differ", failures.len());
+    assert!(compared >= 10, "too few baselines found: {compared}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The Zeek states a tshark-derived stream state allows.
+fn allowed_states(derived: &str) -> &'static [&'static str] {
+    match derived {
+        "SYN_ONLY(no SYN-ACK, no RST)" => &["S0"],
+        "REJ(SYN, RST from resp, no SYN-ACK)" => &["REJ"],
+        "CLOSED_FIN_BOTH" => &["SF"],
+        "ESTABLISHED_NO_CLOSE" => &["S1"],
+        "ESTABLISHED_THEN_RST_ORIG" => &["RSTO"],
+        "ESTABLISHED_THEN_RST_RESP" => &["RSTR"],
+        "SYN_THEN_RST_FROM_ORIG(no SYN-ACK)" => &["RSTOS0"],
+        "HALF_CLOSED_FIN_ORIG" => &["S2", "SH"],
+        "HALF_CLOSED_FIN_RESP" => &["S3", "SHR"],
+        _ => &[],
+    }
+}
+
+#[test]
+fn conn_state_agrees_with_tshark_streams_in_spirit() {
+    let Some(root) = corpus() else { return };
+    let rows = read_tsv(&root.join("truth/tshark_tcp_streams.tsv"));
+    let mut by_file: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for r in rows {
+        by_file.entry(r["file"].clone()).or_default().push(r);
+    }
+    let (mut compared, mut differ) = (0usize, Vec::new());
+    for (file, rows) in &by_file {
+        let (flows, _) = analyze(&root.join(file));
+        for r in rows {
+            let allowed = allowed_states(&r["derived_state"]);
+            if allowed.is_empty() {
+                continue;
+            }
+            let orig = sock(&r["orig"], &r["orig_port"]);
+            let resp = sock(&r["resp"], &r["resp_port"]);
+            let first: u64 = r["first_frame"].parse().unwrap();
+            let ours = flows.iter().find(|f| {
+                f.frames.first == first
+                    && ((f.client == orig && f.server == resp) || (f.client == resp && f.server == orig))
+            });
+            compared += 1;
+            match ours.and_then(|f| f.tcp.as_ref()) {
+                Some(t) if allowed.contains(&t.conn_state.as_str()) => {}
+                Some(t) => differ.push(format!(
+                    "{file} stream {}: tshark {}, ours {} {}",
+                    r["tcp_stream"], r["derived_state"], t.conn_state, t.history
+                )),
+                None => differ.push(format!("{file} stream {}: not found", r["tcp_stream"])),
+            }
+        }
+    }
+    eprintln!("tshark streams: {compared} compared, {} differ", differ.len());
+    for d in differ.iter().take(40) {
+        eprintln!("  {d}");
+    }
+    // tshark's derived state is coarser than Zeek's (a FIN then RST, a lost SYN-ACK); we
+    // require near-total agreement and print every difference for review.
+    assert!(compared > 2500, "too few streams compared: {compared}");
+    assert!(
+        differ.len() * 100 <= compared,
+        "{} of {compared} streams differ (more than 1%)",
+        differ.len()
+    );
+}
