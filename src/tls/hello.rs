@@ -22,6 +22,8 @@ pub(crate) mod ext {
     pub const PRE_SHARED_KEY: u16 = 41;
     pub const SUPPORTED_VERSIONS: u16 = 43;
     pub const KEY_SHARE: u16 = 51;
+    /// key_share before TLS 1.3 draft 23 moved it to 51.
+    pub const KEY_SHARE_DRAFT: u16 = 40;
     pub const ENCRYPTED_CLIENT_HELLO: u16 = 0xfe0d;
 }
 
@@ -253,7 +255,7 @@ fn parse_client_extensions(block: &[u8], ch: &mut ClientHello, problems: &mut Ve
             ext::SUPPORTED_VERSIONS => Reader::new(data)
                 .vec8()
                 .map(|l| ch.supported_versions = u16_list(l)),
-            ext::KEY_SHARE => parse_client_key_share(data, ch),
+            ext::KEY_SHARE | ext::KEY_SHARE_DRAFT => parse_client_key_share(data, ch),
             ext::SESSION_TICKET => {
                 ch.session_ticket = true;
                 Some(())
@@ -325,10 +327,13 @@ pub(crate) fn parse_server_hello(
         frame,
         ..ServerHello::default()
     };
+    // TLS 1.3 drafts (0x7fXX, and Google's 0x7eXX experiments) up to draft 21 drop
+    // legacy_session_id and compression from the ServerHello and put the version in clear.
+    let draft = matches!(body.first(), Some(0x7f | 0x7e));
     let head = (|| {
         let version = r.u16()?;
         let random = r.take(32)?;
-        let sid = r.vec8()?;
+        let sid = if draft { &[][..] } else { r.vec8()? };
         let suite = r.u16()?;
         Some((version, random, sid.len(), suite))
     })();
@@ -344,9 +349,11 @@ pub(crate) fn parse_server_hello(
     sh.is_hello_retry_request = random == HELLO_RETRY_REQUEST_RANDOM;
     sh.session_id_len = u8::try_from(sid_len).unwrap_or(u8::MAX);
     sh.cipher_suite = suite;
-    match r.u8() {
-        Some(c) => sh.compression = c,
-        None => problems.push("ServerHello truncated before compression_method".to_string()),
+    if !draft {
+        match r.u8() {
+            Some(c) => sh.compression = c,
+            None => problems.push("ServerHello truncated before compression_method".to_string()),
+        }
     }
     if r.remaining() > 0 {
         match r.vec16() {
@@ -501,7 +508,7 @@ pub(crate) fn parse_sslv2_server_hello(msg: &[u8], frame: u64) -> Result<ServerH
 
 /// Whether a TLS version value counts as TLS 1.3 (final or draft) for the record layer.
 pub(crate) fn is_tls13(version: u16) -> bool {
-    version == 0x0304 || (0x7f00..=0x7fff).contains(&version)
+    version == 0x0304 || (0x7e00..=0x7fff).contains(&version)
 }
 
 /// Non-GREASE helper used by fingerprints.
