@@ -262,7 +262,8 @@ pub struct Question {
     pub qclass: u16,
 }
 
-/// The RDATA the audit needs decoded; everything else keeps only its length.
+/// The RDATA the audit needs decoded; everything else keeps only its length. Empty RDATA is
+/// always `Other { len: 0 }`, whatever the type (DNS UPDATE uses it to delete RRsets).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum RecordData {
@@ -472,6 +473,8 @@ impl<'a> Reader<'a> {
             expected,
         };
         let data = match rtype {
+            // RFC 2136 2.5.2-2.5.4: UPDATE deletes RRsets with empty RDATA of any type.
+            _ if rdlength == 0 => RecordData::Other { len: 0 },
             1 => match <[u8; 4]>::try_from(rdata) {
                 Ok(octets) => RecordData::A(Ipv4Addr::from(octets)),
                 Err(_) => return Err(bad_length(4)),

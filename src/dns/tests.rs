@@ -595,3 +595,21 @@ fn tcp_stops_after_the_message_cap() {
     assert_eq!(out.len(), MAX_TCP_MESSAGES);
     assert!(!stream.wants_more());
 }
+
+#[test]
+fn empty_rdata_is_other_for_any_type() {
+    // DNS UPDATE (opcode 5) deletes a CNAME RRset with class ANY and RDLENGTH 0.
+    let mut msg = header(1, 5 << 11, [0, 0, 1, 0]);
+    msg.extend(rr(&name("www.example.com"), 5, 0, &[]));
+    msg.extend(rr(&name("www.example.com"), 1, 0, &[]));
+    msg[8..10].copy_from_slice(&2u16.to_be_bytes());
+    let m = parse_message(&msg).unwrap();
+    assert_eq!(m.opcode, 5);
+    assert_eq!(m.error, None);
+    assert_eq!(m.authority.len(), 2);
+    assert!(
+        m.authority
+            .iter()
+            .all(|rr| rr.data == RecordData::Other { len: 0 })
+    );
+}
