@@ -138,6 +138,8 @@ pub struct HttpStream {
     head: Vec<u8>,
     /// Prefix of `head` already searched for the blank line.
     scanned: usize,
+    /// The start line in `head` is complete and was found valid.
+    start_line_checked: bool,
     heads: usize,
     /// CONNECT requests the client sent that no final response answered yet.
     pending_connects: u32,
@@ -154,6 +156,7 @@ impl HttpStream {
             state: State::Head,
             head: Vec::new(),
             scanned: 0,
+            start_line_checked: false,
             heads: 0,
             pending_connects: 0,
             upgrade_requested: false,
@@ -221,7 +224,7 @@ impl HttpStream {
                     let room = MAX_HEAD_LEN.saturating_sub(before);
                     let chunk = rest.get(..room.min(rest.len())).unwrap_or_default();
                     self.head.extend_from_slice(chunk);
-                    if !self.plausible_start() {
+                    if !self.plausible_start() || !self.plausible_first_line(before) {
                         return self.refuse(frame, out);
                     }
                     match self.head_end() {
@@ -284,6 +287,28 @@ impl HttpStream {
         }
     }
 
+    /// Once the start line is complete, it must parse: this refuses a tunnelled protocol
+    /// (SMTP, say) line by line instead of buffering it up to [`MAX_HEAD_LEN`].
+    /// `appended_from` is where this feed's bytes start in `head`; until the start line is
+    /// checked, earlier bytes held no LF.
+    fn plausible_first_line(&mut self, appended_from: usize) -> bool {
+        if self.start_line_checked {
+            return true;
+        }
+        let tail = self.head.get(appended_from..).unwrap_or_default();
+        let Some(newline) = memchr::memchr(b'\n', tail) else {
+            return true;
+        };
+        let line = self.head.get(..appended_from + newline).unwrap_or_default();
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        self.start_line_checked = if self.from_client {
+            split_request_line(line).is_some()
+        } else {
+            split_status_line(line).is_some()
+        };
+        self.start_line_checked
+    }
+
     /// End (exclusive) of the head in `head`: just after the empty line that closes it.
     fn head_end(&mut self) -> Option<usize> {
         // The terminators ("\n\n", "\n\r\n") are at most 3 bytes: resume 2 bytes back.
@@ -313,6 +338,7 @@ impl HttpStream {
     ) -> Option<Feed> {
         let head = std::mem::take(&mut self.head);
         self.scanned = 0;
+        self.start_line_checked = false;
         self.heads += 1;
         let parts = split_head(&head);
         let at_bound = self.heads >= MAX_HEADS;
@@ -337,8 +363,7 @@ impl HttpStream {
         out: &mut HttpFacts,
     ) -> Option<Feed> {
         let Some((method, target, version)) = split_request_line(head.start_line) else {
-            out.errors.push(HttpError::BadRequestLine { frame });
-            return Some(self.stop());
+            return Some(self.refuse(frame, out));
         };
         let mut request = HttpRequest {
             method: lossy(method),
@@ -407,8 +432,7 @@ impl HttpStream {
         out: &mut HttpFacts,
     ) -> Option<Feed> {
         let Some((version, status, reason)) = split_status_line(head.start_line) else {
-            out.errors.push(HttpError::BadStatusLine { frame });
-            return Some(self.stop());
+            return Some(self.refuse(frame, out));
         };
         // Interim responses precede the final one and carry no body (RFC 9110 15.2).
         if (100..200).contains(&status) && status != 101 {
@@ -489,16 +513,16 @@ fn split_head(head: &[u8]) -> HeadParts<'_> {
     }
 }
 
-/// method SP request-target SP HTTP-version (RFC 9112 3), tolerating repeated spaces.
+/// method SP request-target SP HTTP-version (RFC 9112 3). Repeated spaces are tolerated, and
+/// extra words between target and version are ignored, as tshark does
+/// ("CONNECT host:25 / HTTP/1.0" has target "host:25").
 fn split_request_line(line: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
-    let first_space = line.iter().position(|&b| b == b' ')?;
-    let last_space = line.iter().rposition(|&b| b == b' ')?;
-    let method = line.get(..first_space)?;
-    let version = line.get(last_space + 1..)?;
-    let target = trim(line.get(first_space..last_space)?);
-    let valid = !method.is_empty()
+    let mut words = line.split(|&b| b == b' ').filter(|w| !w.is_empty());
+    let method = words.next()?;
+    let target = words.next()?;
+    let version = words.next_back()?;
+    let valid = line.first() != Some(&b' ')
         && method.iter().all(|&b| is_tchar(b))
-        && !target.is_empty()
         && version.starts_with(b"HTTP/");
     valid.then_some((method, target, version))
 }

@@ -620,3 +620,59 @@ fn errors_render_with_context() {
         "head_too_large"
     );
 }
+
+#[test]
+fn smtp_through_a_connect_tunnel_is_not_an_error() {
+    // Regression (zeek http_connect-with-smtp.pcap): extra words after the target, then SMTP
+    // in the tunnel. The SMTP lines must neither be reported nor buffered to the head limit.
+    let connect = b"CONNECT mailin03.sul.t-online.de:25 / HTTP/1.0\r\n\r\n";
+    let mut out = HttpFacts::default();
+    let mut client = HttpStream::new(true);
+    assert_eq!(
+        client.feed(connect, 4, &mut out),
+        Feed::Tunnel {
+            offset: connect.len()
+        }
+    );
+    assert_eq!(out.requests[0].target, "mailin03.sul.t-online.de:25");
+    assert_eq!(out.requests[0].version, "HTTP/1.0");
+    assert_eq!(
+        client.feed(b"HELO 208.191.73.21\r\n", 11, &mut out),
+        Feed::Done
+    );
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+
+    // The same line without a CONNECT before it is an error, found at its end of line.
+    let mut out = HttpFacts::default();
+    let mut client = HttpStream::new(true);
+    assert_eq!(
+        client.feed(b"HELO 208.191.73.21", 1, &mut out),
+        Feed::NeedMore
+    );
+    assert_eq!(client.feed(b"\r\n", 2, &mut out), Feed::Done);
+    assert_eq!(out.errors, [HttpError::BadRequestLine { frame: 2 }]);
+}
+
+#[test]
+fn plain_http_inside_a_tunnel_is_parsed() {
+    // suricata-verify http-connect-fragmented: a GET, split mid-method, after the CONNECT.
+    let mut out = HttpFacts::default();
+    let mut client = HttpStream::new(true);
+    let connect = b"CONNECT abc:443 HTTP/1.1\r\nUser-Agent: Victor/1.0\r\n\r\n";
+    assert!(matches!(
+        client.feed(connect, 5, &mut out),
+        Feed::Tunnel { .. }
+    ));
+    assert_eq!(client.feed(b"GE", 9, &mut out), Feed::NeedMore);
+    assert_eq!(
+        client.feed(
+            b"T / HTTP/1.1\r\nUser-Agent: Victor/1.0\r\n\r\n",
+            11,
+            &mut out
+        ),
+        Feed::NeedMore
+    );
+    let methods: Vec<&str> = out.requests.iter().map(|r| r.method.as_str()).collect();
+    assert_eq!(methods, ["CONNECT", "GET"]);
+    assert_eq!(out.requests[1].frame, 11);
+}
