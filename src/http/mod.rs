@@ -347,11 +347,12 @@ impl HttpStream {
         } else {
             self.finish_response(&parts, frame, pos, out)
         };
-        match feed {
-            Some(feed) => Some(feed),
-            None if at_bound => Some(self.stop()),
-            None => None,
+        if at_bound {
+            // Keep a Tunnel answer for this last head, but stop the direction either way.
+            let last = self.stop();
+            return Some(feed.unwrap_or(last));
         }
+        feed
     }
 
     fn finish_request(

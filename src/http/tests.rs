@@ -529,6 +529,24 @@ fn heads_per_direction_are_bounded() {
 }
 
 #[test]
+fn repeated_connects_are_bounded_too() {
+    // Each CONNECT ends its feed, so the stream keeps waiting for a possible next request:
+    // the head bound must hold on that path as well.
+    let connect = b"CONNECT a:443 HTTP/1.1\r\n\r\n";
+    let mut out = HttpFacts::default();
+    let mut client = HttpStream::new(true);
+    for frame in 0..MAX_HEADS as u64 {
+        let expected = Feed::Tunnel {
+            offset: connect.len(),
+        };
+        assert_eq!(client.feed(connect, frame, &mut out), expected);
+    }
+    assert!(!client.wants_more());
+    assert_eq!(client.feed(connect, 999, &mut out), Feed::Done);
+    assert_eq!(out.requests.len(), MAX_HEADS);
+}
+
+#[test]
 fn ipv6_connect_target() {
     let bytes = b"CONNECT [2001:db8::1]:443 HTTP/1.1\r\nHost: [2001:db8::1]:443\r\n\r\n";
     let mut out = HttpFacts::default();
