@@ -22,6 +22,10 @@
 //!   characters included): escaping is the renderer's business.
 //! - Lines may end in CRLF or a bare LF, and empty lines before a request line are ignored
 //!   (RFC 9112 2.2); lines without a colon and obsolete folded lines are ignored.
+//! - After a CONNECT the client side keeps listening: another request (a retry after a 407,
+//!   or plain HTTP inside the tunnel) is parsed; anything else ends the direction quietly.
+//!   The start line is checked as soon as its LF arrives, so a tunnelled SMTP or TLS stream
+//!   is refused at once instead of being buffered.
 //! - 1xx interim responses (except 101) are skipped and not recorded. A HEAD response's
 //!   Content-Length is taken as a body length: the server side cannot know the method.
 
