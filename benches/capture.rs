@@ -1,0 +1,120 @@
+//! Throughput of the capture stage alone: read /work/shared/bench/seed.pcap with a sink that only
+//! sums data lengths. Also measures the same bytes held in memory (walker cost without the file
+//! system), a pcapng rewrite of them, and pcap-parser's slice parsers over the same data as a
+//! baseline for the decision to walk records by hand. Skips when the seed capture is absent.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+
+use arcaudit::capture::{Input, read_capture, read_from};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+fn seed() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/seed.pcap");
+    p.is_file().then_some(p)
+}
+
+/// Rewrites the frames of a pcap as a little-endian pcapng (one SHB, one IDB, EPBs).
+fn to_pcapng(pcap: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(pcap.len() + pcap.len() / 4);
+    let block = |out: &mut Vec<u8>, t: u32, body: &[u8]| {
+        let pad = (4 - body.len() % 4) % 4;
+        let len = (12 + body.len() + pad) as u32;
+        out.extend_from_slice(&t.to_le_bytes());
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(body);
+        out.extend(std::iter::repeat_n(0u8, pad));
+        out.extend_from_slice(&len.to_le_bytes());
+    };
+    let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+    shb.extend_from_slice(&[1, 0, 0, 0]);
+    shb.extend_from_slice(&[0xff; 8]);
+    block(&mut out, 0x0a0d_0d0a, &shb);
+    let mut linktype = 1;
+    let mut frames = Vec::new();
+    read_from(&Input::Stdin, pcap, |f| {
+        linktype = f.linktype;
+        let units = (f.ts_nanos / 1000) as u64;
+        let mut b = Vec::with_capacity(20 + f.data.len());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(&((units >> 32) as u32).to_le_bytes());
+        b.extend_from_slice(&(units as u32).to_le_bytes());
+        b.extend_from_slice(&(f.data.len() as u32).to_le_bytes());
+        b.extend_from_slice(&f.orig_len.to_le_bytes());
+        b.extend_from_slice(f.data);
+        frames.push(b);
+    });
+    let mut idb = (linktype as u16).to_le_bytes().to_vec();
+    idb.extend_from_slice(&[0, 0, 0, 0, 4, 0]);
+    block(&mut out, 1, &idb);
+    for b in frames {
+        block(&mut out, 6, &b);
+    }
+    out
+}
+
+fn bench(c: &mut Criterion) {
+    let Some(path) = seed() else {
+        eprintln!("skipping capture bench: ../shared/bench/seed.pcap not found");
+        return;
+    };
+    let bytes = std::fs::read(&path).expect("read seed.pcap");
+    let pcapng = to_pcapng(&bytes);
+    let mut g = c.benchmark_group("capture");
+    g.sample_size(20);
+
+    g.throughput(Throughput::Bytes(bytes.len() as u64));
+    let input = Input::Path(path.clone());
+    g.bench_function("seed.pcap file", |b| {
+        b.iter(|| {
+            let mut sum = 0u64;
+            let o = read_capture(&input, |f| sum += f.data.len() as u64);
+            assert!(o.error.is_none());
+            black_box(sum)
+        })
+    });
+    g.bench_function("seed.pcap in memory", |b| {
+        b.iter(|| {
+            let mut sum = 0u64;
+            read_from(&Input::Stdin, &bytes[..], |f| sum += f.data.len() as u64);
+            black_box(sum)
+        })
+    });
+    g.bench_function("pcap-parser legacy pcap, in memory (baseline)", |b| {
+        b.iter(|| {
+            let mut sum = 0u64;
+            let (mut rest, _) = pcap_parser::pcap::parse_pcap_header(&bytes).expect("header");
+            while let Ok((r, blk)) = pcap_parser::pcap::parse_pcap_frame(rest) {
+                sum += blk.data.len() as u64;
+                rest = r;
+            }
+            black_box(sum)
+        })
+    });
+
+    g.throughput(Throughput::Bytes(pcapng.len() as u64));
+    g.bench_function("seed as pcapng in memory", |b| {
+        b.iter(|| {
+            let mut sum = 0u64;
+            read_from(&Input::Stdin, &pcapng[..], |f| sum += f.data.len() as u64);
+            black_box(sum)
+        })
+    });
+    g.bench_function("pcap-parser pcapng blocks, in memory (baseline)", |b| {
+        b.iter(|| {
+            let mut sum = 0u64;
+            let mut rest = &pcapng[..];
+            while let Ok((r, blk)) = pcap_parser::pcapng::parse_block_le(rest) {
+                if let pcap_parser::pcapng::Block::EnhancedPacket(epb) = blk {
+                    sum += epb.caplen as u64;
+                }
+                rest = r;
+            }
+            black_box(sum)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,173 @@
+//! What the reader learnt about a capture besides its frames: format, compression, sections,
+//! interfaces, statistics blocks and blocks it skipped. Plain owned data for the report; every
+//! list here is capped so a hostile file cannot grow it without bound.
+
+use serde::Serialize;
+
+/// Container format, recognised by its magic number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaptureFormat {
+    /// libpcap, microsecond timestamps (magic a1b2c3d4).
+    Pcap,
+    /// libpcap, nanosecond timestamps (magic a1b23c4d).
+    PcapNs,
+    /// Alexey Kuznetsov's "modified pcap" (magic a1b2cd34, 24-byte record headers).
+    ModifiedPcap,
+    /// pcapng (section header block 0a0d0d0a).
+    Pcapng,
+}
+
+/// Byte order of a pcap file or of one pcapng section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ByteOrder {
+    Little,
+    Big,
+}
+
+/// Compression wrapped around the capture, recognised by its magic number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Compression {
+    #[default]
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl std::fmt::Display for Compression {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        })
+    }
+}
+
+/// The global header of a classic pcap file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PcapHeader {
+    pub version_major: u16,
+    pub version_minor: u16,
+    pub snaplen: u32,
+    /// The raw 32-bit link-type field, FCS bits included.
+    pub network: u32,
+    /// LINKTYPE_* value: the low 16 bits of `network`, as libpcap reads it.
+    pub linktype: u32,
+    /// FCS length in 16-bit words when the header says one is present (libpcap
+    /// LT_FCS_LENGTH_PRESENT, bit 26; length in bits 28-31).
+    pub fcs_words: Option<u8>,
+}
+
+/// One pcapng section header block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SectionInfo {
+    /// Byte offset of the section header block.
+    pub offset: u64,
+    pub byte_order: ByteOrder,
+    pub version_major: u16,
+    pub version_minor: u16,
+}
+
+/// One pcapng interface description block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InterfaceInfo {
+    /// 0-based index of the section the interface belongs to.
+    pub section: u32,
+    /// Interface id within its section (the value EPBs refer to).
+    pub id: u32,
+    /// Byte offset of the interface description block.
+    pub offset: u64,
+    pub linktype: u32,
+    /// 0 means "no limit", as in the pcapng spec.
+    pub snaplen: u32,
+    /// Raw `if_tsresol` byte (default 6: microseconds; high bit set: power of 2).
+    pub tsresol: u8,
+    /// `if_tsoffset` in seconds (default 0).
+    pub tsoffset_secs: i64,
+    /// `if_name`, cut to [`super::MAX_NAME_LEN`] bytes and made UTF-8 lossily.
+    pub name: Option<String>,
+}
+
+/// Counters from one pcapng interface statistics block (absent options stay `None`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InterfaceStats {
+    pub section: u32,
+    pub interface_id: u32,
+    pub offset: u64,
+    pub ts_nanos: i64,
+    pub if_recv: Option<u64>,
+    pub if_drop: Option<u64>,
+    pub filter_accept: Option<u64>,
+    pub os_drop: Option<u64>,
+    pub usr_deliv: Option<u64>,
+}
+
+/// How many pcapng blocks of each kind were seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BlockCounts {
+    pub section_header: u64,
+    pub interface_description: u64,
+    pub enhanced_packet: u64,
+    pub simple_packet: u64,
+    pub obsolete_packet: u64,
+    pub name_resolution: u64,
+    pub interface_statistics: u64,
+    pub decryption_secrets: u64,
+    pub custom: u64,
+    /// Any other block type (systemd journal, sysdig events, vendor blocks...), skipped.
+    pub other: u64,
+}
+
+/// A well-framed pcapng packet block the reader skipped because its content was unusable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedBlock {
+    pub offset: u64,
+    pub block_type: u32,
+    pub reason: String,
+}
+
+/// Everything the capture stage learnt about one input.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CaptureSummary {
+    /// The input as named in messages (path or "-").
+    pub input: String,
+    /// `None` when the input was not recognised as a capture.
+    pub format: Option<CaptureFormat>,
+    /// pcap: the file's byte order; pcapng: the first section's (see `sections` for the rest).
+    pub byte_order: Option<ByteOrder>,
+    pub compression: Compression,
+    /// Frames delivered to the sink.
+    pub frames: u64,
+    /// Bytes read from the decompressed stream (the whole stream when reading completed).
+    pub bytes_read: u64,
+    /// Distinct link types of the file header / all interfaces, ascending.
+    pub linktypes: Vec<u32>,
+    /// pcap only.
+    pub pcap_header: Option<PcapHeader>,
+    /// pcapng only; capped at [`super::MAX_SUMMARY_ITEMS`] (see `section_count`).
+    pub sections: Vec<SectionInfo>,
+    pub section_count: u64,
+    /// pcapng only; capped at [`super::MAX_SUMMARY_ITEMS`] (see `interface_count`).
+    pub interfaces: Vec<InterfaceInfo>,
+    pub interface_count: u64,
+    /// pcapng interface statistics blocks, capped at [`super::MAX_SUMMARY_ITEMS`].
+    pub interface_stats: Vec<InterfaceStats>,
+    pub blocks: BlockCounts,
+    /// pcapng packet blocks skipped (unknown interface, captured length beyond the block).
+    pub skipped_blocks: u64,
+    /// The first few of them, capped at [`super::MAX_SUMMARY_SKIPPED`].
+    pub skipped: Vec<SkippedBlock>,
+}
+
+impl CaptureSummary {
+    pub(crate) fn add_linktype(&mut self, linktype: u32) {
+        // Sorted insert: a handful of entries, and only on headers, never per frame. A file with
+        // thousands of interfaces of distinct types is bounded by the 16-bit link-type space.
+        if let Err(pos) = self.linktypes.binary_search(&linktype) {
+            self.linktypes.insert(pos, linktype);
+        }
+    }
+}

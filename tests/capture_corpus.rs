@@ -1,0 +1,226 @@
+//! The capture stage over the shared corpus: frame counts must match tshark's
+//! (corpus/capture_summary.tsv, truth/tshark_errors.tsv) for every file tshark reads, truncated
+//! files must yield the frames before the damage plus an error naming the file and an offset,
+//! and no file in the corpus (captures or not) may make the reader panic.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use arcaudit::capture::{CaptureError, Input, ReadOutcome, read_capture};
+
+/// Files where we deliberately differ from tshark, with the reason.
+const DISAGREEMENTS: &[(&str, &str)] = &[(
+    "f_malformed/derived_truncated/tls-handshake_cut20_inside_SHB.pcapng",
+    "cut inside the section header: tshark falls back to its MIME reader and shows 1 record; \
+     we report a truncated pcapng block at byte 0 and 0 frames",
+)];
+
+/// tshark errors that are about dissection, not the file: it refuses link types it has no
+/// dissector for (output 0 packets) while we deliver the frames. Matched on the error text.
+const TSHARK_UNSUPPORTED_LINKTYPE: &str = "unknown or unsupported";
+
+/// Compressed corpus files, which capture_summary.tsv does not list: counts from
+/// `tshark -r FILE -T fields -e frame.number | wc -l` (TShark 4.0.17).
+const COMPRESSED: &[(&str, u64)] = &[
+    ("a_tls/zeek/tls_tls-fragmented-handshake.pcap.gz", 416),
+    ("f_malformed/zeek/trunc_mpls-6in6-broken.pcap.gz", 1811),
+    (
+        "e_pcapng_format/pcapplusplus/file_heuristics/pcapng-example.pcapng.zst",
+        159,
+    ),
+];
+
+fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if dir.join("capture_summary.tsv").is_file() {
+        Some(dir)
+    } else {
+        eprintln!("skipping: corpus not found at {}", dir.display());
+        None
+    }
+}
+
+/// Reads a TSV into one map per row, keyed by header name.
+fn tsv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
+    lines
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            header
+                .iter()
+                .zip(l.split('\t').chain(std::iter::repeat("")))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Reads a file, counting frames and checking the frame numbering on the way.
+fn read(path: &Path) -> (u64, ReadOutcome) {
+    let mut count = 0u64;
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        read_capture(&Input::Path(path.to_path_buf()), |f| {
+            count += 1;
+            assert_eq!(
+                f.number,
+                count,
+                "{}: frame numbers must be 1.., consecutive",
+                path.display()
+            );
+            assert!(f.data.len() <= arcaudit::capture::MAX_RECORD_LEN);
+        })
+    }))
+    .unwrap_or_else(|_| panic!("reader panicked on {}", path.display()));
+    (count, outcome)
+}
+
+fn describe(e: &Option<CaptureError>) -> String {
+    e.as_ref()
+        .map_or_else(|| "no error".to_string(), ToString::to_string)
+}
+
+#[test]
+fn frame_counts_match_tshark() {
+    let Some(dir) = corpus() else { return };
+    let errors: BTreeMap<String, String> = tsv(&dir.join("truth/tshark_errors.tsv"))
+        .into_iter()
+        .map(|r| (r["file"].clone(), r["packets_output"].clone()))
+        .collect();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for row in tsv(&dir.join("capture_summary.tsv")) {
+        let rel = &row["path"];
+        let path = dir.join(rel);
+        let (count, outcome) = read(&path);
+        assert_eq!(count, outcome.summary.frames, "{rel}: summary.frames");
+        if DISAGREEMENTS.iter().any(|(p, _)| p == rel) {
+            continue;
+        }
+        let tshark_error = &row["tshark_error"];
+        if tshark_error.contains(TSHARK_UNSUPPORTED_LINKTYPE) {
+            if outcome.error.is_some() {
+                failures.push(format!("{rel}: {}", describe(&outcome.error)));
+            }
+            continue;
+        }
+        let expected: u64 = match row["packets"].parse() {
+            Ok(n) => n,
+            Err(_) => match errors.get(rel).and_then(|n| n.parse().ok()) {
+                Some(n) => n,
+                None => {
+                    failures.push(format!("{rel}: no expected count"));
+                    continue;
+                }
+            },
+        };
+        checked += 1;
+        if count != expected {
+            failures.push(format!(
+                "{rel}: {count} frames, tshark {expected} ({})",
+                describe(&outcome.error)
+            ));
+        }
+        if tshark_error.is_empty() && outcome.error.is_some() {
+            failures.push(format!(
+                "{rel}: tshark reads it, we fail: {}",
+                describe(&outcome.error)
+            ));
+        }
+        if !tshark_error.is_empty() && outcome.error.is_none() {
+            failures.push(format!("{rel}: tshark fails ({tshark_error}), we do not"));
+        }
+    }
+    assert!(checked > 1000, "only {checked} corpus rows checked");
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn truncated_files_give_frames_then_an_error_with_file_and_offset() {
+    let Some(dir) = corpus() else { return };
+    let trunc = dir.join("f_malformed/derived_truncated");
+    let mut seen = 0;
+    for entry in fs::read_dir(&trunc).expect("derived_truncated exists") {
+        let path = entry.expect("dir entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let (count, outcome) = read(&path);
+        let err = outcome
+            .error
+            .unwrap_or_else(|| panic!("{name}: no error after {count} frames"));
+        let msg = err.to_string();
+        assert!(msg.contains(&name), "{msg}: must name the file");
+        assert!(
+            msg.contains(&format!("at byte {}", err.offset())),
+            "{msg}: must give the offset"
+        );
+        // The damage lies after every delivered frame, inside the file.
+        let size = fs::metadata(&path).expect("metadata").len();
+        assert!(
+            err.offset() <= size,
+            "{msg}: offset beyond the file ({size} bytes)"
+        );
+        seen += 1;
+    }
+    assert!(seen >= 5, "only {seen} truncated files");
+}
+
+#[test]
+fn compressed_files_match_tshark() {
+    let Some(dir) = corpus() else { return };
+    for (rel, expected) in COMPRESSED {
+        let path = dir.join(rel);
+        if !path.is_file() {
+            eprintln!("skipping {rel}: absent");
+            continue;
+        }
+        let (count, outcome) = read(&path);
+        assert_eq!(count, *expected, "{rel}: {}", describe(&outcome.error));
+        assert!(
+            outcome.error.is_none(),
+            "{rel}: {}",
+            describe(&outcome.error)
+        );
+        assert_ne!(
+            outcome.summary.compression,
+            arcaudit::capture::Compression::None
+        );
+    }
+}
+
+#[test]
+fn whole_corpus_never_panics() {
+    let Some(dir) = corpus() else { return };
+    let mut stack = vec![dir];
+    let mut files = 0;
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).expect("readable corpus dir") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                // `read` turns a panic into a test failure naming the file.
+                let (_, outcome) = read(&path);
+                if let Some(e) = &outcome.error {
+                    assert!(
+                        e.to_string().starts_with(&path.display().to_string()),
+                        "{e}"
+                    );
+                }
+                files += 1;
+            }
+        }
+    }
+    assert!(files > 2000, "only {files} files walked");
+}
