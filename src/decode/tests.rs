@@ -1319,12 +1319,7 @@ fn shared_corpus_decodes_without_panic() {
             "{}",
             path.display()
         );
-        total.frames += s.frames;
-        total.decoded += s.decoded;
-        total.fragments_reassembled += s.fragments_reassembled;
-        for (k, v) in &s.skipped {
-            *total.skipped.entry(k.clone()).or_default() += v;
-        }
+        total.merge(s);
     }
     println!(
         "corpus: {} files, {} frames, {} decoded, {} reassembled; decoded by linktype {:?}",
@@ -1337,6 +1332,7 @@ fn shared_corpus_decodes_without_panic() {
     let mut top: Vec<_> = total.skipped.iter().collect();
     top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     println!("skip reasons: {top:?}");
+    assert_eq!(total.frames, total.decoded + total.skipped_total());
     assert!(total.decoded > total.frames / 2);
     assert!(total.fragments_reassembled > 0);
     for lt in [0, 1, 101, 113, 276] {
