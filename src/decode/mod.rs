@@ -75,7 +75,7 @@ pub struct QuotedDatagram {
 }
 
 /// An ICMP or ICMPv6 message.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IcmpMessage {
     pub v6: bool,
     pub icmp_type: u8,

@@ -182,12 +182,6 @@ enum Seen {
     Skip(SkipReason),
 }
 
-impl PartialEq for IcmpMessage {
-    fn eq(&self, o: &Self) -> bool {
-        (self.v6, self.icmp_type, self.code, self.quoted) == (o.v6, o.icmp_type, o.code, o.quoted)
-    }
-}
-
 fn seen(d: &mut Decoder, lt: u32, data: &[u8], ts: i64) -> Seen {
     match d.decode(lt, data, ts) {
         Some(p) => match p.transport {
