@@ -43,10 +43,13 @@ const PROTO_DEST_OPTS: u8 = 60;
 
 #[inline]
 pub(crate) fn parse(bytes: &[u8], family: Family) -> Result<IpView<'_>, SkipReason> {
-    let version = bytes
-        .first()
-        .map(|b| b >> 4)
-        .ok_or(SkipReason::EmptyFrame)?;
+    let Some(version) = bytes.first().map(|b| b >> 4) else {
+        // The link header was all there was (raw IP frames are never empty here).
+        return Err(match family {
+            Family::V6 => SkipReason::TruncatedIpv6,
+            Family::V4 | Family::Any => SkipReason::TruncatedIpv4,
+        });
+    };
     match (version, family) {
         (4, Family::V4 | Family::Any) => parse_v4(bytes),
         (6, Family::V6 | Family::Any) => parse_v6(bytes),

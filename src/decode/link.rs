@@ -68,7 +68,10 @@ pub(crate) fn ip_payload(linktype: u32, data: &[u8]) -> Result<(&[u8], Family), 
     if data.is_empty() {
         return Err(SkipReason::EmptyFrame);
     }
-    match linktype {
+    // Classic pcap keeps FCS information in the top bits of the link type field (bit 28 says
+    // an FCS is present, bits 29-31 its length); link types themselves are 16 bits. The FCS
+    // needs no handling: it is trailing bytes that the IP length trims.
+    match linktype & 0xffff {
         linktype::ETHERNET => {
             let ethertype = be16(data, 12).ok_or(SkipReason::TruncatedEthernet)?;
             ethertype_payload(ethertype, &data[14..])
@@ -90,7 +93,7 @@ pub(crate) fn ip_payload(linktype: u32, data: &[u8]) -> Result<(&[u8], Family), 
         linktype::NULL | linktype::LOOP => {
             let af = data.get(..4).ok_or(SkipReason::TruncatedNull)?;
             let af = [af[0], af[1], af[2], af[3]];
-            let af = if linktype == linktype::LOOP {
+            let af = if linktype & 0xffff == linktype::LOOP {
                 u32::from_be_bytes(af)
             } else {
                 // NULL stores the family in the writer's byte order, which the file does not
@@ -101,11 +104,17 @@ pub(crate) fn ip_payload(linktype: u32, data: &[u8]) -> Result<(&[u8], Family), 
             let family = match af {
                 AF_INET => Family::V4,
                 AF_INET6_BSD | AF_INET6_FREEBSD | AF_INET6_DARWIN => Family::V6,
-                other => return Err(SkipReason::NonIpAddressFamily(other)),
+                // Some writers put an EtherType in one half of the field instead of a family
+                // (Wireshark accepts it too; pcapplusplus's NullLoopback.pcap has one).
+                other => match (be16(data, 2), be16(data, 0)) {
+                    (Some(ETHERTYPE_IPV4), _) | (_, Some(ETHERTYPE_IPV4)) => Family::V4,
+                    (Some(ETHERTYPE_IPV6), _) | (_, Some(ETHERTYPE_IPV6)) => Family::V6,
+                    _ => return Err(SkipReason::NonIpAddressFamily(other)),
+                },
             };
             Ok((&data[4..], family))
         }
-        other => Err(SkipReason::UnsupportedLinktype(other)),
+        _ => Err(SkipReason::UnsupportedLinktype(linktype)),
     }
 }
 

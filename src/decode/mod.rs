@@ -5,6 +5,12 @@
 //! (fewer branches than a general-purpose slicer for exactly these headers), and the result
 //! borrows either the frame or, for a reassembled datagram, the decoder's reassembly buffer.
 //! Checksums are not verified: host captures are taken with checksum offload.
+//!
+//! Link types: Ethernet (with 802.1Q/QinQ tags, PPPoE sessions, MPLS label stacks), Linux
+//! cooked SLL and SLL2, raw IP (12, 14, 101, 228, 229), BSD null and loop. IP payloads are
+//! trimmed to the IP header's length (Ethernet pads short frames) and to what was captured
+//! (a snapped segment yields the captured part of its payload). Tunnels (GRE, 6in4, ...) are
+//! not opened: they are counted as unsupported IP protocols.
 
 mod fragment;
 mod ip;
@@ -69,7 +75,7 @@ pub struct QuotedDatagram {
 }
 
 /// An ICMP or ICMPv6 message.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IcmpMessage {
     pub v6: bool,
     pub icmp_type: u8,
@@ -152,6 +158,19 @@ impl DecodeStats {
                 self.skipped.insert(name.as_str().to_owned(), 1);
             }
         }
+    }
+
+    /// Adds another file's counts to these (for totals over a batch of files).
+    pub fn merge(&mut self, other: &DecodeStats) {
+        self.frames += other.frames;
+        self.decoded += other.decoded;
+        for (reason, n) in &other.skipped {
+            *self.skipped.entry(reason.clone()).or_default() += n;
+        }
+        self.fragments_reassembled += other.fragments_reassembled;
+        self.fragment_sets_evicted += other.fragment_sets_evicted;
+        self.fragment_sets_timed_out += other.fragment_sets_timed_out;
+        self.fragment_sets_abandoned += other.fragment_sets_abandoned;
     }
 
     /// Frames skipped for any reason.
