@@ -33,7 +33,11 @@ fn bench(c: &mut Criterion) {
     for f in files.iter().filter(|f| f.exists()) {
         let size = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
         g.throughput(Throughput::Bytes(size));
-        let name = f.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = f
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         g.bench_function(name, |b| b.iter(|| run(f)));
     }
     g.finish();

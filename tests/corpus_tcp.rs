@@ -10,7 +10,11 @@ use std::net::SocketAddr;
 use common::{analyze, corpus, read_tsv};
 
 fn sock(ip: &str, port: &str) -> SocketAddr {
-    let ip = if ip.contains(':') { format!("[{ip}]") } else { ip.to_string() };
+    let ip = if ip.contains(':') {
+        format!("[{ip}]")
+    } else {
+        ip.to_string()
+    };
     format!("{ip}:{port}").parse().unwrap()
 }
 
@@ -21,7 +25,12 @@ fn conn_state_and_history_agree_with_zeek_baselines() {
     // baseline dir -> trace path under zeek's testing/btest/Traces
     let map: BTreeMap<String, String> = read_tsv(&zeek.join("TEST_TO_TRACE.tsv"))
         .into_iter()
-        .map(|r| (r["baseline_dir"].clone(), r["trace_under_testing/btest/Traces"].clone()))
+        .map(|r| {
+            (
+                r["baseline_dir"].clone(),
+                r["trace_under_testing/btest/Traces"].clone(),
+            )
+        })
         .collect();
     // trace path in the zeek repository -> file in the corpus
     let inventory: BTreeMap<String, String> = read_tsv(&root.join("inventory.tsv"))
@@ -31,7 +40,10 @@ fn conn_state_and_history_agree_with_zeek_baselines() {
         .collect();
     let mut compared = 0;
     let mut failures = Vec::new();
-    let mut dirs: Vec<_> = std::fs::read_dir(&zeek).unwrap().filter_map(|e| e.ok()).collect();
+    let mut dirs: Vec<_> = std::fs::read_dir(&zeek)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .collect();
     dirs.sort_by_key(|e| e.file_name());
     for d in dirs {
         let conn_log = d.path().join("conn.log");
@@ -39,7 +51,9 @@ fn conn_state_and_history_agree_with_zeek_baselines() {
             continue;
         }
         let name = d.file_name().to_string_lossy().into_owned();
-        let Some(trace) = map.get(&name) else { continue };
+        let Some(trace) = map.get(&name) else {
+            continue;
+        };
         let Some(file) = inventory.get(&format!("testing/btest/Traces/{trace}")) else {
             continue;
         };
@@ -62,7 +76,9 @@ fn conn_state_and_history_agree_with_zeek_baselines() {
             compared += 1;
             let ours = flows.iter().find(|f| f.client == orig && f.server == resp);
             match ours.and_then(|f| f.tcp.as_ref()) {
-                None => failures.push(format!("{name}: {orig} -> {resp} not found (or other roles)")),
+                None => failures.push(format!(
+                    "{name}: {orig} -> {resp} not found (or other roles)"
+                )),
                 Some(t) => {
                     if t.conn_state.as_str() != row["conn_state"] || t.history != row["history"] {
                         failures.push(format!(
@@ -74,7 +90,10 @@ fn conn_state_and_history_agree_with_zeek_baselines() {
             }
         }
     }
-    eprintln!("zeek conn.log: {compared} TCP connections compared, {} differ", failures.len());
+    eprintln!(
+        "zeek conn.log: {compared} TCP connections compared, {} differ",
+        failures.len()
+    );
     assert!(compared >= 10, "too few baselines found: {compared}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -116,7 +135,8 @@ fn conn_state_agrees_with_tshark_streams_in_spirit() {
             let first: u64 = r["first_frame"].parse().unwrap();
             let ours = flows.iter().find(|f| {
                 f.frames.first == first
-                    && ((f.client == orig && f.server == resp) || (f.client == resp && f.server == orig))
+                    && ((f.client == orig && f.server == resp)
+                        || (f.client == resp && f.server == orig))
             });
             compared += 1;
             match ours.and_then(|f| f.tcp.as_ref()) {
@@ -129,7 +149,10 @@ fn conn_state_agrees_with_tshark_streams_in_spirit() {
             }
         }
     }
-    eprintln!("tshark streams: {compared} compared, {} differ", differ.len());
+    eprintln!(
+        "tshark streams: {compared} compared, {} differ",
+        differ.len()
+    );
     for d in differ.iter().take(40) {
         eprintln!("  {d}");
     }

@@ -108,7 +108,8 @@ fn compare(row: &BTreeMap<String, String>, hello: &Hello<'_>) -> Vec<String> {
             check("alpn", alpn == row["alpn"], alpn.clone());
             check(
                 "key_share_groups",
-                hex_list(&row["key_share_groups"]) == sh.key_share_group.into_iter().collect::<Vec<_>>(),
+                hex_list(&row["key_share_groups"])
+                    == sh.key_share_group.into_iter().collect::<Vec<_>>(),
                 format!("{:x?}", sh.key_share_group),
             );
         }
@@ -131,7 +132,10 @@ fn every_tshark_hello_is_found_with_the_same_facts() {
     .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
     .map(|l| {
         let mut it = l.split('\t');
-        (it.next().unwrap_or("").to_string(), it.next().unwrap_or("").to_string())
+        (
+            it.next().unwrap_or("").to_string(),
+            it.next().unwrap_or("").to_string(),
+        )
     })
     .collect();
 
@@ -148,8 +152,12 @@ fn every_tshark_hello_is_found_with_the_same_facts() {
     for (file, rows) in &by_file {
         let (flows, _) = analyze(&root.join(file));
         for row in rows {
-            let a: SocketAddr = format!("{}:{}", bracket(&row["src"]), row["sport"]).parse().unwrap();
-            let b: SocketAddr = format!("{}:{}", bracket(&row["dst"]), row["dport"]).parse().unwrap();
+            let a: SocketAddr = format!("{}:{}", bracket(&row["src"]), row["sport"])
+                .parse()
+                .unwrap();
+            let b: SocketAddr = format!("{}:{}", bracket(&row["dst"]), row["dport"])
+                .parse()
+                .unwrap();
             let frame: u64 = row["frame"].parse().unwrap();
             let is_client = row["msg"].starts_with("ClientHello");
             let found = flows
@@ -175,10 +183,19 @@ fn every_tshark_hello_is_found_with_the_same_facts() {
         "tshark hellos: {agreed} agree, {listed} listed disagreements, {} failures; {quic} QUIC rows not yet handled",
         failures.len()
     );
-    assert!(failures.is_empty(), "{} rows differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} rows differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(agreed > 600, "suspiciously few rows compared: {agreed}");
 }
 
 fn bracket(ip: &str) -> String {
-    if ip.contains(':') { format!("[{ip}]") } else { ip.to_string() }
+    if ip.contains(':') {
+        format!("[{ip}]")
+    } else {
+        ip.to_string()
+    }
 }

@@ -759,6 +759,7 @@ mod tests {
         Packet {
             src: src.parse().unwrap(),
             dst: dst.parse().unwrap(),
+            ip_ttl: 64,
             transport: Transport::Tcp(TcpSegment {
                 src_port: sp,
                 dst_port: dp,
@@ -877,6 +878,7 @@ mod tests {
         let q = Packet {
             src: C.parse().unwrap(),
             dst: S.parse().unwrap(),
+            ip_ttl: 64,
             transport: Transport::Udp(UdpDatagram {
                 src_port: 5353,
                 dst_port: 53,
@@ -886,6 +888,7 @@ mod tests {
         let icmp = Packet {
             src: "192.0.2.1".parse().unwrap(),
             dst: C.parse().unwrap(),
+            ip_ttl: 64,
             transport: Transport::Icmp(IcmpMessage {
                 v6: false,
                 icmp_type: 3,

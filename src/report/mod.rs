@@ -15,15 +15,15 @@ pub fn escape_text(s: &str) -> std::borrow::Cow<'_, str> {
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if needs_escape(c) {
+        if c == '\\' {
+            out.push_str("\\\\");
+        } else if needs_escape(c) {
             let n = c as u32;
             if n <= 0xff {
                 let _ = write!(out, "\\x{n:02x}");
             } else {
                 let _ = write!(out, "\\u{{{n:x}}}");
             }
-        } else if c == '\\' {
-            out.push_str("\\\\");
         } else {
             out.push(c);
         }

@@ -69,6 +69,9 @@ pub struct ClientHello {
     pub session_id_len: u8,
     /// Sent in the SSLv2 record format (cipher_suites then hold the TLS-compatible specs).
     pub sslv2_format: bool,
+    /// For an SSLv2-format hello: every 3-byte cipher spec as sent, in wire order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sslv2_cipher_specs: Vec<u32>,
     /// JA3 string ("771,4865-...,0-23-...,29-23,0") and its MD5 in lowercase hex.
     pub ja3: String,
     pub ja3_hash: String,
@@ -458,6 +461,10 @@ pub(crate) fn parse_sslv2_client_hello(msg: &[u8], frame: u64) -> Result<ClientH
         frame,
         ..ClientHello::default()
     };
+    ch.sslv2_cipher_specs = specs
+        .chunks_exact(3)
+        .map(|c| u32::from_be_bytes([0, c[0], c[1], c[2]]))
+        .collect();
     ch.cipher_suites = specs
         .chunks_exact(3)
         .filter(|c| c[0] == 0)

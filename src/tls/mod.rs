@@ -46,12 +46,24 @@ pub struct Alert {
     pub frame: u64,
 }
 
+/// Most hellos kept beyond the first of each side: a retry after HelloRetryRequest is
+/// evidence, a storm of duplicates is not more evidence.
+pub const MAX_LATER_HELLOS: usize = 4;
+
 /// Everything learnt about one TLS connection, filled by the two [`TlsStream`]s of its
 /// directions.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct TlsFacts {
-    /// The first ClientHello (a second one after a HelloRetryRequest is not kept).
+    /// The first ClientHello.
     pub client_hello: Option<ClientHello>,
+    /// ClientHellos after the first (the one answering a HelloRetryRequest, duplicates),
+    /// at most [`MAX_LATER_HELLOS`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub later_client_hellos: Vec<ClientHello>,
+    /// ServerHellos after the one in `server_hello` (other than the HelloRetryRequest), at
+    /// most [`MAX_LATER_HELLOS`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub later_server_hellos: Vec<ServerHello>,
     /// The ServerHello that settled the handshake.
     pub server_hello: Option<ServerHello>,
     /// Set when the first ServerHello was a HelloRetryRequest; the real one follows (after a
@@ -138,5 +150,22 @@ pub fn looks_like_tls(first_bytes: &[u8]) -> bool {
             }
         }
         _ => hello::sslv2_plausible(b),
+    }
+}
+
+impl TlsFacts {
+    /// Every ClientHello kept, in the order seen.
+    pub fn client_hellos(&self) -> impl Iterator<Item = &ClientHello> {
+        self.client_hello
+            .iter()
+            .chain(self.later_client_hellos.iter())
+    }
+
+    /// Every ServerHello kept (the HelloRetryRequest first), in the order seen.
+    pub fn server_hellos(&self) -> impl Iterator<Item = &ServerHello> {
+        self.hello_retry_request
+            .iter()
+            .chain(self.server_hello.iter())
+            .chain(self.later_server_hellos.iter())
     }
 }

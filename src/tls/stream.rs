@@ -7,7 +7,9 @@ use super::hello::{
     parse_sslv2_server_hello,
 };
 use super::names::{alert_description_name, alert_level_name};
-use super::{Alert, Direction, MAX_PLAUSIBLE_RECORD, TlsError, TlsFacts, looks_like_tls};
+use super::{
+    Alert, Direction, MAX_LATER_HELLOS, MAX_PLAUSIBLE_RECORD, TlsError, TlsFacts, looks_like_tls,
+};
 
 /// Largest record body accepted: 2^14 + 2048, the TLSCiphertext limit of RFC 5246 6.2.3. A
 /// longer length means we are not reading TLS (or lost sync), so the direction stops.
@@ -395,6 +397,10 @@ fn handle_message(
             let (ch, problems) = parse_client_hello(body, record_version, frame);
             if facts.client_hello.is_none() {
                 facts.client_hello = ch;
+            } else if let Some(ch) = ch
+                && facts.later_client_hellos.len() < MAX_LATER_HELLOS
+            {
+                facts.later_client_hellos.push(ch);
             }
             problems
         }
@@ -405,6 +411,8 @@ fn handle_message(
                     facts.hello_retry_request = Some(sh);
                 } else if !sh.is_hello_retry_request && facts.server_hello.is_none() {
                     facts.server_hello = Some(sh);
+                } else if facts.later_server_hellos.len() < MAX_LATER_HELLOS {
+                    facts.later_server_hellos.push(sh);
                 }
             }
             problems

@@ -46,7 +46,11 @@ pub fn read_tsv(path: &Path) -> Vec<HashMap<String, String>> {
             header
                 .iter()
                 .cloned()
-                .zip(l.split('\t').map(str::to_string).chain(std::iter::repeat(String::new())))
+                .zip(
+                    l.split('\t')
+                        .map(str::to_string)
+                        .chain(std::iter::repeat(String::new())),
+                )
                 .collect()
         })
         .collect()
@@ -65,5 +69,8 @@ pub fn hex_in(s: &str) -> Option<u16> {
 
 /// "0x1301,0x1302" -> [0x1301, 0x1302]; empty -> [].
 pub fn hex_list(s: &str) -> Vec<u16> {
-    s.split(',').filter(|x| !x.trim().is_empty()).filter_map(hex_in).collect()
+    s.split(',')
+        .filter(|x| !x.trim().is_empty())
+        .filter_map(hex_in)
+        .collect()
 }
