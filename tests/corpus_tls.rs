@@ -92,6 +92,20 @@ fn compare(row: &BTreeMap<String, String>, hello: &Hello<'_>) -> Vec<String> {
                 hex_in(&row["handshake_version"]) == Some(sh.legacy_version),
                 format!("{:#06x}", sh.legacy_version),
             );
+            if sh.sslv2_format {
+                // An SSLv2 SERVER-HELLO lists every spec the server has, not a choice.
+                let specs: Vec<String> = sh
+                    .sslv2_cipher_specs
+                    .iter()
+                    .map(|s| format!("0x{s:06x}"))
+                    .collect();
+                check(
+                    "ciphers",
+                    specs.join(",") == row["ciphers"],
+                    specs.join(","),
+                );
+                return bad;
+            }
             check(
                 "ciphers",
                 hex_list(&row["ciphers"]) == vec![sh.cipher_suite],
@@ -106,10 +120,15 @@ fn compare(row: &BTreeMap<String, String>, hello: &Hello<'_>) -> Vec<String> {
             }
             let alpn = sh.alpn.clone().unwrap_or_default();
             check("alpn", alpn == row["alpn"], alpn.clone());
+            // tshark files a HelloRetryRequest's group as "selected_group", not a key share.
+            let share: Vec<u16> = if sh.is_hello_retry_request {
+                Vec::new()
+            } else {
+                sh.key_share_group.into_iter().collect()
+            };
             check(
                 "key_share_groups",
-                hex_list(&row["key_share_groups"])
-                    == sh.key_share_group.into_iter().collect::<Vec<_>>(),
+                hex_list(&row["key_share_groups"]) == share,
                 format!("{:x?}", sh.key_share_group),
             );
         }

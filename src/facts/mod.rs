@@ -57,6 +57,10 @@ fn is_zero(n: &u64) -> bool {
 
 enum Stream {
     Sniffing(Vec<u8>),
+    /// Not a protocol we parse from its first byte; each later segment is checked for the
+    /// start of a TLS hello (STARTTLS, SOCKS, MySQL and PostgreSQL upgrades, ...), until
+    /// the reassembly limit.
+    Scan,
     Tls(Box<TlsStream>),
     Http(Box<HttpStream>),
     Dns(Box<DnsTcpStream>),
@@ -122,6 +126,12 @@ impl AppDissector {
     /// Feeds bytes to a direction, switching parsers when a CONNECT tunnel opens.
     fn feed(&mut self, dir: Direction, bytes: &[u8], frame: u64, ts: i64) {
         let mut stream = std::mem::replace(self.stream_mut(dir), Stream::Done);
+        if let Stream::Scan = stream
+            && tls_hello_starts(dir, bytes)
+        {
+            self.tls_seen = true;
+            stream = Stream::Tls(Box::new(TlsStream::new(tls_dir(dir))));
+        }
         // Rare path: a direction whose first segment was shorter than the sniff window.
         let joined;
         let mut data = bytes;
@@ -132,6 +142,13 @@ impl AppDissector {
                 data = &joined;
             }
             match self.decide(dir, data) {
+                // A short preamble that ended where this segment starts a TLS hello (a
+                // PostgreSQL 'S', a SOCKS reply): parse from this segment on.
+                Some(Stream::Scan) if tls_hello_starts(dir, bytes) => {
+                    self.tls_seen = true;
+                    stream = Stream::Tls(Box::new(TlsStream::new(tls_dir(dir))));
+                    data = bytes;
+                }
                 Some(next) => stream = next,
                 None => {
                     if data.len() < SNIFF_BYTES {
@@ -183,7 +200,7 @@ impl AppDissector {
             return Some(Stream::Dns(Box::new(DnsTcpStream::new())));
         }
         if first.len() >= SNIFF_BYTES {
-            return Some(Stream::Done);
+            return Some(Stream::Scan);
         }
         None
     }
@@ -245,7 +262,7 @@ impl AppDissector {
                 }
                 None
             }
-            Stream::Sniffing(_) | Stream::Done => None,
+            Stream::Sniffing(_) | Stream::Scan | Stream::Done => None,
         }
     }
 }
@@ -255,6 +272,16 @@ fn tls_dir(dir: Direction) -> tls::Direction {
         Direction::ClientToServer => tls::Direction::ClientToServer,
         Direction::ServerToClient => tls::Direction::ServerToClient,
     }
+}
+
+/// A segment that opens with a TLS handshake record holding a ClientHello (from the
+/// client) or a ServerHello (from the server): TLS starting after a plaintext preamble.
+fn tls_hello_starts(dir: Direction, b: &[u8]) -> bool {
+    let hello = match dir {
+        Direction::ClientToServer => 1,
+        Direction::ServerToClient => 2,
+    };
+    b.len() >= 6 && b[0] == 0x16 && b[1] == 3 && b[2] <= 4 && b[5] == hello
 }
 
 /// A QUIC long-header packet: header form and fixed bits set, a version field.
@@ -284,7 +311,7 @@ impl Dissector for AppDissector {
             Stream::Tls(t) => t.wants_more(),
             Stream::Http(h) => h.wants_more(),
             Stream::Dns(d) => d.wants_more(),
-            Stream::Sniffing(_) => true,
+            Stream::Sniffing(_) | Stream::Scan => true,
         }
     }
 

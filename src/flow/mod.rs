@@ -523,7 +523,9 @@ impl<D: Dissector> FlowTable<D> {
                 if !dissector.wants_stream(dir) {
                     stream.complete();
                 } else {
-                    stream.segment(seg.seq, seg.payload, limit, &mut |bytes| {
+                    // Data on a SYN (TCP Fast Open) starts after the SYN's sequence number.
+                    let data_seq = seg.seq.wrapping_add(u32::from(f.has(TcpFlags::SYN)));
+                    stream.segment(data_seq, seg.payload, limit, &mut |bytes| {
                         dissector.stream(dir, bytes, frame, ts);
                         dissector.wants_stream(dir)
                     });

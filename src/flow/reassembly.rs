@@ -7,6 +7,9 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// SYN sequence numbers remembered per direction before the data picks one.
+const MAX_ISNS: usize = 4;
+
 /// Why a direction's reassembly stopped, or that it is still going.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "kebab-case", tag = "status")]
@@ -25,8 +28,12 @@ pub enum StreamStatus {
 /// One direction's reassembly state.
 #[derive(Debug, Clone, Default)]
 pub struct StreamReassembler {
-    /// Sequence number of stream offset 0 (the byte after the SYN), once known.
+    /// Sequence number of stream offset 0 (the byte after the SYN), fixed by the first data.
     base: Option<u32>,
+    /// Initial sequence numbers of the SYNs seen before any data (most recent last). Some
+    /// middleboxes answer retransmitted SYNs with SYN-ACKs of different ISNs; the data
+    /// decides which one was real.
+    isns: Vec<u32>,
     /// Next stream offset to deliver.
     next: u32,
     /// Out-of-order data waiting for the hole before it, by stream offset.
@@ -38,9 +45,25 @@ pub struct StreamReassembler {
 impl StreamReassembler {
     /// Sets stream offset 0 from a SYN's sequence number.
     pub fn syn(&mut self, isn: u32) {
-        if self.base.is_none() || (self.next == 0 && self.pending.is_empty()) {
-            self.base = Some(isn.wrapping_add(1));
+        if self.base.is_some() || self.isns.contains(&isn) {
+            return;
         }
+        if self.isns.len() == MAX_ISNS {
+            self.isns.remove(0);
+        }
+        self.isns.push(isn);
+    }
+
+    /// Offset 0 for a stream whose first data segment starts at `seq`: the SYN whose ISN
+    /// puts that data nearest after it, else (no SYN seen) the segment itself.
+    fn choose_base(&self, seq: u32, limit: u32) -> u32 {
+        self.isns
+            .iter()
+            .map(|isn| isn.wrapping_add(1))
+            .filter(|b| seq.wrapping_sub(*b) < limit)
+            .min_by_key(|b| seq.wrapping_sub(*b))
+            .or_else(|| self.isns.last().map(|isn| isn.wrapping_add(1)))
+            .unwrap_or(seq)
     }
 
     pub fn status(&self) -> StreamStatus {
@@ -109,7 +132,14 @@ impl StreamReassembler {
         if self.status != StreamStatus::Active || payload.is_empty() {
             return;
         }
-        let base = *self.base.get_or_insert(seq);
+        let base = match self.base {
+            Some(b) => b,
+            None => {
+                let b = self.choose_base(seq, limit);
+                self.base = Some(b);
+                b
+            }
+        };
         let rel = seq.wrapping_sub(base) as i32;
         // Bytes from before offset 0 (a retransmitted SYN's data, garbage): trim them.
         let (off, payload) = if rel < 0 {
@@ -208,6 +238,16 @@ mod tests {
         assert_eq!(out, b"hello,world");
         collect(&mut r, 1009, b"ld!", &mut out);
         assert_eq!(out, b"hello,world!");
+    }
+
+    #[test]
+    fn data_picks_among_syn_acks_with_different_isns() {
+        let mut r = StreamReassembler::default();
+        let mut out = Vec::new();
+        r.syn(97_572_840);
+        r.syn(3_212_050_950);
+        collect(&mut r, 97_572_841, b"hello", &mut out);
+        assert_eq!(out, b"hello");
     }
 
     #[test]

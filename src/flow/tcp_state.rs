@@ -21,6 +21,10 @@ pub enum EndpointState {
     Reset,
 }
 
+/// Out-of-order ranges remembered per side for gap detection; beyond this, later holes
+/// may be reported late or not at all, which only affects the `g` history letter.
+const MAX_AHEAD_RANGES: usize = 32;
+
 /// Zeek drops sequence deltas larger than this as implausible (TOO_LARGE_SEQ_DELTA).
 const TOO_LARGE_SEQ_DELTA: i32 = 1_048_576;
 
@@ -86,6 +90,10 @@ struct Endpoint {
     rxmit: Scaled,
     zero_window: Scaled,
     gaps: Scaled,
+    /// Sequence number up to which this side's data was seen without a hole.
+    covered_to: u32,
+    /// Data seen beyond a hole, as (start, end) sequence ranges; bounded.
+    covered_ahead: Vec<(u32, u32)>,
 }
 
 impl Endpoint {
@@ -100,6 +108,47 @@ impl Endpoint {
         self.start_seq = start;
         self.ack_seq = start;
         self.last_seq = last;
+        self.covered_to = start.wrapping_add(1);
+        self.covered_ahead.clear();
+    }
+
+    /// Records that sequence range [seq, end) was seen, for gap detection.
+    fn cover(&mut self, seq: u32, end: u32) {
+        if seq_delta(end, self.covered_to) <= 0 {
+            return;
+        }
+        if seq_delta(seq, self.covered_to) > 0 {
+            if self.covered_ahead.len() < MAX_AHEAD_RANGES {
+                self.covered_ahead.push((seq, end));
+            }
+            return;
+        }
+        self.covered_to = end;
+        // Ranges seen ahead that now join up.
+        let mut grew = true;
+        while grew {
+            grew = false;
+            let mut i = 0;
+            while i < self.covered_ahead.len() {
+                let (s, e) = self.covered_ahead[i];
+                if seq_delta(s, self.covered_to) <= 0 {
+                    if seq_delta(e, self.covered_to) > 0 {
+                        self.covered_to = e;
+                        grew = true;
+                    }
+                    self.covered_ahead.swap_remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+        }
+    }
+
+    /// The peer acknowledged `ack`, beyond what was seen: count the hole once and move on,
+    /// as Zeek's reassembler does when it trims to an acknowledged sequence number.
+    fn skip_to(&mut self, ack: u32) {
+        self.covered_to = ack;
+        self.covered_ahead.retain(|&(_, e)| seq_delta(e, ack) > 0);
     }
 
     /// Bytes of sequence space used, as Zeek's TCP_Endpoint::Size().
@@ -332,6 +381,11 @@ impl TcpConnState {
             let (endpoint, _) = self.ep(is_orig);
             endpoint.fin_count = endpoint.fin_count.saturating_add(1);
         }
+        if !rst && (len > 0 || fin) {
+            let data_seq = seq.wrapping_add(u32::from(syn));
+            let (endpoint, _) = self.ep(is_orig);
+            endpoint.cover(data_seq, seq_end);
+        }
 
         if self.update_state_machine(is_orig, flags, seq, len, delta_last) {
             outcome.flipped = true;
@@ -339,8 +393,7 @@ impl TcpConnState {
 
         // An ACK beyond everything the peer was seen to send reveals data the capture missed.
         if let Some(ack) = rel_ack_for_gap {
-            let flipped_now = outcome.flipped;
-            let peer_is_orig = if flipped_now { is_orig } else { !is_orig };
+            let peer_is_orig = if outcome.flipped { is_orig } else { !is_orig };
             let (peer, other) = if peer_is_orig {
                 (&mut self.orig, &self.resp)
             } else {
@@ -348,12 +401,11 @@ impl TcpConnState {
             };
             let partial =
                 peer.state == EndpointState::Partial || other.state == EndpointState::Partial;
-            if !partial
-                && peer.state != EndpointState::Inactive
-                && seq_delta(ack, peer.last_seq) > 0
-                && peer.gaps.bump()
-            {
-                self.add_history(peer_is_orig, 'G');
+            if peer.state != EndpointState::Inactive && seq_delta(ack, peer.covered_to) > 0 {
+                peer.skip_to(ack);
+                if !partial && peer.gaps.bump() {
+                    self.add_history(peer_is_orig, 'G');
+                }
             }
         }
         outcome

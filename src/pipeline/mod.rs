@@ -39,7 +39,7 @@ pub struct FileStats {
 /// Runs one input through the pipeline, passing each finished flow to `emit` (in the
 /// order flows finish, which is deterministic for a given file).
 pub fn analyze(input: &Input, cfg: &PipelineConfig, emit: &mut dyn FnMut(Flow)) -> FileStats {
-    let mut decoder = Decoder::new(cfg.decode.clone());
+    let mut decoder = Decoder::new(cfg.decode);
     let mut table: FlowTable<AppDissector> = FlowTable::new(cfg.flow.clone());
     let outcome = capture::read_capture(input, |frame| {
         if let Some(pkt) = decoder.decode(frame.linktype, frame.data, frame.ts_nanos) {

@@ -62,17 +62,8 @@ impl<W: Write> FlowsWriter<W> {
             FlowsFormat::Json => write!(w.out, "{{\"schema\":\"{FLOWS_SCHEMA}\",\"files\":[")?,
             FlowsFormat::Table => writeln!(
                 w.out,
-                "{:<7} {:<5} {:<45} {:<45} {:<6} {:<12} {:<8} {:<8} {:<16} {}",
-                "frame",
-                "proto",
-                "client",
-                "server",
-                "state",
-                "history",
-                "app",
-                "version",
-                "alpn",
-                "name"
+                "{:<7} {:<5} {:<45} {:<45} {:<6} {:<12} {:<8} {:<8} {:<16} name",
+                "frame", "proto", "client", "server", "state", "history", "app", "version", "alpn",
             )?,
             FlowsFormat::Ndjson => {}
         }

@@ -97,6 +97,9 @@ pub struct ServerHello {
     pub compression: u8,
     /// key_share (51): the server's share group, or the group an HRR asks for.
     pub key_share_group: Option<u16>,
+    /// For an SSLv2 SERVER-HELLO: the cipher specs the server supports, 3 bytes each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sslv2_cipher_specs: Vec<u32>,
     /// random equals [`HELLO_RETRY_REQUEST_RANDOM`].
     pub is_hello_retry_request: bool,
     /// Extension types in wire order.
@@ -332,7 +335,12 @@ pub(crate) fn parse_server_hello(
     };
     // TLS 1.3 drafts (0x7fXX, and Google's 0x7eXX experiments) up to draft 21 drop
     // legacy_session_id and compression from the ServerHello and put the version in clear.
-    let draft = matches!(body.first(), Some(0x7f | 0x7e));
+    // Early TLS 1.3 implementations (draft 14 era) also sent 0x0304 in that layout: it is
+    // recognised when the bytes after the cipher suite are exactly the extensions' length.
+    let early_final = body.len() >= 38
+        && body[..2] == [0x03, 0x04]
+        && usize::from(u16::from_be_bytes([body[36], body[37]])) == body.len() - 38;
+    let draft = matches!(body.first(), Some(0x7f | 0x7e)) || early_final;
     let head = (|| {
         let version = r.u16()?;
         let random = r.take(32)?;
@@ -381,7 +389,7 @@ fn parse_server_extensions(block: &[u8], sh: &mut ServerHello, problems: &mut Ve
         let ok = match ty {
             ext::SUPPORTED_VERSIONS => Reader::new(data).u16().map(|v| sh.negotiated_version = v),
             // ServerHello: KeyShareEntry (group, key); HelloRetryRequest: the group alone.
-            ext::KEY_SHARE => Reader::new(data)
+            ext::KEY_SHARE | ext::KEY_SHARE_DRAFT => Reader::new(data)
                 .u16()
                 .map(|g| sh.key_share_group = Some(g)),
             ext::ALPN => parse_alpn(data).map(|list| {
@@ -503,6 +511,10 @@ pub(crate) fn parse_sslv2_server_hello(msg: &[u8], frame: u64) -> Result<ServerH
         .filter(|c| c[0] == 0)
         .map_or(0, |c| u16::from_be_bytes([c[1], c[2]]));
     Ok(ServerHello {
+        sslv2_cipher_specs: specs
+            .chunks_exact(3)
+            .map(|c| u32::from_be_bytes([0, c[0], c[1], c[2]]))
+            .collect(),
         record_version: 0x0002,
         legacy_version: version,
         negotiated_version: version,
