@@ -74,3 +74,128 @@ pub fn hex_list(s: &str) -> Vec<u16> {
         .filter_map(hex_in)
         .collect()
 }
+
+/// Builds small classic pcap files (little-endian, µs, Ethernet) for tests that must not
+/// depend on the shared corpus.
+pub struct PcapBuilder {
+    bytes: Vec<u8>,
+    ts: u32,
+}
+
+impl Default for PcapBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PcapBuilder {
+    pub fn new() -> Self {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&0xa1b2c3d4u32.to_le_bytes());
+        bytes.extend_from_slice(&2u16.to_le_bytes());
+        bytes.extend_from_slice(&4u16.to_le_bytes());
+        bytes.extend_from_slice(&[0; 8]);
+        bytes.extend_from_slice(&65535u32.to_le_bytes());
+        bytes.extend_from_slice(&1u32.to_le_bytes());
+        PcapBuilder {
+            bytes,
+            ts: 1_700_000_000,
+        }
+    }
+
+    /// Appends an Ethernet/IPv4/TCP frame.
+    #[allow(clippy::too_many_arguments)]
+    pub fn tcp(
+        mut self,
+        src: [u8; 4],
+        sport: u16,
+        dst: [u8; 4],
+        dport: u16,
+        flags: u8,
+        seq: u32,
+        ack: u32,
+        payload: &[u8],
+    ) -> Self {
+        let mut f = Vec::new();
+        f.extend_from_slice(&[2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00]);
+        let total = (20 + 20 + payload.len()) as u16;
+        f.extend_from_slice(&[
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            0,
+            0x40,
+            0,
+            64,
+            6,
+            0,
+            0,
+        ]);
+        f.extend_from_slice(&src);
+        f.extend_from_slice(&dst);
+        f.extend_from_slice(&sport.to_be_bytes());
+        f.extend_from_slice(&dport.to_be_bytes());
+        f.extend_from_slice(&seq.to_be_bytes());
+        f.extend_from_slice(&ack.to_be_bytes());
+        f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        f.extend_from_slice(payload);
+        self.ts += 1;
+        self.bytes.extend_from_slice(&self.ts.to_le_bytes());
+        self.bytes.extend_from_slice(&0u32.to_le_bytes());
+        self.bytes
+            .extend_from_slice(&(f.len() as u32).to_le_bytes());
+        self.bytes
+            .extend_from_slice(&(f.len() as u32).to_le_bytes());
+        self.bytes.extend_from_slice(&f);
+        self
+    }
+
+    /// A full handshake from 10.1.0.4:50000 to the server, the client's payload, FIN close.
+    pub fn handshake(self, server: [u8; 4], client_payload: &[u8]) -> Self {
+        let c = [10, 1, 0, 4];
+        let n = client_payload.len() as u32;
+        self.tcp(c, 50000, server, 443, 0x02, 1000, 0, b"")
+            .tcp(server, 443, c, 50000, 0x12, 5000, 1001, b"")
+            .tcp(c, 50000, server, 443, 0x10, 1001, 5001, b"")
+            .tcp(c, 50000, server, 443, 0x18, 1001, 5001, client_payload)
+            .tcp(c, 50000, server, 443, 0x11, 1001 + n, 5001, b"")
+            .tcp(server, 443, c, 50000, 0x11, 5001, 1002 + n, b"")
+            .tcp(c, 50000, server, 443, 0x10, 1002 + n, 5002, b"")
+    }
+
+    pub fn build(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+/// A minimal TLS 1.2-record ClientHello offering TLS 1.3 and 1.2 with the given SNI.
+pub fn client_hello(sni: &[u8]) -> Vec<u8> {
+    let mut exts = Vec::new();
+    // server_name
+    let mut sn = Vec::new();
+    sn.push(0u8);
+    sn.extend_from_slice(&(sni.len() as u16).to_be_bytes());
+    sn.extend_from_slice(sni);
+    let mut sn_list = (sn.len() as u16).to_be_bytes().to_vec();
+    sn_list.extend_from_slice(&sn);
+    exts.extend_from_slice(&0u16.to_be_bytes());
+    exts.extend_from_slice(&(sn_list.len() as u16).to_be_bytes());
+    exts.extend_from_slice(&sn_list);
+    // supported_versions: 1.3, 1.2
+    exts.extend_from_slice(&[0x00, 0x2b, 0x00, 0x05, 0x04, 0x03, 0x04, 0x03, 0x03]);
+    let mut body = Vec::new();
+    body.extend_from_slice(&[0x03, 0x03]);
+    body.extend_from_slice(&[7u8; 32]);
+    body.push(0);
+    body.extend_from_slice(&[0x00, 0x04, 0x13, 0x02, 0x13, 0x01]);
+    body.extend_from_slice(&[0x01, 0x00]);
+    body.extend_from_slice(&(exts.len() as u16).to_be_bytes());
+    body.extend_from_slice(&exts);
+    let mut hs = vec![0x01, 0, (body.len() >> 8) as u8, body.len() as u8];
+    hs.extend_from_slice(&body);
+    let mut rec = vec![0x16, 0x03, 0x01, (hs.len() >> 8) as u8, hs.len() as u8];
+    rec.extend_from_slice(&hs);
+    rec
+}

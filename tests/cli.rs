@@ -1,0 +1,165 @@
+//! The real `arcaudit` binary, driven as a user would: batches with bad files, truncated
+//! captures, formats, standard input, and output that does not depend on the thread count.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::{PcapBuilder, client_hello};
+
+fn arcaudit() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_arcaudit"))
+}
+
+fn sample_capture(sni: &[u8]) -> Vec<u8> {
+    PcapBuilder::new()
+        .handshake([20, 50, 2, 1], &client_hello(sni))
+        .build()
+}
+
+#[test]
+fn a_bad_file_in_a_batch_is_named_and_the_rest_still_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.pcap");
+    let bad = dir.path().join("notes.pcap");
+    std::fs::write(&good, sample_capture(b"management.azure.com")).unwrap();
+    std::fs::write(&bad, b"<!DOCTYPE html> this is not a capture").unwrap();
+    let out = arcaudit()
+        .args(["flows", "--format", "ndjson"])
+        .arg(&bad)
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "some input failed => exit 2");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("management.azure.com"),
+        "the good file was analysed"
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("notes.pcap"), "{stderr}");
+    assert!(stderr.contains("not a capture"), "{stderr}");
+    assert!(stderr.contains("byte 0"), "{stderr}");
+}
+
+#[test]
+fn a_truncated_capture_keeps_what_was_read_and_says_where_it_broke() {
+    let full = sample_capture(b"login.microsoftonline.com");
+    // Cut inside the last record: the handshake and ClientHello are before the damage.
+    let cut = &full[..full.len() - 10];
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("cut.pcap");
+    std::fs::write(&p, cut).unwrap();
+    let out = arcaudit()
+        .args(["flows", "--format", "json"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let file = &doc["files"][0];
+    assert_eq!(
+        file["flows"][0]["app"]["tls"]["client_hello"]["sni"],
+        "login.microsoftonline.com"
+    );
+    let err = file["stats"]["error"].as_str().unwrap();
+    assert!(err.contains("cut.pcap") && err.contains("byte"), "{err}");
+}
+
+#[test]
+fn standard_input_is_read_with_a_dash() {
+    let mut child = arcaudit()
+        .args(["flows", "--format", "ndjson", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&sample_capture(b"westeurope.his.arc.azure.com"))
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let first: serde_json::Value = serde_json::from_str(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["type"], "flow");
+    assert_eq!(first["file"], "-");
+    assert_eq!(first["tcp"]["conn_state"], "SF");
+}
+
+#[test]
+fn output_is_the_same_whatever_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..7u8 {
+        let sni = format!("host{i}.guestconfiguration.azure.com");
+        std::fs::write(
+            dir.path().join(format!("c{i}.pcap")),
+            sample_capture(sni.as_bytes()),
+        )
+        .unwrap();
+    }
+    let run = |threads: &str, format: &str| {
+        let out = arcaudit()
+            .args(["flows", "--quiet", "--threads", threads, "--format", format])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        out.stdout
+    };
+    for format in ["json", "ndjson", "table"] {
+        assert_eq!(run("1", format), run("2", format), "{format}");
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&run("2", "json")).unwrap();
+    assert_eq!(doc["files"].as_array().unwrap().len(), 7);
+}
+
+#[test]
+fn hostile_sni_cannot_reach_the_terminal_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("hostile.pcap");
+    std::fs::write(&p, sample_capture(b"evil\x1b[31m.example\nFAKE LINE")).unwrap();
+    let out = arcaudit()
+        .args(["flows", "--quiet"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains('\u{1b}'), "raw ESC in table output");
+    assert!(text.contains("\\x1b[31m"), "{text}");
+    assert!(!text.contains("\nFAKE LINE"), "{text}");
+    let json = arcaudit()
+        .args(["flows", "--quiet", "--format", "json"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON stays valid");
+    assert_eq!(
+        doc["files"][0]["flows"][0]["app"]["tls"]["client_hello"]["sni"],
+        "evil\u{1b}[31m.example\nFAKE LINE"
+    );
+}
+
+#[test]
+fn bad_invocations_exit_3() {
+    let out = arcaudit()
+        .args(["flows", "--format", "yaml", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let out = arcaudit()
+        .args(["flows", "--glob", "a[", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}
