@@ -5,11 +5,12 @@
 //! validates everything a lookup later relies on (patterns, feature lists, ports, TLS versions),
 //! so matching itself cannot fail.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::OnceLock;
 
 use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::hostmatch::{HostPattern, write_candidate};
@@ -311,7 +312,19 @@ pub struct Catalog {
     patterns: Vec<HostPattern>,
     /// For each pattern: the entry it belongs to.
     owners: Vec<usize>,
+    /// Patterns grouped by their last two labels (`azure/com`), which are always literal: most
+    /// names in a capture are not Arc names and are turned away by one hash lookup, and an Arc
+    /// name runs only the few globs of its own domain.
+    groups: FxHashMap<String, SuffixGroup>,
+}
+
+/// The compiled globs of one domain suffix.
+#[derive(Debug, Clone)]
+struct SuffixGroup {
     globs: GlobSet,
+    /// For each glob of `globs`: the patterns (indices into `Catalog::patterns`) it stands for;
+    /// entries repeated across clouds and profiles share one glob.
+    patterns: Vec<Vec<usize>>,
 }
 
 impl Catalog {
@@ -404,7 +417,8 @@ impl Catalog {
         let source_name = sources.join(" + ");
         let mut patterns = Vec::new();
         let mut owners = Vec::new();
-        let mut builder = GlobSetBuilder::new();
+        // suffix -> (glob text -> pattern indices), ordered so compilation is deterministic.
+        let mut grouped: BTreeMap<String, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
         for (i, e) in file.entries.iter().enumerate() {
             for (field, list) in [("hosts", &e.hosts), ("region_forms", &e.region_forms)] {
                 for (j, raw) in list.iter().enumerate() {
@@ -414,28 +428,50 @@ impl Catalog {
                         message,
                     };
                     let p = HostPattern::parse(raw).map_err(invalid)?;
-                    let glob = GlobBuilder::new(&p.glob())
-                        .literal_separator(true)
-                        .backslash_escape(true)
-                        .build()
-                        .map_err(|e| invalid(e.to_string()))?;
-                    builder.add(glob);
+                    grouped
+                        .entry(p.suffix_key())
+                        .or_default()
+                        .entry(p.glob())
+                        .or_default()
+                        .push(patterns.len());
                     patterns.push(p);
                     owners.push(i);
                 }
             }
         }
-        let globs = builder.build().map_err(|e| ModelError::Invalid {
+        let invalid = |message: String| ModelError::Invalid {
             source_name: source_name.clone(),
             path: "entries".to_string(),
-            message: e.to_string(),
-        })?;
+            message,
+        };
+        let mut groups = FxHashMap::default();
+        for (suffix, globs) in grouped {
+            let mut builder = GlobSetBuilder::new();
+            let mut members = Vec::with_capacity(globs.len());
+            for (text, pats) in globs {
+                let glob = GlobBuilder::new(&text)
+                    .literal_separator(true)
+                    .backslash_escape(true)
+                    .build()
+                    .map_err(|e| invalid(format!("glob `{text}`: {e}")))?;
+                builder.add(glob);
+                members.push(pats);
+            }
+            let globs = builder.build().map_err(|e| invalid(e.to_string()))?;
+            groups.insert(
+                suffix,
+                SuffixGroup {
+                    globs,
+                    patterns: members,
+                },
+            );
+        }
         Ok(Catalog {
             file,
             sources,
             patterns,
             owners,
-            globs,
+            groups,
         })
     }
 
@@ -502,17 +538,32 @@ impl Catalog {
         if !write_candidate(name, &mut scratch.candidate) {
             return;
         }
-        let cand = Candidate::new(scratch.candidate.as_str());
-        self.globs.matches_candidate_into(&cand, &mut scratch.hits);
-        // GlobSet reports hits in pattern order, so entries come out in catalog order.
+        let cand_str = scratch.candidate.as_str();
+        let key = match cand_str.rmatch_indices('/').nth(1) {
+            Some((i, _)) => cand_str.get(i + 1..).unwrap_or(""),
+            None => cand_str,
+        };
+        let Some(group) = self.groups.get(key) else {
+            return;
+        };
+        let cand = Candidate::new(cand_str);
+        group
+            .globs
+            .matches_candidate_into(&cand, &mut scratch.globs);
+        scratch.hits.clear();
+        for &g in &scratch.globs {
+            if let Some(p) = group.patterns.get(g) {
+                scratch.hits.extend_from_slice(p);
+            }
+        }
+        // Pattern order is entry order, so sorted hits give entries in catalog order.
         scratch.hits.sort_unstable();
-        let labels: Vec<&str> = scratch.candidate.split('/').collect();
         for &hit in &scratch.hits {
             let (Some(&index), Some(pattern)) = (self.owners.get(hit), self.patterns.get(hit))
             else {
                 continue;
             };
-            let Ok(region) = pattern.region_of(&labels) else {
+            let Ok(region) = pattern.accepts(cand_str) else {
                 continue;
             };
             match out.last_mut() {
@@ -551,6 +602,7 @@ impl Catalog {
 #[derive(Debug, Default)]
 pub struct MatchScratch {
     candidate: String,
+    globs: Vec<usize>,
     hits: Vec<usize>,
 }
 

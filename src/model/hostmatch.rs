@@ -27,17 +27,97 @@ pub struct HostPattern {
     pub host: String,
     /// Path the row restricts the endpoint to (`/pkiops/certs`); only an HTTP request can check it.
     pub path: Option<String>,
+    /// True for a leading `*.`: one or more whole labels.
     #[serde(skip)]
-    region: Option<RegionSlot>,
+    leading_any: bool,
+    /// The labels after a leading `*.` (all labels otherwise), left to right.
+    #[serde(skip)]
+    labels: Vec<LabelPattern>,
 }
 
-/// Where the `<region>` placeholder sits: label counted from the end, and the literal text
-/// around it inside that label (`<region>-gas` has suffix `-gas`).
+/// One label of a pattern: literal text around at most one wildcard (`azgn*`) or placeholder
+/// (`<region>-gas`, `<azure-keyvault-name>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct RegionSlot {
-    from_end: usize,
-    prefix: String,
-    suffix: String,
+enum LabelPattern {
+    Literal(String),
+    Wild {
+        prefix: String,
+        suffix: String,
+        /// `Some("region")` for `<region>`; `None` for a bare `*`, which may match nothing.
+        placeholder: Option<String>,
+    },
+}
+
+impl LabelPattern {
+    fn parse(label: &str) -> Result<LabelPattern, String> {
+        if label.is_empty() {
+            return Err("empty label".to_string());
+        }
+        let (open, close, placeholder) = match (label.find('*'), label.find('<')) {
+            (None, None) => {
+                check_literal(label)?;
+                return Ok(LabelPattern::Literal(label.to_string()));
+            }
+            (Some(i), None) => (i, i + 1, None),
+            (None, Some(i)) => {
+                let len = label[i..]
+                    .find('>')
+                    .ok_or_else(|| format!("unclosed `<` in label `{label}`"))?;
+                let name = &label[i + 1..i + len];
+                if name.is_empty()
+                    || !name
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                {
+                    return Err(format!("bad placeholder `<{name}>`"));
+                }
+                (i, i + len + 1, Some(name.to_string()))
+            }
+            (Some(_), Some(_)) => {
+                return Err(format!("label `{label}` has more than one wildcard"));
+            }
+        };
+        let (prefix, suffix) = (&label[..open], &label[close..]);
+        if suffix.contains(['*', '<', '>']) || prefix.contains('>') {
+            return Err(format!("label `{label}` has more than one wildcard"));
+        }
+        check_literal(prefix)?;
+        check_literal(suffix)?;
+        Ok(LabelPattern::Wild {
+            prefix: prefix.to_string(),
+            suffix: suffix.to_string(),
+            placeholder,
+        })
+    }
+
+    /// Whether `label` fits; for a placeholder, the text it stands for.
+    fn fit<'a>(&self, label: &'a str) -> Option<&'a str> {
+        match self {
+            LabelPattern::Literal(l) => (l == label).then_some(""),
+            LabelPattern::Wild {
+                prefix,
+                suffix,
+                placeholder,
+            } => {
+                let middle = label
+                    .strip_prefix(prefix.as_str())?
+                    .strip_suffix(suffix.as_str())?;
+                let ok = match placeholder.as_deref() {
+                    None => true,
+                    // Azure region names are lower-case letters and digits (`westeurope`,
+                    // `usgovvirginia`); anything else in their place is not this endpoint.
+                    Some("region") => {
+                        !middle.is_empty()
+                            && middle
+                                .bytes()
+                                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                    }
+                    Some(_) => !middle.is_empty(),
+                };
+                ok.then_some(middle)
+            }
+        }
+    }
 }
 
 impl HostPattern {
@@ -65,131 +145,105 @@ impl HostPattern {
         if host.is_empty() {
             return Err("empty host".to_string());
         }
-        let labels: Vec<&str> = host.split('.').collect();
+        let (leading_any, tail) = match host.strip_prefix("*.") {
+            Some(t) => (true, t),
+            None => (false, host.as_str()),
+        };
+        let labels = tail
+            .split('.')
+            .map(LabelPattern::parse)
+            .collect::<Result<Vec<_>, _>>()?;
         if labels.len() < 2 {
             return Err("a host pattern needs at least two labels".to_string());
         }
-        let mut region = None;
-        for (i, label) in labels.iter().enumerate() {
-            check_label(label, i == 0)?;
-            if let Some(start) = label.find("<region>") {
-                if region.is_some() {
-                    return Err("`<region>` appears more than once".to_string());
-                }
-                let prefix = &label[..start];
-                let suffix = &label[start + "<region>".len()..];
-                if prefix.contains(['*', '<']) || suffix.contains(['*', '<']) {
-                    return Err("`<region>` must be the only wildcard in its label".to_string());
-                }
-                region = Some(RegionSlot {
-                    from_end: labels.len() - 1 - i,
-                    prefix: prefix.to_string(),
-                    suffix: suffix.to_string(),
-                });
-            }
-        }
         // A wildcard in the last two labels (`*.com`, `example.*`) would match half the internet;
         // refuse it so a typo in an organisation's catalog cannot turn every name into "Arc".
-        for label in &labels[labels.len() - 2..] {
-            if label.contains(['*', '<']) {
-                return Err("the last two labels must be literal".to_string());
-            }
+        if labels[labels.len() - 2..]
+            .iter()
+            .any(|l| !matches!(l, LabelPattern::Literal(_)))
+        {
+            return Err("the last two labels must be literal".to_string());
+        }
+        let regions = labels
+            .iter()
+            .filter(
+                |l| matches!(l, LabelPattern::Wild { placeholder: Some(p), .. } if p == "region"),
+            )
+            .count();
+        if regions > 1 {
+            return Err("`<region>` appears more than once".to_string());
         }
         Ok(HostPattern {
             raw: raw.to_string(),
             scheme,
             host,
             path,
-            region,
+            leading_any,
+            labels,
         })
     }
 
     /// Whether the pattern carries a `<region>` placeholder.
     pub fn has_region(&self) -> bool {
-        self.region.is_some()
+        self.labels
+            .iter()
+            .any(|l| matches!(l, LabelPattern::Wild { placeholder: Some(p), .. } if p == "region"))
     }
 
-    /// The glob over the `/`-separated form of a name.
+    /// The glob, over the `/`-separated form of a name, that preselects candidates: the literal
+    /// name itself, or `**/` and the literal labels after the last wildcard. Written this way
+    /// globset answers with a hash lookup or a suffix search, never a regex; [`Self::accepts`]
+    /// then checks the labels exactly.
     pub(crate) fn glob(&self) -> String {
-        let mut out = String::with_capacity(self.host.len() + 4);
-        for (i, label) in self.host.split('.').enumerate() {
-            if i > 0 {
-                out.push('/');
-            }
-            if i == 0 && label == "*" {
-                // A leading `*.` stands for one or more whole labels.
-                out.push_str("*/**");
-                continue;
-            }
-            let mut rest = label;
-            while let Some(open) = rest.find('<') {
-                out.push_str(&rest[..open]);
-                out.push('*');
-                // check_label guaranteed a closing `>`.
-                rest = rest[open..]
-                    .find('>')
-                    .map_or("", |close| &rest[open + close + 1..]);
-            }
-            out.push_str(rest);
+        let literal_tail: Vec<&str> = self
+            .labels
+            .iter()
+            .rev()
+            .map_while(|l| match l {
+                LabelPattern::Literal(s) => Some(s.as_str()),
+                LabelPattern::Wild { .. } => None,
+            })
+            .collect();
+        let mut parts: Vec<&str> = literal_tail.into_iter().rev().collect();
+        if self.leading_any || parts.len() < self.labels.len() {
+            parts.insert(0, "**");
         }
-        out
+        parts.join("/")
     }
 
-    /// For a name the glob already matched (given as its labels), the region it names.
-    /// `Err(())` means the placeholder's text is not a region (regions are `[a-z0-9]+`), so the
-    /// pattern does not really match.
-    pub(crate) fn region_of(&self, labels: &[&str]) -> Result<Option<String>, ()> {
-        let Some(slot) = &self.region else {
-            return Ok(None);
-        };
-        let idx = labels.len().checked_sub(1 + slot.from_end).ok_or(())?;
-        let label = labels.get(idx).ok_or(())?;
-        let region = label
-            .strip_prefix(slot.prefix.as_str())
-            .and_then(|r| r.strip_suffix(slot.suffix.as_str()))
-            .ok_or(())?;
-        if region.is_empty()
-            || !region
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        {
+    /// The last two labels in candidate form (`azure/com`): every pattern has them literal, so
+    /// a name whose last two labels are not among the catalog's cannot match anything.
+    pub(crate) fn suffix_key(&self) -> String {
+        let mut labels: Vec<&str> = self.host.rsplit('.').take(2).collect();
+        labels.reverse();
+        labels.join("/")
+    }
+
+    /// Whether a candidate (`/`-separated, lower-case name) really matches, and the region it
+    /// names if the pattern has `<region>`. `Err(())` means no match.
+    pub(crate) fn accepts(&self, candidate: &str) -> Result<Option<String>, ()> {
+        let mut names = candidate.rsplit('/');
+        let mut region = None;
+        for pat in self.labels.iter().rev() {
+            let label = names.next().ok_or(())?;
+            let middle = pat.fit(label).ok_or(())?;
+            if matches!(pat, LabelPattern::Wild { placeholder: Some(p), .. } if p == "region") {
+                region = Some(middle.to_string());
+            }
+        }
+        // A leading `*.` needs at least one more label; without one, nothing may be left.
+        if names.next().is_some() != self.leading_any {
             return Err(());
         }
-        Ok(Some(region.to_string()))
+        Ok(region)
     }
-}
-
-fn check_label(label: &str, first: bool) -> Result<(), String> {
-    if label.is_empty() {
-        return Err("empty label".to_string());
-    }
-    if label == "*" && first {
-        return Ok(());
-    }
-    let mut rest = label;
-    while let Some(open) = rest.find('<') {
-        check_literal(&rest[..open])?;
-        let after = &rest[open + 1..];
-        let close = after
-            .find('>')
-            .ok_or_else(|| format!("unclosed `<` in label `{label}`"))?;
-        let name = &after[..close];
-        if name.is_empty()
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
-            return Err(format!("bad placeholder `<{name}>`"));
-        }
-        rest = &after[close + 1..];
-    }
-    check_literal(rest)
 }
 
 fn check_literal(text: &str) -> Result<(), String> {
-    match text.chars().find(|&c| {
-        !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_' || c == '*')
-    }) {
+    match text
+        .chars()
+        .find(|&c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'))
+    {
         Some(c) => Err(format!("character `{c}` is not allowed in a host pattern")),
         None => Ok(()),
     }
@@ -247,22 +301,22 @@ mod tests {
     #[test]
     fn patterns_translate_label_by_label() {
         assert_eq!(glob_of("management.azure.com"), "management/azure/com");
-        assert_eq!(glob_of("*.his.arc.azure.com"), "*/**/his/arc/azure/com");
+        assert_eq!(glob_of("*.his.arc.azure.com"), "**/his/arc/azure/com");
         assert_eq!(
             glob_of("azgn*.servicebus.windows.net"),
-            "azgn*/servicebus/windows/net"
+            "**/servicebus/windows/net"
         );
         assert_eq!(
             glob_of("*.<region>.arcdataservices.com"),
-            "*/**/*/arcdataservices/com"
+            "**/arcdataservices/com"
         );
         assert_eq!(
             glob_of("<region>-gas.guestconfiguration.azure.com"),
-            "*-gas/guestconfiguration/azure/com"
+            "**/guestconfiguration/azure/com"
         );
         assert_eq!(
             glob_of("san-af-<region>-prod.azurewebsites.net"),
-            "san-af-*-prod/azurewebsites/net"
+            "**/azurewebsites/net"
         );
     }
 
@@ -305,18 +359,26 @@ mod tests {
     fn region_slot_extracts_and_validates() {
         let p = HostPattern::parse("<region>-gas.guestconfiguration.azure.com").unwrap();
         assert_eq!(
-            p.region_of(&["westeurope-gas", "guestconfiguration", "azure", "com"]),
+            p.accepts("westeurope-gas/guestconfiguration/azure/com"),
             Ok(Some("westeurope".into()))
         );
         assert_eq!(
-            p.region_of(&["west-europe-gas", "guestconfiguration", "azure", "com"]),
+            p.accepts("west-europe-gas/guestconfiguration/azure/com"),
             Err(())
+        );
+        assert_eq!(p.accepts("-gas/guestconfiguration/azure/com"), Err(()));
+        assert_eq!(p.accepts("com"), Err(()));
+        let p = HostPattern::parse("*.<region>.arcdataservices.com").unwrap();
+        assert_eq!(
+            p.accepts("x/eastus/arcdataservices/com"),
+            Ok(Some("eastus".into()))
         );
         assert_eq!(
-            p.region_of(&["-gas", "guestconfiguration", "azure", "com"]),
-            Err(())
+            p.accepts("eastus/arcdataservices/com"),
+            Err(()),
+            "the leading `*.` needs a label"
         );
-        assert_eq!(p.region_of(&["com"]), Err(()));
+        assert_eq!(p.suffix_key(), "arcdataservices/com");
     }
 
     #[test]
