@@ -1011,6 +1011,19 @@ mod tests {
     }
 
     #[test]
+    fn documented_example_is_a_valid_user_catalog() {
+        let doc = include_str!("../../docs/catalog.md");
+        let example = doc
+            .split("```json")
+            .nth(1)
+            .and_then(|s| s.split("```").next())
+            .unwrap();
+        let cat = Catalog::from_json(example, "docs/catalog.md").unwrap();
+        assert_eq!(ids(&cat, "proxy.contoso.com"), ["contoso.proxy"]);
+        assert_eq!(cat.entries()[0].ports, [8080]);
+    }
+
+    #[test]
     fn missing_file_is_an_io_error_with_the_path() {
         let err = Catalog::load(Path::new("/nonexistent/cat.json")).unwrap_err();
         assert!(matches!(err, ModelError::Io { .. }));
