@@ -175,7 +175,7 @@ pub fn run(cfg: &LookupConfig, out: &mut dyn Write, err: &mut dyn Write) -> anyh
         let dirs: Vec<String> = cfg
             .search_dirs
             .iter()
-            .map(|d| d.display().to_string())
+            .map(|d| format!("'{}'", d.display()))
             .collect();
         let mut msg = format!(
             "address checks skipped: no service-tag file was given (--service-tags FILE) and no ServiceTags_*.json was found in {}.\n\
