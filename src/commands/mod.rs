@@ -1,4 +1,6 @@
-//! One module per subcommand: each takes a validated config, runs the pipeline and a
+//! One module per subcommand: each takes a validated config, runs the library and a
 //! renderer, and says how it ended. No clap types here.
 
+pub mod endpoints;
 pub mod flows;
+pub mod lookup;

@@ -1,1 +1,199 @@
-//! model (under construction)
+//! The Arc network model: what the Connected Machine agent needs to reach, as data.
+//!
+//! Two halves, both pure lookups that never see packet bytes:
+//! - [`Catalog`]: the endpoint tables of Microsoft's network-requirements pages for the three
+//!   clouds (plus the ESU-only profile), embedded as `catalog.json` and matched against host
+//!   names with one compiled [`globset::GlobSet`];
+//! - [`ServiceTags`]: Microsoft's weekly "Azure IP Ranges and Service Tags" files, loaded at run
+//!   time (never compiled in, they change every week) and indexed so that an address returns
+//!   every tag whose prefixes contain it.
+//!
+//! Judging a flow against the model is the classify stage's job, not this module's.
+
+mod catalog;
+mod hostmatch;
+mod service_tags;
+
+pub use catalog::{
+    Catalog, CatalogMode, CipherSuite, DocumentInfo, Endpoint, Feature, HostMatch, MatchScratch,
+    ModelNote, PrivateLink, Profile, SCHEMA_VERSION, ServiceTagRequirement, SourceRef, TlsPolicy,
+    When,
+};
+pub use hostmatch::{HostPattern, normalize_host};
+pub use service_tags::{
+    SERVICE_TAG_DOWNLOADS, ServiceTags, TagFileInfo, TagRef, discover_service_tag_files,
+};
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// The Azure cloud an endpoint or a service-tag file belongs to.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Cloud {
+    /// Azure public cloud (service-tag files say `Public`).
+    Public,
+    /// Azure Government (service-tag files say `AzureGovernment`).
+    UsGov,
+    /// Azure operated by 21Vianet (service-tag files say `China`).
+    China,
+}
+
+impl Cloud {
+    /// All clouds, in the order reports list them.
+    pub const ALL: [Cloud; 3] = [Cloud::Public, Cloud::UsGov, Cloud::China];
+
+    /// The short name used on the command line and in the catalog (`public`, `usgov`, `china`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cloud::Public => "public",
+            Cloud::UsGov => "usgov",
+            Cloud::China => "china",
+        }
+    }
+
+    /// The value of the `cloud` field in Microsoft's service-tag files.
+    pub fn service_tag_name(self) -> &'static str {
+        match self {
+            Cloud::Public => "Public",
+            Cloud::UsGov => "AzureGovernment",
+            Cloud::China => "China",
+        }
+    }
+
+    /// Maps a service-tag file's `cloud` field back to a [`Cloud`] (case-insensitive).
+    pub fn from_service_tag_name(name: &str) -> Option<Cloud> {
+        Cloud::ALL
+            .into_iter()
+            .find(|c| c.service_tag_name().eq_ignore_ascii_case(name))
+    }
+}
+
+impl fmt::Display for Cloud {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Cloud {
+    type Err = String;
+
+    /// Accepts the short names and the service-tag spellings (`AzureGovernment`, `China`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Cloud::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
+            .or_else(|| Cloud::from_service_tag_name(s))
+            .ok_or_else(|| format!("unknown cloud `{s}` (expected public, usgov or china)"))
+    }
+}
+
+/// Errors of the model: a catalog or service-tag file that cannot be read or is malformed.
+///
+/// `source_name` is the file path (or `built-in catalog`); `path` is the JSON path of the
+/// offending value (`entries[3].private_link`), so a user can find the problem without a debugger.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{source_name}: at {path}: {message}")]
+    Json {
+        source_name: String,
+        path: String,
+        message: String,
+    },
+    #[error("{source_name}: at {path}: {message}")]
+    Invalid {
+        source_name: String,
+        path: String,
+        message: String,
+    },
+    #[error("{source_name}: file is {size} bytes, more than the {limit}-byte limit")]
+    TooLarge {
+        source_name: String,
+        size: u64,
+        limit: u64,
+    },
+}
+
+/// Parses `text` as `T`, reporting the JSON path of the first problem.
+pub(crate) fn parse_json<'de, T: serde::Deserialize<'de>>(
+    text: &'de str,
+    source_name: &str,
+) -> Result<T, ModelError> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ModelError::Json {
+            source_name: source_name.to_string(),
+            // serde_path_to_error renders the document root as `?`; say `.` like jq does.
+            path: if path.is_empty() || path == "?" {
+                ".".to_string()
+            } else {
+                path
+            },
+            // serde_json's message already ends with "at line L column C".
+            message: inner.to_string(),
+        }
+    })
+}
+
+/// Reads a model file with a size cap, so a wrong path (a capture, a disk image) fails fast
+/// instead of being read whole into memory.
+pub(crate) fn read_capped(path: &std::path::Path, limit: u64) -> Result<String, ModelError> {
+    let meta = std::fs::metadata(path).map_err(|source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.len() > limit {
+        return Err(ModelError::TooLarge {
+            source_name: path.display().to_string(),
+            size: meta.len(),
+            limit,
+        });
+    }
+    std::fs::read_to_string(path).map_err(|source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cloud_names_round_trip() {
+        for c in Cloud::ALL {
+            assert_eq!(c.as_str().parse::<Cloud>(), Ok(c));
+            assert_eq!(Cloud::from_service_tag_name(c.service_tag_name()), Some(c));
+            assert_eq!(
+                serde_json::to_string(&c).ok(),
+                Some(format!("\"{}\"", c.as_str()))
+            );
+        }
+        assert_eq!("AzureGovernment".parse::<Cloud>(), Ok(Cloud::UsGov));
+        assert!("mars".parse::<Cloud>().is_err());
+    }
+
+    #[test]
+    fn json_errors_carry_the_path() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct T {
+            a: Vec<u16>,
+        }
+        let err = parse_json::<T>(r#"{"a":[1,"x"]}"#, "f.json").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("f.json: at a[1]:"), "{text}");
+        let err = parse_json::<T>("{", "f.json").unwrap_err();
+        assert!(err.to_string().starts_with("f.json: at .:"), "{err}");
+    }
+}

@@ -1,0 +1,492 @@
+//! `arcaudit lookup NAME|ADDRESS...`: which catalog entries a name belongs to, which service tags
+//! an address lies in.
+//!
+//! Names are matched against the catalog; addresses against the service-tag files given (or
+//! found beside the captures and in the working folder). No DNS is resolved: the answer is about
+//! exactly what was typed. Without a service-tag file, address checks are skipped and the user
+//! is told where to get one.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use super::endpoints::{columns, when_text};
+use crate::model::{
+    Catalog, CatalogMode, HostMatch, SERVICE_TAG_DOWNLOADS, ServiceTags, TagFileInfo,
+    discover_service_tag_files, normalize_host,
+};
+
+/// Output format of `arcaudit lookup`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LookupFormat {
+    #[default]
+    Table,
+    Json,
+}
+
+/// What `arcaudit lookup` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct LookupConfig {
+    /// Host names or IP addresses as typed; `host:port`, `[v6]:port` and URLs are accepted.
+    pub items: Vec<String>,
+    /// `--service-tags FILE`, repeatable.
+    pub service_tags: Vec<PathBuf>,
+    /// Where to look for `ServiceTags_*.json` when no `--service-tags` is given (the captures'
+    /// folders and the working folder, as the CLI decides).
+    pub search_dirs: Vec<PathBuf>,
+    pub catalog: Option<PathBuf>,
+    pub catalog_mode: CatalogMode,
+    pub format: LookupFormat,
+}
+
+/// One item, classified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Item {
+    Name(String),
+    Address(IpAddr),
+    Invalid,
+}
+
+/// Accepts what a support engineer pastes: `name`, `name:443`, `10.0.0.1`, `[2001:db8::1]:443`,
+/// `https://name/path`.
+fn classify(raw: &str) -> Item {
+    let s = raw.trim();
+    let s = s.split_once("://").map_or(s, |(_, rest)| rest);
+    let s = s.split(['/', '?', '#']).next().unwrap_or(s);
+    if let Ok(a) = s.parse::<IpAddr>() {
+        return Item::Address(a);
+    }
+    if let Ok(sa) = s.parse::<SocketAddr>() {
+        return Item::Address(sa.ip());
+    }
+    let s = match s.rsplit_once(':') {
+        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => s,
+    };
+    if let Ok(a) = s.trim_matches(['[', ']']).parse::<IpAddr>() {
+        return Item::Address(a);
+    }
+    match normalize_host(s) {
+        Some(n) => Item::Name(n),
+        None => Item::Invalid,
+    }
+}
+
+#[derive(Serialize)]
+struct EntryHit<'a> {
+    id: &'a str,
+    cloud: &'a str,
+    profile: &'a str,
+    pattern: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<String>,
+    when: String,
+    private_link: &'a str,
+    ports: &'a [u16],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_tls: Option<&'a str>,
+    service_tags: &'a [String],
+    purpose: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retired_after: Option<&'a str>,
+}
+
+impl<'a> From<HostMatch<'a>> for EntryHit<'a> {
+    fn from(m: HostMatch<'a>) -> Self {
+        let e = m.entry;
+        EntryHit {
+            id: &e.id,
+            cloud: e.cloud.as_str(),
+            profile: e.profile.as_str(),
+            pattern: &m.pattern.raw,
+            path: m.pattern.path.as_deref(),
+            region: m.region,
+            when: when_text(e.when, &e.features),
+            private_link: e.private_link.as_str(),
+            ports: &e.ports,
+            min_tls: e.min_tls.as_deref(),
+            service_tags: &e.service_tags,
+            purpose: &e.purpose,
+            retired_after: e.retired_after.as_deref(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct TagHit<'a> {
+    tag: &'a str,
+    cloud: &'a str,
+    /// Set when the Arc network requirements ask for this tag: when it is needed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    arc_requirement: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ItemResult<'a> {
+    item: &'a str,
+    /// `name`, `address` or `invalid`.
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    normalized: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    entries: Vec<EntryHit<'a>>,
+    /// `None` for names and when address checks were skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service_tags: Option<Vec<TagHit<'a>>>,
+}
+
+#[derive(Serialize)]
+struct LookupView<'a> {
+    catalog_sources: &'a [String],
+    service_tag_files: &'a [TagFileInfo],
+    #[serde(skip_serializing_if = "<[TagFileInfo]>::is_empty")]
+    superseded_service_tag_files: &'a [TagFileInfo],
+    address_checks_skipped: bool,
+    results: Vec<ItemResult<'a>>,
+}
+
+/// Runs the lookup. Answers go to `out`; the note about skipped address checks goes to `err`.
+pub fn run(cfg: &LookupConfig, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
+    let catalog = Catalog::with_user_file(cfg.catalog.as_deref(), cfg.catalog_mode)
+        .context("loading the endpoint catalog")?;
+    let items: Vec<Item> = cfg.items.iter().map(|s| classify(s)).collect();
+    let wants_tags = items.iter().any(|i| matches!(i, Item::Address(_)));
+
+    let tag_paths = if !cfg.service_tags.is_empty() {
+        cfg.service_tags.clone()
+    } else if wants_tags {
+        discover_service_tag_files(&cfg.search_dirs)
+    } else {
+        Vec::new()
+    };
+    let tags = if tag_paths.is_empty() {
+        ServiceTags::empty()
+    } else {
+        ServiceTags::load_all(&tag_paths).context("loading service-tag files")?
+    };
+    let skipped = wants_tags && tags.is_empty();
+    if skipped {
+        let dirs: Vec<String> = cfg
+            .search_dirs
+            .iter()
+            .map(|d| format!("'{}'", d.display()))
+            .collect();
+        let mut msg = format!(
+            "address checks skipped: no service-tag file was given (--service-tags FILE) and no ServiceTags_*.json was found in {}.\n\
+             Microsoft publishes the ranges weekly; download the file for your cloud and pass it with --service-tags:\n",
+            if dirs.is_empty() {
+                "any search folder".to_string()
+            } else {
+                dirs.join(", ")
+            }
+        );
+        for (cloud, url) in SERVICE_TAG_DOWNLOADS {
+            let _ = writeln!(msg, "  {cloud}: {url}");
+        }
+        err.write_all(msg.as_bytes()).context("writing to stderr")?;
+    }
+
+    let results: Vec<ItemResult<'_>> = cfg
+        .items
+        .iter()
+        .zip(&items)
+        .map(|(raw, item)| match item {
+            Item::Name(n) => ItemResult {
+                item: raw,
+                kind: "name",
+                normalized: Some(n.clone()),
+                entries: catalog
+                    .match_host(n)
+                    .into_iter()
+                    .map(EntryHit::from)
+                    .collect(),
+                service_tags: None,
+            },
+            Item::Address(a) => ItemResult {
+                item: raw,
+                kind: "address",
+                normalized: Some(a.to_string()),
+                entries: Vec::new(),
+                service_tags: (!skipped).then(|| {
+                    tags.lookup_iter(*a)
+                        .map(|t| TagHit {
+                            tag: t.name,
+                            cloud: t.cloud,
+                            arc_requirement: requirement_of(&catalog, t.name, t.cloud),
+                        })
+                        .collect()
+                }),
+            },
+            Item::Invalid => ItemResult {
+                item: raw,
+                kind: "invalid",
+                normalized: None,
+                entries: Vec::new(),
+                service_tags: None,
+            },
+        })
+        .collect();
+
+    let view = LookupView {
+        catalog_sources: catalog.sources(),
+        service_tag_files: tags.files(),
+        superseded_service_tag_files: tags.superseded(),
+        address_checks_skipped: skipped,
+        results,
+    };
+    let text = match cfg.format {
+        LookupFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&view)?;
+            s.push('\n');
+            s
+        }
+        LookupFormat::Table => table(&view),
+    };
+    out.write_all(text.as_bytes())
+        .context("writing the lookup result")?;
+    Ok(())
+}
+
+/// When the Arc requirements need `tag` from a file of `file_cloud`: `always`, `feature: ...`,
+/// with the clouds whose machines need it.
+fn requirement_of(catalog: &Catalog, tag: &str, file_cloud: &str) -> Option<String> {
+    let reqs: Vec<String> = catalog
+        .service_tag_requirements()
+        .iter()
+        .filter(|r| r.tag.eq_ignore_ascii_case(tag))
+        .filter(|r| match r.tag_cloud {
+            // Cross-cloud requirement: only the named cloud's file carries it.
+            Some(c) => c.service_tag_name().eq_ignore_ascii_case(file_cloud),
+            None => r
+                .clouds
+                .iter()
+                .any(|c| c.service_tag_name().eq_ignore_ascii_case(file_cloud)),
+        })
+        .map(|r| {
+            let clouds: Vec<&str> = r.clouds.iter().map(|c| c.as_str()).collect();
+            let mut s = format!(
+                "{} for {} machines",
+                when_text(r.when, &r.features),
+                clouds.join("/")
+            );
+            if let Some(from) = &r.required_from {
+                let _ = write!(s, " from {from}");
+            }
+            s
+        })
+        .collect();
+    (!reqs.is_empty()).then(|| reqs.join("; "))
+}
+
+fn table(v: &LookupView<'_>) -> String {
+    let mut s = String::new();
+    for f in v.service_tag_files {
+        let _ = writeln!(
+            s,
+            "service tags: {} changeNumber {} ({} tags, {} prefixes) from {}",
+            f.cloud,
+            f.change_number,
+            f.tags,
+            f.prefixes,
+            f.path.display()
+        );
+    }
+    for f in v.superseded_service_tag_files {
+        let _ = writeln!(
+            s,
+            "service tags: {} changeNumber {} from {} not used (a newer edition was given)",
+            f.cloud,
+            f.change_number,
+            f.path.display()
+        );
+    }
+    for r in &v.results {
+        let _ = writeln!(s, "\n{}", r.item);
+        match r.kind {
+            "invalid" => s.push_str("  not a host name or IP address\n"),
+            "name" if r.entries.is_empty() => s.push_str("  no catalog entry matches this name\n"),
+            "name" => {
+                let mut rows = Vec::new();
+                for e in &r.entries {
+                    let mut pattern = e.pattern.to_string();
+                    if let Some(reg) = &e.region {
+                        let _ = write!(pattern, " (region {reg})");
+                    }
+                    let mut when = e.when.clone();
+                    if let Some(ra) = e.retired_after {
+                        let _ = write!(when, " (retired after {ra})");
+                    }
+                    rows.push(vec![
+                        format!("  {}", e.id),
+                        pattern,
+                        when,
+                        e.private_link.to_string(),
+                        e.ports
+                            .iter()
+                            .map(u16::to_string)
+                            .collect::<Vec<_>>()
+                            .join(","),
+                        e.min_tls
+                            .map_or_else(|| "-".to_string(), |t| format!("TLS>={t}")),
+                    ]);
+                }
+                s.push_str(&columns(&rows));
+                if let Some(p) = r.entries.iter().find_map(|e| e.path) {
+                    let _ = writeln!(
+                        s,
+                        "  only the path {p} is in the catalog; a name match alone does not show the path"
+                    );
+                }
+            }
+            _ => match &r.service_tags {
+                None => s.push_str("  service tags: not checked (no service-tag file)\n"),
+                Some(t) if t.is_empty() => s.push_str("  in no service tag of the loaded files\n"),
+                Some(t) => {
+                    let rows: Vec<Vec<String>> = t
+                        .iter()
+                        .map(|h| {
+                            vec![
+                                format!("  {}", h.tag),
+                                h.cloud.to_string(),
+                                h.arc_requirement
+                                    .as_ref()
+                                    .map_or_else(String::new, |r| format!("Arc requirement: {r}")),
+                            ]
+                        })
+                        .collect();
+                    s.push_str(&columns(&rows));
+                }
+            },
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_are_classified_as_pasted() {
+        assert_eq!(
+            classify("10.0.0.1"),
+            Item::Address("10.0.0.1".parse().unwrap())
+        );
+        assert_eq!(
+            classify("10.0.0.1:443"),
+            Item::Address("10.0.0.1".parse().unwrap())
+        );
+        assert_eq!(
+            classify("[2001:db8::1]:443"),
+            Item::Address("2001:db8::1".parse().unwrap())
+        );
+        assert_eq!(
+            classify("2001:db8::1"),
+            Item::Address("2001:db8::1".parse().unwrap())
+        );
+        assert_eq!(
+            classify("Management.Azure.com:443"),
+            Item::Name("management.azure.com".into())
+        );
+        assert_eq!(
+            classify("https://www.microsoft.com/pkiops/certs"),
+            Item::Name("www.microsoft.com".into())
+        );
+        assert_eq!(
+            classify("gbl.his.arc.azure.com."),
+            Item::Name("gbl.his.arc.azure.com".into())
+        );
+        assert_eq!(classify("not a name"), Item::Invalid);
+        assert_eq!(classify(""), Item::Invalid);
+        assert_eq!(classify("host:"), Item::Invalid);
+    }
+
+    #[test]
+    fn names_without_service_tags_need_no_file() {
+        let cfg = LookupConfig {
+            items: vec![
+                "westeurope-gas.guestconfiguration.azure.com".into(),
+                "example.com".into(),
+                "a b".into(),
+            ],
+            ..Default::default()
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        run(&cfg, &mut out, &mut err).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(err.is_empty());
+        assert!(
+            out.contains("public.guestconfig") && out.contains("(region westeurope)"),
+            "{out}"
+        );
+        assert!(out.contains("no catalog entry matches this name"));
+        assert!(out.contains("not a host name or IP address"));
+    }
+
+    #[test]
+    fn addresses_without_a_file_say_checks_were_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = LookupConfig {
+            items: vec!["40.126.9.5".into()],
+            search_dirs: vec![dir.path().to_path_buf()],
+            format: LookupFormat::Json,
+            ..Default::default()
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        run(&cfg, &mut out, &mut err).unwrap();
+        let err = String::from_utf8(err).unwrap();
+        assert!(
+            err.contains("address checks skipped") && err.contains("id=56519"),
+            "{err}"
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["address_checks_skipped"], true);
+        assert!(v["results"][0].get("service_tags").is_none());
+    }
+
+    #[test]
+    fn discovered_file_is_used_and_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("ServiceTags_Public_20990101.json"),
+            r#"{"changeNumber":9,"cloud":"Public","values":[{"name":"AzureArcInfrastructure","properties":{"addressPrefixes":["10.0.0.0/24"]}},{"name":"AzureCloud","properties":{"addressPrefixes":["10.0.0.0/8"]}}]}"#,
+        )
+        .unwrap();
+        let cfg = LookupConfig {
+            items: vec!["10.0.0.7".into(), "10.9.0.1".into(), "192.0.2.1".into()],
+            search_dirs: vec![dir.path().to_path_buf()],
+            ..Default::default()
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        run(&cfg, &mut out, &mut err).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(err.is_empty());
+        assert!(out.contains("service tags: Public changeNumber 9"), "{out}");
+        assert!(out.contains("AzureArcInfrastructure  Public  Arc requirement: always for public/usgov/china machines"), "{out}");
+        assert!(out.contains("in no service tag of the loaded files"));
+    }
+
+    #[test]
+    fn bad_service_tag_file_is_an_error_naming_file_and_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("tags.json");
+        std::fs::write(&p, r#"{"changeNumber":1,"cloud":"Public","values":[{"name":"A","properties":{"addressPrefixes":["10.0.0.0/99"]}}]}"#).unwrap();
+        let cfg = LookupConfig {
+            items: vec!["10.0.0.1".into()],
+            service_tags: vec![p],
+            ..Default::default()
+        };
+        let err = run(&cfg, &mut Vec::new(), &mut Vec::new()).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("tags.json: at values[0].properties.addressPrefixes[0]"),
+            "{text}"
+        );
+    }
+}
