@@ -5,8 +5,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::process::ExitCode;
 
+use crate::commands::endpoints::{self, EndpointsConfig, EndpointsFormat};
 use crate::commands::flows::{self, FlowsConfig, FlowsOutcome};
+use crate::commands::lookup::{self, LookupConfig, LookupFormat};
 use crate::flow::FlowConfig;
+use crate::model::{CatalogMode, Cloud};
 use crate::pipeline::{PipelineConfig, discover_inputs};
 use crate::report::flows::FlowsFormat;
 
@@ -52,6 +55,83 @@ struct Cli {
 enum Command {
     /// Print every flow with its TCP state (Zeek conn_state/history) and handshake facts.
     Flows(FlowsArgs),
+    /// Print the Arc network model: endpoints, service tags, TLS policy.
+    Endpoints(EndpointsArgs),
+    /// Say which catalog entries and service tags names or addresses belong to.
+    Lookup(LookupArgs),
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum CloudArg {
+    /// Azure public cloud.
+    Public,
+    /// Azure Government.
+    Usgov,
+    /// Azure operated by 21Vianet.
+    China,
+}
+
+impl From<CloudArg> for Cloud {
+    fn from(c: CloudArg) -> Cloud {
+        match c {
+            CloudArg::Public => Cloud::Public,
+            CloudArg::Usgov => Cloud::UsGov,
+            CloudArg::China => Cloud::China,
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum ModelFormatArg {
+    Table,
+    Json,
+}
+
+#[derive(Args, Debug)]
+struct CatalogArgs {
+    /// An endpoint catalog (schema in docs/catalog.md) to extend, or with --catalog-replace
+    /// replace, the built-in one.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<std::path::PathBuf>,
+    /// Use only --catalog, not the built-in catalog.
+    #[arg(long, requires = "catalog")]
+    catalog_replace: bool,
+}
+
+impl CatalogArgs {
+    fn mode(&self) -> CatalogMode {
+        if self.catalog_replace {
+            CatalogMode::Replace
+        } else {
+            CatalogMode::Extend
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct EndpointsArgs {
+    /// Only this cloud.
+    #[arg(long, value_enum)]
+    cloud: Option<CloudArg>,
+    #[arg(long, value_enum, default_value_t = ModelFormatArg::Table)]
+    format: ModelFormatArg,
+    #[command(flatten)]
+    catalog: CatalogArgs,
+}
+
+#[derive(Args, Debug)]
+struct LookupArgs {
+    /// Host names (SNI, CONNECT authority, Host header, URL) or IP addresses.
+    #[arg(required = true, value_name = "NAME|ADDRESS")]
+    items: Vec<String>,
+    /// Microsoft's "Azure IP Ranges and Service Tags" JSON file (repeatable: Public,
+    /// AzureGovernment, China). Without it, ServiceTags_*.json in the working folder is used.
+    #[arg(long = "service-tags", value_name = "FILE")]
+    service_tags: Vec<std::path::PathBuf>,
+    #[arg(long, value_enum, default_value_t = ModelFormatArg::Table)]
+    format: ModelFormatArg,
+    #[command(flatten)]
+    catalog: CatalogArgs,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -144,6 +224,34 @@ pub fn main() -> ExitCode {
 
 fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, String> {
     match &cli.command {
+        Command::Endpoints(a) => {
+            let cfg = EndpointsConfig {
+                cloud: a.cloud.map(Cloud::from),
+                format: match a.format {
+                    ModelFormatArg::Table => EndpointsFormat::Table,
+                    ModelFormatArg::Json => EndpointsFormat::Json,
+                },
+                catalog: a.catalog.catalog.clone(),
+                catalog_mode: a.catalog.mode(),
+            };
+            endpoints::run(&cfg, out).map_err(|e| format!("{e:#}"))?;
+            Ok(Exit::Ok)
+        }
+        Command::Lookup(a) => {
+            let cfg = LookupConfig {
+                items: a.items.clone(),
+                service_tags: a.service_tags.clone(),
+                search_dirs: vec![std::path::PathBuf::from(".")],
+                catalog: a.catalog.catalog.clone(),
+                catalog_mode: a.catalog.mode(),
+                format: match a.format {
+                    ModelFormatArg::Table => LookupFormat::Table,
+                    ModelFormatArg::Json => LookupFormat::Json,
+                },
+            };
+            lookup::run(&cfg, out, err).map_err(|e| format!("{e:#}"))?;
+            Ok(Exit::Ok)
+        }
         Command::Flows(a) => {
             let inputs =
                 discover_inputs(&a.capture.paths, &a.capture.globs).map_err(|e| e.to_string())?;
