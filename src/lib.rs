@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod capture;
+pub mod classify;
 pub mod cli;
 pub mod commands;
 pub mod decode;

@@ -5,12 +5,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::process::ExitCode;
 
+use crate::classify::{AgentOs, Given, ProxyAddr};
+use crate::commands::audit::{self, AuditConfig, FailOn};
 use crate::commands::endpoints::{self, EndpointsConfig, EndpointsFormat};
 use crate::commands::flows::{self, FlowsConfig, FlowsOutcome};
 use crate::commands::lookup::{self, LookupConfig, LookupFormat};
 use crate::flow::FlowConfig;
-use crate::model::{CatalogMode, Cloud};
+use crate::model::{CatalogMode, Cloud, Feature};
 use crate::pipeline::{PipelineConfig, discover_inputs};
+use crate::report::audit::AuditFormat;
 use crate::report::flows::FlowsFormat;
 
 /// Exit codes, documented in README.md.
@@ -53,6 +56,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Audit captures against the Arc agent's network requirements: blocked, misrouted and
+    /// weak-TLS connections, and required endpoints never reached.
+    Audit(AuditArgs),
     /// Print every flow with its TCP state (Zeek conn_state/history) and handshake facts.
     Flows(FlowsArgs),
     /// Print the Arc network model: endpoints, service tags, TLS policy.
@@ -106,6 +112,83 @@ impl CatalogArgs {
             CatalogMode::Extend
         }
     }
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum AuditFormatArg {
+    Text,
+    Json,
+    Ndjson,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum AgentOsArg {
+    Windows,
+    Linux,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq, PartialOrd, Ord)]
+enum FeatureArg {
+    /// SQL Server enabled by Azure Arc.
+    Sql,
+    /// Windows Admin Center.
+    Wac,
+    /// SSH through Azure.
+    Ssh,
+    /// Extended Security Updates (Windows Server).
+    Esu,
+    /// Extended Security Updates for SQL Server.
+    SqlEsu,
+    /// Hotpatching / Windows Server Azure benefits / pay-as-you-go licensing.
+    Hotpatch,
+}
+
+impl From<FeatureArg> for Feature {
+    fn from(f: FeatureArg) -> Feature {
+        match f {
+            FeatureArg::Sql => Feature::SqlServer,
+            FeatureArg::Wac => Feature::WindowsAdminCenter,
+            FeatureArg::Ssh => Feature::Ssh,
+            FeatureArg::Esu => Feature::ExtendedSecurityUpdates,
+            FeatureArg::SqlEsu => Feature::SqlServerEsu,
+            FeatureArg::Hotpatch => Feature::WindowsServerLicensing,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct AuditArgs {
+    #[command(flatten)]
+    capture: CaptureArgs,
+    /// The machine's cloud (default: inferred from the endpoints seen, else public).
+    #[arg(long, value_enum)]
+    cloud: Option<CloudArg>,
+    /// The machine's Azure region (default: inferred from his/gas host names).
+    #[arg(long, value_name = "NAME")]
+    region: Option<String>,
+    /// The HTTPS proxy the agent is configured with (repeatable).
+    #[arg(long = "proxy", value_name = "HOST:PORT")]
+    proxies: Vec<String>,
+    /// The machine uses an Azure Arc private link scope.
+    #[arg(long)]
+    private_link: bool,
+    /// Microsoft's service-tag JSON file(s) (repeatable: Public, AzureGovernment, China).
+    #[arg(long = "service-tags", value_name = "FILE")]
+    service_tags: Vec<std::path::PathBuf>,
+    /// Features in use, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    features: Vec<FeatureArg>,
+    /// The agent's operating system (weights the cipher-suite findings).
+    #[arg(long, value_enum)]
+    agent_os: Option<AgentOsArg>,
+    #[arg(long, value_enum, default_value_t = AuditFormatArg::Text)]
+    format: AuditFormatArg,
+    /// Exit 1 when a finding is of this family (blocked, misrouted, weak-tls, coverage) or at
+    /// or above this severity (info, low, medium, high); `never` to report only.
+    #[arg(long, default_value = "low", value_name = "FAMILY|SEVERITY")]
+    fail_on: String,
+    #[command(flatten)]
+    catalog: CatalogArgs,
 }
 
 #[derive(Args, Debug)]
@@ -222,8 +305,68 @@ pub fn main() -> ExitCode {
     code.into()
 }
 
+fn audit_config(a: &AuditArgs) -> Result<AuditConfig, String> {
+    let inputs = discover_inputs(&a.capture.paths, &a.capture.globs).map_err(|e| e.to_string())?;
+    if inputs.is_empty() {
+        return Err("no capture files found in the given paths".into());
+    }
+    let proxies = a
+        .proxies
+        .iter()
+        .map(|p| ProxyAddr::parse(p).ok_or_else(|| format!("--proxy {p:?}: expected HOST:PORT")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let fail_on = FailOn::parse(&a.fail_on).ok_or_else(|| {
+        format!(
+            "--fail-on {:?}: expected a family (blocked, misrouted, weak-tls, coverage), a severity (info, low, medium, high) or never",
+            a.fail_on
+        )
+    })?;
+    Ok(AuditConfig {
+        inputs,
+        given: Given {
+            cloud: a.cloud.map(Cloud::from),
+            region: a.region.as_ref().map(|r| r.to_ascii_lowercase()),
+            proxies,
+            private_link: a.private_link,
+            features: a.features.iter().map(|f| Feature::from(*f)).collect(),
+            agent_os: a.agent_os.map(|o| match o {
+                AgentOsArg::Windows => AgentOs::Windows,
+                AgentOsArg::Linux => AgentOs::Linux,
+            }),
+        },
+        service_tags: a.service_tags.clone(),
+        catalog: a.catalog.catalog.clone(),
+        catalog_mode: a.catalog.mode(),
+        pipeline: pipeline_config(&a.capture)?,
+        fail_on,
+        suppress: Vec::new(),
+    })
+}
+
 fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, String> {
     match &cli.command {
+        Command::Audit(a) => {
+            let cfg = audit_config(a)?;
+            let report = audit::run(&cfg).map_err(|e| format!("{e:#}"))?;
+            let format = match a.format {
+                AuditFormatArg::Text => AuditFormat::Text,
+                AuditFormatArg::Json => AuditFormat::Json,
+                AuditFormatArg::Ndjson => AuditFormat::Ndjson,
+            };
+            match crate::report::audit::render(&report, format, out) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(e) => return Err(format!("writing output: {e}")),
+            }
+            if !cli.quiet {
+                for f in &report.files {
+                    if let Some(e) = &f.stats.error {
+                        let _ = writeln!(err, "arcaudit: {}", crate::report::escape_text(e));
+                    }
+                }
+            }
+            Ok(report.exit())
+        }
         Command::Endpoints(a) => {
             let cfg = EndpointsConfig {
                 cloud: a.cloud.map(Cloud::from),

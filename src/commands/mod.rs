@@ -1,6 +1,7 @@
 //! One module per subcommand: each takes a validated config, runs the library and a
 //! renderer, and says how it ended. No clap types here.
 
+pub mod audit;
 pub mod endpoints;
 pub mod flows;
 pub mod lookup;

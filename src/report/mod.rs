@@ -2,6 +2,7 @@
 //! nothing themselves. Every string that came from a capture goes through [`escape_text`]
 //! before it reaches a terminal.
 
+pub mod audit;
 pub mod flows;
 
 use std::fmt::Write as _;

@@ -1,0 +1,236 @@
+//! Who a flow talks to. In order of trust: the TLS SNI; the CONNECT authority of a proxied
+//! flow; the HTTP Host header; a DNS answer seen before the flow for its server address
+//! (following CNAME chains, respecting time); and last, the service tag of the address,
+//! which is attribution by address only and said so.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use std::net::IpAddr;
+
+use super::context::Given;
+use super::facts::{AuditFlow, DnsAnswer, DnsRecordData};
+use crate::dns::Rcode;
+use crate::model::{Catalog, Cloud, Endpoint, Profile, ServiceTags};
+
+/// Where the name of a flow came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NameSource {
+    Sni,
+    ConnectAuthority,
+    HttpHost,
+    Dns,
+    /// No name: the server address lies in a service tag the catalog names.
+    ServiceTag,
+}
+
+/// The answer to "who does this flow talk to".
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Attribution {
+    /// The name (as seen) the flow was attributed by.
+    pub name: Option<String>,
+    pub source: Option<NameSource>,
+    /// For a proxied flow: the CONNECT authority (host part), besides any inner SNI.
+    pub connect_host: Option<String>,
+    /// Indices into the catalog of every entry the name matched (all clouds, profiles).
+    pub entries: Vec<usize>,
+    /// The entry reports name first: the context's cloud, the standard profile.
+    pub primary: Option<Endpoint>,
+    /// Region carried by the name (`westeurope` in `westeurope.his.arc.azure.com`).
+    pub region: Option<String>,
+    /// Service tags of the server address (when tag files are loaded).
+    pub server_tags: Vec<String>,
+    /// For DNS attribution: the frame of the answer used.
+    pub dns_frame: Option<u64>,
+}
+
+/// Service tags that identify Arc endpoints when nothing else names a flow. Broad tags
+/// (Storage, AzureCloud, AzureFrontDoor.Frontend) would attribute half of Azure; they are
+/// left out on purpose.
+const ATTRIBUTING_TAGS: &[&str] = &[
+    "AzureArcInfrastructure",
+    "AzureActiveDirectory",
+    "AzureResourceManager",
+];
+
+/// DNS answers by address, in time order, with the names each answer resolved.
+#[derive(Debug, Default)]
+pub struct DnsIndex {
+    by_addr: FxHashMap<IpAddr, Vec<(i64, u64, Vec<String>)>>,
+}
+
+impl DnsIndex {
+    pub fn build(answers: &[DnsAnswer]) -> DnsIndex {
+        let mut by_addr: FxHashMap<IpAddr, Vec<(i64, u64, Vec<String>)>> = FxHashMap::default();
+        for a in answers
+            .iter()
+            .filter(|a| a.is_response && a.rcode == Rcode::NoError)
+        {
+            // The question first, then every name in the CNAME chain: any of them may be the
+            // one the catalog knows (an Arc name that CNAMEs to a Traffic Manager name).
+            let mut names: Vec<String> = a.qname.iter().cloned().collect();
+            for (owner, d) in &a.answers {
+                if !names.iter().any(|n| n.eq_ignore_ascii_case(owner)) {
+                    names.push(owner.clone());
+                }
+                if let DnsRecordData::Cname(t) = d
+                    && !names.iter().any(|n| n.eq_ignore_ascii_case(t))
+                {
+                    names.push(t.clone());
+                }
+            }
+            for (_, d) in &a.answers {
+                if let DnsRecordData::A(ip) = d {
+                    by_addr
+                        .entry(*ip)
+                        .or_default()
+                        .push((a.ts_ns, a.frame, names.clone()));
+                }
+            }
+        }
+        for v in by_addr.values_mut() {
+            v.sort_by_key(|(ts, frame, _)| (*ts, *frame));
+        }
+        DnsIndex { by_addr }
+    }
+
+    /// The latest answer for `addr` given at or before `ts`: (frame, names).
+    pub fn names_for(&self, addr: IpAddr, ts: i64) -> Option<(u64, &[String])> {
+        let v = self.by_addr.get(&addr)?;
+        v.iter()
+            .rev()
+            .find(|(t, _, _)| *t <= ts)
+            .map(|(_, frame, names)| (*frame, names.as_slice()))
+    }
+}
+
+fn host_of(authority: &str) -> Option<String> {
+    crate::http::split_authority(authority).map(|(h, _)| h)
+}
+
+fn matches(catalog: &Catalog, name: &str) -> (Vec<usize>, Option<String>) {
+    let m = catalog.match_host(name);
+    let region = m.iter().find_map(|h| h.region.clone());
+    let mut idx: Vec<usize> = m.iter().map(|h| h.index).collect();
+    idx.sort_unstable();
+    idx.dedup();
+    (idx, region)
+}
+
+/// The entry to name first among `entries`: the cloud's, standard profile before ESU.
+pub fn choose_primary(
+    catalog: &Catalog,
+    entries: &[usize],
+    cloud: Option<Cloud>,
+) -> Option<Endpoint> {
+    let all = catalog.entries();
+    let rank = |e: &Endpoint| {
+        let cloud_rank = match cloud {
+            Some(c) if e.cloud == c => 0,
+            None if e.cloud == Cloud::Public => 0,
+            _ => 1,
+        };
+        let profile_rank = u8::from(e.profile != Profile::Standard);
+        (cloud_rank, profile_rank)
+    };
+    entries
+        .iter()
+        .filter_map(|&i| all.get(i))
+        .min_by_key(|e| rank(e))
+        .cloned()
+}
+
+/// Attributes one flow.
+pub fn attribute(
+    f: &AuditFlow,
+    dns: &DnsIndex,
+    catalog: &Catalog,
+    tags: &ServiceTags,
+    given: &Given,
+) -> Attribution {
+    let mut a = Attribution {
+        server_tags: if tags.is_empty() {
+            Vec::new()
+        } else {
+            tags.lookup_iter(f.server.ip())
+                .map(|t| t.name.to_string())
+                .collect()
+        },
+        connect_host: f.connect().and_then(|c| host_of(&c.target)),
+        ..Attribution::default()
+    };
+    let candidates: [(Option<String>, NameSource); 3] = [
+        (f.tls.as_ref().and_then(|t| t.sni.clone()), NameSource::Sni),
+        (a.connect_host.clone(), NameSource::ConnectAuthority),
+        (
+            f.requests
+                .iter()
+                .find(|r| !r.method.eq_ignore_ascii_case("CONNECT"))
+                .and_then(|r| r.host.as_deref().and_then(host_of)),
+            NameSource::HttpHost,
+        ),
+    ];
+    for (name, source) in candidates {
+        if let Some(name) = name.filter(|n| !n.is_empty()) {
+            let (entries, region) = matches(catalog, &name);
+            a.name = Some(name);
+            a.source = Some(source);
+            a.entries = entries;
+            a.region = region;
+            break;
+        }
+    }
+    if a.name.is_none()
+        && let Some((frame, names)) = dns.names_for(f.server.ip(), f.first_ts_ns)
+    {
+        // The first name of the chain the catalog knows, else the question.
+        let known = names.iter().find_map(|n| {
+            let (entries, region) = matches(catalog, n);
+            (!entries.is_empty()).then(|| (n.clone(), entries, region))
+        });
+        let (name, entries, region) = match known {
+            Some(k) => k,
+            None => (names.first().cloned().unwrap_or_default(), Vec::new(), None),
+        };
+        a.name = Some(name);
+        a.source = Some(NameSource::Dns);
+        a.entries = entries;
+        a.region = region;
+        a.dns_frame = Some(frame);
+    }
+    if a.name.is_none() && f.transport == "tcp" && !a.server_tags.is_empty() {
+        let tagged: Vec<usize> = catalog
+            .entries()
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                e.service_tags.iter().any(|t| {
+                    ATTRIBUTING_TAGS.contains(&t.as_str())
+                        && a.server_tags
+                            .iter()
+                            .any(|s| s == t || s.starts_with(&format!("{t}.")))
+                })
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if !tagged.is_empty() {
+            a.source = Some(NameSource::ServiceTag);
+            a.entries = tagged;
+        }
+    }
+    a.primary = choose_primary(catalog, &a.entries, given.cloud);
+    a
+}
+
+/// Catalog entries a DNS question names.
+pub fn dns_entries(
+    answer: &DnsAnswer,
+    catalog: &Catalog,
+    _context: &super::context::AuditContext,
+) -> Vec<usize> {
+    answer
+        .qname
+        .as_deref()
+        .map(|q| matches(catalog, q).0)
+        .unwrap_or_default()
+}

@@ -1,0 +1,155 @@
+//! The endpoint coverage table: for every catalog entry the capture touched, and every
+//! entry the context requires, how often it was tried, how often it worked, where it went.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use super::FlowView;
+use super::context::AuditContext;
+use crate::model::{Catalog, Endpoint, Profile, When};
+
+/// Most addresses and names listed per row.
+const MAX_LISTED: usize = 8;
+
+/// One row of the coverage table.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageRow {
+    pub endpoint: String,
+    pub hosts: Vec<String>,
+    pub when: When,
+    /// Required in this context (cloud, features) for the agent to work.
+    pub required: bool,
+    pub attempts: usize,
+    pub successes: usize,
+    pub failures: usize,
+    /// Names seen for it (SNI, CONNECT authority, Host, DNS).
+    pub names: Vec<String>,
+    pub addresses: Vec<IpAddr>,
+    pub tls_versions: Vec<String>,
+    pub direct: usize,
+    pub via_proxy: usize,
+    pub private_address: usize,
+    /// Attributed only by the server address's service tag.
+    pub by_address_only: usize,
+    pub first_frame: Option<u64>,
+    pub last_success_frame: Option<u64>,
+}
+
+/// Private, loopback, link-local or unique-local addresses: where a private endpoint or a
+/// DNS override points.
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => {
+            // 100.64.0.0/10 (carrier-grade NAT) is not routable on the internet either.
+            let cgnat = a.octets()[0] == 100 && (a.octets()[1] & 0xc0) == 64;
+            a.is_private() || a.is_loopback() || a.is_link_local() || cgnat
+        }
+        IpAddr::V6(a) => a.is_loopback() || a.is_unique_local() || a.is_unicast_link_local(),
+    }
+}
+
+/// Whether the context requires this entry for the agent to keep working.
+pub fn required(e: &Endpoint, cx: &AuditContext) -> bool {
+    if e.cloud != cx.cloud || e.profile != Profile::Standard {
+        return false;
+    }
+    match e.when {
+        When::Always => true,
+        When::Feature => e.features.iter().any(|f| cx.features.contains(f)),
+        _ => false,
+    }
+}
+
+#[derive(Default)]
+struct Acc {
+    attempts: usize,
+    successes: usize,
+    names: BTreeSet<String>,
+    addresses: BTreeSet<IpAddr>,
+    versions: BTreeSet<String>,
+    direct: usize,
+    via_proxy: usize,
+    private_address: usize,
+    by_address_only: usize,
+    first_frame: Option<u64>,
+    last_success_frame: Option<u64>,
+}
+
+/// Builds the table, rows in catalog order.
+pub fn coverage(views: &[FlowView<'_>], catalog: &Catalog, cx: &AuditContext) -> Vec<CoverageRow> {
+    let index: BTreeMap<&str, usize> = catalog
+        .entries()
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id.as_str(), i))
+        .collect();
+    let mut acc: BTreeMap<usize, Acc> = BTreeMap::new();
+    for v in views {
+        let Some(primary) = v.primary() else { continue };
+        let Some(&i) = index.get(primary.id.as_str()) else {
+            continue;
+        };
+        let a = acc.entry(i).or_default();
+        a.attempts += 1;
+        let ok = v.flow.succeeded();
+        if ok {
+            a.successes += 1;
+            a.last_success_frame = Some(v.flow.frames.last);
+        }
+        if let Some(n) = &v.attribution.name
+            && a.names.len() < MAX_LISTED
+        {
+            a.names.insert(n.to_ascii_lowercase());
+        }
+        if a.addresses.len() < MAX_LISTED {
+            a.addresses.insert(v.flow.server.ip());
+        }
+        if let Some(ver) = v.flow.tls.as_ref().and_then(|t| t.negotiated_version) {
+            a.versions.insert(crate::tls::version_name(ver).to_string());
+        }
+        if v.to_proxy {
+            a.via_proxy += 1;
+        } else {
+            a.direct += 1;
+            if is_private(v.flow.server.ip()) {
+                a.private_address += 1;
+            }
+        }
+        if v.attribution.source == Some(super::NameSource::ServiceTag) {
+            a.by_address_only += 1;
+        }
+        a.first_frame = Some(
+            a.first_frame
+                .map_or(v.flow.frames.first, |f| f.min(v.flow.frames.first)),
+        );
+    }
+    for (i, e) in catalog.entries().iter().enumerate() {
+        if required(e, cx) {
+            acc.entry(i).or_default();
+        }
+    }
+    acc.into_iter()
+        .filter_map(|(i, a)| {
+            let e = catalog.entries().get(i)?;
+            Some(CoverageRow {
+                endpoint: e.id.clone(),
+                hosts: e.hosts.clone(),
+                when: e.when,
+                required: required(e, cx),
+                attempts: a.attempts,
+                successes: a.successes,
+                failures: a.attempts - a.successes,
+                names: a.names.into_iter().collect(),
+                addresses: a.addresses.into_iter().collect(),
+                tls_versions: a.versions.into_iter().collect(),
+                direct: a.direct,
+                via_proxy: a.via_proxy,
+                private_address: a.private_address,
+                by_address_only: a.by_address_only,
+                first_frame: a.first_frame,
+                last_success_frame: a.last_success_frame,
+            })
+        })
+        .collect()
+}

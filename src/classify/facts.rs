@@ -1,0 +1,320 @@
+//! Compact, owned summaries of what the pipeline found, kept per capture until the audit
+//! runs: only the fields the rules read, so a capture of a million flows does not hold a
+//! million full records (ClientHello extension lists, JA3 strings, every DNS record).
+
+use serde::Serialize;
+use std::net::{IpAddr, SocketAddr};
+
+use crate::dns::{Rcode, RecordData};
+use crate::flow::{ConnState, IcmpEvent, KeyFrames};
+use crate::pipeline::Flow;
+use crate::tls::Alert;
+
+use super::FlowRef;
+
+/// Most certificates kept per flow: the leaf and its issuers are what interception shows.
+const MAX_CERTS: usize = 4;
+
+/// The certificate facts the interception rule reads.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertSummary {
+    pub subject: String,
+    pub issuer: String,
+    pub san_dns: Vec<String>,
+    pub self_signed: bool,
+}
+
+/// The TLS facts the rules read.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TlsSummary {
+    pub client_hello_frame: Option<u64>,
+    pub sni: Option<String>,
+    /// Highest version the client offers (supported_versions, else legacy_version).
+    pub client_max_version: Option<u16>,
+    pub client_versions: Vec<u16>,
+    pub offered_suites: Vec<u16>,
+    pub alpn: Vec<String>,
+    pub ja4: Option<String>,
+    pub server_hello_frame: Option<u64>,
+    pub negotiated_version: Option<u16>,
+    pub cipher_suite: Option<u16>,
+    pub hello_retry: bool,
+    pub alerts: Vec<Alert>,
+    pub first_alert_frame: Option<u64>,
+    pub certificates: Vec<CertSummary>,
+    pub certificate_frame: Option<u64>,
+    pub server_application_data: bool,
+    pub client_application_data: bool,
+}
+
+/// An HTTP request head the rules read (never the Proxy-Authorization value: only whether
+/// it was there).
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpRequestSummary {
+    pub method: String,
+    pub target: String,
+    pub host: Option<String>,
+    pub proxy_authorization: bool,
+    pub frame: u64,
+}
+
+/// An HTTP response head.
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpResponseSummary {
+    pub status: u16,
+    pub reason: String,
+    pub frame: u64,
+}
+
+/// One flow, compacted for the audit.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditFlow {
+    pub transport: &'static str,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub client_guessed: bool,
+    pub first_ts_ns: i64,
+    pub last_ts_ns: i64,
+    pub frames: KeyFrames,
+    pub conn_state: Option<ConnState>,
+    pub history: String,
+    pub syn_retransmissions: u32,
+    pub client_bytes: u64,
+    pub server_bytes: u64,
+    pub server_packets: u64,
+    pub icmp: Vec<IcmpEvent>,
+    pub protocol: Option<&'static str>,
+    pub tls: Option<TlsSummary>,
+    pub requests: Vec<HttpRequestSummary>,
+    pub responses: Vec<HttpResponseSummary>,
+}
+
+impl AuditFlow {
+    pub fn flow_ref(&self) -> FlowRef {
+        FlowRef {
+            transport: self.transport,
+            client: self.client,
+            server: self.server,
+            first_frame: self.frames.first,
+        }
+    }
+
+    /// The CONNECT request of a proxied flow, if any.
+    pub fn connect(&self) -> Option<&HttpRequestSummary> {
+        self.requests
+            .iter()
+            .find(|r| r.method.eq_ignore_ascii_case("CONNECT"))
+    }
+
+    /// The proxy's answer to the CONNECT (the first response after it).
+    pub fn connect_response(&self) -> Option<&HttpResponseSummary> {
+        let c = self.connect()?;
+        self.responses.iter().find(|r| r.frame >= c.frame)
+    }
+
+    /// The server side sent a RST (Zeek history `r`).
+    pub fn server_reset(&self) -> bool {
+        self.history.contains('r')
+    }
+
+    /// The client side sent a RST (Zeek history `R`).
+    pub fn client_reset(&self) -> bool {
+        self.history.contains('R')
+    }
+
+    /// The TLS handshake got an answer and no fatal alert followed.
+    pub fn tls_ok(&self) -> bool {
+        self.tls.as_ref().is_some_and(|t| {
+            t.server_hello_frame.is_some() && !t.alerts.iter().any(|a| a.level == 2)
+        })
+    }
+
+    /// The flow achieved something: a TLS handshake, or an HTTP response that is not a
+    /// proxy refusal.
+    pub fn succeeded(&self) -> bool {
+        if self.connect().is_some() {
+            let ok = self
+                .connect_response()
+                .is_some_and(|r| (200..300).contains(&r.status));
+            return ok && (self.tls.is_none() || self.tls_ok());
+        }
+        if self.tls.is_some() {
+            return self.tls_ok();
+        }
+        self.responses.iter().any(|r| r.status < 400)
+    }
+
+    /// Builds the summary of a finished flow.
+    pub fn from_flow(f: &Flow) -> AuditFlow {
+        let tls = f.app.tls.as_ref().map(|t| {
+            let ch = t.client_hello.as_ref();
+            let sh = t.server_hello.as_ref();
+            TlsSummary {
+                client_hello_frame: ch.map(|c| c.frame),
+                sni: ch.and_then(|c| c.sni.clone()),
+                client_max_version: ch.map(|c| {
+                    c.supported_versions
+                        .iter()
+                        .copied()
+                        .filter(|v| !crate::tls::is_grease(*v))
+                        .max()
+                        .unwrap_or(c.legacy_version)
+                }),
+                client_versions: ch
+                    .map(|c| {
+                        if c.supported_versions.is_empty() {
+                            vec![c.legacy_version]
+                        } else {
+                            c.supported_versions
+                                .iter()
+                                .copied()
+                                .filter(|v| !crate::tls::is_grease(*v))
+                                .collect()
+                        }
+                    })
+                    .unwrap_or_default(),
+                offered_suites: ch
+                    .map(|c| {
+                        c.cipher_suites
+                            .iter()
+                            .copied()
+                            .filter(|s| !crate::tls::is_grease(*s))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                alpn: ch.map(|c| c.alpn.clone()).unwrap_or_default(),
+                ja4: ch.map(|c| c.ja4.clone()),
+                server_hello_frame: sh.map(|s| s.frame),
+                negotiated_version: sh.map(|s| s.negotiated_version),
+                cipher_suite: sh.map(|s| s.cipher_suite),
+                hello_retry: t.hello_retry_request.is_some(),
+                alerts: t.alerts.clone(),
+                first_alert_frame: t.first_alert_frame,
+                certificates: t
+                    .certificates
+                    .iter()
+                    .take(MAX_CERTS)
+                    .map(|c| CertSummary {
+                        subject: c.subject.clone(),
+                        issuer: c.issuer.clone(),
+                        san_dns: c.san_dns.clone(),
+                        self_signed: c.self_signed,
+                    })
+                    .collect(),
+                certificate_frame: t.certificate_frame,
+                server_application_data: t.server_application_data,
+                client_application_data: t.client_application_data,
+            }
+        });
+        let (requests, responses) = match &f.app.http {
+            Some(h) => (
+                h.requests
+                    .iter()
+                    .map(|r| HttpRequestSummary {
+                        method: r.method.clone(),
+                        target: r.target.clone(),
+                        host: r.host.clone(),
+                        proxy_authorization: r.proxy_authorization,
+                        frame: r.frame,
+                    })
+                    .collect(),
+                h.responses
+                    .iter()
+                    .map(|r| HttpResponseSummary {
+                        status: r.status,
+                        reason: r.reason.clone(),
+                        frame: r.frame,
+                    })
+                    .collect(),
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
+        AuditFlow {
+            transport: f.transport,
+            client: f.client,
+            server: f.server,
+            client_guessed: f.client_guessed,
+            first_ts_ns: f.first_ts_ns,
+            last_ts_ns: f.last_ts_ns,
+            frames: f.frames.clone(),
+            conn_state: f.tcp.as_ref().map(|t| t.conn_state),
+            history: f
+                .tcp
+                .as_ref()
+                .map(|t| t.history.clone())
+                .unwrap_or_default(),
+            syn_retransmissions: f.tcp.as_ref().map_or(0, |t| t.syn_retransmissions),
+            client_bytes: f.client_counters.payload_bytes,
+            server_bytes: f.server_counters.payload_bytes,
+            server_packets: f.server_counters.packets,
+            icmp: f.icmp.clone(),
+            protocol: f.app.protocol,
+            tls,
+            requests,
+            responses,
+        }
+    }
+}
+
+/// The record data the audit keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "value")]
+pub enum DnsRecordData {
+    A(IpAddr),
+    Cname(String),
+}
+
+/// One DNS message, compacted.
+#[derive(Debug, Clone, Serialize)]
+pub struct DnsAnswer {
+    pub frame: u64,
+    pub ts_ns: i64,
+    /// The resolver (the server of the DNS flow) and the asking host.
+    pub resolver: SocketAddr,
+    pub client: SocketAddr,
+    pub id: u16,
+    pub is_response: bool,
+    pub rcode: Rcode,
+    pub qname: Option<String>,
+    pub qtype: u16,
+    /// Answer-section records: owner name and A/AAAA/CNAME data.
+    pub answers: Vec<(String, DnsRecordData)>,
+}
+
+impl DnsAnswer {
+    /// Every DNS message of a finished flow.
+    pub fn from_flow(f: &Flow) -> Vec<DnsAnswer> {
+        f.app
+            .dns
+            .iter()
+            .map(|e| {
+                let m = &e.message;
+                let q = m.questions.first();
+                DnsAnswer {
+                    frame: e.frame,
+                    ts_ns: e.ts_ns,
+                    resolver: f.server,
+                    client: f.client,
+                    id: m.id,
+                    is_response: m.is_response,
+                    rcode: m.rcode,
+                    qname: q.map(|q| q.name.clone()),
+                    qtype: q.map_or(0, |q| q.qtype),
+                    answers: m
+                        .answers
+                        .iter()
+                        .filter_map(|rr| {
+                            let d = match &rr.data {
+                                RecordData::A(a) => DnsRecordData::A(IpAddr::V4(*a)),
+                                RecordData::Aaaa(a) => DnsRecordData::A(IpAddr::V6(*a)),
+                                RecordData::Cname(c) => DnsRecordData::Cname(c.clone()),
+                                RecordData::Other { .. } => return None,
+                            };
+                            Some((rr.name.clone(), d))
+                        })
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+}

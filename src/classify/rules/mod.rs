@@ -1,0 +1,57 @@
+//! Every rule, one per file. A rule's file starts with its documentation in three parts
+//! (what it detects, why it matters for the Arc agent, an example), declares its
+//! [`RuleMeta`](super::RuleMeta) and implements [`Rule`](super::Rule). Add a rule by adding
+//! a file and a line to [`all`].
+
+mod reset_after_client_hello;
+mod syn_unanswered;
+mod tls_version_below_1_2;
+
+use super::{Rule, RuleMeta};
+
+/// Every rule, in the order findings of one frame are listed.
+pub fn all() -> &'static [&'static dyn Rule] {
+    &[
+        &syn_unanswered::SynUnanswered,
+        &reset_after_client_hello::ResetAfterClientHello,
+        &tls_version_below_1_2::TlsVersionBelow12,
+    ]
+}
+
+/// The rule with this id.
+pub fn find(id: &str) -> Option<&'static dyn Rule> {
+    all().iter().copied().find(|r| r.meta().id == id)
+}
+
+/// Every rule's description, for `arcaudit explain` and the documentation.
+pub fn metas() -> impl Iterator<Item = &'static RuleMeta> {
+    all().iter().map(|r| r.meta())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn rule_ids_are_unique_kebab_case_and_documented() {
+        let mut seen = BTreeSet::new();
+        for m in metas() {
+            assert!(seen.insert(m.id), "duplicate rule id {}", m.id);
+            assert!(
+                m.id.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{}",
+                m.id
+            );
+            for (what, text) in [
+                ("summary", m.summary),
+                ("why", m.why),
+                ("check", m.check),
+                ("requirement", m.requirement),
+            ] {
+                assert!(text.len() > 10, "{}: {what} too short", m.id);
+            }
+        }
+    }
+}

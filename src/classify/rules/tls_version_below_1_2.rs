@@ -1,0 +1,62 @@
+//! `tls-version-below-1-2` (weak-tls): the server negotiated a TLS version below 1.2 with
+//! an Arc endpoint's name.
+//!
+//! What: a ServerHello whose negotiated version (supported_versions, else the legacy field)
+//! is SSL 3.0, TLS 1.0 or TLS 1.1, on a flow attributed to a catalog entry.
+//!
+//! Why: the agent and Azure require TLS 1.2 or 1.3; a real Azure endpoint never accepts
+//! less, so this is either a TLS-intercepting device downgrading the connection or a name
+//! pointing somewhere it should not.
+//!
+//! Example: ServerHello in frame 6 negotiating TLS1.0 for `management.azure.com`.
+
+use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::tls::version_name;
+
+pub struct TlsVersionBelow12;
+
+static META: RuleMeta = RuleMeta {
+    id: "tls-version-below-1-2",
+    family: Family::WeakTls,
+    severity: Severity::High,
+    summary: "TLS below 1.2 negotiated with an Arc endpoint",
+    why: "The agent and Azure require TLS 1.2 or 1.3; an answer below 1.2 comes from a device or server that is not the real endpoint, or one that downgrades it.",
+    check: "Any TLS-intercepting proxy or firewall on the path, and where the name resolves to; the machine's own TLS settings (SCHANNEL on Windows).",
+    requirement: "Arc network requirements: TLS 1.2 or 1.3 (recommended versions)",
+};
+
+/// TLS 1.2 on the wire; anything lower (and SSLv3's 0x0300) is below.
+const TLS_1_2: u16 = 0x0303;
+
+impl Rule for TlsVersionBelow12 {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+        let Some(t) = &v.flow.tls else { return };
+        let Some(ver) = t.negotiated_version else {
+            return;
+        };
+        // 0x7fXX drafts and GREASE are not below 1.2; only the classic range counts.
+        if !v.is_arc() || !(0x0200..TLS_1_2).contains(&ver) {
+            return;
+        }
+        out.push(
+            Finding::new(
+                &META,
+                cx.file,
+                format!(
+                    "ServerHello in frame {} negotiated {} ({ver:#06x})",
+                    t.server_hello_frame.unwrap_or_default(),
+                    version_name(ver)
+                ),
+                format!(
+                    "The connection used {}, below the TLS 1.2 the agent requires.",
+                    version_name(ver)
+                ),
+            )
+            .on_flow(v, &[t.server_hello_frame]),
+        );
+    }
+}

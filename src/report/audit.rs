@@ -1,0 +1,289 @@
+//! Renders the audit [`Report`]: `text` (a summary to read in ten seconds, then the
+//! coverage table and the findings grouped by family), `json` (the report as one document)
+//! and `ndjson` (one line per finding and per flow). Computes nothing: every count and
+//! verdict is already in the report.
+
+use std::io::{self, Write};
+
+use super::{escape_text, format_ts};
+use crate::classify::{Family, Finding};
+use crate::commands::audit::{FileReport, Report};
+
+/// Output formats of `arcaudit audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditFormat {
+    Text,
+    Json,
+    Ndjson,
+}
+
+pub fn render(report: &Report, format: AuditFormat, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        AuditFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
+            writeln!(out)
+        }
+        AuditFormat::Ndjson => ndjson(report, out),
+        AuditFormat::Text => text(report, out),
+    }
+}
+
+fn ndjson(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Line<'a, T: serde::Serialize> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        file: &'a str,
+        #[serde(flatten)]
+        body: &'a T,
+    }
+    for f in &report.files {
+        for v in &f.audit.flows {
+            serde_json::to_writer(
+                &mut *out,
+                &Line {
+                    kind: "flow",
+                    file: &f.file,
+                    body: v,
+                },
+            )
+            .map_err(io::Error::other)?;
+            writeln!(out)?;
+        }
+        for x in &f.audit.findings {
+            serde_json::to_writer(
+                &mut *out,
+                &Line {
+                    kind: "finding",
+                    file: &f.file,
+                    body: x,
+                },
+            )
+            .map_err(io::Error::other)?;
+            writeln!(out)?;
+        }
+        #[derive(serde::Serialize)]
+        struct FileLine<'a> {
+            stats: &'a crate::pipeline::FileStats,
+            context: &'a crate::classify::AuditContext,
+            inferred: &'a crate::classify::Inferred,
+            coverage: &'a [crate::classify::CoverageRow],
+        }
+        serde_json::to_writer(
+            &mut *out,
+            &Line {
+                kind: "file",
+                file: &f.file,
+                body: &FileLine {
+                    stats: &f.stats,
+                    context: &f.audit.context,
+                    inferred: &f.audit.inferred,
+                    coverage: &f.audit.coverage,
+                },
+            },
+        )
+        .map_err(io::Error::other)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let t = &report.totals;
+    writeln!(
+        out,
+        "arcaudit audit: {}, {} TCP flows, {} to Arc endpoints",
+        plural(t.files, "capture", "captures"),
+        t.tcp_flows,
+        t.arc_flows
+    )?;
+    if let (Some(a), Some(b)) = (t.first_ts_ns, t.last_ts_ns) {
+        writeln!(
+            out,
+            "  time span: {} .. {} (epoch seconds)",
+            format_ts(a),
+            format_ts(b)
+        )?;
+    }
+    let families: Vec<String> = Family::ALL
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                t.by_family.get(f.as_str()).copied().unwrap_or(0),
+                f.as_str()
+            )
+        })
+        .collect();
+    let verdict = if t.findings == 0 {
+        "no findings".to_string()
+    } else {
+        plural(t.findings, "finding", "findings")
+    };
+    writeln!(out, "  verdict: {verdict} ({})", families.join(", "))?;
+    if t.suppressed > 0 {
+        writeln!(out, "  suppressed: {}", t.suppressed)?;
+    }
+    if t.files_with_errors > 0 {
+        writeln!(
+            out,
+            "  INPUT ERRORS: {} (see below)",
+            plural(t.files_with_errors, "file", "files")
+        )?;
+    }
+    match &report.service_tags.skipped {
+        Some(why) => writeln!(out, "  {why}")?,
+        None => {
+            for f in &report.service_tags.files {
+                writeln!(
+                    out,
+                    "  service tags: {} changeNumber {} ({})",
+                    f.cloud,
+                    f.change_number,
+                    escape_text(&f.path.display().to_string())
+                )?;
+            }
+        }
+    }
+    for f in &report.files {
+        file_section(f, out)?;
+    }
+    Ok(())
+}
+
+fn file_section(f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
+    let a = &f.audit;
+    writeln!(out)?;
+    writeln!(out, "== {} ==", escape_text(&f.file))?;
+    if let Some(e) = &f.stats.error {
+        writeln!(out, "  input error: {}", escape_text(e))?;
+    }
+    let cx = &a.context;
+    let mut context = vec![format!("cloud {} ({})", cx.cloud.as_str(), cx.cloud_source)];
+    if let Some(r) = &cx.region {
+        let src = if a.inferred.region.is_some() {
+            "inferred"
+        } else {
+            "given"
+        };
+        context.push(format!("region {} ({src})", escape_text(r)));
+    }
+    if cx.proxy_configured {
+        let p: Vec<String> = cx
+            .proxies
+            .iter()
+            .map(|p| format!("{}:{}", p.host, p.port))
+            .collect();
+        context.push(format!("proxy {} (given)", p.join(",")));
+    }
+    if !cx.proxies_seen.is_empty() {
+        let p: Vec<String> = cx.proxies_seen.iter().map(|p| p.to_string()).collect();
+        context.push(format!(
+            "proxy seen {} (inferred from CONNECT)",
+            p.join(",")
+        ));
+    }
+    if cx.private_link {
+        context.push("private link".to_string());
+    }
+    if !cx.features.is_empty() {
+        let feats: Vec<&str> = cx.features.iter().map(|f| f.as_str()).collect();
+        context.push(format!("features {}", feats.join(",")));
+    }
+    writeln!(out, "  context: {}", context.join("; "))?;
+    if let Some(c) = &a.inferred.cloud {
+        writeln!(out, "    cloud inferred from {}", escape_text(&c.evidence))?;
+    }
+    writeln!(
+        out,
+        "  {} frames, {} TCP flows ({} to Arc endpoints), {} DNS messages",
+        f.stats.capture.frames, a.tcp_flows, a.arc_flows, a.dns_messages
+    )?;
+    if a.coverage.iter().any(|r| r.attempts > 0) {
+        writeln!(out, "  endpoints:")?;
+        writeln!(
+            out,
+            "    {:<28} {:<9} {:>5} {:>4} {:>4}  {:<14} {:<22} names / addresses",
+            "endpoint", "required", "tries", "ok", "fail", "tls", "direct/proxy/private"
+        )?;
+        for r in a.coverage.iter().filter(|r| r.attempts > 0) {
+            let names: Vec<String> = r
+                .names
+                .iter()
+                .map(|n| escape_text(n).into_owned())
+                .collect();
+            let addrs: Vec<String> = r.addresses.iter().map(|x| x.to_string()).collect();
+            writeln!(
+                out,
+                "    {:<28} {:<9} {:>5} {:>4} {:>4}  {:<14} {:<22} {} {}",
+                r.endpoint,
+                if r.required { "yes" } else { "-" },
+                r.attempts,
+                r.successes,
+                r.failures,
+                if r.tls_versions.is_empty() {
+                    "-".to_string()
+                } else {
+                    r.tls_versions.join(",")
+                },
+                format!("{}/{}/{}", r.direct, r.via_proxy, r.private_address),
+                names.join(","),
+                addrs.join(",")
+            )?;
+        }
+    }
+    let unseen: Vec<&str> = a
+        .coverage
+        .iter()
+        .filter(|r| r.required && r.attempts == 0)
+        .map(|r| r.endpoint.as_str())
+        .collect();
+    if !unseen.is_empty() {
+        writeln!(
+            out,
+            "  required, not seen in this capture: {}",
+            unseen.join(", ")
+        )?;
+    }
+    if a.findings.is_empty() {
+        writeln!(out, "  findings: none")?;
+        return Ok(());
+    }
+    for fam in Family::ALL {
+        let of: Vec<&Finding> = a.findings.iter().filter(|x| x.family == fam).collect();
+        if of.is_empty() {
+            continue;
+        }
+        writeln!(out, "  {} ({}):", fam.as_str(), of.len())?;
+        for x in of {
+            finding(x, out)?;
+        }
+    }
+    Ok(())
+}
+
+fn finding(x: &Finding, out: &mut dyn Write) -> io::Result<()> {
+    let frames: Vec<String> = x.frames.iter().map(|n| n.to_string()).collect();
+    let mut head = format!("    [{}] {}", x.severity.as_str().to_uppercase(), x.rule);
+    if let Some(e) = &x.endpoint {
+        head.push_str(&format!(" {e}"));
+    }
+    if let Some(h) = &x.host {
+        head.push_str(&format!(" {}", escape_text(h)));
+    }
+    if !frames.is_empty() {
+        head.push_str(&format!(" (frames {})", frames.join(",")));
+    }
+    if x.suppressed {
+        head.push_str(" [suppressed]");
+    }
+    writeln!(out, "{head}")?;
+    writeln!(out, "        {}", escape_text(&x.explanation))?;
+    writeln!(out, "        evidence: {}", escape_text(&x.evidence))?;
+    writeln!(out, "        check: {}", x.check)?;
+    writeln!(out, "        requirement: {}", x.requirement)
+}
