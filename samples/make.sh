@@ -21,6 +21,7 @@ PY=/usr/bin/python3
 H=arcs-host        # the Arc-enabled server; every capture is taken here
 N=arcs-net         # everything else: "Azure" endpoints, DNS, proxy, firewall
 WORK=$(mktemp -d /tmp/arcsamples.XXXXXX)
+chmod 711 "$WORK"  # squid runs as user proxy and must reach its own subdirectory
 PIDS=()
 
 log() { printf '== %s\n' "$*" >&2; }
@@ -56,6 +57,8 @@ declare -A IP=(
     [azgn1234.servicebus.windows.net]=198.19.0.8
     [www.microsoft.com]=198.19.0.10
     [pl-his]=198.18.2.10 [pl-gas]=198.18.2.11
+    # beyond the "firewall": routed through the net namespace, never answered by it
+    [fw-gas]=198.19.1.6 [fw-sb]=198.19.1.8
 )
 MAP=198.18.0.4=10.1.0.4,198.18.0.1=10.1.0.1,198.18.0.53=10.1.0.53,198.18.0.8=10.1.0.8
 MAP+=,198.18.2.10=10.1.2.10,198.18.2.11=10.1.2.11
@@ -68,6 +71,7 @@ MAP+=,198.19.0.6=13.69.109.180    # westeurope-gas             GuestAndHybridMan
 MAP+=,198.19.0.7=20.50.201.211    # guestnotificationservice   AzureArcInfrastructure.WestEurope
 MAP+=,198.19.0.8=20.50.201.10     # azgn1234.servicebus        ServiceBus.WestEurope
 MAP+=,198.19.0.10=13.107.246.40   # www.microsoft.com          AzureFrontDoor.Frontend
+MAP+=,198.19.1.6=13.69.109.180,198.19.1.8=20.50.201.10  # gas, servicebus behind the firewall
 V6_HOST=fd00:a1c::4 V6_GW=fd00:a1c::1 V6_MGMT=fd00:a2e::10
 ARC_NAMES=(management.azure.com login.microsoftonline.com login.windows.net pas.windows.net
     westeurope.his.arc.azure.com westeurope-gas.guestconfiguration.azure.com
@@ -123,6 +127,14 @@ setup_net() {
     inn ip -6 addr add $V6_MGMT/128 dev eth0 nodad
     inh ip link set eth0 up
     inn ip link set eth0 up
+    # The net namespace also routes: 198.19.1.0/24 lies "beyond" it on a veth link whose
+    # other end is unused (packets vanish there), so its forward-hook firewall rules answer
+    # as a site firewall would, with ICMP from its own address (10.1.0.1 after rewriting).
+    inn sysctl -qw net.ipv4.ip_forward=1
+    inn ip link add far0 type veth peer name far1
+    inn ip link set far0 up
+    inn ip link set far1 up
+    inn ip route add 198.19.1.0/24 dev far0
     inh ip route add 198.19.0.0/16 via ${IP[gw]}
     inh ip route add 198.18.2.0/24 via ${IP[gw]}
     inh ip -6 route add fd00:a2e::/64 via $V6_GW
@@ -230,6 +242,18 @@ delete table inet arcsamples
 table inet arcsamples {
     chain input {
         type filter hook input priority 0; policy accept;
+        $1
+    }
+}
+EOF
+}
+nft_fwd() { # rules for the net namespace's forward hook (it acts as the site firewall)
+    inn nft -f - <<EOF
+table inet arcsamples
+delete table inet arcsamples
+table inet arcsamples {
+    chain forward {
+        type filter hook forward priority 0; policy accept;
         $1
     }
 }
@@ -506,19 +530,18 @@ s_fw-reject-tcp-reset() {
 }
 
 s_fw-reject-icmp-admin() {
-    srv westeurope-gas.guestconfiguration.azure.com ${IP[westeurope-gas.guestconfiguration.azure.com]}
-    nft_in "ip daddr ${IP[westeurope-gas.guestconfiguration.azure.com]} tcp dport 443 reject with icmp type admin-prohibited"
+    nft_fwd "ip daddr ${IP[fw-gas]} tcp dport 443 reject with icmp type admin-prohibited"
     capture fw-reject-icmp-admin
-    curl_h --connect-timeout 3 --resolve $(resolve westeurope-gas.guestconfiguration.azure.com) \
+    curl_h --connect-timeout 3 --resolve westeurope-gas.guestconfiguration.azure.com:443:${IP[fw-gas]} \
         https://westeurope-gas.guestconfiguration.azure.com/
     finish
 }
 
 s_fw-reject-icmp-host-unreachable() {
-    srv azgn1234.servicebus.windows.net ${IP[azgn1234.servicebus.windows.net]}
-    nft_in "ip daddr ${IP[azgn1234.servicebus.windows.net]} tcp dport 443 reject with icmp type host-unreachable"
+    nft_fwd "ip daddr ${IP[fw-sb]} tcp dport 443 reject with icmp type host-unreachable"
     capture fw-reject-icmp-host-unreachable
-    curl_h --connect-timeout 3 --resolve $(resolve azgn1234.servicebus.windows.net) https://azgn1234.servicebus.windows.net/
+    curl_h --connect-timeout 3 --resolve azgn1234.servicebus.windows.net:443:${IP[fw-sb]} \
+        https://azgn1234.servicebus.windows.net/
     finish
 }
 
@@ -578,11 +601,37 @@ s_weak-cbc-tls12() {
     finish
 }
 
+gnutls_srv() { # name priority; gnutls-serv listens on every address of the net namespace
+    bgn gnutls-serv --http --disable-client-cert -p 443 --x509certfile $(PKI $1.chain.pem) --x509keyfile $(PKI $1.key) \
+        --priority "$2"
+    wait_listen $N t "0.0.0.0:443"
+}
+
+# Debian's OpenSSL 3.0 has no 3DES or RC4 suites at all (not even at SECLEVEL=0), so the
+# legacy-suite negotiations use GnuTLS on both sides, which still implements them.
+LEGACY_CLIENT="NORMAL:-VERS-TLS1.3:+3DES-CBC:+ARCFOUR-128:+RSA:+SHA1:+MD5"
+
 s_weak-3des() {
-    ossl_srv ${IP[management.azure.com]} management.azure.com -tls1_2 -cipher 'DES-CBC3-SHA@SECLEVEL=0' -naccept 1
+    gnutls_srv management.azure.com "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+3DES-CBC:+RSA"
     capture weak-3des
+    gnutls ${IP[management.azure.com]} management.azure.com "$LEGACY_CLIENT"
+    finish
+}
+
+s_weak-rc4() {
+    gnutls_srv management.azure.com "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+ARCFOUR-128:+RSA"
+    capture weak-rc4
+    gnutls ${IP[management.azure.com]} management.azure.com "$LEGACY_CLIENT"
+    finish
+}
+
+s_weak-null-cipher() {
+    # NULL encryption is still in OpenSSL 3.0 at SECLEVEL=0: the HTTP request and answer
+    # travel in TLS records, but in clear text.
+    ossl_srv ${IP[management.azure.com]} management.azure.com -tls1_2 -cipher 'NULL-SHA256@SECLEVEL=0' -naccept 1
+    capture weak-null-cipher
     sclient ${IP[management.azure.com]} management.azure.com -tls1_2 \
-        -cipher 'DES-CBC3-SHA:NULL-SHA256:NULL-SHA:NULL-MD5@SECLEVEL=0'
+        -cipher 'ECDHE-RSA-NULL-SHA:NULL-SHA256:NULL-SHA@SECLEVEL=0'
     finish
 }
 
@@ -666,7 +715,7 @@ ALL=(healthy-agent tls13-stacks tls12-stacks pq-hello-split syn-no-answer syn-re
     fw-drop fw-reject-tcp-reset fw-reject-icmp-admin fw-reject-icmp-host-unreachable
     rst-after-clienthello handshake-stall alert-handshake-failure
     tls-interception tls-cert-san-mismatch
-    weak-tls10 weak-cbc-tls12 weak-3des weak-legacy-offer
+    weak-tls10 weak-cbc-tls12 weak-3des weak-rc4 weak-null-cipher weak-legacy-offer
     private-link public-his-gas plain-http-management esu-cert-fetch
     hostile-sni-script hostile-sni-ansi)
 

@@ -126,6 +126,12 @@ def rewrite_ip4(pkt, m):
             inner[16:20] = map4(bytes(inner[16:20]), m)
             inner[10:12] = b"\0\0"
             inner[10:12] = struct.pack("!H", csum(bytes(inner[:iihl])))
+            itotal = struct.unpack("!H", inner[2:4])[0]
+            if itotal == len(inner) and inner[9] in (6, 17):
+                # The whole original datagram is quoted (Linux quotes up to 576 bytes):
+                # its TCP/UDP checksum covers the mapped addresses, so redo it too.
+                inner[iihl:] = fix_l4(inner[9], bytes(inner[12:16]), bytes(inner[16:20]),
+                                      bytes(inner[iihl:]))
         seg = bytearray(seg[:8] + bytes(inner))
         seg[2:4] = b"\0\0"
         seg[2:4] = struct.pack("!H", csum(bytes(seg)))
