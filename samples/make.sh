@@ -104,6 +104,7 @@ setup_net() {
         ip netns add $ns
         ip -n $ns link set lo up
     done
+    ip link del arcs-h0 2>/dev/null || true  # left over from an interrupted run
     ip link add arcs-h0 type veth peer name arcs-n0
     ip link set arcs-h0 netns $H
     ip link set arcs-n0 netns $N
@@ -193,7 +194,6 @@ bgn() { # run in the net namespace in the background, remember the pid
     # ip netns exec execs the command, so $! is the server's own pid
     ip netns exec $N "$@" >>$WORK/bg.log 2>&1 &
     PIDS+=($!)
-    LAST=$!
 }
 stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 stop_all() {
@@ -212,7 +212,7 @@ wait_listen() { # ns proto addr:port
 srv() { # name addr [tlssrv args...]; Python ssl server with the name's certificate
     local n=$1 a=$2
     shift 2
-    bgn $PY $TOOLS/tlssrv.py --bind $a --cert $(PKI $n.chain.pem) --key $(PKI $n.key) --name $n "$@"
+    bgn $PY $TOOLS/tlssrv.py --bind $a --cert "$(PKI $n.chain.pem)" --key "$(PKI $n.key)" --name $n "$@"
     local port=443
     [[ " $* " == *" --port "* ]] && port=$(sed -E 's/.*--port ([0-9]+).*/\1/' <<<"$*")
     if [[ $a == *:* ]]; then wait_listen $N t "[$a]:$port"; else wait_listen $N t "$a:$port"; fi
@@ -281,25 +281,25 @@ finish() { # stops the capture, rewrites addresses and time, writes samples/<nam
     nft_clear
     log "$CAP_NAME.pcap: $(tshark -r $HERE/$CAP_NAME.pcap 2>/dev/null | wc -l) packets"
 }
-curl_h() { inh curl -sS -o /dev/null -A "$UA" --cacert $(PKI root.pem) "$@" || true; }
+curl_h() { inh curl -sS -o /dev/null -A "$UA" --cacert "$(PKI root.pem)" "$@" || true; }
 resolve() { echo "$1:${2:-443}:${IP[$1]}"; }
 sclient() { # addr sni [s_client args]; one GET through openssl s_client
     local a=$1 n=$2
     shift 2
     printf 'GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' $n |
-        inh timeout 10 openssl s_client -quiet -connect $a:443 -servername $n -CAfile $(PKI root.pem) \
+        inh timeout 10 openssl s_client -quiet -connect $a:443 -servername $n -CAfile "$(PKI root.pem)" \
             -verify_hostname $n "$@" >/dev/null 2>>$WORK/sclient.log || true
 }
 gnutls() { # addr sni priority
     { printf 'GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' $2; sleep 1; } |
         inh timeout 10 gnutls-cli -p 443 --sni-hostname $2 --verify-hostname $2 \
-            --x509cafile $(PKI root.pem) --priority "$3" $1 >/dev/null 2>>$WORK/gnutls.log || true
+            --x509cafile "$(PKI root.pem)" --priority "$3" $1 >/dev/null 2>>$WORK/gnutls.log || true
 }
 ossl_srv() { # addr name [s_server args]; openssl s_server answering -www, n connections
     local a=$1 n=$2
     shift 2
-    bgn openssl s_server -accept $a:443 -cert $(PKI $n.crt) -key $(PKI $n.key) \
-        -cert_chain $(PKI root.pem) -www -no_ticket "$@"
+    bgn openssl s_server -accept $a:443 -cert "$(PKI $n.crt)" -key "$(PKI $n.key)" \
+        -cert_chain "$(PKI root.pem)" -www -no_ticket "$@"
     wait_listen $N t "$a:443"
 }
 
@@ -337,8 +337,8 @@ s_tls13-stacks() {
     sclient ${IP[management.azure.com]} management.azure.com -tls1_3
     gnutls ${IP[login.microsoftonline.com]} login.microsoftonline.com "NORMAL:-VERS-ALL:+VERS-TLS1.3"
     inh $PY $TOOLS/tlscli.py ${IP[westeurope.his.arc.azure.com]} 443 westeurope.his.arc.azure.com \
-        --cafile $(PKI root.pem) --min 1.3 >/dev/null
-    curl_h --tlsv1.3 --resolve $(resolve westeurope-gas.guestconfiguration.azure.com) \
+        --cafile "$(PKI root.pem)" --min 1.3 >/dev/null
+    curl_h --tlsv1.3 --resolve "$(resolve westeurope-gas.guestconfiguration.azure.com)" \
         https://westeurope-gas.guestconfiguration.azure.com/
     sclient ${IP[azgn1234.servicebus.windows.net]} azgn1234.servicebus.windows.net -tls1_3 \
         -ciphersuites TLS_AES_128_GCM_SHA256
@@ -355,11 +355,11 @@ s_tls12-stacks() {
     gnutls ${IP[login.microsoftonline.com]} login.microsoftonline.com \
         "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM"
     inh $PY $TOOLS/tlscli.py ${IP[westeurope.his.arc.azure.com]} 443 westeurope.his.arc.azure.com \
-        --cafile $(PKI root.pem) --max 1.2 --ciphers ECDHE-RSA-AES256-GCM-SHA384 >/dev/null
+        --cafile "$(PKI root.pem)" --max 1.2 --ciphers ECDHE-RSA-AES256-GCM-SHA384 >/dev/null
     curl_h --tls-max 1.2 --ciphers ECDHE-RSA-AES128-GCM-SHA256 \
-        --resolve $(resolve westeurope-gas.guestconfiguration.azure.com) \
+        --resolve "$(resolve westeurope-gas.guestconfiguration.azure.com)" \
         https://westeurope-gas.guestconfiguration.azure.com/
-    curl_h --tls-max 1.2 --resolve $(resolve azgn1234.servicebus.windows.net) \
+    curl_h --tls-max 1.2 --resolve "$(resolve azgn1234.servicebus.windows.net)" \
         https://azgn1234.servicebus.windows.net/
     finish
 }
@@ -376,13 +376,13 @@ s_syn-no-answer() {
     nft_in "ip daddr ${IP[management.azure.com]} tcp dport 443 drop"
     srv management.azure.com ${IP[management.azure.com]}
     capture syn-no-answer
-    curl_h --connect-timeout 3 --resolve $(resolve management.azure.com) https://management.azure.com/
+    curl_h --connect-timeout 3 --resolve "$(resolve management.azure.com)" https://management.azure.com/
     finish
 }
 
 s_syn-refused() {
     capture syn-refused
-    curl_h --connect-timeout 3 --resolve $(resolve management.azure.com) https://management.azure.com/
+    curl_h --connect-timeout 3 --resolve "$(resolve management.azure.com)" https://management.azure.com/
     finish
 }
 
@@ -404,14 +404,14 @@ s_ipv6-tls13() {
 s_sll2-any() {
     srv login.microsoftonline.com ${IP[login.microsoftonline.com]}
     capture sll2-any -i any -y LINUX_SLL2
-    curl_h --resolve $(resolve login.microsoftonline.com) https://login.microsoftonline.com/common/oauth2/token
+    curl_h --resolve "$(resolve login.microsoftonline.com)" https://login.microsoftonline.com/common/oauth2/token
     finish
 }
 
 s_sll-any() {
     srv login.microsoftonline.com ${IP[login.microsoftonline.com]}
     capture sll-any -i any -y LINUX_SLL
-    curl_h --resolve $(resolve login.microsoftonline.com) https://login.microsoftonline.com/common/oauth2/token
+    curl_h --resolve "$(resolve login.microsoftonline.com)" https://login.microsoftonline.com/common/oauth2/token
     finish
 }
 
@@ -525,7 +525,7 @@ s_fw-reject-tcp-reset() {
     srv westeurope.his.arc.azure.com ${IP[westeurope.his.arc.azure.com]}
     nft_in "ip daddr ${IP[westeurope.his.arc.azure.com]} tcp dport 443 reject with tcp reset"
     capture fw-reject-tcp-reset
-    curl_h --connect-timeout 3 --resolve $(resolve westeurope.his.arc.azure.com) https://westeurope.his.arc.azure.com/
+    curl_h --connect-timeout 3 --resolve "$(resolve westeurope.his.arc.azure.com)" https://westeurope.his.arc.azure.com/
     finish
 }
 
@@ -548,14 +548,14 @@ s_fw-reject-icmp-host-unreachable() {
 s_rst-after-clienthello() {
     srv management.azure.com ${IP[management.azure.com]} --mode rst
     capture rst-after-clienthello
-    curl_h --resolve $(resolve management.azure.com) https://management.azure.com/
+    curl_h --resolve "$(resolve management.azure.com)" https://management.azure.com/
     finish
 }
 
 s_handshake-stall() {
     srv management.azure.com ${IP[management.azure.com]} --mode stall --stall 20
     capture handshake-stall
-    curl_h --max-time 4 --resolve $(resolve management.azure.com) https://management.azure.com/
+    curl_h --max-time 4 --resolve "$(resolve management.azure.com)" https://management.azure.com/
     finish
 }
 
@@ -568,22 +568,22 @@ s_alert-handshake-failure() {
 }
 
 s_tls-interception() {
-    bgn $PY $TOOLS/tlssrv.py --bind ${IP[management.azure.com]} --cert $(PKI intercepted.chain.pem) \
-        --key $(PKI intercepted.key) --name management.azure.com --max 1.2
+    bgn $PY $TOOLS/tlssrv.py --bind ${IP[management.azure.com]} --cert "$(PKI intercepted.chain.pem)" \
+        --key "$(PKI intercepted.key)" --name management.azure.com --max 1.2
     wait_listen $N t "${IP[management.azure.com]}:443"
     capture tls-interception
     # the host trusts the inspection CA (as a GPO-deployed root would make it)
-    inh curl -sS -o /dev/null -A "$UA" --cacert $(PKI trust-both.pem) --tls-max 1.2 \
-        --resolve $(resolve management.azure.com) https://management.azure.com/ || true
+    inh curl -sS -o /dev/null -A "$UA" --cacert "$(PKI trust-both.pem)" --tls-max 1.2 \
+        --resolve "$(resolve management.azure.com)" https://management.azure.com/ || true
     finish
 }
 
 s_tls-cert-san-mismatch() {
-    bgn $PY $TOOLS/tlssrv.py --bind ${IP[management.azure.com]} --cert $(PKI wrongsan.chain.pem) \
-        --key $(PKI wrongsan.key) --name management.azure.com --max 1.2
+    bgn $PY $TOOLS/tlssrv.py --bind ${IP[management.azure.com]} --cert "$(PKI wrongsan.chain.pem)" \
+        --key "$(PKI wrongsan.key)" --name management.azure.com --max 1.2
     wait_listen $N t "${IP[management.azure.com]}:443"
     capture tls-cert-san-mismatch
-    curl_h --tls-max 1.2 --resolve $(resolve management.azure.com) https://management.azure.com/
+    curl_h --tls-max 1.2 --resolve "$(resolve management.azure.com)" https://management.azure.com/
     finish
 }
 
@@ -597,12 +597,12 @@ s_weak-tls10() {
 s_weak-cbc-tls12() {
     srv management.azure.com ${IP[management.azure.com]} --max 1.2 --ciphers ECDHE-RSA-AES128-SHA
     capture weak-cbc-tls12
-    curl_h --tls-max 1.2 --resolve $(resolve management.azure.com) https://management.azure.com/
+    curl_h --tls-max 1.2 --resolve "$(resolve management.azure.com)" https://management.azure.com/
     finish
 }
 
 gnutls_srv() { # name priority; gnutls-serv listens on every address of the net namespace
-    bgn gnutls-serv --http --disable-client-cert -p 443 --x509certfile $(PKI $1.chain.pem) --x509keyfile $(PKI $1.key) \
+    bgn gnutls-serv --http --disable-client-cert -p 443 --x509certfile "$(PKI $1.chain.pem)" --x509keyfile "$(PKI $1.key)" \
         --priority "$2"
     wait_listen $N t "0.0.0.0:443"
 }
@@ -678,7 +678,7 @@ s_public-his-gas() {
 s_plain-http-management() {
     srv management.azure.com ${IP[management.azure.com]} --mode plain --port 80
     capture plain-http-management
-    curl_h --resolve $(resolve management.azure.com 80) "http://management.azure.com/subscriptions?api-version=2022-12-01"
+    curl_h --resolve "$(resolve management.azure.com 80)" "http://management.azure.com/subscriptions?api-version=2022-12-01"
     finish
 }
 
