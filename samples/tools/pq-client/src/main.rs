@@ -75,7 +75,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut conn = rustls::ClientConnection::new(Arc::new(config), name)?;
     let mut sock = TcpStream::connect(&args[1])?;
     let mut tls = rustls::Stream::new(&mut conn, &mut sock);
-    tls.write_all(format!("GET / HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", args[2]).as_bytes())?;
+    tls.write_all(
+        format!(
+            "GET / HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            args[2]
+        )
+        .as_bytes(),
+    )?;
     let mut buf = Vec::new();
     // The server closes after answering; a missing close_notify is not our concern here.
     let _ = tls.read_to_end(&mut buf);
