@@ -19,21 +19,35 @@ fn samples() -> Vec<PathBuf> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             let n = p.file_name().unwrap_or_default().to_string_lossy();
-            n.ends_with(".pcap") || n.ends_with(".pcapng") || n.ends_with(".gz") || n.ends_with(".zst")
+            n.ends_with(".pcap")
+                || n.ends_with(".pcapng")
+                || n.ends_with(".gz")
+                || n.ends_with(".zst")
         })
         .collect();
     v.sort();
-    assert!(v.len() >= 30, "expected the bundled samples, found {}", v.len());
+    assert!(
+        v.len() >= 30,
+        "expected the bundled samples, found {}",
+        v.len()
+    );
     v
 }
 
 /// The context a user would give for a sample (the proxy samples name their proxy; the
 /// Private Link samples say so).
 fn given_for(path: &Path) -> Given {
-    let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let name = path
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
     let mut g = Given::default();
     if name.starts_with("proxy-") {
-        g.proxies = vec![ProxyAddr::parse("10.1.0.8:3128").unwrap(), ProxyAddr::parse("10.1.0.8:3129").unwrap()];
+        g.proxies = vec![
+            ProxyAddr::parse("10.1.0.8:3128").unwrap(),
+            ProxyAddr::parse("10.1.0.8:3129").unwrap(),
+        ];
     }
     if name.starts_with("private-link") || name.starts_with("public-his-gas") {
         g.private_link = true;
@@ -70,7 +84,10 @@ fn flows_table(path: &Path) -> String {
 }
 
 fn snap_name(path: &Path) -> String {
-    path.file_name().unwrap_or_default().to_string_lossy().replace('.', "_")
+    path.file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .replace('.', "_")
 }
 
 #[test]
@@ -90,13 +107,23 @@ fn audit_of_every_sample() {
 
 #[test]
 fn healthy_captures_have_no_blocked_misrouted_or_weak_finding() {
-    for name in ["healthy-agent.pcap", "healthy-agent.pcapng.gz", "tls13-stacks.pcap", "ipv6-tls13.pcap"] {
+    for name in [
+        "healthy-agent.pcap",
+        "healthy-agent.pcapng.gz",
+        "tls13-stacks.pcap",
+        "ipv6-tls13.pcap",
+    ] {
         let (text, report) = audit_text(&Path::new("samples").join(name));
         let bad: Vec<_> = report
             .files
             .iter()
             .flat_map(|f| &f.audit.findings)
-            .filter(|f| matches!(f.family, Family::Blocked | Family::Misrouted | Family::WeakTls))
+            .filter(|f| {
+                matches!(
+                    f.family,
+                    Family::Blocked | Family::Misrouted | Family::WeakTls
+                )
+            })
             .collect();
         assert!(bad.is_empty(), "{name}:\n{text}");
     }
@@ -105,8 +132,22 @@ fn healthy_captures_have_no_blocked_misrouted_or_weak_finding() {
 #[test]
 fn every_container_variant_reads_the_same_flows() {
     let base = flows_table(Path::new("samples/healthy-agent.pcap"));
-    let body = |s: &str| s.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n");
-    for v in ["healthy-agent.pcapng", "healthy-agent.pcap.gz", "healthy-agent.pcapng.gz", "healthy-agent.pcap.zst"] {
-        assert_eq!(body(&base), body(&flows_table(&Path::new("samples").join(v))), "{v}");
+    let body = |s: &str| {
+        s.lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for v in [
+        "healthy-agent.pcapng",
+        "healthy-agent.pcap.gz",
+        "healthy-agent.pcapng.gz",
+        "healthy-agent.pcap.zst",
+    ] {
+        assert_eq!(
+            body(&base),
+            body(&flows_table(&Path::new("samples").join(v))),
+            "{v}"
+        );
     }
 }

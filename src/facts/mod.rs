@@ -24,7 +24,6 @@ pub struct DnsEvent {
     pub frame: u64,
     pub ts_ns: i64,
     pub direction: Direction,
-    #[serde(flatten)]
     pub message: DnsMessage,
 }
 

@@ -33,10 +33,61 @@ impl Ja4Transport {
 }
 
 /// Fills `ja3`, `ja3_hash`, `ja4` and `ja4_r` (TCP) from the parsed fields.
+/// Fingerprints computed per thread, by the hello fields they depend on. A capture repeats
+/// the same few client stacks thousands of times (the agent reconnects every few minutes);
+/// hashing and formatting each hello again cost a third of the whole pipeline. Bounded: the
+/// cache is emptied when it reaches this many entries.
+const FINGERPRINT_CACHE_ENTRIES: usize = 4096;
+
+type FingerprintKey = (
+    u16,
+    bool,
+    Vec<u16>,
+    Vec<u16>,
+    Vec<u16>,
+    Vec<u8>,
+    Vec<u16>,
+    Vec<u16>,
+    Option<Vec<u8>>,
+);
+
+thread_local! {
+    static FINGERPRINTS: std::cell::RefCell<rustc_hash::FxHashMap<FingerprintKey, [String; 4]>> =
+        std::cell::RefCell::new(rustc_hash::FxHashMap::default());
+}
+
 pub(crate) fn fill_client_fingerprints(ch: &mut ClientHello) {
-    ch.ja3 = ja3_string(ch);
-    ch.ja3_hash = hex(&Md5::digest(ch.ja3.as_bytes()));
-    let (ja4, ja4_r) = ja4_pair(ch, Ja4Transport::Tcp);
+    let key: FingerprintKey = (
+        ch.legacy_version,
+        ch.sslv2_format,
+        ch.cipher_suites.clone(),
+        ch.extensions.clone(),
+        ch.supported_groups.clone(),
+        ch.ec_point_formats.clone(),
+        ch.supported_versions.clone(),
+        ch.signature_algorithms.clone(),
+        ch.alpn_first_raw.clone(),
+    );
+    let cached = FINGERPRINTS.with(|c| c.borrow().get(&key).cloned());
+    let [ja3, ja3_hash, ja4, ja4_r] = match cached {
+        Some(v) => v,
+        None => {
+            let ja3 = ja3_string(ch);
+            let ja3_hash = hex(&Md5::digest(ja3.as_bytes()));
+            let (ja4, ja4_r) = ja4_pair(ch, Ja4Transport::Tcp);
+            let v = [ja3, ja3_hash, ja4, ja4_r];
+            FINGERPRINTS.with(|c| {
+                let mut c = c.borrow_mut();
+                if c.len() >= FINGERPRINT_CACHE_ENTRIES {
+                    c.clear();
+                }
+                c.insert(key, v.clone());
+            });
+            v
+        }
+    };
+    ch.ja3 = ja3;
+    ch.ja3_hash = ja3_hash;
     ch.ja4 = ja4;
     ch.ja4_r = ja4_r;
 }
@@ -138,11 +189,17 @@ fn alpn_chars(first: Option<&[u8]>) -> String {
 }
 
 fn hex_list(values: &[u16]) -> String {
-    values
-        .iter()
-        .map(|v| format!("{v:04x}"))
-        .collect::<Vec<_>>()
-        .join(",")
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(values.len() * 5);
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        for shift in [12u16, 8, 4, 0] {
+            s.push(char::from(HEX[usize::from((v >> shift) & 0xf)]));
+        }
+    }
+    s
 }
 
 /// First 12 hex digits of SHA-256, or twelve zeros for an empty input (JA4's rule for an
@@ -156,11 +213,12 @@ fn hash12(s: &str) -> String {
     h
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        let _ = write!(s, "{b:02x}");
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0xf)]));
     }
     s
 }
