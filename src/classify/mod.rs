@@ -241,6 +241,9 @@ pub struct DnsView<'a> {
 pub struct CaptureView<'a> {
     pub flows: &'a [FlowView<'a>],
     pub coverage: &'a [CoverageRow],
+    /// Every DNS message of the capture, in frame order (rules that look across queries
+    /// and answers of one name, e.g. an AAAA NODATA next to a working A answer).
+    pub dns: &'a [DnsAnswer],
     pub first_ts_ns: Option<i64>,
     pub last_ts_ns: Option<i64>,
 }
@@ -346,6 +349,7 @@ pub fn audit_capture(
     let capture = CaptureView {
         flows: &views,
         coverage: &table,
+        dns,
         first_ts_ns: flows.iter().map(|f| f.first_ts_ns).min(),
         last_ts_ns: flows.iter().map(|f| f.last_ts_ns).max(),
     };

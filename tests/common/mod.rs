@@ -199,3 +199,174 @@ pub fn client_hello(sni: &[u8]) -> Vec<u8> {
     rec.extend_from_slice(&hs);
     rec
 }
+
+// ---- Group "blocked and coverage rules": UDP/DNS, ICMP and clock helpers. ----
+
+/// Ethernet + IPv4 header for a payload of `len` bytes of protocol `proto`.
+fn eth_ipv4(proto: u8, src: [u8; 4], dst: [u8; 4], len: usize) -> Vec<u8> {
+    let mut f = Vec::new();
+    f.extend_from_slice(&[2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00]);
+    let total = (20 + len) as u16;
+    f.extend_from_slice(&[
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        0,
+        0x40,
+        0,
+        64,
+        proto,
+        0,
+        0,
+    ]);
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&dst);
+    f
+}
+
+impl PcapBuilder {
+    /// Sets the clock: the next frame is stamped `secs` seconds after the builder's epoch
+    /// (1_700_000_000); each frame still adds one second.
+    pub fn at(mut self, secs: u32) -> Self {
+        self.ts = 1_700_000_000 + secs;
+        self
+    }
+
+    fn push_frame(&mut self, f: &[u8]) {
+        self.ts += 1;
+        self.bytes.extend_from_slice(&self.ts.to_le_bytes());
+        self.bytes.extend_from_slice(&0u32.to_le_bytes());
+        self.bytes
+            .extend_from_slice(&(f.len() as u32).to_le_bytes());
+        self.bytes
+            .extend_from_slice(&(f.len() as u32).to_le_bytes());
+        self.bytes.extend_from_slice(f);
+    }
+
+    /// Appends an Ethernet/IPv4/UDP frame (checksum 0: "not computed").
+    pub fn udp(
+        mut self,
+        src: [u8; 4],
+        sport: u16,
+        dst: [u8; 4],
+        dport: u16,
+        payload: &[u8],
+    ) -> Self {
+        let mut f = eth_ipv4(17, src, dst, 8 + payload.len());
+        f.extend_from_slice(&sport.to_be_bytes());
+        f.extend_from_slice(&dport.to_be_bytes());
+        f.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+        f.extend_from_slice(&[0, 0]);
+        f.extend_from_slice(payload);
+        self.push_frame(&f);
+        self
+    }
+
+    /// A DNS query from 10.1.0.4:`port` to the resolver 10.1.0.53 and, when `answer` is
+    /// Some, its response with that RCODE and those A records.
+    pub fn dns(
+        self,
+        port: u16,
+        id: u16,
+        name: &str,
+        qtype: u16,
+        answer: Option<(u8, &[[u8; 4]])>,
+    ) -> Self {
+        let host = [10, 1, 0, 4];
+        let resolver = [10, 1, 0, 53];
+        let b = self.udp(
+            host,
+            port,
+            resolver,
+            53,
+            &dns_message(id, false, 0, name, qtype, &[]),
+        );
+        match answer {
+            Some((rcode, addrs)) => b.udp(
+                resolver,
+                53,
+                host,
+                port,
+                &dns_message(id, true, rcode, name, qtype, addrs),
+            ),
+            None => b,
+        }
+    }
+
+    /// An ICMPv4 destination unreachable (type 3, `code`) from `from` to `to`, quoting the
+    /// IPv4 header and first 8 TCP bytes of a SYN `quoted_src:sport -> quoted_dst:dport`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn icmp_unreachable(
+        mut self,
+        from: [u8; 4],
+        to: [u8; 4],
+        code: u8,
+        quoted_src: [u8; 4],
+        sport: u16,
+        quoted_dst: [u8; 4],
+        dport: u16,
+        seq: u32,
+    ) -> Self {
+        let mut quoted = eth_ipv4(6, quoted_src, quoted_dst, 20);
+        quoted.drain(..14);
+        quoted.extend_from_slice(&sport.to_be_bytes());
+        quoted.extend_from_slice(&dport.to_be_bytes());
+        quoted.extend_from_slice(&seq.to_be_bytes());
+        let mut icmp = vec![3, code, 0, 0, 0, 0, 0, 0];
+        icmp.extend_from_slice(&quoted);
+        let mut f = eth_ipv4(1, from, to, icmp.len());
+        f.extend_from_slice(&icmp);
+        self.push_frame(&f);
+        self
+    }
+
+    /// [`PcapBuilder::handshake`] from client port `sport`: several flows in one capture.
+    pub fn handshake_from(self, sport: u16, server: [u8; 4], client_payload: &[u8]) -> Self {
+        let c = [10, 1, 0, 4];
+        let n = client_payload.len() as u32;
+        self.tcp(c, sport, server, 443, 0x02, 1000, 0, b"")
+            .tcp(server, 443, c, sport, 0x12, 5000, 1001, b"")
+            .tcp(c, sport, server, 443, 0x10, 1001, 5001, b"")
+            .tcp(c, sport, server, 443, 0x18, 1001, 5001, client_payload)
+            .tcp(c, sport, server, 443, 0x11, 1001 + n, 5001, b"")
+            .tcp(server, 443, c, sport, 0x11, 5001, 1002 + n, b"")
+            .tcp(c, sport, server, 443, 0x10, 1002 + n, 5002, b"")
+    }
+}
+
+/// A DNS message with one question and, for a response, one A record per address.
+pub fn dns_message(
+    id: u16,
+    response: bool,
+    rcode: u8,
+    name: &str,
+    qtype: u16,
+    addrs: &[[u8; 4]],
+) -> Vec<u8> {
+    let mut m = Vec::new();
+    m.extend_from_slice(&id.to_be_bytes());
+    let flags: u16 = if response {
+        0x8180 | u16::from(rcode & 0x0f)
+    } else {
+        0x0100
+    };
+    m.extend_from_slice(&flags.to_be_bytes());
+    m.extend_from_slice(&1u16.to_be_bytes());
+    m.extend_from_slice(&(addrs.len() as u16).to_be_bytes());
+    m.extend_from_slice(&[0, 0, 0, 0]);
+    for label in name.split('.').filter(|l| !l.is_empty()) {
+        m.push(label.len() as u8);
+        m.extend_from_slice(label.as_bytes());
+    }
+    m.push(0);
+    m.extend_from_slice(&qtype.to_be_bytes());
+    m.extend_from_slice(&1u16.to_be_bytes());
+    for a in addrs {
+        // Name: pointer to the question at offset 12.
+        m.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+        m.extend_from_slice(a);
+    }
+    m
+}

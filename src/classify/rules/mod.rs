@@ -7,6 +7,17 @@ mod reset_after_client_hello;
 mod syn_unanswered;
 mod tls_version_below_1_2;
 
+// Group "blocked and coverage rules".
+mod dns_failure;
+mod handshake_stalled;
+mod heartbeat_silence;
+mod icmp_unreachable;
+mod proxy_connect_refused;
+mod required_endpoint_never_succeeded;
+mod required_endpoint_not_contacted;
+mod syn_refused;
+mod tls_alert_fatal;
+
 use super::{Rule, RuleMeta};
 
 /// Every rule, in the order findings of one frame are listed.
@@ -15,6 +26,16 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &syn_unanswered::SynUnanswered,
         &reset_after_client_hello::ResetAfterClientHello,
         &tls_version_below_1_2::TlsVersionBelow12,
+        // Group "blocked and coverage rules".
+        &syn_refused::SynRefused,
+        &icmp_unreachable::IcmpUnreachable,
+        &handshake_stalled::HandshakeStalled,
+        &tls_alert_fatal::TlsAlertFatal,
+        &proxy_connect_refused::ProxyConnectRefused,
+        &dns_failure::DnsFailure,
+        &required_endpoint_never_succeeded::RequiredEndpointNeverSucceeded,
+        &required_endpoint_not_contacted::RequiredEndpointNotContacted,
+        &heartbeat_silence::HeartbeatSilence,
     ]
 }
 
