@@ -263,6 +263,7 @@ pub struct FlowVerdict {
     #[serde(flatten)]
     pub flow: FlowRef,
     pub first_ts_ns: i64,
+    pub last_ts_ns: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conn_state: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -368,6 +369,7 @@ pub fn audit_capture(
         .map(|v| FlowVerdict {
             flow: v.flow.flow_ref(),
             first_ts_ns: v.flow.first_ts_ns,
+            last_ts_ns: v.flow.last_ts_ns,
             conn_state: v.flow.conn_state.map(|c| c.as_str()),
             name: v.attribution.name.clone(),
             name_source: v.attribution.source,
