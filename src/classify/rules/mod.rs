@@ -6,6 +6,12 @@
 mod reset_after_client_hello;
 mod syn_unanswered;
 mod tls_version_below_1_2;
+// misrouted and weak-tls rules
+mod outside_service_tag;
+mod private_link_public_address;
+mod proxy_bypass;
+mod public_endpoint_private_address;
+mod wrong_cloud;
 
 use super::{Rule, RuleMeta};
 
@@ -15,6 +21,12 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &syn_unanswered::SynUnanswered,
         &reset_after_client_hello::ResetAfterClientHello,
         &tls_version_below_1_2::TlsVersionBelow12,
+        // misrouted and weak-tls rules
+        &private_link_public_address::PrivateLinkPublicAddress,
+        &public_endpoint_private_address::PublicEndpointPrivateAddress,
+        &proxy_bypass::ProxyBypass,
+        &outside_service_tag::OutsideServiceTag,
+        &wrong_cloud::WrongCloud,
     ]
 }
 
