@@ -18,16 +18,28 @@ fn all_files(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {
                 // Other tools' answers and licence texts are not captures.
-                let n = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
-                if !matches!(n.as_str(), "expected" | "licenses" | "tools" | "truth" | "service-tags") {
+                let n = p
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                if !matches!(
+                    n.as_str(),
+                    "expected" | "licenses" | "tools" | "truth" | "service-tags"
+                ) {
                     stack.push(p);
                 }
-            } else if !p.extension().is_some_and(|x| x == "tsv" || x == "md" || x == "txt") {
+            } else if !p
+                .extension()
+                .is_some_and(|x| x == "tsv" || x == "md" || x == "txt")
+            {
                 out.push(p);
             }
         }
@@ -43,7 +55,11 @@ const PER_FILE_LIMIT: Duration = Duration::from_secs(20);
 fn every_corpus_file_goes_through_flows_without_panic_or_hang() {
     let Some(root) = corpus() else { return };
     let files = all_files(&root);
-    assert!(files.len() > 1000, "corpus looks incomplete: {}", files.len());
+    assert!(
+        files.len() > 1000,
+        "corpus looks incomplete: {}",
+        files.len()
+    );
     let (mut errors, mut flows_before_errors) = (0usize, 0usize);
     for f in &files {
         let start = Instant::now();
@@ -54,7 +70,10 @@ fn every_corpus_file_goes_through_flows_without_panic_or_hang() {
             errors += 1;
             flows_before_errors += flows.len();
             let name = f.to_string_lossy();
-            assert!(e.contains(name.as_ref()), "error does not name the file: {e}");
+            assert!(
+                e.contains(name.as_ref()),
+                "error does not name the file: {e}"
+            );
             assert!(e.contains("byte"), "error gives no byte offset: {e}");
         }
     }
@@ -74,7 +93,12 @@ fn truncated_files_keep_the_flows_before_the_damage() {
         let Some(e) = stats.error else { continue };
         checked += 1;
         if stats.capture.frames > 10 {
-            assert!(!flows.is_empty(), "{}: {} frames but no flow ({e})", f.display(), stats.capture.frames);
+            assert!(
+                !flows.is_empty(),
+                "{}: {} frames but no flow ({e})",
+                f.display(),
+                stats.capture.frames
+            );
         }
     }
     assert!(checked > 5, "only {checked} truncated files errored");
@@ -101,14 +125,23 @@ fn audit_of_the_whole_corpus_runs_and_finds_arc_problems_only_with_arc_traffic()
         for x in &f.audit.findings {
             // A finding about an endpoint needs traffic attributed to the catalog in that file.
             if x.flow.is_some() {
-                assert!(f.audit.arc_flows > 0, "{}: {} without Arc traffic", f.file, x.rule);
+                assert!(
+                    f.audit.arc_flows > 0,
+                    "{}: {} without Arc traffic",
+                    f.file,
+                    x.rule
+                );
             }
             lines.push(format!(
                 "{}\t{}\t{}\t{}\t{}",
                 f.file,
                 x.rule,
                 x.host.as_deref().unwrap_or("-"),
-                x.frames.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(","),
+                x.frames
+                    .iter()
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
                 x.evidence
             ));
         }

@@ -370,3 +370,118 @@ pub fn dns_message(
     }
     m
 }
+
+// ---- misrouted and weak-tls rules (rules-b): builders for captures no sample shows ----
+
+impl PcapBuilder {
+    /// An A query for `name` from 10.1.0.4 to the resolver 10.1.0.53 and its NOERROR answer
+    /// `addr` (two frames).
+    pub fn dns_a(self, name: &str, addr: [u8; 4]) -> Self {
+        let client = [10, 1, 0, 4];
+        let resolver = [10, 1, 0, 53];
+        self.udp(
+            client,
+            53000,
+            resolver,
+            53,
+            &dns_a_message(0x1234, false, name, None),
+        )
+        .udp(
+            resolver,
+            53,
+            client,
+            53000,
+            &dns_a_message(0x1234, true, name, Some(addr)),
+        )
+    }
+
+    /// Like [`PcapBuilder::handshake`] but to any server port, from client port `cport`.
+    pub fn handshake_to(
+        self,
+        server: [u8; 4],
+        port: u16,
+        cport: u16,
+        client_payload: &[u8],
+    ) -> Self {
+        let c = [10, 1, 0, 4];
+        let n = client_payload.len() as u32;
+        self.tcp(c, cport, server, port, 0x02, 1000, 0, b"")
+            .tcp(server, port, c, cport, 0x12, 5000, 1001, b"")
+            .tcp(c, cport, server, port, 0x10, 1001, 5001, b"")
+            .tcp(c, cport, server, port, 0x18, 1001, 5001, client_payload)
+            .tcp(c, cport, server, port, 0x11, 1001 + n, 5001, b"")
+            .tcp(server, port, c, cport, 0x11, 5001, 1002 + n, b"")
+            .tcp(c, cport, server, port, 0x10, 1002 + n, 5002, b"")
+    }
+}
+
+/// A DNS query (or, with `is_response`, its answer carrying `addr` when given) for `name`, type A.
+pub fn dns_a_message(id: u16, is_response: bool, name: &str, addr: Option<[u8; 4]>) -> Vec<u8> {
+    let mut m = Vec::new();
+    m.extend_from_slice(&id.to_be_bytes());
+    m.extend_from_slice(if is_response {
+        &[0x81, 0x80]
+    } else {
+        &[0x01, 0x00]
+    });
+    let an = u16::from(is_response && addr.is_some());
+    m.extend_from_slice(&[0, 1]);
+    m.extend_from_slice(&an.to_be_bytes());
+    m.extend_from_slice(&[0, 0, 0, 0]);
+    for label in name.split('.') {
+        m.push(label.len() as u8);
+        m.extend_from_slice(label.as_bytes());
+    }
+    m.push(0);
+    m.extend_from_slice(&[0, 1, 0, 1]);
+    if let (true, Some(a)) = (is_response, addr) {
+        // Name pointer to the question (offset 12), A, IN, TTL 60, 4 bytes.
+        m.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+        m.extend_from_slice(&a);
+    }
+    m
+}
+
+/// A ClientHello record with the SNI, the legacy version field, the suites and, when
+/// given, a supported_versions extension (none: the legacy field is the client's highest
+/// version, as in a TLS 1.0-only client).
+pub fn client_hello_with(
+    sni: &[u8],
+    legacy_version: u16,
+    suites: &[u16],
+    supported_versions: Option<&[u16]>,
+) -> Vec<u8> {
+    let mut exts = Vec::new();
+    let mut sn = vec![0u8];
+    sn.extend_from_slice(&(sni.len() as u16).to_be_bytes());
+    sn.extend_from_slice(sni);
+    let mut sn_list = (sn.len() as u16).to_be_bytes().to_vec();
+    sn_list.extend_from_slice(&sn);
+    exts.extend_from_slice(&0u16.to_be_bytes());
+    exts.extend_from_slice(&(sn_list.len() as u16).to_be_bytes());
+    exts.extend_from_slice(&sn_list);
+    if let Some(vs) = supported_versions {
+        exts.extend_from_slice(&[0x00, 0x2b]);
+        exts.extend_from_slice(&((1 + 2 * vs.len()) as u16).to_be_bytes());
+        exts.push((2 * vs.len()) as u8);
+        for v in vs {
+            exts.extend_from_slice(&v.to_be_bytes());
+        }
+    }
+    let mut body = Vec::new();
+    body.extend_from_slice(&legacy_version.to_be_bytes());
+    body.extend_from_slice(&[7u8; 32]);
+    body.push(0);
+    body.extend_from_slice(&((2 * suites.len()) as u16).to_be_bytes());
+    for s in suites {
+        body.extend_from_slice(&s.to_be_bytes());
+    }
+    body.extend_from_slice(&[0x01, 0x00]);
+    body.extend_from_slice(&(exts.len() as u16).to_be_bytes());
+    body.extend_from_slice(&exts);
+    let mut hs = vec![0x01, 0, (body.len() >> 8) as u8, body.len() as u8];
+    hs.extend_from_slice(&body);
+    let mut rec = vec![0x16, 0x03, 0x01, (hs.len() >> 8) as u8, hs.len() as u8];
+    rec.extend_from_slice(&hs);
+    rec
+}

@@ -6,6 +6,21 @@
 mod reset_after_client_hello;
 mod syn_unanswered;
 mod tls_version_below_1_2;
+// misrouted and weak-tls rules
+mod client_cannot_offer_1_2;
+mod client_offers_no_recommended_suite;
+mod deprecated_endpoint;
+mod outside_service_tag;
+mod plaintext_http;
+mod private_link_public_address;
+mod proxy_bypass;
+mod public_endpoint_private_address;
+mod sql_endpoint_below_1_2;
+mod suite_not_recommended;
+mod tls_interception;
+mod unexpected_port;
+mod weak_suite_offered;
+mod wrong_cloud;
 
 // Group "blocked and coverage rules".
 mod dns_failure;
@@ -36,6 +51,21 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &required_endpoint_never_succeeded::RequiredEndpointNeverSucceeded,
         &required_endpoint_not_contacted::RequiredEndpointNotContacted,
         &heartbeat_silence::HeartbeatSilence,
+        // misrouted and weak-tls rules
+        &private_link_public_address::PrivateLinkPublicAddress,
+        &public_endpoint_private_address::PublicEndpointPrivateAddress,
+        &proxy_bypass::ProxyBypass,
+        &outside_service_tag::OutsideServiceTag,
+        &wrong_cloud::WrongCloud,
+        &tls_interception::TlsInterception,
+        &unexpected_port::UnexpectedPort,
+        &plaintext_http::PlaintextHttp,
+        &deprecated_endpoint::DeprecatedEndpoint,
+        &client_cannot_offer_1_2::ClientCannotOffer12,
+        &suite_not_recommended::SuiteNotRecommended,
+        &client_offers_no_recommended_suite::ClientOffersNoRecommendedSuite,
+        &weak_suite_offered::WeakSuiteOffered,
+        &sql_endpoint_below_1_2::SqlEndpointBelow12,
     ]
 }
 
