@@ -107,11 +107,12 @@ fn audit_of_every_sample() {
 
 #[test]
 fn healthy_captures_have_no_blocked_misrouted_or_weak_finding() {
+    // ipv6-tls13.pcap is not here: its addresses are unique-local (fd00::/8, not rewritten
+    // to Azure's), so public-endpoint-private-address rightly fires on it.
     for name in [
         "healthy-agent.pcap",
         "healthy-agent.pcapng.gz",
         "tls13-stacks.pcap",
-        "ipv6-tls13.pcap",
     ] {
         let (text, report) = audit_text(&Path::new("samples").join(name));
         let bad: Vec<_> = report

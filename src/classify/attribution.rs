@@ -108,13 +108,39 @@ fn host_of(authority: &str) -> Option<String> {
     crate::http::split_authority(authority).map(|(h, _)| h)
 }
 
-fn matches(catalog: &Catalog, name: &str) -> (Vec<usize>, Option<String>) {
-    let m = catalog.match_host(name);
+/// Catalog entries a name matches. A pattern with a path (`www.microsoft.com/pkiops/certs`)
+/// stands for that path only: it matches only when the HTTP request path is known and under
+/// it, never on the name alone (every Microsoft web page shares that host name).
+fn matches_path(catalog: &Catalog, name: &str, path: Option<&str>) -> (Vec<usize>, Option<String>) {
+    let m: Vec<_> = catalog
+        .match_host(name)
+        .into_iter()
+        .filter(|h| match (&h.pattern.path, path) {
+            (None, _) => true,
+            (Some(p), Some(req)) => req
+                .to_ascii_lowercase()
+                .starts_with(&p.to_ascii_lowercase()),
+            (Some(_), None) => false,
+        })
+        .collect();
     let region = m.iter().find_map(|h| h.region.clone());
     let mut idx: Vec<usize> = m.iter().map(|h| h.index).collect();
     idx.sort_unstable();
     idx.dedup();
     (idx, region)
+}
+
+fn matches(catalog: &Catalog, name: &str) -> (Vec<usize>, Option<String>) {
+    matches_path(catalog, name, None)
+}
+
+/// The path of a request target (`/pkiops/certs/x.crt`, or the path of an absolute URL).
+fn request_path(target: &str) -> &str {
+    let t = target.split_once("://").map_or(target, |(_, rest)| rest);
+    match t.find('/') {
+        Some(i) if !target.starts_with('/') => &t[i..],
+        _ => t,
+    }
 }
 
 /// The entry to name first among `entries`: the cloud's, standard profile before ESU.
@@ -159,20 +185,26 @@ pub fn attribute(
         connect_host: f.connect().and_then(|c| host_of(&c.target)),
         ..Attribution::default()
     };
-    let candidates: [(Option<String>, NameSource); 3] = [
-        (f.tls.as_ref().and_then(|t| t.sni.clone()), NameSource::Sni),
-        (a.connect_host.clone(), NameSource::ConnectAuthority),
+    let plain = f
+        .requests
+        .iter()
+        .find(|r| !r.method.eq_ignore_ascii_case("CONNECT"));
+    let candidates: [(Option<String>, NameSource, Option<&str>); 3] = [
         (
-            f.requests
-                .iter()
-                .find(|r| !r.method.eq_ignore_ascii_case("CONNECT"))
-                .and_then(|r| r.host.as_deref().and_then(host_of)),
+            f.tls.as_ref().and_then(|t| t.sni.clone()),
+            NameSource::Sni,
+            None,
+        ),
+        (a.connect_host.clone(), NameSource::ConnectAuthority, None),
+        (
+            plain.and_then(|r| r.host.as_deref().and_then(host_of)),
             NameSource::HttpHost,
+            plain.map(|r| request_path(&r.target)),
         ),
     ];
-    for (name, source) in candidates {
+    for (name, source, path) in candidates {
         if let Some(name) = name.filter(|n| !n.is_empty()) {
-            let (entries, region) = matches(catalog, &name);
+            let (entries, region) = matches_path(catalog, &name, path);
             a.name = Some(name);
             a.source = Some(source);
             a.entries = entries;
@@ -233,4 +265,35 @@ pub fn dns_entries(
         .as_deref()
         .map(|q| matches(catalog, q).0)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_paths() {
+        assert_eq!(request_path("/pkiops/certs/a.crt"), "/pkiops/certs/a.crt");
+        assert_eq!(
+            request_path("http://www.microsoft.com/pkiops/certs/a.crt"),
+            "/pkiops/certs/a.crt"
+        );
+        assert_eq!(request_path("*"), "*");
+    }
+
+    #[test]
+    fn path_patterns_need_the_path() {
+        let c = Catalog::builtin();
+        assert!(matches(c, "www.microsoft.com").0.is_empty());
+        assert!(
+            !matches_path(c, "www.microsoft.com", Some("/pkiops/certs/x.crt"))
+                .0
+                .is_empty()
+        );
+        assert!(
+            matches_path(c, "www.microsoft.com", Some("/en-us/"))
+                .0
+                .is_empty()
+        );
+    }
 }
