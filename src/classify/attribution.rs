@@ -130,8 +130,35 @@ fn matches_path(catalog: &Catalog, name: &str, path: Option<&str>) -> (Vec<usize
     (idx, region)
 }
 
-fn matches(catalog: &Catalog, name: &str) -> (Vec<usize>, Option<String>) {
-    matches_path(catalog, name, None)
+/// Name lookups against the catalog for one capture, remembered: a capture names the same
+/// few hosts thousands of times. Bounded: emptied when it reaches `MEMO_ENTRIES`.
+pub struct NameMatcher<'c> {
+    pub catalog: &'c Catalog,
+    memo: std::cell::RefCell<FxHashMap<String, (Vec<usize>, Option<String>)>>,
+}
+
+const MEMO_ENTRIES: usize = 4096;
+
+impl<'c> NameMatcher<'c> {
+    pub fn new(catalog: &'c Catalog) -> Self {
+        NameMatcher {
+            catalog,
+            memo: std::cell::RefCell::new(FxHashMap::default()),
+        }
+    }
+
+    fn matches(&self, name: &str) -> (Vec<usize>, Option<String>) {
+        if let Some(hit) = self.memo.borrow().get(name) {
+            return hit.clone();
+        }
+        let r = matches_path(self.catalog, name, None);
+        let mut m = self.memo.borrow_mut();
+        if m.len() >= MEMO_ENTRIES {
+            m.clear();
+        }
+        m.insert(name.to_string(), r.clone());
+        r
+    }
 }
 
 /// The path of a request target (`/pkiops/certs/x.crt`, or the path of an absolute URL).
@@ -170,10 +197,11 @@ pub fn choose_primary(
 pub fn attribute(
     f: &AuditFlow,
     dns: &DnsIndex,
-    catalog: &Catalog,
+    names: &NameMatcher<'_>,
     tags: &ServiceTags,
     given: &Given,
 ) -> Attribution {
+    let catalog = names.catalog;
     let mut a = Attribution {
         server_tags: if tags.is_empty() {
             Vec::new()
@@ -204,7 +232,10 @@ pub fn attribute(
     ];
     for (name, source, path) in candidates {
         if let Some(name) = name.filter(|n| !n.is_empty()) {
-            let (entries, region) = matches_path(catalog, &name, path);
+            let (entries, region) = match path {
+                Some(p) => matches_path(catalog, &name, Some(p)),
+                None => names.matches(&name),
+            };
             a.name = Some(name);
             a.source = Some(source);
             a.entries = entries;
@@ -213,16 +244,16 @@ pub fn attribute(
         }
     }
     if a.name.is_none()
-        && let Some((frame, names)) = dns.names_for(f.server.ip(), f.first_ts_ns)
+        && let Some((frame, chain)) = dns.names_for(f.server.ip(), f.first_ts_ns)
     {
         // The first name of the chain the catalog knows, else the question.
-        let known = names.iter().find_map(|n| {
-            let (entries, region) = matches(catalog, n);
+        let known = chain.iter().find_map(|n| {
+            let (entries, region) = names.matches(n);
             (!entries.is_empty()).then(|| (n.clone(), entries, region))
         });
         let (name, entries, region) = match known {
             Some(k) => k,
-            None => (names.first().cloned().unwrap_or_default(), Vec::new(), None),
+            None => (chain.first().cloned().unwrap_or_default(), Vec::new(), None),
         };
         a.name = Some(name);
         a.source = Some(NameSource::Dns);
@@ -255,15 +286,11 @@ pub fn attribute(
 }
 
 /// Catalog entries a DNS question names.
-pub fn dns_entries(
-    answer: &DnsAnswer,
-    catalog: &Catalog,
-    _context: &super::context::AuditContext,
-) -> Vec<usize> {
+pub fn dns_entries(answer: &DnsAnswer, names: &NameMatcher<'_>) -> Vec<usize> {
     answer
         .qname
         .as_deref()
-        .map(|q| matches(catalog, q).0)
+        .map(|q| names.matches(q).0)
         .unwrap_or_default()
 }
 
@@ -284,7 +311,12 @@ mod tests {
     #[test]
     fn path_patterns_need_the_path() {
         let c = Catalog::builtin();
-        assert!(matches(c, "www.microsoft.com").0.is_empty());
+        assert!(
+            NameMatcher::new(c)
+                .matches("www.microsoft.com")
+                .0
+                .is_empty()
+        );
         assert!(
             !matches_path(c, "www.microsoft.com", Some("/pkiops/certs/x.crt"))
                 .0

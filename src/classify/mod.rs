@@ -148,6 +148,53 @@ pub struct Finding {
     /// Set when the user's suppression list accepts this finding.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub suppressed: bool,
+    /// Further flows with the same verdict (rule, endpoint, name, server address) that
+    /// are folded into this finding, and the frame where the last of them started.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub similar: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similar_last_frame: Option<u64>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// Findings shown in full per (rule, endpoint, name, server address); the rest are counted
+/// in the last one shown. A capture of a misconfigured machine repeats the same failure
+/// every few minutes: ten thousand identical findings help nobody and cost memory.
+const SHOWN_PER_KIND: u64 = 3;
+
+fn fold_similar(findings: Vec<Finding>) -> Vec<Finding> {
+    use std::collections::HashMap;
+    type Key = (&'static str, Option<String>, Option<String>, Option<IpAddr>);
+    let mut shown: HashMap<Key, (u64, usize)> = HashMap::new();
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len().min(1024));
+    for f in findings {
+        let key: Key = (
+            f.rule,
+            f.endpoint.clone(),
+            f.host.as_ref().map(|h| h.to_ascii_lowercase()),
+            f.flow.as_ref().map(|r| r.server.ip()),
+        );
+        match shown.get_mut(&key) {
+            Some((n, last)) if *n >= SHOWN_PER_KIND => {
+                let kept = &mut out[*last];
+                kept.similar += 1;
+                kept.similar_last_frame = f.frames.first().copied().or(kept.similar_last_frame);
+            }
+            Some((n, last)) => {
+                *n += 1;
+                *last = out.len();
+                out.push(f);
+            }
+            None => {
+                shown.insert(key, (1, out.len()));
+                out.push(f);
+            }
+        }
+    }
+    out
 }
 
 impl Finding {
@@ -167,6 +214,8 @@ impl Finding {
             check: meta.check,
             requirement: meta.requirement,
             suppressed: false,
+            similar: 0,
+            similar_last_frame: None,
         }
     }
 
@@ -304,9 +353,10 @@ pub fn audit_capture(
     tags: &ServiceTags,
 ) -> CaptureAudit {
     let index = DnsIndex::build(dns);
+    let names = attribution::NameMatcher::new(catalog);
     let mut attributions: Vec<Attribution> = flows
         .iter()
-        .map(|f| attribution::attribute(f, &index, catalog, tags, given))
+        .map(|f| attribution::attribute(f, &index, &names, tags, given))
         .collect();
     let inferred = context::infer(flows, &attributions, catalog, given);
     let context = AuditContext::merge(given, &inferred);
@@ -340,7 +390,7 @@ pub fn audit_capture(
     for answer in dns {
         let d = DnsView {
             answer,
-            entries: attribution::dns_entries(answer, catalog, &context),
+            entries: attribution::dns_entries(answer, &names),
         };
         for r in rules {
             r.check_dns(&d, &cx, &mut findings);
@@ -363,6 +413,7 @@ pub fn audit_capture(
         let fb = b.frames.first().copied().unwrap_or(u64::MAX);
         (fa, a.rule, &a.host, &a.endpoint).cmp(&(fb, b.rule, &b.host, &b.endpoint))
     });
+    let findings = fold_similar(findings);
     let arc_flows = views.iter().filter(|v| v.is_arc()).count();
     let mut verdicts: Vec<FlowVerdict> = views
         .iter()

@@ -87,6 +87,8 @@ pub struct Totals {
     pub tcp_flows: usize,
     pub arc_flows: usize,
     pub findings: usize,
+    /// Findings plus the similar flows folded into them.
+    pub occurrences: u64,
     pub suppressed: usize,
     pub by_family: std::collections::BTreeMap<&'static str, usize>,
     pub by_severity: std::collections::BTreeMap<&'static str, usize>,
@@ -206,8 +208,16 @@ fn audit_file(
             flows.push(AuditFlow::from_flow(&f));
         }
     });
-    // Flows finish in capture-end order; rules and tables want them by first frame.
-    flows.sort_by_key(|f| f.frames.first);
+    // Flows finish in capture-end order; rules and tables want them by first frame. Sort
+    // an index and move each (large) record once, rather than swapping records around.
+    let mut order: Vec<(u64, usize)> = flows
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.frames.first, i))
+        .collect();
+    order.sort_unstable();
+    let mut slots: Vec<Option<AuditFlow>> = flows.into_iter().map(Some).collect();
+    let flows: Vec<AuditFlow> = order.iter().filter_map(|&(_, i)| slots[i].take()).collect();
     dns.sort_by_key(|d| d.frame);
     let file = input.to_string();
     let mut audit = classify::audit_capture(&file, &flows, &dns, &cfg.given, catalog, tags);
@@ -240,6 +250,7 @@ pub fn run(cfg: &AuditConfig) -> anyhow::Result<Report> {
                 continue;
             }
             totals.findings += 1;
+            totals.occurrences += 1 + x.similar;
             *totals.by_family.entry(x.family.as_str()).or_default() += 1;
             *totals.by_severity.entry(x.severity.as_str()).or_default() += 1;
         }

@@ -282,6 +282,13 @@ fn finding(x: &Finding, out: &mut dyn Write) -> io::Result<()> {
         head.push_str(" [suppressed]");
     }
     writeln!(out, "{head}")?;
+    if x.similar > 0 {
+        let last = x
+            .similar_last_frame
+            .map(|f| format!(", the last from frame {f}"))
+            .unwrap_or_default();
+        writeln!(out, "        and {} more flow(s) like it{last}", x.similar)?;
+    }
     writeln!(out, "        {}", escape_text(&x.explanation))?;
     writeln!(out, "        evidence: {}", escape_text(&x.evidence))?;
     writeln!(out, "        check: {}", x.check)?;
