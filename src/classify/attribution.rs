@@ -130,11 +130,14 @@ fn matches_path(catalog: &Catalog, name: &str, path: Option<&str>) -> (Vec<usize
     (idx, region)
 }
 
+/// Catalog entries (indices) a name matched, and the region it carries.
+type NameMatch = (Vec<usize>, Option<String>);
+
 /// Name lookups against the catalog for one capture, remembered: a capture names the same
 /// few hosts thousands of times. Bounded: emptied when it reaches `MEMO_ENTRIES`.
 pub struct NameMatcher<'c> {
     pub catalog: &'c Catalog,
-    memo: std::cell::RefCell<FxHashMap<String, (Vec<usize>, Option<String>)>>,
+    memo: std::cell::RefCell<FxHashMap<String, NameMatch>>,
 }
 
 const MEMO_ENTRIES: usize = 4096;
