@@ -33,8 +33,6 @@ pub struct TlsSummary {
     pub client_max_version: Option<u16>,
     pub client_versions: Vec<u16>,
     pub offered_suites: Vec<u16>,
-    pub alpn: Vec<String>,
-    pub ja4: Option<String>,
     pub server_hello_frame: Option<u64>,
     pub negotiated_version: Option<u16>,
     pub cipher_suite: Option<u16>,
@@ -182,8 +180,6 @@ impl AuditFlow {
                             .collect()
                     })
                     .unwrap_or_default(),
-                alpn: ch.map(|c| c.alpn.clone()).unwrap_or_default(),
-                ja4: ch.map(|c| c.ja4.clone()),
                 server_hello_frame: sh.map(|s| s.frame),
                 negotiated_version: sh.map(|s| s.negotiated_version),
                 cipher_suite: sh.map(|s| s.cipher_suite),

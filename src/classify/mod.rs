@@ -165,36 +165,42 @@ fn is_zero(n: &u64) -> bool {
 /// every few minutes: ten thousand identical findings help nobody and cost memory.
 const SHOWN_PER_KIND: u64 = 3;
 
-fn fold_similar(findings: Vec<Finding>) -> Vec<Finding> {
-    use std::collections::HashMap;
-    type Key = (&'static str, Option<String>, Option<String>, Option<IpAddr>);
-    let mut shown: HashMap<Key, (u64, usize)> = HashMap::new();
-    let mut out: Vec<Finding> = Vec::with_capacity(findings.len().min(1024));
-    for f in findings {
-        let key: Key = (
+/// Folds findings as the rules produce them, so a capture repeating one failure ten
+/// thousand times never holds ten thousand findings.
+#[derive(Default)]
+struct Folder {
+    shown: std::collections::HashMap<FoldKey, (u64, usize)>,
+    out: Vec<Finding>,
+}
+
+type FoldKey = (&'static str, Option<String>, Option<String>, Option<IpAddr>);
+
+impl Folder {
+    fn add(&mut self, f: Finding) {
+        let key: FoldKey = (
             f.rule,
             f.endpoint.clone(),
             f.host.as_ref().map(|h| h.to_ascii_lowercase()),
             f.flow.as_ref().map(|r| r.server.ip()),
         );
-        match shown.get_mut(&key) {
+        match self.shown.get_mut(&key) {
             Some((n, last)) if *n >= SHOWN_PER_KIND => {
-                let kept = &mut out[*last];
-                kept.similar += 1;
-                kept.similar_last_frame = f.frames.first().copied().or(kept.similar_last_frame);
+                if let Some(kept) = self.out.get_mut(*last) {
+                    kept.similar += 1;
+                    kept.similar_last_frame = f.frames.first().copied().or(kept.similar_last_frame);
+                }
             }
             Some((n, last)) => {
                 *n += 1;
-                *last = out.len();
-                out.push(f);
+                *last = self.out.len();
+                self.out.push(f);
             }
             None => {
-                shown.insert(key, (1, out.len()));
-                out.push(f);
+                self.shown.insert(key, (1, self.out.len()));
+                self.out.push(f);
             }
         }
     }
-    out
 }
 
 impl Finding {
@@ -381,10 +387,14 @@ pub fn audit_capture(
         file,
     };
     let rules = rules::all();
+    let mut folder = Folder::default();
     let mut findings = Vec::new();
     for v in &views {
         for r in rules {
             r.check_flow(v, &cx, &mut findings);
+        }
+        for f in findings.drain(..) {
+            folder.add(f);
         }
     }
     for answer in dns {
@@ -407,13 +417,16 @@ pub fn audit_capture(
     for r in rules {
         r.check_capture(&capture, &cx, &mut findings);
     }
+    for f in findings.drain(..) {
+        folder.add(f);
+    }
+    let mut findings = folder.out;
     // Deterministic order: by first frame, then rule id.
     findings.sort_by(|a, b| {
         let fa = a.frames.first().copied().unwrap_or(u64::MAX);
         let fb = b.frames.first().copied().unwrap_or(u64::MAX);
         (fa, a.rule, &a.host, &a.endpoint).cmp(&(fb, b.rule, &b.host, &b.endpoint))
     });
-    let findings = fold_similar(findings);
     let arc_flows = views.iter().filter(|v| v.is_arc()).count();
     let mut verdicts: Vec<FlowVerdict> = views
         .iter()
