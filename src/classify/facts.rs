@@ -97,6 +97,17 @@ impl AuditFlow {
         }
     }
 
+    /// The frame where the flow's attempt shows best: its ClientHello, else its first HTTP
+    /// request, else its SYN, else its first packet.
+    pub fn attempt_frame(&self) -> u64 {
+        self.tls
+            .as_ref()
+            .and_then(|t| t.client_hello_frame)
+            .or_else(|| self.requests.first().map(|r| r.frame))
+            .or(self.frames.syn)
+            .unwrap_or(self.frames.first)
+    }
+
     /// The CONNECT request of a proxied flow, if any.
     pub fn connect(&self) -> Option<&HttpRequestSummary> {
         self.requests

@@ -44,13 +44,7 @@ impl Rule for DeprecatedEndpoint {
             _ => return,
         };
         let f = v.flow;
-        let first = f
-            .tls
-            .as_ref()
-            .and_then(|t| t.client_hello_frame)
-            .or_else(|| f.requests.first().map(|r| r.frame))
-            .or(f.frames.syn)
-            .unwrap_or(f.frames.first);
+        let first = f.attempt_frame();
         let evidence = format!(
             "{} ({}: {}) contacted at {} in frame {first}; {why}",
             v.attribution.name.as_deref().unwrap_or("?"),

@@ -111,12 +111,7 @@ impl Rule for OutsideServiceTag {
                 format!("in other tags only: {}", address_tags.join(", ")),
             )
         };
-        let first = f
-            .tls
-            .as_ref()
-            .and_then(|t| t.client_hello_frame)
-            .or(f.frames.syn)
-            .unwrap_or(f.frames.first);
+        let first = f.attempt_frame();
         let evidence = format!(
             "{} ({}, tags {}) reached at {} (flow from frame {first}); the address is {where_}",
             v.attribution.name.as_deref().unwrap_or("?"),

@@ -48,13 +48,7 @@ impl Rule for ProxyBypass {
         {
             return;
         }
-        let first = f
-            .tls
-            .as_ref()
-            .and_then(|t| t.client_hello_frame)
-            .or_else(|| f.requests.first().map(|r| r.frame))
-            .or(f.frames.syn)
-            .unwrap_or(f.frames.first);
+        let first = f.attempt_frame();
         let proxies: Vec<String> = cx
             .context
             .proxies

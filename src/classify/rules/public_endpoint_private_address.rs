@@ -59,12 +59,7 @@ impl Rule for PublicEndpointPrivateAddress {
         if !is_private(f.server.ip()) {
             return;
         }
-        let first = f
-            .tls
-            .as_ref()
-            .and_then(|t| t.client_hello_frame)
-            .or(f.frames.syn)
-            .unwrap_or(f.frames.first);
+        let first = f.attempt_frame();
         let resolved = v
             .attribution
             .dns_frame

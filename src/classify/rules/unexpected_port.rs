@@ -56,13 +56,7 @@ impl Rule for UnexpectedPort {
         {
             return;
         }
-        let first = f
-            .tls
-            .as_ref()
-            .and_then(|t| t.client_hello_frame)
-            .or_else(|| f.requests.first().map(|r| r.frame))
-            .or(f.frames.syn)
-            .unwrap_or(f.frames.first);
+        let first = f.attempt_frame();
         let listed: Vec<String> = ports.iter().map(u16::to_string).collect();
         let evidence = format!(
             "{} contacted at {} (port {port}; flow from frame {first}), the requirements list port {}",

@@ -44,13 +44,7 @@ impl Rule for WrongCloud {
             return;
         }
         let f = v.flow;
-        let first = f
-            .tls
-            .as_ref()
-            .and_then(|t| t.client_hello_frame)
-            .or_else(|| f.requests.first().map(|r| r.frame))
-            .or(f.frames.syn)
-            .unwrap_or(f.frames.first);
+        let first = f.attempt_frame();
         let ids: Vec<&str> = v.entries(cx).map(|e| e.id.as_str()).collect();
         let evidence = format!(
             "{} (flow to {} from frame {first}) is an endpoint of {} only ({}); the machine's cloud is {} ({})",
