@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use super::{escape_text, format_ts};
+use super::{escape_text, format_ts, format_utc};
 use crate::classify::{Family, Finding};
 use crate::commands::audit::{FileReport, Report};
 
@@ -104,9 +104,10 @@ fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if let (Some(a), Some(b)) = (t.first_ts_ns, t.last_ts_ns) {
         writeln!(
             out,
-            "  time span: {} .. {} (epoch seconds)",
-            format_ts(a),
-            format_ts(b)
+            "  time span: {} .. {} ({} s)",
+            format_utc(a),
+            format_utc(b),
+            format_ts(b - a)
         )?;
     }
     let families: Vec<String> = Family::ALL

@@ -45,6 +45,30 @@ pub fn format_ts(ns: i64) -> String {
     format!("{secs}.{micros:06}")
 }
 
+/// Formats nanoseconds since the epoch as UTC, `2026-01-15T09:00:00.674Z`, for people.
+pub fn format_utc(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let millis = ns.rem_euclid(1_000_000_000) / 1_000_000;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm), proleptic Gregorian calendar.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,6 +79,20 @@ mod tests {
         assert_eq!(escape_text("a\u{1b}[31mred\nx"), "a\\x1b[31mred\\x0ax");
         assert_eq!(escape_text("back\\slash\u{7f}"), "back\\\\slash\\x7f");
         assert_eq!(escape_text("rtl\u{202e}"), "rtl\\u{202e}");
+    }
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(format_utc(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            format_utc(1_768_467_600_674_170_000),
+            "2026-01-15T09:00:00.674Z"
+        );
+        assert_eq!(
+            format_utc(951_782_400_000_000_000),
+            "2000-02-29T00:00:00.000Z"
+        );
+        assert_eq!(format_utc(-1_000_000_000), "1969-12-31T23:59:59.000Z");
     }
 
     #[test]
