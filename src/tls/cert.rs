@@ -173,7 +173,7 @@ fn parse_certificate(der: &[u8]) -> CertificateInfo {
 }
 
 /// Unix seconds as RFC 3339 UTC ("2024-01-31T12:00:00Z"), proleptic Gregorian calendar.
-pub(crate) fn rfc3339(secs: i64) -> String {
+pub fn rfc3339(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     // Howard Hinnant's days-from-civil inverse; exact for the whole i64 day range we can meet.

@@ -20,7 +20,7 @@ mod tests;
 
 use serde::Serialize;
 
-pub use cert::{CertificateInfo, MAX_CERTIFICATES_PARSED, certificate_info};
+pub use cert::{CertificateInfo, MAX_CERTIFICATES_PARSED, certificate_info, rfc3339};
 pub use fingerprint::{Ja4Transport, ja3_string, ja4};
 pub use hello::{ClientHello, HELLO_RETRY_REQUEST_RANDOM, ServerHello};
 pub use names::{
