@@ -1,0 +1,657 @@
+//! Hostile inputs built in memory, each through the public API of the stage it attacks:
+//! lying length fields, floods, absurd nesting, loops and zero-length everything. Every test
+//! asserts that nothing panics, that memory stays within the documented bound (by checking
+//! the sizes the API exposes), and that errors are clear (they name the input and the byte
+//! offset). Complements the cargo-fuzz targets in fuzz/ (see docs/fuzzing.md): fuzzing finds
+//! shapes nobody thought of; these pin the shapes somebody did, and run in `cargo test`.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use arcaudit::capture::{self, CaptureError, Input, MIN_RECORD_LIMIT};
+use arcaudit::decode::{DecodeLimits, Decoder, Packet, TcpFlags, TcpSegment, Transport};
+use arcaudit::dns::{self, DnsError, DnsTcpStream};
+use arcaudit::flow::{Direction, Dissector, FlowConfig, FlowTable};
+use arcaudit::http::{HttpFacts, HttpStream};
+use arcaudit::pipeline::{self, PipelineConfig};
+use arcaudit::tls::{self, MAX_CERTIFICATES_PARSED, TlsFacts, TlsStream};
+
+const NAME: &str = "hostile.pcap";
+
+/// Reads bytes as a capture named [`NAME`]; returns the frames (number, offset, length) and
+/// the outcome.
+fn read(bytes: &[u8]) -> (Vec<(u64, u64, usize)>, capture::ReadOutcome) {
+    let mut frames = Vec::new();
+    let o = capture::read_from(&Input::Path(NAME.into()), bytes, |f| {
+        frames.push((f.number, f.offset, f.data.len()));
+    });
+    (frames, o)
+}
+
+fn error_of(o: &capture::ReadOutcome) -> &CaptureError {
+    o.error.as_ref().expect("the reader should report an error")
+}
+
+/// A clear error names the input and the byte offset of the damage.
+fn assert_clear(e: &CaptureError, offset: u64) {
+    let msg = e.to_string();
+    assert_eq!(e.input(), NAME, "{msg}");
+    assert_eq!(e.offset(), offset, "{msg}");
+    assert!(
+        msg.starts_with(NAME),
+        "error does not name the input: {msg}"
+    );
+    assert!(
+        msg.contains(&format!("byte {offset}")),
+        "error does not name the offset: {msg}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Byte builders.
+
+/// Little-endian microsecond pcap.
+struct Pcap(Vec<u8>);
+
+impl Pcap {
+    fn new(linktype: u32) -> Pcap {
+        let mut b = Vec::new();
+        b.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+        b.extend_from_slice(&2u16.to_le_bytes());
+        b.extend_from_slice(&4u16.to_le_bytes());
+        b.extend_from_slice(&[0; 8]);
+        b.extend_from_slice(&65535u32.to_le_bytes());
+        b.extend_from_slice(&linktype.to_le_bytes());
+        Pcap(b)
+    }
+
+    fn raw_record(&mut self, secs: u32, usecs: u32, caplen: u32, orig: u32, data: &[u8]) -> u64 {
+        let at = self.0.len() as u64;
+        for v in [secs, usecs, caplen, orig] {
+            self.0.extend_from_slice(&v.to_le_bytes());
+        }
+        self.0.extend_from_slice(data);
+        at
+    }
+
+    fn record(&mut self, secs: u32, usecs: u32, data: &[u8]) -> u64 {
+        let n = data.len() as u32;
+        self.raw_record(secs, usecs, n, n, data)
+    }
+}
+
+/// Little-endian pcapng.
+struct Ng(Vec<u8>);
+
+impl Ng {
+    fn new() -> Ng {
+        let mut ng = Ng(Vec::new());
+        let mut body = Vec::new();
+        body.extend_from_slice(&0x1a2b_3c4du32.to_le_bytes());
+        body.extend_from_slice(&1u16.to_le_bytes());
+        body.extend_from_slice(&0u16.to_le_bytes());
+        body.extend_from_slice(&(-1i64).to_le_bytes());
+        ng.block(0x0a0d_0d0a, &body);
+        ng
+    }
+
+    /// A block with honest lengths; returns its offset.
+    fn block(&mut self, block_type: u32, body: &[u8]) -> u64 {
+        let len = (12 + body.len()) as u32;
+        self.lying_block(block_type, len, body, len)
+    }
+
+    fn lying_block(&mut self, block_type: u32, len: u32, body: &[u8], trailer: u32) -> u64 {
+        let at = self.0.len() as u64;
+        self.0.extend_from_slice(&block_type.to_le_bytes());
+        self.0.extend_from_slice(&len.to_le_bytes());
+        self.0.extend_from_slice(body);
+        self.0.extend_from_slice(&trailer.to_le_bytes());
+        at
+    }
+
+    fn idb(&mut self, linktype: u16) -> u64 {
+        let mut body = Vec::new();
+        body.extend_from_slice(&linktype.to_le_bytes());
+        body.extend_from_slice(&0u16.to_le_bytes());
+        body.extend_from_slice(&0u32.to_le_bytes());
+        self.block(1, &body)
+    }
+
+    fn epb_body(if_id: u32, data: &[u8]) -> Vec<u8> {
+        let mut body = Vec::new();
+        body.extend_from_slice(&if_id.to_le_bytes());
+        body.extend_from_slice(&0u32.to_le_bytes());
+        body.extend_from_slice(&1_000_000u32.to_le_bytes());
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        body.extend_from_slice(data);
+        while body.len() % 4 != 0 {
+            body.push(0);
+        }
+        body
+    }
+
+    fn epb(&mut self, if_id: u32, data: &[u8]) -> u64 {
+        self.block(6, &Self::epb_body(if_id, data))
+    }
+}
+
+/// An Ethernet/IPv4/TCP frame.
+fn tcp_frame(
+    (src, sport): ([u8; 4], u16),
+    (dst, dport): ([u8; 4], u16),
+    seq: u32,
+    ack: u32,
+    flags: u8,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut f = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00];
+    let total = (20 + 20 + payload.len()) as u16;
+    let mut ip = vec![0x45, 0];
+    ip.extend_from_slice(&total.to_be_bytes());
+    ip.extend_from_slice(&[0, 1, 0x40, 0, 64, 6, 0, 0]);
+    ip.extend_from_slice(&src);
+    ip.extend_from_slice(&dst);
+    let sum = ip
+        .chunks(2)
+        .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
+        .sum::<u32>();
+    let sum = !(((sum & 0xffff) + (sum >> 16)) as u16);
+    ip[10..12].copy_from_slice(&sum.to_be_bytes());
+    f.extend_from_slice(&ip);
+    f.extend_from_slice(&sport.to_be_bytes());
+    f.extend_from_slice(&dport.to_be_bytes());
+    f.extend_from_slice(&seq.to_be_bytes());
+    f.extend_from_slice(&ack.to_be_bytes());
+    f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    f.extend_from_slice(payload);
+    f
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capture framing.
+
+#[test]
+fn pcap_record_caplen_0xffffffff_is_refused_after_earlier_frames() {
+    let mut p = Pcap::new(1);
+    p.record(1, 0, b"first frame");
+    p.record(2, 0, b"second");
+    let bad = p.raw_record(3, 0, u32::MAX, u32::MAX, b"only a few bytes follow");
+    let (frames, o) = read(&p.0);
+    assert_eq!(frames.len(), 2, "frames before the damage are delivered");
+    assert_eq!(o.summary.frames, 2);
+    let e = error_of(&o);
+    assert!(
+        matches!(
+            e,
+            CaptureError::TooLarge {
+                length: 0xffff_ffff,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_clear(e, bad);
+    // The bound it was refused against is the documented one, not the lie.
+    assert!(e.to_string().contains(&MIN_RECORD_LIMIT.to_string()), "{e}");
+}
+
+#[test]
+fn pcapng_block_lengths_that_lie() {
+    // (total length written in the block, why it is wrong)
+    let cases: [(u32, &str); 4] = [
+        (8, "smaller than a block's own header and trailer"),
+        (4, "smaller still"),
+        (30, "not a multiple of 4"),
+        (0x7fff_fff0, "bigger than the file (and than any bound)"),
+    ];
+    for (len, why) in cases {
+        let mut ng = Ng::new();
+        ng.idb(1);
+        ng.epb(0, b"good frame before the damage");
+        let bad = ng.lying_block(6, len, &Ng::epb_body(0, b"victim"), len);
+        ng.epb(0, b"never reached");
+        let (frames, o) = read(&ng.0);
+        assert_eq!(
+            frames.len(),
+            1,
+            "{why}: earlier frame delivered, nothing after"
+        );
+        let e = error_of(&o);
+        assert_clear(e, bad);
+        assert!(
+            matches!(
+                e,
+                CaptureError::BadBlockLength { .. }
+                    | CaptureError::TooLarge { .. }
+                    | CaptureError::Truncated { .. }
+            ),
+            "{why}: {e}"
+        );
+    }
+    // Bigger than the file but within the bound: the stream ends inside the block.
+    let mut ng = Ng::new();
+    ng.idb(1);
+    ng.epb(0, b"good");
+    let bad = ng.0.len() as u64;
+    ng.0.extend_from_slice(&6u32.to_le_bytes());
+    ng.0.extend_from_slice(&4096u32.to_le_bytes());
+    ng.0.extend_from_slice(&[0; 40]);
+    let (frames, o) = read(&ng.0);
+    assert_eq!(frames.len(), 1);
+    let e = error_of(&o);
+    assert!(matches!(e, CaptureError::Truncated { .. }), "{e}");
+    assert_clear(e, bad);
+}
+
+#[test]
+fn pcapng_trailer_length_disagreeing_with_header_is_fatal() {
+    let mut ng = Ng::new();
+    ng.idb(1);
+    ng.epb(0, b"good");
+    let body = Ng::epb_body(0, b"frame");
+    let len = (12 + body.len()) as u32;
+    let bad = ng.lying_block(6, len, &body, len + 4);
+    ng.epb(0, b"after");
+    let (frames, o) = read(&ng.0);
+    // The next block cannot be trusted to start where the header says: stop there.
+    assert_eq!(frames.len(), 1);
+    let e = error_of(&o);
+    assert!(matches!(e, CaptureError::BadBlockLength { .. }), "{e}");
+    assert_clear(e, bad);
+}
+
+#[test]
+fn pcapng_epb_naming_a_missing_interface_is_skipped_and_counted() {
+    let mut ng = Ng::new();
+    ng.idb(1);
+    ng.epb(0, b"before");
+    let ghost = ng.epb(7, b"interface 7 was never described");
+    ng.epb(u32::MAX, b"nor was this one");
+    ng.epb(0, b"after");
+    let (frames, o) = read(&ng.0);
+    assert!(o.error.is_none(), "{:?}", o.error);
+    assert_eq!(
+        frames.len(),
+        2,
+        "the good frames on both sides are delivered"
+    );
+    assert_eq!(o.summary.skipped_blocks, 2);
+    assert_eq!(o.summary.skipped.first().map(|s| s.offset), Some(ghost));
+    assert!(!o.summary.skipped[0].reason.is_empty());
+}
+
+#[test]
+fn zero_length_files_records_and_blocks() {
+    // An empty input.
+    let (_, o) = read(&[]);
+    let e = error_of(&o);
+    assert!(matches!(e, CaptureError::Empty { .. }), "{e}");
+    assert_clear(e, 0);
+
+    // A pcap record of caplen 0 is a frame with no bytes; the decoder skips it by name.
+    let mut p = Pcap::new(1);
+    p.record(1, 0, b"");
+    p.record(1, 1, b"");
+    let (frames, o) = read(&p.0);
+    assert!(o.error.is_none(), "{:?}", o.error);
+    assert_eq!(frames.iter().map(|f| f.2).collect::<Vec<_>>(), [0, 0]);
+    let mut d = Decoder::new(DecodeLimits::default());
+    assert!(d.decode(1, &[], 0).is_none());
+    assert_eq!(d.stats().skipped.get("empty-frame"), Some(&1));
+
+    // A pcapng EPB of caplen 0, and a block whose total length is 0.
+    let mut ng = Ng::new();
+    ng.idb(1);
+    ng.epb(0, b"");
+    let zero = ng.lying_block(6, 0, &[], 0);
+    let (frames, o) = read(&ng.0);
+    assert_eq!(frames.len(), 1);
+    assert_eq!(frames[0].2, 0);
+    let e = error_of(&o);
+    assert!(matches!(e, CaptureError::BadBlockLength { .. }), "{e}");
+    assert_clear(e, zero);
+
+    // Zero-length input to every stream parser.
+    let mut facts = TlsFacts::default();
+    TlsStream::new(tls::Direction::ClientToServer).feed(&[], 1, &mut facts);
+    assert!(facts.client_hello.is_none() && facts.errors.is_empty());
+    let mut http = HttpFacts::default();
+    HttpStream::new(true).feed(&[], 1, &mut http);
+    assert!(http.requests.is_empty() && http.errors.is_empty());
+    assert!(matches!(
+        dns::parse_message(&[]),
+        Err(DnsError::Truncated { offset: 0, .. })
+    ));
+    // A DNS-over-TCP frame of length 0 is an error for the header, and the stream goes on.
+    let mut out = Vec::new();
+    let mut s = DnsTcpStream::new();
+    s.feed(&[0, 0, 0, 0], &mut out);
+    assert_eq!(out.len(), 2);
+    assert!(
+        out.iter()
+            .all(|r| matches!(r, Err(DnsError::Truncated { .. })))
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flow table.
+
+/// A dissector that keeps nothing: the flood test measures the table, not the parsers.
+#[derive(Default)]
+struct Nothing;
+
+impl Dissector for Nothing {
+    type Output = ();
+    fn stream(&mut self, _: Direction, _: &[u8], _: u64, _: i64) {}
+    fn wants_stream(&self, _: Direction) -> bool {
+        false
+    }
+    fn datagram(&mut self, _: Direction, _: &[u8], _: u64, _: i64) {}
+    fn finish(self) {}
+}
+
+#[test]
+fn syn_flood_of_a_million_flows_stays_within_max_flows() {
+    const FLOWS: u32 = 1_000_000;
+    const MAX: usize = 10_000;
+    let mut table = FlowTable::<Nothing>::new(FlowConfig {
+        max_flows: MAX,
+        ..FlowConfig::default()
+    });
+    let mut emitted = 0u64;
+    let mut peak = 0usize;
+    for i in 0..FLOWS {
+        // Distinct source address and port for each SYN, all to one server.
+        let pkt = Packet {
+            src: IpAddr::V4(Ipv4Addr::from(0x0a00_0000 | (i >> 4))),
+            dst: IpAddr::V4(Ipv4Addr::new(52, 1, 2, 3)),
+            ip_ttl: 64,
+            transport: Transport::Tcp(TcpSegment {
+                src_port: 1024 + (i & 0xf) as u16,
+                dst_port: 443,
+                seq: i,
+                ack: 0,
+                flags: TcpFlags(TcpFlags::SYN),
+                window: 1024,
+                payload: &[],
+            }),
+        };
+        // 1 µs apart: nothing goes idle, so only eviction can keep the table bounded.
+        table.packet(&pkt, u64::from(i) + 1, 1_000 * i64::from(i), &mut |_| {
+            emitted += 1
+        });
+        peak = peak.max(table.len());
+    }
+    assert!(peak <= MAX, "table grew to {peak} flows");
+    let stats = table.finish_all(&mut |_| emitted += 1);
+    assert_eq!(stats.tcp_flows, u64::from(FLOWS));
+    assert_eq!(
+        emitted,
+        u64::from(FLOWS),
+        "every flow is emitted exactly once"
+    );
+    assert!(
+        stats.evicted >= u64::from(FLOWS) - MAX as u64,
+        "evictions counted: {stats:?}"
+    );
+    assert!(stats.peak_flows <= MAX as u64);
+}
+
+#[test]
+fn timestamps_going_backwards_still_give_flows_with_non_negative_durations() {
+    let c = [10, 0, 0, 1];
+    let s = [52, 1, 2, 3];
+    let mut p = Pcap::new(1);
+    // A handshake and a close whose timestamps jump backwards (by hours, then to 0).
+    p.record(
+        10_000,
+        0,
+        &tcp_frame((c, 50000), (s, 443), 100, 0, 0x02, b""),
+    );
+    p.record(
+        9_000,
+        0,
+        &tcp_frame((s, 443), (c, 50000), 700, 101, 0x12, b""),
+    );
+    p.record(0, 0, &tcp_frame((c, 50000), (s, 443), 101, 701, 0x10, b""));
+    p.record(
+        5_000,
+        999_999,
+        &tcp_frame((c, 50000), (s, 443), 101, 701, 0x11, b""),
+    );
+    p.record(1, 0, &tcp_frame((s, 443), (c, 50000), 701, 102, 0x11, b""));
+    // A second flow that starts "before" the first one.
+    p.record(0, 0, &tcp_frame((c, 50001), (s, 443), 5, 0, 0x02, b""));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("backwards.pcap");
+    std::fs::write(&path, &p.0).unwrap();
+    let mut flows = Vec::new();
+    let stats = pipeline::analyze(&Input::Path(path), &PipelineConfig::default(), &mut |f| {
+        flows.push(f)
+    });
+    assert!(stats.error.is_none(), "{:?}", stats.error);
+    assert_eq!(stats.decode.decoded, 6);
+    assert_eq!(flows.len(), 2, "both flows are emitted");
+    for f in &flows {
+        assert!(f.last_ts_ns >= f.first_ts_ns, "negative duration: {f:?}");
+    }
+    let first = flows.iter().find(|f| f.client.port() == 50000).unwrap();
+    assert_eq!(first.client, SocketAddr::new(IpAddr::V4(c.into()), 50000));
+    assert_eq!(first.frames.syn, Some(1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decode.
+
+#[test]
+fn two_hundred_stacked_vlan_tags_are_skipped_by_name() {
+    let mut f = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1];
+    for i in 0..200u16 {
+        f.extend_from_slice(&0x8100u16.to_be_bytes());
+        f.extend_from_slice(&(i & 0x0fff).to_be_bytes());
+    }
+    f.extend_from_slice(&0x0800u16.to_be_bytes());
+    let ip = tcp_frame(([10, 0, 0, 1], 1), ([10, 0, 0, 2], 2), 0, 0, 0x02, b"");
+    f.extend_from_slice(&ip[14..]);
+    let mut d = Decoder::new(DecodeLimits::default());
+    assert!(d.decode(1, &f, 0).is_none());
+    assert_eq!(
+        d.last_skip().map(|r| r.to_string()).as_deref(),
+        Some("vlan-stack-too-deep")
+    );
+    // Truncated in the middle of the stack: a truncation, not a panic.
+    assert!(d.decode(1, &f[..12 + 4 * 3 + 1], 0).is_none());
+    assert_eq!(d.stats().frames, 2);
+    assert_eq!(d.stats().decoded, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLS.
+
+/// Wraps a handshake message into TLS 1.2 handshake records of at most 16 KiB.
+fn records(hs_type: u8, body: &[u8]) -> Vec<u8> {
+    let mut msg = vec![hs_type];
+    msg.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    msg.extend_from_slice(body);
+    let mut out = Vec::new();
+    for chunk in msg.chunks(16 * 1024) {
+        out.extend_from_slice(&[0x16, 0x03, 0x03]);
+        out.extend_from_slice(&(chunk.len() as u16).to_be_bytes());
+        out.extend_from_slice(chunk);
+    }
+    out
+}
+
+fn client_hello_body(extensions: &[u8], declared_ext_len: u16) -> Vec<u8> {
+    let mut b = vec![0x03, 0x03];
+    b.extend_from_slice(&[7; 32]);
+    b.push(0);
+    b.extend_from_slice(&[0, 2, 0x13, 0x01]);
+    b.extend_from_slice(&[1, 0]);
+    b.extend_from_slice(&declared_ext_len.to_be_bytes());
+    b.extend_from_slice(extensions);
+    b
+}
+
+fn feed_in_pieces(stream: &mut TlsStream, bytes: &[u8], facts: &mut TlsFacts) {
+    // Odd piece sizes so record and message boundaries fall mid-piece.
+    for (i, piece) in bytes.chunks(1447).enumerate() {
+        stream.feed(piece, i as u64 + 1, facts);
+    }
+}
+
+#[test]
+fn client_hello_with_30000_extensions() {
+    // 30,000 empty extensions are 120,000 bytes: more than the 16-bit extensions length can
+    // say and more than the handshake bound. The declared length wraps (120,000 mod 65,536).
+    let mut ext = Vec::new();
+    for i in 0..30_000u32 {
+        ext.extend_from_slice(&((i % 0xff00) as u16).to_be_bytes());
+        ext.extend_from_slice(&[0, 0]);
+    }
+    let body = client_hello_body(&ext, (ext.len() % 65_536) as u16);
+    let mut facts = TlsFacts::default();
+    let mut s = TlsStream::new(tls::Direction::ClientToServer);
+    feed_in_pieces(&mut s, &records(1, &body), &mut facts);
+    // Too big to be held: refused with a reason, nothing parsed from a partial message.
+    assert!(body.len() > tls::MAX_HANDSHAKE_MESSAGE);
+    assert!(facts.client_hello.is_none());
+    assert!(!facts.errors.is_empty(), "the refusal is reported");
+    assert!(
+        facts.errors.len() <= 16,
+        "errors are bounded: {}",
+        facts.errors.len()
+    );
+
+    // The most that fits a valid ClientHello (16,370 extensions within the 16-bit length and
+    // the 64 KiB message bound): parsed, and what is kept stays proportional to the input.
+    let n = (tls::MAX_HANDSHAKE_MESSAGE - 64) / 4;
+    let ext = &ext[..n * 4];
+    let body = client_hello_body(ext, ext.len() as u16);
+    let mut facts = TlsFacts::default();
+    let mut s = TlsStream::new(tls::Direction::ClientToServer);
+    feed_in_pieces(&mut s, &records(1, &body), &mut facts);
+    let ch = facts
+        .client_hello
+        .as_ref()
+        .expect("a valid, if absurd, ClientHello");
+    assert!(ch.extensions.len() <= n);
+    assert!(!ch.ja3.is_empty() && !ch.ja4.is_empty());
+}
+
+#[test]
+fn certificate_message_with_300_certificates() {
+    // 300 entries of 150 bytes of non-DER: the count is exact, parsing stops at the bound.
+    let mut list = Vec::new();
+    for i in 0..300u32 {
+        list.extend_from_slice(&150u32.to_be_bytes()[1..]);
+        list.extend((0..150).map(|j| (i + j) as u8));
+    }
+    let mut body = (list.len() as u32).to_be_bytes()[1..].to_vec();
+    body.extend_from_slice(&list);
+    let mut facts = TlsFacts::default();
+    let mut s = TlsStream::new(tls::Direction::ServerToClient);
+    // A ServerHello first, as a server would send.
+    let mut sh = vec![0x03, 0x03];
+    sh.extend_from_slice(&[9; 32]);
+    sh.extend_from_slice(&[0, 0xc0, 0x2f, 0, 0, 0]);
+    let mut bytes = records(2, &sh);
+    bytes.extend_from_slice(&records(11, &body));
+    feed_in_pieces(&mut s, &bytes, &mut facts);
+    assert!(facts.server_hello.is_some());
+    assert_eq!(facts.certificate_count, 300);
+    assert_eq!(facts.certificates.len(), MAX_CERTIFICATES_PARSED);
+    assert!(
+        facts
+            .certificates
+            .iter()
+            .all(|c| c.error.is_some() && c.der_len == 150)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// DNS.
+
+fn dns_header(qd: u16, an: u16) -> Vec<u8> {
+    let mut m = vec![0x12, 0x34, 0x81, 0x80];
+    for c in [qd, an, 0, 0] {
+        m.extend_from_slice(&c.to_be_bytes());
+    }
+    m
+}
+
+#[test]
+fn dns_compression_loops_end_with_an_error() {
+    // A pointer to itself.
+    let mut m = dns_header(1, 0);
+    m.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1]);
+    let e = dns::parse_message(&m).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DnsError::PointerLoop { .. } | DnsError::TooManyPointers { .. }
+        ),
+        "{e}"
+    );
+
+    // Two pointers pointing at each other, reached through a label.
+    let mut m = dns_header(1, 0);
+    m.extend_from_slice(&[3, b'w', b'w', b'w', 0xc0, 18, 0xc0, 16, 0, 1, 0, 1]);
+    let e = dns::parse_message(&m).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DnsError::PointerLoop { .. } | DnsError::TooManyPointers { .. }
+        ),
+        "{e}"
+    );
+
+    // A forward pointer (not a loop by itself, but forward pointers are how loops are made).
+    let mut m = dns_header(1, 0);
+    m.extend_from_slice(&[0xc0, 14, 0xc0, 12, 0, 1, 0, 1]);
+    assert!(dns::parse_message(&m).is_err());
+
+    // A chain of 2,000 distinct pointers (no loop), each to the next, ending in a real
+    // name: refused by the hop bound rather than followed 2,000 times.
+    let mut m = dns_header(1, 0);
+    for i in 0..2000u16 {
+        m.extend_from_slice(&(0xc000 | (14 + 2 * i)).to_be_bytes());
+    }
+    m.extend_from_slice(&[1, b'a', 0, 0, 1, 0, 1]);
+    let e = dns::parse_message(&m).unwrap_err();
+    assert_eq!(e, DnsError::TooManyPointers { offset: 12 });
+    assert!(
+        e.to_string().contains(&dns::MAX_POINTER_HOPS.to_string()),
+        "{e}"
+    );
+
+    // The same loop inside an answer's name: the questions survive, the error is recorded.
+    let mut m = dns_header(1, 1);
+    m.extend_from_slice(&[3, b'c', b'o', b'm', 0, 0, 1, 0, 1]);
+    let an = m.len();
+    m.extend_from_slice(&(0xc000 | an as u16).to_be_bytes());
+    m.extend_from_slice(&[0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 1, 2, 3, 4]);
+    match dns::parse_message(&m) {
+        Ok(msg) => {
+            assert_eq!(msg.questions.len(), 1);
+            assert!(msg.error.is_some(), "the answer's loop is recorded");
+            assert!(msg.answers.is_empty());
+        }
+        Err(e) => panic!("questions parsed, so the message should survive: {e}"),
+    }
+
+    // And the loop through DNS over TCP, many times over: bounded output.
+    let mut frame = dns_header(1, 0);
+    frame.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1]);
+    let mut stream = Vec::new();
+    for _ in 0..10_000 {
+        stream.extend_from_slice(&(frame.len() as u16).to_be_bytes());
+        stream.extend_from_slice(&frame);
+    }
+    let mut out = Vec::new();
+    let mut s = DnsTcpStream::new();
+    s.feed(&stream, &mut out);
+    assert_eq!(out.len(), dns::MAX_TCP_MESSAGES);
+    assert!(!s.wants_more());
+}
