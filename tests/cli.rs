@@ -163,3 +163,73 @@ fn bad_invocations_exit_3() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
 }
+
+#[test]
+fn explain_prints_a_rules_documentation_and_refuses_unknown_ids() {
+    let out = arcaudit()
+        .args(["explain", "syn-unanswered"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for part in [
+        "Detects:",
+        "Why it matters:",
+        "What to check:",
+        "Requirement:",
+    ] {
+        assert!(text.contains(part), "{text}");
+    }
+    let out = arcaudit()
+        .args(["explain", "no-such-rule"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn suppressed_findings_are_shown_marked_and_do_not_fail_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("refused.pcap");
+    // A ClientHello naming management.azure.com, then a RST from the server.
+    let c = [10, 1, 0, 4];
+    let s = [4, 150, 240, 10];
+    let hello = client_hello(b"management.azure.com");
+    let bytes = PcapBuilder::new()
+        .tcp(c, 50001, s, 443, 0x02, 1000, 0, b"")
+        .tcp(s, 443, c, 50001, 0x12, 7000, 1001, b"")
+        .tcp(c, 50001, s, 443, 0x10, 1001, 7001, b"")
+        .tcp(c, 50001, s, 443, 0x18, 1001, 7001, &hello)
+        .tcp(s, 443, c, 50001, 0x14, 7001, 1001 + hello.len() as u32, b"")
+        .build();
+    std::fs::write(&cap, bytes).unwrap();
+    let run = |supp: Option<&str>| {
+        let mut cmd = arcaudit();
+        cmd.args(["audit", "--fail-on", "blocked"]).arg(&cap);
+        if let Some(text) = supp {
+            let f = dir.path().join("accepted.txt");
+            std::fs::write(&f, text).unwrap();
+            cmd.arg("--suppress").arg(f);
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(None);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = run(Some(
+        "# accepted in the lab\nreset-after-client-hello public.arm\n",
+    ));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("reset-after-client-hello public.arm management.azure.com"),
+        "{text}"
+    );
+    assert!(text.contains("[suppressed]"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let out = run(Some("not-a-rule\n"));
+    assert_eq!(out.status.code(), Some(3));
+}

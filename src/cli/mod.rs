@@ -65,6 +65,15 @@ enum Command {
     Endpoints(EndpointsArgs),
     /// Say which catalog entries and service tags names or addresses belong to.
     Lookup(LookupArgs),
+    /// Print a rule's documentation: what it detects, why it matters, what to check.
+    Explain(ExplainArgs),
+}
+
+#[derive(Args, Debug)]
+struct ExplainArgs {
+    /// Rule id as printed in findings (e.g. reset-after-client-hello); none lists every rule.
+    #[arg(value_name = "RULE")]
+    rule: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -183,6 +192,11 @@ struct AuditArgs {
     agent_os: Option<AgentOsArg>,
     #[arg(long, value_enum, default_value_t = AuditFormatArg::Text)]
     format: AuditFormatArg,
+    /// A file of accepted findings, one per line: a rule id, or a rule id and an endpoint
+    /// (catalog id such as public.his, or a host name); `#` starts a comment. Suppressed
+    /// findings are still shown, marked, and do not count for --fail-on.
+    #[arg(long, value_name = "FILE")]
+    suppress: Option<std::path::PathBuf>,
     /// Exit 1 when a finding is of this family (blocked, misrouted, weak-tls, coverage) or at
     /// or above this severity (info, low, medium, high); `never` to report only.
     #[arg(long, default_value = "low", value_name = "FAMILY|SEVERITY")]
@@ -339,12 +353,85 @@ fn audit_config(a: &AuditArgs) -> Result<AuditConfig, String> {
         catalog_mode: a.catalog.mode(),
         pipeline: pipeline_config(&a.capture)?,
         fail_on,
-        suppress: Vec::new(),
+        suppress: match &a.suppress {
+            Some(p) => read_suppressions(p)?,
+            None => Vec::new(),
+        },
     })
+}
+
+/// Parses a suppression file: `RULE [ENDPOINT]` per line, `#` comments, blank lines.
+fn read_suppressions(path: &std::path::Path) -> Result<Vec<(String, Option<String>)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let mut words = line.split_whitespace();
+        let rule = words.next().unwrap_or_default().to_string();
+        if crate::classify::rules::find(&rule).is_none() {
+            return Err(format!(
+                "{}: line {}: unknown rule id {rule:?}",
+                path.display(),
+                n + 1
+            ));
+        }
+        let endpoint = words.next().map(str::to_string);
+        if words.next().is_some() {
+            return Err(format!(
+                "{}: line {}: expected RULE [ENDPOINT]",
+                path.display(),
+                n + 1
+            ));
+        }
+        out.push((rule, endpoint));
+    }
+    Ok(out)
+}
+
+fn explain(rule: Option<&str>, out: &mut dyn Write) -> Result<Exit, String> {
+    let w = |e: std::io::Error| format!("writing output: {e}");
+    match rule {
+        None => {
+            for m in crate::classify::rules::metas() {
+                writeln!(
+                    out,
+                    "{:<36} {:<10} {:<7} {}",
+                    m.id,
+                    m.family.as_str(),
+                    m.severity.as_str(),
+                    m.summary
+                )
+                .map_err(w)?;
+            }
+            Ok(Exit::Ok)
+        }
+        Some(id) => {
+            let r = crate::classify::rules::find(id)
+                .ok_or_else(|| format!("unknown rule {id:?}; `arcaudit explain` lists them"))?;
+            let m = r.meta();
+            writeln!(
+                out,
+                "{}  ({}, default severity {})\n\nDetects: {}\n\nWhy it matters: {}\n\nWhat to check: {}\n\nRequirement: {}",
+                m.id,
+                m.family.as_str(),
+                m.severity.as_str(),
+                m.summary,
+                m.why,
+                m.check,
+                m.requirement
+            )
+            .map_err(w)?;
+            Ok(Exit::Ok)
+        }
+    }
 }
 
 fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, String> {
     match &cli.command {
+        Command::Explain(a) => explain(a.rule.as_deref(), out),
         Command::Audit(a) => {
             let cfg = audit_config(a)?;
             let report = audit::run(&cfg).map_err(|e| format!("{e:#}"))?;
