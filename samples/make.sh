@@ -381,8 +381,9 @@ s_syn-no-answer() {
 }
 
 s_syn-refused() {
+    dns_start < <(dns_public)
     capture syn-refused
-    curl_h --connect-timeout 3 --resolve "$(resolve management.azure.com)" https://management.azure.com/
+    curl_h --connect-timeout 3 https://management.azure.com/
     finish
 }
 
@@ -524,24 +525,28 @@ s_fw-drop() {
 s_fw-reject-tcp-reset() {
     srv westeurope.his.arc.azure.com ${IP[westeurope.his.arc.azure.com]}
     nft_in "ip daddr ${IP[westeurope.his.arc.azure.com]} tcp dport 443 reject with tcp reset"
+    dns_start < <(dns_public)
     capture fw-reject-tcp-reset
-    curl_h --connect-timeout 3 --resolve "$(resolve westeurope.his.arc.azure.com)" https://westeurope.his.arc.azure.com/
+    curl_h --connect-timeout 3 https://westeurope.his.arc.azure.com/
     finish
 }
 
 s_fw-reject-icmp-admin() {
     nft_fwd "ip daddr ${IP[fw-gas]} tcp dport 443 reject with icmp type admin-prohibited"
+    # The name is looked up first, as the agent does, so the capture says who was refused.
+    dns_start < <(printf 'host-record=%s,%s\nlocal=/%s/\n' westeurope-gas.guestconfiguration.azure.com \
+        "${IP[fw-gas]}" westeurope-gas.guestconfiguration.azure.com)
     capture fw-reject-icmp-admin
-    curl_h --connect-timeout 3 --resolve westeurope-gas.guestconfiguration.azure.com:443:${IP[fw-gas]} \
-        https://westeurope-gas.guestconfiguration.azure.com/
+    curl_h --connect-timeout 3 https://westeurope-gas.guestconfiguration.azure.com/
     finish
 }
 
 s_fw-reject-icmp-host-unreachable() {
     nft_fwd "ip daddr ${IP[fw-sb]} tcp dport 443 reject with icmp type host-unreachable"
+    dns_start < <(printf 'host-record=%s,%s\nlocal=/%s/\n' azgn1234.servicebus.windows.net \
+        "${IP[fw-sb]}" azgn1234.servicebus.windows.net)
     capture fw-reject-icmp-host-unreachable
-    curl_h --connect-timeout 3 --resolve azgn1234.servicebus.windows.net:443:${IP[fw-sb]} \
-        https://azgn1234.servicebus.windows.net/
+    curl_h --connect-timeout 3 https://azgn1234.servicebus.windows.net/
     finish
 }
 

@@ -70,17 +70,6 @@ fn none(findings: &[Finding], rule: &str) {
     assert!(f.is_empty(), "{rule} must not fire: {f:#?}");
 }
 
-/// The public service-tag file of the shared corpus, or None (skip) when absent.
-fn public_tags() -> Option<PathBuf> {
-    let p = common::corpus()?.join("service-tags/ServiceTags_Public_20251028.json");
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED: {} is absent", p.display());
-        None
-    }
-}
-
 const HOST: [u8; 4] = [10, 1, 0, 4];
 const HIS: [u8; 4] = [20, 50, 1, 197];
 const HIS_NAME: &str = "westeurope.his.arc.azure.com";
@@ -169,23 +158,49 @@ fn syn_refused_quiet_when_the_syn_is_accepted_or_dropped() {
 }
 
 #[test]
-fn syn_refused_samples_need_the_service_tags_to_be_attributed() {
-    // Neither sample carries DNS or SNI: without tags the flow has no name, so no finding.
-    none(&audit("syn-refused.pcap"), "syn-refused");
-    let Some(tags) = public_tags() else { return };
-    for (s, server) in [
-        ("syn-refused.pcap", "4.150.240.10:443"),
-        ("fw-reject-tcp-reset.pcap", "20.50.1.197:443"),
+fn syn_refused_fires_on_the_refused_samples() {
+    // Both samples look the name up first (as the agent does), then the SYN is refused.
+    for (s, server, host) in [
+        (
+            "syn-refused.pcap",
+            "4.150.240.10:443",
+            "management.azure.com",
+        ),
+        (
+            "fw-reject-tcp-reset.pcap",
+            "20.50.1.197:443",
+            "westeurope.his.arc.azure.com",
+        ),
     ] {
-        let f = audit_with(&sample(s), Given::default(), vec![tags.clone()]);
+        let f = audit(s);
         let x = one(&f, "syn-refused", Family::Blocked);
-        assert_eq!(x.frames, vec![1, 2], "{s}");
+        assert_eq!(x.frames, vec![5, 6], "{s}");
+        assert_eq!(x.host.as_deref(), Some(host), "{s}");
         assert!(
             x.evidence
-                .contains(&format!("RST from {server} in frame 2")),
+                .contains(&format!("RST from {server} in frame 6")),
             "{s}: {}",
             x.evidence
         );
+    }
+}
+
+#[test]
+fn icmp_unreachable_fires_on_the_firewall_samples() {
+    for (s, host) in [
+        (
+            "fw-reject-icmp-admin.pcap",
+            "westeurope-gas.guestconfiguration.azure.com",
+        ),
+        (
+            "fw-reject-icmp-host-unreachable.pcap",
+            "azgn1234.servicebus.windows.net",
+        ),
+    ] {
+        let f = audit(s);
+        let x = one(&f, "icmp-unreachable", Family::Blocked);
+        assert_eq!(x.host.as_deref(), Some(host), "{s}");
+        assert!(x.evidence.contains("10.1.0.1"), "{s}: {}", x.evidence);
     }
 }
 
