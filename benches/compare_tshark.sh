@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Throughput and peak memory of `arcaudit flows` beside tshark on the 1.6 GB benchmark
+# Throughput and peak memory of `arcaudit flows` and `arcaudit audit` beside tshark on the 1.6 GB benchmark
 # capture made by ../shared/bench/make_bench_capture.sh. A benchmark, not a test: it prints
 # numbers and ratios; nothing here fails on a slow machine.
 #
@@ -32,15 +32,22 @@ echo "== time (one core for arcaudit: --threads 1)"
 hyperfine -N --warmup 1 --runs 5 --export-json "$work/hyperfine.json" \
   "$bin flows --threads 1 --quiet --format ndjson $work/bench.pcap" \
   "$bin flows --threads 1 --quiet --format ndjson $work/bench.pcapng" \
+  "$bin audit --threads 1 --quiet --fail-on never --format json $work/bench.pcap" \
   "cat $work/bench.pcap"
+echo "== audit of two files: one thread, then two (both cores)"
+hyperfine -N --runs 3 \
+  "$bin audit --threads 1 --quiet --fail-on never $work/bench.pcap $work/bench.pcapng" \
+  "$bin audit --threads 2 --quiet --fail-on never $work/bench.pcap $work/bench.pcapng"
 hyperfine -N --runs 1 --export-json "$work/hyperfine-tshark.json" \
   "$shared/tshark_hello.sh $work/bench.pcap"
 
 echo "== peak RSS"
 for f in bench.pcap bench.pcapng; do
   /usr/bin/time -v "$bin" flows --threads 1 --quiet --format ndjson "$work/$f" 2> "$work/time-$f.txt" > /dev/null
-  grep -E "Maximum resident" "$work/time-$f.txt" | sed "s|^|$f: |"
+  grep -E "Maximum resident" "$work/time-$f.txt" | sed "s|^|flows $f: |"
 done
+/usr/bin/time -v "$bin" audit --threads 1 --quiet --fail-on never "$work/bench.pcap" 2> "$work/time-audit.txt" > /dev/null
+grep -E "Maximum resident" "$work/time-audit.txt" | sed "s|^|audit bench.pcap: |"
 /usr/bin/time -v "$shared/tshark_hello.sh" "$work/bench.pcap" 2> "$work/time-tshark.txt" > /dev/null
 grep -E "Maximum resident" "$work/time-tshark.txt" | sed "s|^|tshark: |"
 
