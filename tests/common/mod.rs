@@ -116,39 +116,14 @@ impl PcapBuilder {
         ack: u32,
         payload: &[u8],
     ) -> Self {
-        let mut f = Vec::new();
-        f.extend_from_slice(&[2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00]);
-        let total = (20 + 20 + payload.len()) as u16;
-        f.extend_from_slice(&[
-            0x45,
-            0,
-            (total >> 8) as u8,
-            total as u8,
-            0,
-            0,
-            0x40,
-            0,
-            64,
-            6,
-            0,
-            0,
-        ]);
-        f.extend_from_slice(&src);
-        f.extend_from_slice(&dst);
+        let mut f = eth_ipv4(6, src, dst, 20 + payload.len());
         f.extend_from_slice(&sport.to_be_bytes());
         f.extend_from_slice(&dport.to_be_bytes());
         f.extend_from_slice(&seq.to_be_bytes());
         f.extend_from_slice(&ack.to_be_bytes());
         f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
         f.extend_from_slice(payload);
-        self.ts += 1;
-        self.bytes.extend_from_slice(&self.ts.to_le_bytes());
-        self.bytes.extend_from_slice(&0u32.to_le_bytes());
-        self.bytes
-            .extend_from_slice(&(f.len() as u32).to_le_bytes());
-        self.bytes
-            .extend_from_slice(&(f.len() as u32).to_le_bytes());
-        self.bytes.extend_from_slice(&f);
+        self.push_frame(&f);
         self
     }
 
