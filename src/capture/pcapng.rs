@@ -252,19 +252,7 @@ impl Walker<'_> {
                     return Ok(());
                 }
                 let if_id = u32_at(be, body, 0);
-                let units = (u64::from(u32_at(be, body, 4)) << 32) | u64::from(u32_at(be, body, 8));
-                let caplen = u32_at(be, body, 12) as usize;
-                let orig_len = u32_at(be, body, 16);
-                self.packet(
-                    offset,
-                    block_type,
-                    if_id,
-                    Some(units),
-                    caplen,
-                    orig_len,
-                    body.get(20..),
-                    sink,
-                );
+                self.timestamped_packet(offset, block_type, if_id, body, sink);
             }
             BT_SPB => {
                 blocks.simple_packet += 1;
@@ -306,20 +294,10 @@ impl Walker<'_> {
                     );
                     return Ok(());
                 }
+                // The obsolete PB has a 16-bit interface id and a drops count where the EPB
+                // has a 32-bit id; the rest of the fixed part is the same.
                 let if_id = u32::from(u16_at(be, body, 0));
-                let units = (u64::from(u32_at(be, body, 4)) << 32) | u64::from(u32_at(be, body, 8));
-                let caplen = u32_at(be, body, 12) as usize;
-                let orig_len = u32_at(be, body, 16);
-                self.packet(
-                    offset,
-                    block_type,
-                    if_id,
-                    Some(units),
-                    caplen,
-                    orig_len,
-                    body.get(20..),
-                    sink,
-                );
+                self.timestamped_packet(offset, block_type, if_id, body, sink);
             }
             BT_SHB => {
                 blocks.section_header += 1;
@@ -466,6 +444,32 @@ impl Walker<'_> {
             _ => blocks.other += 1,
         }
         Ok(())
+    }
+
+    /// An EPB or PB whose body (at least 20 bytes, checked by the caller) holds the
+    /// timestamp, captured and original lengths at bytes 4..20 and the data after.
+    fn timestamped_packet<F: FnMut(&Frame<'_>)>(
+        &mut self,
+        offset: u64,
+        block_type: u32,
+        if_id: u32,
+        body: &[u8],
+        sink: &mut F,
+    ) {
+        let be = self.be;
+        let units = (u64::from(u32_at(be, body, 4)) << 32) | u64::from(u32_at(be, body, 8));
+        let caplen = u32_at(be, body, 12) as usize;
+        let orig_len = u32_at(be, body, 16);
+        self.packet(
+            offset,
+            block_type,
+            if_id,
+            Some(units),
+            caplen,
+            orig_len,
+            body.get(20..),
+            sink,
+        );
     }
 
     /// Delivers one packet block's frame, or skips the block when its content is unusable.
