@@ -13,11 +13,13 @@ mod context;
 mod coverage;
 mod facts;
 pub mod rules;
+mod timeline;
 
 pub use attribution::{Attribution, DnsIndex, NameSource};
 pub use context::{AgentOs, AuditContext, Given, Inferred, ProxyAddr};
 pub use coverage::{CoverageRow, coverage, is_private, required};
 pub use facts::{AuditFlow, CertSummary, DnsAnswer, DnsRecordData, TlsSummary};
+pub use timeline::{Lane, MAX_MARKS, Mark, Timeline, timeline};
 
 use serde::Serialize;
 use std::net::IpAddr;
@@ -344,6 +346,8 @@ pub struct CaptureAudit {
     pub tcp_flows: usize,
     pub arc_flows: usize,
     pub dns_messages: usize,
+    /// The Arc connections over time, one lane per endpoint (the HTML report's picture).
+    pub timeline: Timeline,
     /// Per-flow verdicts (attributed flows first-frame order), for NDJSON output.
     #[serde(skip)]
     pub flows: Vec<FlowVerdict>,
@@ -449,6 +453,7 @@ pub fn audit_capture(
         })
         .collect();
     verdicts.sort_by_key(|v| v.flow.first_frame);
+    let timeline = timeline::timeline(&verdicts, &table, &findings);
     CaptureAudit {
         context,
         inferred,
@@ -457,6 +462,7 @@ pub fn audit_capture(
         tcp_flows: flows.len(),
         arc_flows,
         dns_messages: dns.len(),
+        timeline,
         flows: verdicts,
     }
 }

@@ -86,6 +86,12 @@ pub struct Totals {
     pub files_with_errors: usize,
     pub tcp_flows: usize,
     pub arc_flows: usize,
+    /// Distinct catalog entries with at least one working connection, and with at least
+    /// one failed connection, over all files.
+    pub endpoints_reached: usize,
+    pub endpoints_failing: usize,
+    /// Distinct required catalog entries no file shows an attempt for.
+    pub required_unseen: usize,
     pub findings: usize,
     /// Findings plus the similar flows folded into them.
     pub occurrences: u64,
@@ -240,6 +246,29 @@ pub fn run(cfg: &AuditConfig) -> anyhow::Result<Report> {
         files: files.len(),
         ..Totals::default()
     };
+    let mut reached = std::collections::BTreeSet::new();
+    let mut failing = std::collections::BTreeSet::new();
+    let mut required = std::collections::BTreeSet::new();
+    let mut tried = std::collections::BTreeSet::new();
+    for f in &files {
+        for r in &f.audit.coverage {
+            if r.successes > 0 {
+                reached.insert(r.endpoint.as_str());
+            }
+            if r.failures > 0 {
+                failing.insert(r.endpoint.as_str());
+            }
+            if r.attempts > 0 {
+                tried.insert(r.endpoint.as_str());
+            }
+            if r.required {
+                required.insert(r.endpoint.as_str());
+            }
+        }
+    }
+    totals.endpoints_reached = reached.len();
+    totals.endpoints_failing = failing.len();
+    totals.required_unseen = required.difference(&tried).count();
     for f in &files {
         totals.files_with_errors += usize::from(f.stats.error.is_some());
         totals.tcp_flows += f.audit.tcp_flows;

@@ -15,6 +15,8 @@ pub enum AuditFormat {
     Text,
     Json,
     Ndjson,
+    Markdown,
+    Html,
 }
 
 pub fn render(report: &Report, format: AuditFormat, out: &mut dyn Write) -> io::Result<()> {
@@ -25,6 +27,8 @@ pub fn render(report: &Report, format: AuditFormat, out: &mut dyn Write) -> io::
         }
         AuditFormat::Ndjson => ndjson(report, out),
         AuditFormat::Text => text(report, out),
+        AuditFormat::Markdown => super::markdown::render(report, out),
+        AuditFormat::Html => super::html::render(report, out),
     }
 }
 
@@ -110,6 +114,11 @@ fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             format_ts(b - a)
         )?;
     }
+    writeln!(
+        out,
+        "  Arc endpoints: {} reached, {} failing, {} required not seen",
+        t.endpoints_reached, t.endpoints_failing, t.required_unseen
+    )?;
     let families: Vec<String> = Family::ALL
         .iter()
         .map(|f| {
@@ -163,38 +172,10 @@ fn file_section(f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
     if let Some(e) = &f.stats.error {
         writeln!(out, "  input error: {}", escape_text(e))?;
     }
-    let cx = &a.context;
-    let mut context = vec![format!("cloud {} ({})", cx.cloud.as_str(), cx.cloud_source)];
-    if let Some(r) = &cx.region {
-        let src = if a.inferred.region.is_some() {
-            "inferred"
-        } else {
-            "given"
-        };
-        context.push(format!("region {} ({src})", escape_text(r)));
-    }
-    if cx.proxy_configured {
-        let p: Vec<String> = cx
-            .proxies
-            .iter()
-            .map(|p| format!("{}:{}", p.host, p.port))
-            .collect();
-        context.push(format!("proxy {} (given)", p.join(",")));
-    }
-    if !cx.proxies_seen.is_empty() {
-        let p: Vec<String> = cx.proxies_seen.iter().map(|p| p.to_string()).collect();
-        context.push(format!(
-            "proxy seen {} (inferred from CONNECT)",
-            p.join(",")
-        ));
-    }
-    if cx.private_link {
-        context.push("private link".to_string());
-    }
-    if !cx.features.is_empty() {
-        let feats: Vec<&str> = cx.features.iter().map(|f| f.as_str()).collect();
-        context.push(format!("features {}", feats.join(",")));
-    }
+    let context: Vec<String> = context_items(f)
+        .iter()
+        .map(|c| escape_text(c).into_owned())
+        .collect();
     writeln!(out, "  context: {}", context.join("; "))?;
     if let Some(c) = &a.inferred.cloud {
         writeln!(out, "    cloud inferred from {}", escape_text(&c.evidence))?;
@@ -265,6 +246,45 @@ fn file_section(f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The context a capture was judged in, one phrase per item, unescaped (each renderer
+/// escapes for its own output: the region can come from the capture).
+pub(super) fn context_items(f: &FileReport) -> Vec<String> {
+    let a = &f.audit;
+    let cx = &a.context;
+    let mut context = vec![format!("cloud {} ({})", cx.cloud.as_str(), cx.cloud_source)];
+    if let Some(r) = &cx.region {
+        let src = if a.inferred.region.is_some() {
+            "inferred"
+        } else {
+            "given"
+        };
+        context.push(format!("region {r} ({src})"));
+    }
+    if cx.proxy_configured {
+        let p: Vec<String> = cx
+            .proxies
+            .iter()
+            .map(|p| format!("{}:{}", p.host, p.port))
+            .collect();
+        context.push(format!("proxy {} (given)", p.join(",")));
+    }
+    if !cx.proxies_seen.is_empty() {
+        let p: Vec<String> = cx.proxies_seen.iter().map(|p| p.to_string()).collect();
+        context.push(format!(
+            "proxy seen {} (inferred from CONNECT)",
+            p.join(",")
+        ));
+    }
+    if cx.private_link {
+        context.push("private link".to_string());
+    }
+    if !cx.features.is_empty() {
+        let feats: Vec<&str> = cx.features.iter().map(|f| f.as_str()).collect();
+        context.push(format!("features {}", feats.join(",")));
+    }
+    context
 }
 
 fn finding(x: &Finding, out: &mut dyn Write) -> io::Result<()> {

@@ -1,0 +1,268 @@
+//! The timeline of Arc connections in one capture: one lane per endpoint of the coverage
+//! table, each attempt a mark at the time it started, successes and failures apart. Built
+//! once here so the HTML renderer only maps times to pixels.
+//!
+//! A lane holds at most [`MAX_MARKS`] marks: past that, attempts are gathered into equal
+//! time bins (each mark then counts its successes and failures), so a day-long capture of
+//! a machine retrying every few seconds still draws a readable lane in a small page.
+
+use serde::Serialize;
+
+use super::{CoverageRow, Finding, FlowVerdict};
+
+/// Most marks per lane before attempts are binned.
+pub const MAX_MARKS: usize = 120;
+
+/// One attempt, or one bin of attempts, on a lane.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mark {
+    /// When the (first) attempt started and the (last) one ended.
+    pub start_ns: i64,
+    pub end_ns: i64,
+    /// The first frame of the (first) attempt.
+    pub first_frame: u64,
+    pub ok: u32,
+    pub failed: u32,
+    /// The name the (first) attempt used (SNI, CONNECT authority, Host, DNS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The first finding raised on the (first) attempt's flow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
+}
+
+/// One endpoint's lane.
+#[derive(Debug, Clone, Serialize)]
+pub struct Lane {
+    pub endpoint: String,
+    pub required: bool,
+    pub attempts: usize,
+    pub failures: usize,
+    /// The marks were binned (more than [`MAX_MARKS`] attempts).
+    pub binned: bool,
+    pub marks: Vec<Mark>,
+}
+
+/// The picture's data: the capture's span and the lanes, in coverage-table order.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timeline {
+    pub start_ns: Option<i64>,
+    pub end_ns: Option<i64>,
+    pub lanes: Vec<Lane>,
+}
+
+/// Builds the timeline from the per-flow verdicts (first-frame order), the coverage
+/// table (which endpoints get a lane: every one tried, every one required) and the
+/// findings (to name the rule a failed mark stands for).
+pub fn timeline(
+    verdicts: &[FlowVerdict],
+    coverage: &[CoverageRow],
+    findings: &[Finding],
+) -> Timeline {
+    let start_ns = verdicts.iter().map(|v| v.first_ts_ns).min();
+    let end_ns = verdicts
+        .iter()
+        .map(|v| v.last_ts_ns.max(v.first_ts_ns))
+        .max();
+    // The first finding (findings are in frame order) on each flow.
+    let mut rules: std::collections::HashMap<u64, &'static str> = std::collections::HashMap::new();
+    for f in findings {
+        if let Some(r) = &f.flow {
+            rules.entry(r.first_frame).or_insert(f.rule);
+        }
+    }
+    let rule_of = |frame: u64| rules.get(&frame).copied();
+    // Endpoints tried first, then the required ones never tried; each in catalog order.
+    let tried = coverage.iter().filter(|r| r.attempts > 0);
+    let unseen = coverage.iter().filter(|r| r.attempts == 0 && r.required);
+    let lanes = tried
+        .chain(unseen)
+        .map(|row| {
+            let attempts: Vec<&FlowVerdict> = verdicts
+                .iter()
+                .filter(|v| v.endpoint.as_deref() == Some(row.endpoint.as_str()))
+                .collect();
+            let binned = attempts.len() > MAX_MARKS;
+            let marks = match (binned, start_ns, end_ns) {
+                (true, Some(s), Some(e)) => bin(&attempts, s, e, &rule_of),
+                _ => attempts
+                    .iter()
+                    .map(|v| {
+                        let mut m = mark_of(v, &rule_of);
+                        m.name = v.name.clone();
+                        m
+                    })
+                    .collect(),
+            };
+            Lane {
+                endpoint: row.endpoint.clone(),
+                required: row.required,
+                attempts: attempts.len(),
+                failures: attempts.iter().filter(|v| !v.succeeded).count(),
+                binned,
+                marks,
+            }
+        })
+        .collect();
+    Timeline {
+        start_ns,
+        end_ns,
+        lanes,
+    }
+}
+
+fn mark_of(v: &FlowVerdict, rule_of: &dyn Fn(u64) -> Option<&'static str>) -> Mark {
+    Mark {
+        start_ns: v.first_ts_ns,
+        end_ns: v.last_ts_ns.max(v.first_ts_ns),
+        first_frame: v.flow.first_frame,
+        ok: u32::from(v.succeeded),
+        failed: u32::from(!v.succeeded),
+        name: None,
+        rule: if v.succeeded {
+            None
+        } else {
+            rule_of(v.flow.first_frame)
+        },
+    }
+}
+
+/// Gathers attempts into [`MAX_MARKS`] equal bins over the capture's span; empty bins
+/// draw nothing.
+fn bin(
+    attempts: &[&FlowVerdict],
+    start: i64,
+    end: i64,
+    rule_of: &dyn Fn(u64) -> Option<&'static str>,
+) -> Vec<Mark> {
+    let span = i128::from(end - start).max(1);
+    let mut bins: Vec<Option<Mark>> = vec![None; MAX_MARKS];
+    for v in attempts {
+        let offset = i128::from(v.first_ts_ns - start).clamp(0, span);
+        let i = usize::try_from(offset * (MAX_MARKS as i128 - 1) / span).unwrap_or(0);
+        let Some(slot) = bins.get_mut(i) else {
+            continue;
+        };
+        match slot {
+            None => *slot = Some(mark_of(v, rule_of)),
+            Some(m) => {
+                m.ok += u32::from(v.succeeded);
+                m.failed += u32::from(!v.succeeded);
+                m.end_ns = m.end_ns.max(v.last_ts_ns);
+                if m.rule.is_none() && !v.succeeded {
+                    m.rule = rule_of(v.flow.first_frame);
+                }
+            }
+        }
+    }
+    bins.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::FlowRef;
+    use crate::model::When;
+
+    fn verdict(frame: u64, ts_s: i64, endpoint: &str, ok: bool) -> FlowVerdict {
+        FlowVerdict {
+            flow: FlowRef {
+                transport: "tcp",
+                client: "10.0.0.2:50000".parse().unwrap(),
+                server: "20.0.0.1:443".parse().unwrap(),
+                first_frame: frame,
+            },
+            first_ts_ns: ts_s * 1_000_000_000,
+            last_ts_ns: ts_s * 1_000_000_000 + 5,
+            conn_state: None,
+            name: Some("gbl.his.arc.azure.com".into()),
+            name_source: None,
+            endpoint: Some(endpoint.into()),
+            tls_version: None,
+            via_proxy: false,
+            succeeded: ok,
+        }
+    }
+
+    fn row(endpoint: &str, attempts: usize, required: bool) -> CoverageRow {
+        CoverageRow {
+            endpoint: endpoint.into(),
+            hosts: Vec::new(),
+            when: When::Always,
+            required,
+            attempts,
+            successes: 0,
+            failures: 0,
+            names: Vec::new(),
+            addresses: Vec::new(),
+            tls_versions: Vec::new(),
+            direct: 0,
+            via_proxy: 0,
+            private_address: 0,
+            by_address_only: 0,
+            first_frame: None,
+            last_success_frame: None,
+        }
+    }
+
+    #[test]
+    fn one_mark_per_attempt_and_lanes_for_required_endpoints() {
+        let v = vec![
+            verdict(1, 100, "public.his", true),
+            verdict(7, 101, "public.his", false),
+            verdict(9, 102, "public.gas", true),
+        ];
+        let mut f = Finding::new(
+            crate::classify::rules::all()[0].meta(),
+            "x.pcap",
+            String::new(),
+            String::new(),
+        );
+        f.flow = Some(v[1].flow.clone());
+        let t = timeline(
+            &v,
+            &[
+                row("public.his", 2, true),
+                row("public.gas", 1, false),
+                row("public.aad", 0, true),
+                row("public.unused", 0, false),
+            ],
+            std::slice::from_ref(&f),
+        );
+        assert_eq!(t.start_ns, Some(100_000_000_000));
+        assert_eq!(t.end_ns, Some(102_000_000_005));
+        let lanes: Vec<(&str, usize, usize)> = t
+            .lanes
+            .iter()
+            .map(|l| (l.endpoint.as_str(), l.marks.len(), l.failures))
+            .collect();
+        assert_eq!(
+            lanes,
+            [
+                ("public.his", 2, 1),
+                ("public.gas", 1, 0),
+                ("public.aad", 0, 0)
+            ]
+        );
+        let failed = &t.lanes[0].marks[1];
+        assert_eq!((failed.ok, failed.failed, failed.first_frame), (0, 1, 7));
+        assert_eq!(failed.rule, Some(f.rule));
+        assert_eq!(t.lanes[0].marks[0].rule, None);
+    }
+
+    #[test]
+    fn many_attempts_are_binned_with_counts_kept() {
+        let v: Vec<FlowVerdict> = (0..1000)
+            .map(|i| verdict(i + 1, i as i64, "public.his", i % 10 != 0))
+            .collect();
+        let t = timeline(&v, &[row("public.his", 1000, true)], &[]);
+        let lane = &t.lanes[0];
+        assert!(lane.binned);
+        assert!(lane.marks.len() <= MAX_MARKS);
+        let ok: u32 = lane.marks.iter().map(|m| m.ok).sum();
+        let failed: u32 = lane.marks.iter().map(|m| m.failed).sum();
+        assert_eq!((ok, failed), (900, 100));
+        assert_eq!(lane.marks.first().map(|m| m.first_frame), Some(1));
+        assert!(lane.marks.windows(2).all(|w| w[0].start_ns < w[1].start_ns));
+    }
+}
