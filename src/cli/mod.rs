@@ -125,9 +125,16 @@ impl CatalogArgs {
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
 enum AuditFormatArg {
+    /// A summary, the coverage table and the findings, for a terminal.
     Text,
+    /// The whole report as one JSON document (schema in docs/audit.md).
     Json,
+    /// One JSON line per flow, finding and file.
     Ndjson,
+    /// GitHub-flavoured Markdown, to paste into a ticket.
+    Markdown,
+    /// One self-contained HTML page (tables, timeline, finding details).
+    Html,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -192,6 +199,9 @@ struct AuditArgs {
     agent_os: Option<AgentOsArg>,
     #[arg(long, value_enum, default_value_t = AuditFormatArg::Text)]
     format: AuditFormatArg,
+    /// Also write the HTML report to FILE (whatever --format prints).
+    #[arg(long, value_name = "FILE")]
+    html: Option<std::path::PathBuf>,
     /// A file of accepted findings, one per line: a rule id, or a rule id and an endpoint
     /// (catalog id such as public.his, or a host name); `#` starts a comment. Suppressed
     /// findings are still shown, marked, and do not count for --fail-on.
@@ -429,6 +439,18 @@ fn explain(rule: Option<&str>, out: &mut dyn Write) -> Result<Exit, String> {
     }
 }
 
+/// Writes a whole file through a buffer; errors name the file.
+fn write_file(
+    path: &std::path::Path,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
+    let fail = |e: std::io::Error| format!("writing {}: {e}", path.display());
+    let file = std::fs::File::create(path).map_err(fail)?;
+    let mut w = std::io::BufWriter::new(file);
+    render(&mut w).map_err(fail)?;
+    w.flush().map_err(fail)
+}
+
 fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, String> {
     match &cli.command {
         Command::Explain(a) => explain(a.rule.as_deref(), out),
@@ -439,11 +461,18 @@ fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Stri
                 AuditFormatArg::Text => AuditFormat::Text,
                 AuditFormatArg::Json => AuditFormat::Json,
                 AuditFormatArg::Ndjson => AuditFormat::Ndjson,
+                AuditFormatArg::Markdown => AuditFormat::Markdown,
+                AuditFormatArg::Html => AuditFormat::Html,
             };
             match crate::report::audit::render(&report, format, out) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
                 Err(e) => return Err(format!("writing output: {e}")),
+            }
+            if let Some(path) = &a.html {
+                write_file(path, |w| {
+                    crate::report::audit::render(&report, AuditFormat::Html, w)
+                })?;
             }
             if !cli.quiet {
                 for f in &report.files {

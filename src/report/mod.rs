@@ -4,6 +4,8 @@
 
 pub mod audit;
 pub mod flows;
+pub mod html;
+pub mod markdown;
 
 use std::fmt::Write as _;
 
