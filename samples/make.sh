@@ -185,6 +185,11 @@ make_certs() {
     leaf intercepted contoso management.azure.com management.azure.com
     leaf wrongsan root portal.contoso.example portal.contoso.example "*.contoso.example"
     cat root.pem contoso.pem >trust-both.pem
+    # A CA and a leaf whose names carry markup, terminal escapes and Markdown: what a
+    # hostile or broken middlebox could present. The reports must show them as text.
+    local esc=$'\e'
+    mkca hostileca "/O=<img src=x onerror=alert(2)>/OU=\`b\` &amp; ${esc}[31mred${esc}[0m/CN=<script>alert(1)<\/script> | *x* [a](javascript:alert(3))"
+    leaf hostile hostileca '"><svg onload=alert(4)>' management.azure.com
     cd - >/dev/null
 }
 PKI() { echo $WORK/pki/$1; }
@@ -713,6 +718,15 @@ s_hostile-sni-ansi() {
     finish
 }
 
+s_hostile-cert-names() {
+    bgn $PY $TOOLS/tlssrv.py --bind ${IP[management.azure.com]} --cert "$(PKI hostile.chain.pem)" \
+        --key "$(PKI hostile.key)" --name management.azure.com --max 1.2
+    wait_listen $N t "${IP[management.azure.com]}:443"
+    capture hostile-cert-names
+    curl_h --tls-max 1.2 --resolve "$(resolve management.azure.com)" https://management.azure.com/
+    finish
+}
+
 ALL=(healthy-agent tls13-stacks tls12-stacks pq-hello-split syn-no-answer syn-refused
     tls10-refused ipv6-tls13 sll2-any sll-any
     proxy-connect-allowed proxy-connect-denied proxy-auth-407
@@ -722,7 +736,7 @@ ALL=(healthy-agent tls13-stacks tls12-stacks pq-hello-split syn-no-answer syn-re
     tls-interception tls-cert-san-mismatch
     weak-tls10 weak-cbc-tls12 weak-3des weak-rc4 weak-null-cipher weak-legacy-offer
     private-link public-his-gas plain-http-management esu-cert-fetch
-    hostile-sni-script hostile-sni-ansi)
+    hostile-sni-script hostile-sni-ansi hostile-cert-names)
 
 main() {
     [ "$(id -u)" = 0 ] || { echo "run as root (network namespaces)" >&2; exit 1; }

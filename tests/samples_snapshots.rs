@@ -1,6 +1,7 @@
 //! Snapshot tests over every bundled sample capture: the `flows` table and the `audit`
 //! text report, so any change in what arcaudit says about a real capture shows up in
-//! review. Snapshots live in tests/snapshots/; update them with
+//! review; and the Markdown and HTML reports of a selection of samples (one per kind of
+//! verdict, the hostile ones, and a report over several files). Snapshots live in tests/snapshots/; update them with
 //! `INSTA_UPDATE=always cargo test --test samples_snapshots` and review the diff.
 
 use std::path::{Path, PathBuf};
@@ -56,8 +57,13 @@ fn given_for(path: &Path) -> Given {
 }
 
 fn audit_text(path: &Path) -> (String, audit::Report) {
+    audit_as(&[path], AuditFormat::Text)
+}
+
+fn audit_as(paths: &[&Path], format: AuditFormat) -> (String, audit::Report) {
+    let path = paths[0];
     let cfg = AuditConfig {
-        inputs: vec![Input::Path(path.to_path_buf())],
+        inputs: paths.iter().map(|p| Input::Path(p.to_path_buf())).collect(),
         given: given_for(path),
         service_tags: Vec::new(),
         catalog: None,
@@ -68,7 +74,7 @@ fn audit_text(path: &Path) -> (String, audit::Report) {
     };
     let report = audit::run(&cfg).expect("audit runs");
     let mut out = Vec::new();
-    render(&report, AuditFormat::Text, &mut out).unwrap();
+    render(&report, format, &mut out).unwrap();
     (String::from_utf8(out).unwrap(), report)
 }
 
@@ -151,4 +157,101 @@ fn every_container_variant_reads_the_same_flows() {
             "{v}"
         );
     }
+}
+
+/// Samples whose Markdown and HTML reports are kept as snapshots: healthy, each family of
+/// verdict, the proxy and Private Link setups, and the hostile captures.
+const REPORT_SAMPLES: [&str; 9] = [
+    "healthy-agent.pcap",
+    "fw-drop.pcap",
+    "rst-after-clienthello.pcap",
+    "proxy-connect-denied.pcap",
+    "private-link.pcap",
+    "weak-tls10.pcap",
+    "hostile-cert-names.pcap",
+    "hostile-sni-script.pcap",
+    "hostile-sni-ansi.pcap",
+];
+
+/// The HTML page without the bodies of its one `<style>` and one `<script>` element (the
+/// same fixed text in every report; `src/report/assets/` holds them and the browser test
+/// runs them), so the snapshots show what the report says.
+fn without_assets(html: &str) -> String {
+    let mut out = html.to_string();
+    for (open, close) in [("<style>", "</style>"), ("<script>", "</script>")] {
+        let start = out.find(open).expect("inline element") + open.len();
+        let end = start + out[start..].find(close).expect("closed");
+        out.replace_range(start..end, "…");
+    }
+    out
+}
+
+#[test]
+fn markdown_and_html_of_selected_samples() {
+    for name in REPORT_SAMPLES {
+        let p = Path::new("samples").join(name);
+        let (md, _) = audit_as(&[&p], AuditFormat::Markdown);
+        insta::assert_snapshot!(format!("markdown__{}", snap_name(&p)), md);
+        let (html, _) = audit_as(&[&p], AuditFormat::Html);
+        insta::assert_snapshot!(format!("html__{}", snap_name(&p)), without_assets(&html));
+    }
+}
+
+#[test]
+fn markdown_and_html_over_several_files() {
+    let paths: Vec<PathBuf> = ["fw-drop.pcap", "healthy-agent.pcap", "weak-3des.pcap"]
+        .iter()
+        .map(|n| Path::new("samples").join(n))
+        .collect();
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let (md, _) = audit_as(&refs, AuditFormat::Markdown);
+    insta::assert_snapshot!("markdown__three_files", md);
+    let (html, _) = audit_as(&refs, AuditFormat::Html);
+    insta::assert_snapshot!("html__three_files", without_assets(&html));
+}
+
+/// The strings a hostile capture carries must reach the reports as text: no element,
+/// attribute, link or terminal escape of theirs survives, and the page's only script is
+/// ours.
+#[test]
+fn hostile_strings_stay_text_in_markdown_and_html() {
+    let p = Path::new("samples/hostile-cert-names.pcap");
+    let (md, report) = audit_as(&[p], AuditFormat::Markdown);
+    let evidence: Vec<&str> = report.files[0]
+        .audit
+        .findings
+        .iter()
+        .map(|f| f.evidence.as_str())
+        .collect();
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.contains("<script>alert(1)</script>")),
+        "the sample must carry the hostile names into a finding: {evidence:?}"
+    );
+    // Each markup character from the capture is backslash-escaped where it stands.
+    let unescaped = |needle: &str| {
+        md.match_indices(needle)
+            .any(|(i, _)| !md[..i].ends_with('\\'))
+    };
+    for raw in ["<script", "<img", "<svg", "](javascript", "| *x*", "*x*"] {
+        assert!(!unescaped(raw), "markdown carries {raw:?} raw:\n{md}");
+    }
+    assert!(!md.contains('\u{1b}'));
+    assert!(md.contains("\\<script\\>alert(1)\\</script\\>"));
+    let (html, _) = audit_as(&[p], AuditFormat::Html);
+    assert!(!html.contains('\u{1b}'));
+    assert_eq!(html.matches("<script").count(), 1, "only our own script");
+    for raw in ["<img", "<svg onload", "\"><svg", "onerror=alert(2)>"] {
+        assert!(!html.contains(raw), "html carries {raw:?} raw");
+    }
+    assert!(html.contains("CN=&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("&quot;&gt;&lt;svg onload=alert(4)&gt;"));
+    // Nothing to fetch: no src attribute at all, and links only within the page.
+    assert!(!html.contains(" src=\""));
+    assert!(
+        html.split(" href=\"")
+            .skip(1)
+            .all(|rest| rest.starts_with('#'))
+    );
 }
