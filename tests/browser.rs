@@ -15,6 +15,7 @@
 mod webdriver;
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -67,6 +68,66 @@ struct Expect {
     hostile: Option<String>,
     /// Whether the page must show that name (the JSON report carries it).
     hostile_shown: bool,
+}
+
+const TOTALS: [(&str, &str); 5] = [
+    ("files", "files"),
+    ("tcp-flows", "tcp_flows"),
+    ("arc-flows", "arc_flows"),
+    ("findings", "findings"),
+    ("suppressed", "suppressed"),
+];
+
+impl Expect {
+    fn from_json(doc: &Value) -> Expect {
+        let totals = TOTALS
+            .iter()
+            .map(|(key, field)| {
+                let n = doc["totals"][field]
+                    .as_u64()
+                    .unwrap_or_else(|| panic!("no totals.{field} in the JSON report"));
+                (*key, n)
+            })
+            .collect();
+        let files = doc["files"].as_array().cloned().unwrap_or_default();
+        let coverage: Vec<&Value> = files
+            .iter()
+            .flat_map(|f| f["coverage"].as_array().into_iter().flatten())
+            .filter(|c| c["attempts"].as_u64().unwrap_or(0) > 0)
+            .collect();
+        let endpoints = coverage
+            .iter()
+            .filter_map(|c| c["endpoint"].as_str().map(str::to_string))
+            .take(5)
+            .collect();
+        let timeline = (!coverage.is_empty()).then(|| {
+            let sum = |k: &str| {
+                coverage
+                    .iter()
+                    .map(|c| c[k].as_u64().unwrap_or(0))
+                    .sum::<u64>()
+            };
+            (sum("successes") > 0, sum("failures") > 0)
+        });
+        let mut rules: Vec<String> = Vec::new();
+        for f in files
+            .iter()
+            .flat_map(|f| f["findings"].as_array().into_iter().flatten())
+        {
+            if let Some(r) = f["rule"].as_str()
+                && !rules.iter().any(|x| x == r)
+            {
+                rules.push(r.to_string());
+            }
+        }
+        Expect {
+            totals,
+            endpoints,
+            rules,
+            timeline,
+            ..Expect::default()
+        }
+    }
 }
 
 /// A page written to a temporary folder, loaded by its file:// URL.
@@ -840,4 +901,81 @@ fn external_reference_scan() {
     ] {
         assert_eq!(external_refs(fine), Vec::<String>::new(), "{fine}");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// The real report: needs `arcaudit audit --format html`.
+
+const SAMPLES: [&str; 5] = [
+    "healthy-agent",
+    "syn-refused",
+    "proxy-connect-denied",
+    "hostile-sni-ansi",
+    "hostile-sni-script",
+];
+
+fn arcaudit(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_arcaudit"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = arcaudit(args);
+    assert!(
+        out.status.success(),
+        "arcaudit {} exited with {}: {}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The TLS names the capture's flows carry.
+fn snis(sample: &str) -> Vec<String> {
+    stdout_of(&["flows", sample, "--format", "ndjson"])
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|f| {
+            f["app"]["tls"]["client_hello"]["sni"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+#[test]
+fn html_report_in_chromium() {
+    let Some(s) = browser() else { return };
+    let mut problems = Vec::new();
+    for name in SAMPLES {
+        let sample = format!("samples/{name}.pcap");
+        let common = ["audit", &sample, "--fail-on", "never", "-q"];
+        let json_text = stdout_of(&[&common[..], &["--format", "json"][..]].concat());
+        let doc: Value = serde_json::from_str(&json_text).unwrap();
+        let mut expect = Expect::from_json(&doc);
+        if name.starts_with("hostile-") {
+            let sni = snis(&sample).into_iter().next().expect("a TLS name");
+            // As serde_json writes it inside a string, without the quotes.
+            let quoted = Value::String(sni.clone()).to_string();
+            expect.hostile_shown = json_text.contains(&quoted[1..quoted.len() - 1]);
+            expect.hostile = Some(sni);
+        }
+        let html_args = [&common[..], &["--format", "html"][..]].concat();
+        let out = arcaudit(&html_args);
+        assert!(
+            out.status.success(),
+            "arcaudit {} exited with {} (is the HTML renderer on this branch?): {}",
+            html_args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let html = String::from_utf8(out.stdout).expect("the HTML report is UTF-8");
+        let page = Page::new(name, html);
+        problems.extend(check_page(&s, &page, &expect));
+    }
+    assert_no_problems(&problems);
 }
