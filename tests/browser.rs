@@ -284,7 +284,8 @@ fn check_findings(s: &Session, expect: &Expect) -> Result<Vec<String>, WdError> 
     Ok(problems)
 }
 
-/// Each capture with attempts has an `svg.timeline` whose lanes hold marks.
+/// Each capture with attempts has an `svg.timeline` whose lanes hold marks (a lane for a
+/// required endpoint never tried says so with `data-attempts="0"` and has none).
 fn check_timeline(s: &Session, expect: &Expect) -> Result<Vec<String>, WdError> {
     let Some((any_ok, any_fail)) = expect.timeline else {
         return Ok(Vec::new());
@@ -295,7 +296,8 @@ fn check_timeline(s: &Session, expect: &Expect) -> Result<Vec<String>, WdError> 
          return {
            svgs: svgs.length,
            lanes: lanes.length,
-           empty_lanes: lanes.filter(l => !l.querySelector('.mark')).length,
+           empty_lanes: lanes.filter(l => l.getAttribute('data-attempts') !== '0' && !l.querySelector('.mark')).length,
+           marked_unseen: lanes.filter(l => l.getAttribute('data-attempts') === '0' && l.querySelector('.mark')).length,
            ok: svgs.reduce((n, t) => n + t.querySelectorAll('.mark.ok').length, 0),
            fail: svgs.reduce((n, t) => n + t.querySelectorAll('.mark.fail').length, 0),
          };",
@@ -310,6 +312,12 @@ fn check_timeline(s: &Session, expect: &Expect) -> Result<Vec<String>, WdError> 
     }
     if n("empty_lanes") > 0 {
         problems.push(format!("{} g.lane without a .mark", n("empty_lanes")));
+    }
+    if n("marked_unseen") > 0 {
+        problems.push(format!(
+            "{} g.lane with data-attempts=0 but marks",
+            n("marked_unseen")
+        ));
     }
     if any_ok && n("ok") == 0 {
         problems.push("successful attempts in the JSON report, no .mark.ok".into());
@@ -527,6 +535,7 @@ fn check_hostile(s: &Session, page: &Page, expect: &Expect) -> Result<Vec<String
         "return {
            pwned: typeof window.__pwned === 'undefined' ? null : window.__pwned,
            scripts: Array.from(document.scripts).map(e => e.text.trim()),
+           handlers: document.querySelectorAll('img, iframe, object, embed, [onload], [onerror], [onclick]').length,
          };",
         json!([]),
     )?;
@@ -534,6 +543,12 @@ fn check_hostile(s: &Session, page: &Page, expect: &Expect) -> Result<Vec<String
         problems.push(format!(
             "the page opened a dialog: window.__pwned = {}",
             v["pwned"]
+        ));
+    }
+    if v["handlers"].as_u64().unwrap_or(0) > 0 {
+        problems.push(format!(
+            "{} element(s) that load or run something (img, iframe, on* handler) came from the capture",
+            v["handlers"]
         ));
     }
     for (at, c) in page.html.char_indices() {
@@ -858,7 +873,7 @@ fn harness_catches_broken_pages() {
         "2",
         "<link rel=\"stylesheet\" href=\"http://127.0.0.1:9/report.css\">",
         "",
-        "\u{1b}[31m<script>alert(1)</script>",
+        "\u{1b}[31m<script>alert(1)</script><svg onload=\"window.__loaded=1\"></svg>",
     );
     let page = Page::new("fixture-broken", html);
     let problems = check_page(&s, &page, &fixture_expect());
@@ -871,6 +886,7 @@ fn harness_catches_broken_pages() {
         "hostile: the page opened a dialog",
         "hostile: the name \"<script>alert(1)</script>\" became a <script> element",
         "hostile: raw control character U+001B",
+        "element(s) that load or run something",
         "network: in the HTML: stylesheet link",
         "network: request to http://127.0.0.1:9/report.css",
         "network: in the DOM: <link",
@@ -906,13 +922,18 @@ fn external_reference_scan() {
 // ---------------------------------------------------------------------------------------
 // The real report: needs `arcaudit audit --format html`.
 
-const SAMPLES: [&str; 5] = [
+const SAMPLES: [&str; 6] = [
     "healthy-agent",
     "syn-refused",
     "proxy-connect-denied",
     "hostile-sni-ansi",
     "hostile-sni-script",
+    "hostile-cert-names",
 ];
+
+/// The certificate issuer's CN in samples/hostile-cert-names.pcap (see samples/make.sh):
+/// the tls-interception finding's evidence carries it into the report.
+const HOSTILE_ISSUER_CN: &str = "<script>alert(1)</script> | *x* [a](javascript:alert(3))";
 
 fn arcaudit(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_arcaudit"))
@@ -957,7 +978,11 @@ fn html_report_in_chromium() {
         let json_text = stdout_of(&[&common[..], &["--format", "json"][..]].concat());
         let doc: Value = serde_json::from_str(&json_text).unwrap();
         let mut expect = Expect::from_json(&doc);
-        if name.starts_with("hostile-") {
+        if name == "hostile-cert-names" {
+            assert!(json_text.contains(HOSTILE_ISSUER_CN), "{json_text}");
+            expect.hostile_shown = true;
+            expect.hostile = Some(HOSTILE_ISSUER_CN.to_string());
+        } else if name.starts_with("hostile-") {
             let sni = snis(&sample).into_iter().next().expect("a TLS name");
             // As serde_json writes it inside a string, without the quotes.
             let quoted = Value::String(sni.clone()).to_string();

@@ -299,7 +299,7 @@ fn file_section(n: usize, f: &FileReport, o: &mut String) -> std::fmt::Result {
         }
         writeln!(o, "<h4>{} ({})</h4>", family_title(fam), of.len())?;
         for x in of {
-            finding(x, o)?;
+            finding(x, a.findings.len() <= OPEN_UP_TO, o)?;
         }
     }
     writeln!(o, "</section>")
@@ -349,14 +349,18 @@ fn coverage(f: &FileReport, o: &mut String) -> std::fmt::Result {
     writeln!(o, "</tbody></table></div>")
 }
 
-fn finding(x: &Finding, o: &mut String) -> std::fmt::Result {
+/// A capture with at most this many findings shows them opened; more start closed.
+const OPEN_UP_TO: usize = 8;
+
+fn finding(x: &Finding, open: bool, o: &mut String) -> std::fmt::Result {
     writeln!(
         o,
-        "<details class=\"finding sev-{}{}\" data-rule=\"{}\" data-family=\"{}\">",
+        "<details class=\"finding sev-{}{}\" data-rule=\"{}\" data-family=\"{}\"{}>",
         x.severity.as_str(),
         if x.suppressed { " suppressed" } else { "" },
         h(x.rule),
-        x.family.as_str()
+        x.family.as_str(),
+        if open { " open" } else { "" }
     )?;
     write!(
         o,
@@ -508,8 +512,9 @@ fn draw_lane(i: i64, lane: &Lane, x_of: &dyn Fn(i64) -> f64, o: &mut String) -> 
     let mid = top + LANE_HEIGHT / 2;
     writeln!(
         o,
-        "<g class=\"lane\" data-endpoint=\"{}\">",
-        h(&lane.endpoint)
+        "<g class=\"lane\" data-endpoint=\"{}\" data-attempts=\"{}\">",
+        h(&lane.endpoint),
+        lane.attempts
     )?;
     if i % 2 == 0 {
         writeln!(
@@ -531,7 +536,7 @@ fn draw_lane(i: i64, lane: &Lane, x_of: &dyn Fn(i64) -> f64, o: &mut String) -> 
         }
     );
     // A long label is squeezed into the label column rather than run into the plot.
-    let squeeze = if label.chars().count() as i64 * 7 > LABEL_WIDTH - 8 {
+    let squeeze = if label.chars().count() as i64 * 13 / 2 > LABEL_WIDTH - 8 {
         format!(
             " textLength=\"{}\" lengthAdjust=\"spacingAndGlyphs\"",
             LABEL_WIDTH - 8
