@@ -638,6 +638,57 @@ mod tests {
     }
 
     #[test]
+    fn a_binned_lane_draws_counts_and_an_unseen_lane_no_marks() {
+        let mark = |start_s: i64, ok: u32, failed: u32| Mark {
+            start_ns: start_s * 1_000_000_000,
+            end_ns: start_s * 1_000_000_000 + 1,
+            first_frame: start_s as u64 + 1,
+            ok,
+            failed,
+            name: None,
+            rule: (failed > 0).then_some("syn-unanswered"),
+        };
+        let t = Timeline {
+            start_ns: Some(0),
+            end_ns: Some(100_000_000_000),
+            lanes: vec![
+                Lane {
+                    endpoint: "public.his".into(),
+                    required: true,
+                    attempts: 300,
+                    failures: 12,
+                    binned: true,
+                    marks: vec![mark(0, 150, 0), mark(50, 138, 12)],
+                },
+                Lane {
+                    endpoint: "public.<b>gas</b>".into(),
+                    required: true,
+                    attempts: 0,
+                    failures: 0,
+                    binned: false,
+                    marks: Vec::new(),
+                },
+            ],
+        };
+        let mut o = String::new();
+        timeline(&t, &mut o).unwrap();
+        assert_eq!(o.matches("class=\"mark ok\"").count(), 1);
+        assert_eq!(o.matches("class=\"mark fail\"").count(), 1);
+        assert_eq!(
+            o.matches(">150</text>").count(),
+            2,
+            "each bin says its count"
+        );
+        assert!(o.contains("150 attempts, 138 worked, 12 failed (syn-unanswered)"));
+        assert!(o.contains("public.his * (12/300 failed)"));
+        assert!(o.contains("public.&lt;b&gt;gas&lt;/b&gt; * (not seen)"));
+        assert!(o.contains("group them into time bins"));
+        // The failed bin sits halfway along the plot.
+        let mid = (PLOT_LEFT + PLOT_RIGHT) as f64 / 2.0 - 4.0;
+        assert!(o.contains(&format!("d=\"M{mid:.1} ")), "{o}");
+    }
+
+    #[test]
     fn relative_times_keep_the_precision_the_span_needs() {
         assert_eq!(rel_seconds(715_665_000, 715_665_000), "+0.716 s");
         assert_eq!(rel_seconds(1_500_000, 3_000_000), "+0.0015 s");
