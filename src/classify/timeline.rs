@@ -29,6 +29,9 @@ pub struct Mark {
     /// The first finding raised on the (first) attempt's flow.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<&'static str>,
+    /// In a binned lane, where this mark's bin starts (its width is the lane's `bin_ns`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bin_start_ns: Option<i64>,
 }
 
 /// One endpoint's lane.
@@ -40,6 +43,9 @@ pub struct Lane {
     pub failures: usize,
     /// The marks were binned (more than [`MAX_MARKS`] attempts).
     pub binned: bool,
+    /// The width of a bin, when binned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bin_ns: Option<i64>,
     pub marks: Vec<Mark>,
 }
 
@@ -100,6 +106,10 @@ pub fn timeline(
                 attempts: attempts.len(),
                 failures: attempts.iter().filter(|v| !v.succeeded).count(),
                 binned,
+                bin_ns: match (binned, start_ns, end_ns) {
+                    (true, Some(s), Some(e)) => Some(bin_width(s, e)),
+                    _ => None,
+                },
                 marks,
             }
         })
@@ -124,7 +134,14 @@ fn mark_of(v: &FlowVerdict, rule_of: &dyn Fn(u64) -> Option<&'static str>) -> Ma
         } else {
             rule_of(v.flow.first_frame)
         },
+        bin_start_ns: None,
     }
+}
+
+/// Bins are `span / (MAX_MARKS - 1)` wide, the first starting at the capture's start (the
+/// last holds only attempts at the very end).
+fn bin_width(start: i64, end: i64) -> i64 {
+    ((end - start) / (MAX_MARKS as i64 - 1)).max(1)
 }
 
 /// Gathers attempts into [`MAX_MARKS`] equal bins over the capture's span; empty bins
@@ -144,7 +161,11 @@ fn bin(
             continue;
         };
         match slot {
-            None => *slot = Some(mark_of(v, rule_of)),
+            None => {
+                let mut m = mark_of(v, rule_of);
+                m.bin_start_ns = Some(start + bin_width(start, end) * i as i64);
+                *slot = Some(m);
+            }
             Some(m) => {
                 m.ok += u32::from(v.succeeded);
                 m.failed += u32::from(!v.succeeded);
@@ -264,5 +285,13 @@ mod tests {
         assert_eq!((ok, failed), (900, 100));
         assert_eq!(lane.marks.first().map(|m| m.first_frame), Some(1));
         assert!(lane.marks.windows(2).all(|w| w[0].start_ns < w[1].start_ns));
+        let width = lane.bin_ns.unwrap();
+        for m in &lane.marks {
+            let bin = m.bin_start_ns.unwrap();
+            assert!(
+                bin <= m.start_ns && m.start_ns < bin + width + 1_000,
+                "{m:?}"
+            );
+        }
     }
 }

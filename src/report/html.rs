@@ -500,7 +500,7 @@ fn timeline(t: &Timeline, o: &mut String) -> std::fmt::Result {
         h(&format_utc(start)),
         h(&format_utc(end)),
         if t.lanes.iter().any(|l| l.binned) {
-            " Lanes with many attempts group them into time bins; the number beside a mark counts the attempts it stands for."
+            " A lane with more attempts than fit draws them as columns: one per time bin, as high as its attempts (against the lane's busiest bin), the failed part red; hover for the counts."
         } else {
             ""
         }
@@ -551,10 +551,84 @@ fn draw_lane(i: i64, lane: &Lane, x_of: &dyn Fn(i64) -> f64, o: &mut String) -> 
         mid + 4,
         h(&label)
     )?;
-    for m in &lane.marks {
-        draw_mark(m, mid, x_of, o)?;
+    match lane.bin_ns {
+        Some(width) => {
+            // A histogram: per bin, a column as high as its attempts (relative to the
+            // lane's busiest bin), the failed part red on top of the green.
+            let busiest = lane
+                .marks
+                .iter()
+                .map(|m| m.ok + m.failed)
+                .max()
+                .unwrap_or(1);
+            for m in &lane.marks {
+                draw_bin(m, width, busiest.max(1), top, x_of, o)?;
+            }
+        }
+        None => {
+            for m in &lane.marks {
+                draw_mark(m, mid, x_of, o)?;
+            }
+        }
     }
     writeln!(o, "</g>")
+}
+
+fn mark_title(m: &Mark) -> String {
+    let mut title = format!("{} frame {}", format_utc(m.start_ns), m.first_frame);
+    if let Some(n) = &m.name {
+        let _ = write!(title, ", {n}");
+    }
+    let total = m.ok + m.failed;
+    if total > 1 {
+        let _ = write!(
+            title,
+            ": {total} attempts, {} worked, {} failed",
+            m.ok, m.failed
+        );
+    } else {
+        title.push_str(if m.failed > 0 { ": failed" } else { ": worked" });
+    }
+    if let Some(r) = m.rule {
+        let _ = write!(title, " ({r})");
+    }
+    title
+}
+
+fn draw_bin(
+    m: &Mark,
+    width_ns: i64,
+    busiest: u32,
+    top: i64,
+    x_of: &dyn Fn(i64) -> f64,
+    o: &mut String,
+) -> std::fmt::Result {
+    let start = m.bin_start_ns.unwrap_or(m.start_ns);
+    let x = x_of(start);
+    let w = (x_of(start.saturating_add(width_ns)) - x - 0.6).max(0.8);
+    let full = (LANE_HEIGHT - 6) as f64;
+    let bottom = (top + LANE_HEIGHT - 3) as f64;
+    let ok_h = full * f64::from(m.ok) / f64::from(busiest);
+    let fail_h = full * f64::from(m.failed) / f64::from(busiest);
+    let title = h(&mark_title(m));
+    if m.ok > 0 {
+        writeln!(
+            o,
+            "<rect class=\"mark ok bin\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{ok_h:.1}\" data-frame=\"{}\"><title>{title}</title></rect>",
+            bottom - ok_h,
+            m.first_frame
+        )?;
+    }
+    if m.failed > 0 {
+        writeln!(
+            o,
+            "<rect class=\"mark fail bin\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{:.1}\" data-frame=\"{}\"><title>{title}</title></rect>",
+            bottom - ok_h - fail_h.max(1.0),
+            fail_h.max(1.0),
+            m.first_frame
+        )?;
+    }
+    Ok(())
 }
 
 fn draw_mark(m: &Mark, mid: i64, x_of: &dyn Fn(i64) -> f64, o: &mut String) -> std::fmt::Result {
@@ -568,49 +642,22 @@ fn draw_mark(m: &Mark, mid: i64, x_of: &dyn Fn(i64) -> f64, o: &mut String) -> s
             "<line class=\"dur {class}\" x1=\"{x:.1}\" y1=\"{mid}\" x2=\"{x_end:.1}\" y2=\"{mid}\"/>"
         )?;
     }
-    let mut title = format!("{} frame {}", format_utc(m.start_ns), m.first_frame);
-    if let Some(n) = &m.name {
-        let _ = write!(title, ", {n}");
-    }
-    let total = m.ok + m.failed;
-    if total > 1 {
-        let _ = write!(
-            title,
-            ": {total} attempts, {} worked, {} failed",
-            m.ok, m.failed
-        );
-    } else {
-        title.push_str(if failed { ": failed" } else { ": worked" });
-    }
-    if let Some(r) = m.rule {
-        let _ = write!(title, " ({r})");
-    }
+    let title = h(&mark_title(m));
     if failed {
         writeln!(
             o,
-            "<path class=\"mark fail\" d=\"M{:.1} {} l8 8 m0 -8 l-8 8\" data-frame=\"{}\"><title>{}</title></path>",
+            "<path class=\"mark fail\" d=\"M{:.1} {} l8 8 m0 -8 l-8 8\" data-frame=\"{}\"><title>{title}</title></path>",
             x - 4.0,
             mid - 4,
-            m.first_frame,
-            h(&title)
-        )?;
+            m.first_frame
+        )
     } else {
         writeln!(
             o,
-            "<circle class=\"mark ok\" cx=\"{x:.1}\" cy=\"{mid}\" r=\"4.5\" data-frame=\"{}\"><title>{}</title></circle>",
-            m.first_frame,
-            h(&title)
-        )?;
+            "<circle class=\"mark ok\" cx=\"{x:.1}\" cy=\"{mid}\" r=\"4.5\" data-frame=\"{}\"><title>{title}</title></circle>",
+            m.first_frame
+        )
     }
-    if total > 1 {
-        writeln!(
-            o,
-            "<text class=\"count\" x=\"{:.1}\" y=\"{}\">{total}</text>",
-            x + 6.0,
-            mid - 4
-        )?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -638,15 +685,16 @@ mod tests {
     }
 
     #[test]
-    fn a_binned_lane_draws_counts_and_an_unseen_lane_no_marks() {
+    fn a_binned_lane_draws_columns_and_an_unseen_lane_no_marks() {
         let mark = |start_s: i64, ok: u32, failed: u32| Mark {
-            start_ns: start_s * 1_000_000_000,
-            end_ns: start_s * 1_000_000_000 + 1,
+            start_ns: start_s * 1_000_000_000 + 7,
+            end_ns: start_s * 1_000_000_000 + 9,
             first_frame: start_s as u64 + 1,
             ok,
             failed,
             name: None,
             rule: (failed > 0).then_some("syn-unanswered"),
+            bin_start_ns: Some(start_s * 1_000_000_000),
         };
         let t = Timeline {
             start_ns: Some(0),
@@ -658,7 +706,8 @@ mod tests {
                     attempts: 300,
                     failures: 12,
                     binned: true,
-                    marks: vec![mark(0, 150, 0), mark(50, 138, 12)],
+                    bin_ns: Some(1_000_000_000),
+                    marks: vec![mark(0, 150, 0), mark(50, 63, 12)],
                 },
                 Lane {
                     endpoint: "public.<b>gas</b>".into(),
@@ -666,26 +715,26 @@ mod tests {
                     attempts: 0,
                     failures: 0,
                     binned: false,
+                    bin_ns: None,
                     marks: Vec::new(),
                 },
             ],
         };
         let mut o = String::new();
         timeline(&t, &mut o).unwrap();
-        assert_eq!(o.matches("class=\"mark ok\"").count(), 1);
-        assert_eq!(o.matches("class=\"mark fail\"").count(), 1);
-        assert_eq!(
-            o.matches(">150</text>").count(),
-            2,
-            "each bin says its count"
-        );
-        assert!(o.contains("150 attempts, 138 worked, 12 failed (syn-unanswered)"));
+        // Two ok columns and one failed part; the busiest bin fills the lane (18 units),
+        // the other is half as high, its failed part stacked on top.
+        assert_eq!(o.matches("class=\"mark ok bin\"").count(), 2);
+        assert_eq!(o.matches("class=\"mark fail bin\"").count(), 1);
+        assert!(o.contains("height=\"18.0\""), "{o}");
+        assert!(o.contains("height=\"7.6\""), "{o}");
+        assert!(o.contains("75 attempts, 63 worked, 12 failed (syn-unanswered)"));
         assert!(o.contains("public.his * (12/300 failed)"));
         assert!(o.contains("public.&lt;b&gt;gas&lt;/b&gt; * (not seen)"));
-        assert!(o.contains("group them into time bins"));
-        // The failed bin sits halfway along the plot.
-        let mid = (PLOT_LEFT + PLOT_RIGHT) as f64 / 2.0 - 4.0;
-        assert!(o.contains(&format!("d=\"M{mid:.1} ")), "{o}");
+        assert!(o.contains("one per time bin"));
+        // The second bin starts halfway along the plot.
+        let mid = (PLOT_LEFT + PLOT_RIGHT) as f64 / 2.0;
+        assert!(o.contains(&format!("x=\"{mid:.1}\"")), "{o}");
     }
 
     #[test]
