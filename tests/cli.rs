@@ -233,3 +233,103 @@ fn suppressed_findings_are_shown_marked_and_do_not_fail_the_run() {
     let out = run(Some("not-a-rule\n"));
     assert_eq!(out.status.code(), Some(3));
 }
+
+fn sample(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
+}
+
+#[test]
+fn output_file_gets_what_stdout_would_and_the_exit_code_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = sample("syn-no-answer.pcap");
+    for (cmd, format) in [("audit", "text"), ("audit", "json"), ("flows", "ndjson")] {
+        let to_stdout = arcaudit()
+            .args([cmd, "--format", format])
+            .arg(&cap)
+            .output()
+            .unwrap();
+        let file = dir.path().join(format!("{cmd}.{format}"));
+        // Truncated, not appended to.
+        std::fs::write(&file, "old content that must go\n".repeat(1000)).unwrap();
+        let to_file = arcaudit()
+            .args([cmd, "--format", format, "--output"])
+            .arg(&file)
+            .arg(&cap)
+            .output()
+            .unwrap();
+        assert_eq!(to_file.status.code(), to_stdout.status.code(), "{cmd}");
+        assert!(to_file.stdout.is_empty(), "{cmd}: nothing on stdout");
+        assert_eq!(std::fs::read(&file).unwrap(), to_stdout.stdout, "{cmd}");
+        assert_eq!(to_file.stderr, to_stdout.stderr, "{cmd}");
+    }
+    let out = arcaudit()
+        .args(["audit", "--fail-on", "never", "-o"])
+        .arg(dir.path().join("a.txt"))
+        .arg(&cap)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // Global: any subcommand, before or after it.
+    let f = dir.path().join("explain.txt");
+    let out = arcaudit()
+        .arg("--output")
+        .arg(&f)
+        .args(["explain", "syn-unanswered"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        std::fs::read_to_string(&f)
+            .unwrap()
+            .starts_with("syn-unanswered")
+    );
+}
+
+#[test]
+fn output_file_errors_name_the_file_and_bad_invocations_leave_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = sample("healthy-agent.pcap");
+    let missing = dir.path().join("no-such-dir").join("report.txt");
+    let out = arcaudit()
+        .args(["audit", "--output"])
+        .arg(&missing)
+        .arg(&cap)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("no-such-dir/report.txt"), "{stderr}");
+    assert!(out.stdout.is_empty());
+
+    let report = dir.path().join("report.txt");
+    let out = arcaudit()
+        .args(["audit", "--fail-on", "sometimes", "--output"])
+        .arg(&report)
+        .arg(&cap)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(!report.exists(), "a bad invocation creates no output file");
+}
+
+#[test]
+fn output_file_that_is_also_an_input_is_refused_before_it_is_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("c.pcap");
+    let bytes = sample_capture(b"management.azure.com");
+    std::fs::write(&cap, &bytes).unwrap();
+    for cmd in ["audit", "flows"] {
+        let out = arcaudit()
+            .args([cmd, "--output"])
+            .arg(&cap)
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{cmd}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains("also an input"), "{stderr}");
+        assert_eq!(std::fs::read(&cap).unwrap(), bytes, "{cmd}: input intact");
+    }
+}

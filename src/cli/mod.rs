@@ -1,9 +1,13 @@
 //! Command line: clap arguments (what the user typed) -> validated configuration (what the
 //! program uses) -> the library. clap types stay in this module.
 
+mod output;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::process::ExitCode;
+
+use output::Output;
 
 use crate::classify::{AgentOs, Given, ProxyAddr};
 use crate::commands::audit::{self, AuditConfig, FailOn};
@@ -50,6 +54,9 @@ struct Cli {
     /// No summary on stderr.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Write the report to FILE (created or truncated) instead of standard output.
+    #[arg(long, short, global = true, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -300,20 +307,18 @@ pub fn main() -> ExitCode {
             .num_threads(n.max(1))
             .build_global();
     }
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut out = Output::new(cli.output.as_deref());
     let mut err = std::io::stderr();
-    let code = match run(&cli, &mut out, &mut err) {
+    // A run that ended well leaves its output file even when it wrote nothing into it.
+    let code = match run(&cli, &mut out, &mut err).and_then(|code| out.open().map(|()| code)) {
         Ok(code) => code,
         Err(msg) => {
             let _ = writeln!(err, "arcaudit: {msg}");
             Exit::Usage
         }
     };
-    if let Err(e) = out.flush()
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        let _ = writeln!(err, "arcaudit: writing output: {e}");
+    if let Err(msg) = out.finish() {
+        let _ = writeln!(err, "arcaudit: {msg}");
         return Exit::Usage.into();
     }
     code.into()
@@ -429,11 +434,13 @@ fn explain(rule: Option<&str>, out: &mut dyn Write) -> Result<Exit, String> {
     }
 }
 
-fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, String> {
+fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String> {
     match &cli.command {
         Command::Explain(a) => explain(a.rule.as_deref(), out),
         Command::Audit(a) => {
             let cfg = audit_config(a)?;
+            out.check_not_an_input(&cfg.inputs)?;
+            out.open()?;
             let report = audit::run(&cfg).map_err(|e| format!("{e:#}"))?;
             let format = match a.format {
                 AuditFormatArg::Text => AuditFormat::Text,
@@ -488,6 +495,7 @@ fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Stri
             if inputs.is_empty() {
                 return Err("no capture files found in the given paths".into());
             }
+            out.check_not_an_input(&inputs)?;
             let cfg = FlowsConfig {
                 inputs,
                 format: match a.format {
@@ -498,6 +506,7 @@ fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Stri
                 pipeline: pipeline_config(&a.capture)?,
                 summary: !cli.quiet,
             };
+            out.open()?;
             match flows::run(&cfg, out, err) {
                 Ok(FlowsOutcome::AllRead) => Ok(Exit::Ok),
                 Ok(FlowsOutcome::SomeInputFailed) => Ok(Exit::InputError),

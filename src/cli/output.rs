@@ -1,0 +1,121 @@
+//! Where a command's report goes: standard output, or the file named by `--output`.
+//!
+//! The file is created (truncated) only once the invocation has been checked, so a bad
+//! invocation leaves no empty file behind, and before any capture is read, so an unwritable
+//! path fails at once rather than after a long run. Every error names the file. Knows nothing
+//! of formats; the commands write to it like to any `Write`.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::capture::Input;
+
+/// Buffer in front of the terminal or file: large writes, few system calls.
+const BUF_LEN: usize = 1 << 16;
+
+pub(crate) struct Output {
+    /// `--output FILE`; `None` for standard output.
+    path: Option<PathBuf>,
+    /// `None` until the file is created.
+    w: Option<BufWriter<Box<dyn Write>>>,
+}
+
+impl Output {
+    /// Standard output when `path` is `None` or `-`.
+    pub(crate) fn new(path: Option<&Path>) -> Output {
+        match path {
+            Some(p) if p != Path::new("-") => Output {
+                path: Some(p.to_path_buf()),
+                w: None,
+            },
+            _ => Output {
+                path: None,
+                w: Some(BufWriter::with_capacity(
+                    BUF_LEN,
+                    Box::new(io::stdout().lock()),
+                )),
+            },
+        }
+    }
+
+    /// Creates (truncates) the file now, if it is not yet.
+    pub(crate) fn open(&mut self) -> Result<(), String> {
+        self.writer()
+            .map(|_| ())
+            .map_err(|e| format!("--output {e}"))
+    }
+
+    fn writer(&mut self) -> io::Result<&mut BufWriter<Box<dyn Write>>> {
+        let w = match (self.w.take(), &self.path) {
+            (Some(w), _) => w,
+            (None, Some(path)) => {
+                let file = File::create(path).map_err(|e| named(path, e))?;
+                BufWriter::with_capacity(BUF_LEN, Box::new(file) as Box<dyn Write>)
+            }
+            (None, None) => BufWriter::with_capacity(BUF_LEN, Box::new(io::stdout().lock()) as _),
+        };
+        Ok(self.w.insert(w))
+    }
+
+    fn name(&self, e: io::Error) -> io::Error {
+        match &self.path {
+            Some(path) => named(path, e),
+            None => e,
+        }
+    }
+
+    /// Refuses a run whose output file is one of its inputs: creating the output would
+    /// truncate the capture before it is read. Called before [`Output::open`].
+    pub(crate) fn check_not_an_input(&self, inputs: &[Input]) -> Result<(), String> {
+        // A file that does not exist yet cannot be an input.
+        let Some(out) = self.path.as_ref().and_then(|p| p.canonicalize().ok()) else {
+            return Ok(());
+        };
+        for input in inputs {
+            if let Input::Path(p) = input
+                && p.canonicalize().is_ok_and(|p| p == out)
+            {
+                return Err(format!(
+                    "--output {} is also an input; refusing to overwrite it",
+                    p.display()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes what is buffered. A reader that went away early (`| head`) is not an error.
+    pub(crate) fn finish(&mut self) -> Result<(), String> {
+        match self.flush() {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(format!("writing output: {e}")),
+        }
+    }
+}
+
+/// An I/O error that names its file, keeping its kind (BrokenPipe stays BrokenPipe).
+fn named(path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let r = self.writer()?.write(buf);
+        r.map_err(|e| self.name(e))
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        let r = self.writer()?.write_all(buf);
+        r.map_err(|e| self.name(e))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let r = match &mut self.w {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        };
+        r.map_err(|e| self.name(e))
+    }
+}
