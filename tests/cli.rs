@@ -333,3 +333,67 @@ fn output_file_that_is_also_an_input_is_refused_before_it_is_truncated() {
         assert_eq!(std::fs::read(&cap).unwrap(), bytes, "{cmd}: input intact");
     }
 }
+
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    let cap = sample("healthy-agent.pcap");
+    for cmd in ["audit", "flows"] {
+        let out = arcaudit()
+            .env_remove("ARCAUDIT_PROGRESS")
+            .args([cmd, "--format", "json"])
+            .arg(&cap)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{cmd}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        for bar in ["\u{1b}", "\r", "ETA", "capture [", "=>"] {
+            assert!(!stderr.contains(bar), "{cmd}: {bar:?} in {stderr:?}");
+        }
+    }
+}
+
+#[test]
+fn forced_progress_bar_stays_on_stderr_and_ends_before_the_summary() {
+    let cap = sample("healthy-agent.pcap");
+    for cmd in ["audit", "flows"] {
+        let plain = arcaudit()
+            .env_remove("ARCAUDIT_PROGRESS")
+            .args([cmd, "--format", "ndjson"])
+            .arg(&cap)
+            .output()
+            .unwrap();
+        let forced = arcaudit()
+            .env("ARCAUDIT_PROGRESS", "always")
+            .args([cmd, "--format", "ndjson"])
+            .arg(&cap)
+            .output()
+            .unwrap();
+        assert_eq!(forced.status.code(), plain.status.code(), "{cmd}");
+        assert_eq!(
+            forced.stdout, plain.stdout,
+            "{cmd}: the bar never reaches stdout"
+        );
+        let stderr = String::from_utf8(forced.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!("{cmd}: 1 capture [")),
+            "{stderr:?}"
+        );
+        assert!(stderr.contains("B/s, ETA"), "{stderr:?}");
+        // The bar is cleared last (or before the summary lines): after its final clear
+        // comes only what a run without it prints.
+        let clear = "\r\u{1b}[2K";
+        let end = stderr.rfind(clear).unwrap() + clear.len();
+        assert_eq!(&stderr.as_bytes()[end..], plain.stderr.as_slice(), "{cmd}");
+
+        let quiet = arcaudit()
+            .env("ARCAUDIT_PROGRESS", "always")
+            .args([cmd, "--quiet", "--format", "ndjson"])
+            .arg(&cap)
+            .output()
+            .unwrap();
+        assert!(
+            quiet.stderr.is_empty(),
+            "{cmd}: --quiet silences the bar too"
+        );
+    }
+}

@@ -2,12 +2,16 @@
 //! program uses) -> the library. clap types stay in this module.
 
 mod output;
+mod progress;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use output::Output;
+use progress::{AfterBar, Progress};
 
 use crate::classify::{AgentOs, Given, ProxyAddr};
 use crate::commands::audit::{self, AuditConfig, FailOn};
@@ -51,7 +55,7 @@ struct Cli {
     /// Worker threads for analysing several files (default: one per core).
     #[arg(long, global = true, value_name = "N")]
     threads: Option<usize>,
-    /// No summary on stderr.
+    /// No summary and no progress bar on stderr.
     #[arg(long, short, global = true)]
     quiet: bool,
     /// Write the report to FILE (created or truncated) instead of standard output.
@@ -438,10 +442,20 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
     match &cli.command {
         Command::Explain(a) => explain(a.rule.as_deref(), out),
         Command::Audit(a) => {
-            let cfg = audit_config(a)?;
+            let mut cfg = audit_config(a)?;
             out.check_not_an_input(&cfg.inputs)?;
             out.open()?;
-            let report = audit::run(&cfg).map_err(|e| format!("{e:#}"))?;
+            let counter = Arc::new(AtomicU64::new(0));
+            // The report is rendered after the bar is gone, so it may go to the terminal too.
+            let progress = Progress::start("audit", &cfg.inputs, counter.clone(), cli.quiet, false);
+            if progress.is_some() {
+                cfg.pipeline.progress = Some(counter);
+            }
+            let report = audit::run(&cfg);
+            if let Some(p) = progress {
+                p.finish();
+            }
+            let report = report.map_err(|e| format!("{e:#}"))?;
             let format = match a.format {
                 AuditFormatArg::Text => AuditFormat::Text,
                 AuditFormatArg::Json => AuditFormat::Json,
@@ -496,7 +510,7 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
                 return Err("no capture files found in the given paths".into());
             }
             out.check_not_an_input(&inputs)?;
-            let cfg = FlowsConfig {
+            let mut cfg = FlowsConfig {
                 inputs,
                 format: match a.format {
                     FlowsFormatArg::Table => FlowsFormat::Table,
@@ -507,7 +521,23 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
                 summary: !cli.quiet,
             };
             out.open()?;
-            match flows::run(&cfg, out, err) {
+            let counter = Arc::new(AtomicU64::new(0));
+            let progress = Progress::start(
+                "flows",
+                &cfg.inputs,
+                counter.clone(),
+                cli.quiet,
+                out.is_terminal(),
+            );
+            if progress.is_some() {
+                cfg.pipeline.progress = Some(counter);
+            }
+            // The bar ends before the per-file summary lines are written.
+            let mut err = AfterBar {
+                progress,
+                inner: err,
+            };
+            match flows::run(&cfg, out, &mut err) {
                 Ok(FlowsOutcome::AllRead) => Ok(Exit::Ok),
                 Ok(FlowsOutcome::SomeInputFailed) => Ok(Exit::InputError),
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Exit::Ok),

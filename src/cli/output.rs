@@ -6,7 +6,7 @@
 //! of formats; the commands write to it like to any `Write`.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::capture::Input;
@@ -37,6 +37,11 @@ impl Output {
                 )),
             },
         }
+    }
+
+    /// Whether the report lands on a terminal (standard output, and it is one).
+    pub(crate) fn is_terminal(&self) -> bool {
+        self.path.is_none() && io::stdout().is_terminal()
     }
 
     /// Creates (truncates) the file now, if it is not yet.
