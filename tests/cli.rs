@@ -397,3 +397,78 @@ fn forced_progress_bar_stays_on_stderr_and_ends_before_the_summary() {
         );
     }
 }
+
+/// The escape sequences arcaudit's own colours use (SGR: bold, dim, 8 colours, reset).
+fn strip_our_colours(text: &str) -> String {
+    let mut out = text.to_string();
+    for code in ["0", "1", "2", "31", "32", "33", "34", "36"] {
+        out = out.replace(&format!("\u{1b}[{code}m"), "");
+    }
+    out
+}
+
+fn stdout_of(args: &[&str], path: &std::path::Path, no_color: Option<&str>) -> String {
+    let mut cmd = arcaudit();
+    cmd.env_remove("NO_COLOR").args(args).arg(path);
+    if let Some(v) = no_color {
+        cmd.env("NO_COLOR", v);
+    }
+    String::from_utf8(cmd.output().unwrap().stdout).unwrap()
+}
+
+#[test]
+fn color_always_colours_the_text_formats_only() {
+    // A fatal alert on management.azure.com: a high finding.
+    let cap = sample("alert-handshake-failure.pcap");
+    let run = |args: &[&str], no_color| stdout_of(args, &cap, no_color);
+    let colored = run(&["audit", "--color", "always"], None);
+    assert!(colored.contains("\u{1b}[31m[HIGH]\u{1b}[0m"), "{colored}");
+    assert!(colored.contains("verdict: \u{1b}["), "{colored}");
+    let plain = run(&["audit"], None);
+    assert!(!plain.contains('\u{1b}'), "auto into a pipe: no colour");
+    assert_eq!(strip_our_colours(&colored), plain, "colour adds codes only");
+    assert!(!run(&["audit", "--color", "never"], None).contains('\u{1b}'));
+    assert!(!run(&["audit", "--color", "auto"], Some("1")).contains('\u{1b}'));
+    // An explicit --color always wins over NO_COLOR, as in cargo and ripgrep.
+    assert!(run(&["audit", "--color", "always"], Some("1")).contains("\u{1b}["));
+    // Machine formats are never coloured.
+    for args in [
+        ["audit", "--format", "json"],
+        ["audit", "--format", "ndjson"],
+        ["flows", "--format", "json"],
+        ["flows", "--format", "ndjson"],
+    ] {
+        let mut a = args.to_vec();
+        a.extend(["--color", "always"]);
+        assert!(!run(&a, None).contains('\u{1b}'), "{args:?}");
+    }
+    // The table colours the state of a flow that never got an answer.
+    let cap = sample("syn-no-answer.pcap");
+    let table = stdout_of(&["flows", "--color", "always"], &cap, None);
+    assert!(table.contains("\u{1b}[31mS0    \u{1b}[0m"), "{table}");
+    assert_eq!(strip_our_colours(&table), stdout_of(&["flows"], &cap, None));
+}
+
+#[test]
+fn colour_never_lets_a_capture_string_carry_a_raw_escape() {
+    // The sample's SNI is ESC[31m management.azure.com LF ESC[0m ok.
+    let hostile = sample("hostile-sni-ansi.pcap");
+    let text = stdout_of(&["flows", "--color", "always"], &hostile, None);
+    assert!(
+        text.contains("\\x1b[31mmanagement.azure.com\\x0a\\x1b[0mok"),
+        "{text}"
+    );
+    assert!(!strip_our_colours(&text).contains('\u{1b}'), "{text:?}");
+    let text = stdout_of(&["audit", "--color", "always"], &hostile, None);
+    assert!(text.contains('\u{1b}'), "the run was coloured");
+    assert!(!strip_our_colours(&text).contains('\u{1b}'), "{text:?}");
+
+    // A file name is printed too, in a heading.
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("evil\u{1b}[2J\u{1b}[32m.pcap");
+    std::fs::copy(sample("alert-handshake-failure.pcap"), &cap).unwrap();
+    let text = stdout_of(&["audit", "--color", "always"], &cap, None);
+    assert!(text.contains("evil\\x1b[2J\\x1b[32m.pcap =="), "{text}");
+    assert!(text.contains("\u{1b}[31m[HIGH]"), "{text}");
+    assert!(!strip_our_colours(&text).contains('\u{1b}'), "{text:?}");
+}

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use output::Output;
+use output::{ColorWhen, Output};
 use progress::{AfterBar, Progress};
 
 use crate::classify::{AgentOs, Given, ProxyAddr};
@@ -61,6 +61,9 @@ struct Cli {
     /// Write the report to FILE (created or truncated) instead of standard output.
     #[arg(long, short, global = true, value_name = "FILE")]
     output: Option<std::path::PathBuf>,
+    /// Colour the text formats: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    color: ColorWhen,
     #[command(subcommand)]
     command: Command,
 }
@@ -461,7 +464,13 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
                 AuditFormatArg::Json => AuditFormat::Json,
                 AuditFormatArg::Ndjson => AuditFormat::Ndjson,
             };
-            match crate::report::audit::render(&report, format, out) {
+            let styles = out.styles(cli.color);
+            let rendered = if format == AuditFormat::Text {
+                crate::report::audit::render_text(&report, &styles, out)
+            } else {
+                crate::report::audit::render(&report, format, out)
+            };
+            match rendered {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
                 Err(e) => return Err(format!("writing output: {e}")),
@@ -519,6 +528,7 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
                 },
                 pipeline: pipeline_config(&a.capture)?,
                 summary: !cli.quiet,
+                styles: out.styles(cli.color),
             };
             out.open()?;
             let counter = Arc::new(AtomicU64::new(0));

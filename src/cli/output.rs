@@ -1,4 +1,5 @@
-//! Where a command's report goes: standard output, or the file named by `--output`.
+//! Where a command's report goes: standard output, or the file named by `--output`; and
+//! whether it is coloured (`--color`).
 //!
 //! The file is created (truncated) only once the invocation has been checked, so a bad
 //! invocation leaves no empty file behind, and before any capture is read, so an unwritable
@@ -10,6 +11,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::capture::Input;
+use crate::report::Styles;
 
 /// Buffer in front of the terminal or file: large writes, few system calls.
 const BUF_LEN: usize = 1 << 16;
@@ -42,6 +44,21 @@ impl Output {
     /// Whether the report lands on a terminal (standard output, and it is one).
     pub(crate) fn is_terminal(&self) -> bool {
         self.path.is_none() && io::stdout().is_terminal()
+    }
+
+    /// The colours of the human formats under `--color WHEN`; see [`colors_wanted`].
+    pub(crate) fn styles(&self, when: ColorWhen) -> Styles {
+        let wanted = colors_wanted(
+            when,
+            self.is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("TERM").as_deref(),
+        );
+        if wanted {
+            Styles::colored()
+        } else {
+            Styles::plain()
+        }
     }
 
     /// Creates (truncates) the file now, if it is not yet.
@@ -100,6 +117,37 @@ impl Output {
     }
 }
 
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ColorWhen {
+    /// When the report goes to a terminal, unless NO_COLOR is set or TERM=dumb.
+    Auto,
+    /// Always, even into a file or pipe and whatever NO_COLOR says.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The convention of cargo and ripgrep: an explicit `--color always|never` wins;
+/// `auto` colours a terminal only, and not when `NO_COLOR` is set to anything non-empty
+/// (no-color.org) or the terminal is `dumb`.
+pub(crate) fn colors_wanted(
+    when: ColorWhen,
+    output_is_terminal: bool,
+    no_color: Option<&std::ffi::OsStr>,
+    term: Option<&std::ffi::OsStr>,
+) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            output_is_terminal
+                && no_color.is_none_or(|v| v.is_empty())
+                && term.is_none_or(|t| t != "dumb")
+        }
+    }
+}
+
 /// An I/O error that names its file, keeping its kind (BrokenPipe stays BrokenPipe).
 fn named(path: &Path, e: io::Error) -> io::Error {
     io::Error::new(e.kind(), format!("{}: {e}", path.display()))
@@ -122,5 +170,38 @@ impl Write for Output {
             None => Ok(()),
         };
         r.map_err(|e| self.name(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn explicit_color_wins_and_auto_needs_a_terminal_without_no_color() {
+        let set = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        let xterm = Some(OsStr::new("xterm-256color"));
+        let dumb = Some(OsStr::new("dumb"));
+        assert!(colors_wanted(ColorWhen::Always, false, set, dumb));
+        assert!(!colors_wanted(ColorWhen::Never, true, None, xterm));
+        assert!(colors_wanted(ColorWhen::Auto, true, None, xterm));
+        assert!(
+            colors_wanted(ColorWhen::Auto, true, empty, None),
+            "empty NO_COLOR is unset"
+        );
+        assert!(
+            !colors_wanted(ColorWhen::Auto, true, set, xterm),
+            "NO_COLOR"
+        );
+        assert!(
+            !colors_wanted(ColorWhen::Auto, false, None, xterm),
+            "not a terminal"
+        );
+        assert!(
+            !colors_wanted(ColorWhen::Auto, true, None, dumb),
+            "TERM=dumb"
+        );
     }
 }
