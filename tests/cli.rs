@@ -472,3 +472,101 @@ fn colour_never_lets_a_capture_string_carry_a_raw_escape() {
     assert!(text.contains("\u{1b}[31m[HIGH]"), "{text}");
     assert!(!strip_our_colours(&text).contains('\u{1b}'), "{text:?}");
 }
+
+#[test]
+fn completions_name_the_commands_and_options_and_bash_accepts_them() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = arcaudit().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for word in ["audit", "flows", "fail-on", "color"] {
+            assert!(script.contains(word), "{shell}: {word}");
+        }
+    }
+    let bash = arcaudit().args(["completions", "bash"]).output().unwrap();
+    let script = String::from_utf8(bash.stdout.clone()).unwrap();
+    assert!(script.contains("--fail-on"), "{script}");
+    // `bash -n`: parse without running, when bash is there.
+    if let Ok(mut child) = Command::new("bash")
+        .arg("-n")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        child.stdin.take().unwrap().write_all(&bash.stdout).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = arcaudit().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn man_pages_start_with_their_title_and_document_the_options() {
+    let out = arcaudit().arg("man").output().unwrap();
+    assert!(out.status.success());
+    let top = String::from_utf8(out.stdout).unwrap();
+    assert!(top.starts_with(".TH arcaudit 1"), "{top}");
+    for sub in [
+        "audit",
+        "flows",
+        "endpoints",
+        "lookup",
+        "explain",
+        "completions",
+        "man",
+    ] {
+        assert!(top.contains(&format!("arcaudit\\-{sub}(1)")), "{sub}");
+    }
+    for part in [
+        "\\-\\-threads",
+        "\\-\\-quiet",
+        "\\-\\-output",
+        "\\-\\-color",
+        ".SH \"EXIT STATUS\"",
+        "NO_COLOR",
+        "ARCAUDIT_PROGRESS",
+    ] {
+        assert!(top.contains(part), "{part}");
+    }
+
+    let out = arcaudit().args(["man", "audit"]).output().unwrap();
+    let audit = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        audit.starts_with(".TH arcaudit-audit 1  \"arcaudit "),
+        "{audit}"
+    );
+    for option in [
+        "\\-\\-fail\\-on",
+        "\\-\\-suppress",
+        "\\-\\-proxy",
+        "\\-\\-output",
+    ] {
+        assert!(audit.contains(option), "{option}");
+    }
+    let out = arcaudit().args(["man", "nosuch"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("man1");
+    let out = arcaudit()
+        .args(["man", "--dir"])
+        .arg(&pages)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read_to_string(pages.join("arcaudit.1")).unwrap(),
+        top
+    );
+    assert_eq!(
+        std::fs::read_to_string(pages.join("arcaudit-audit.1")).unwrap(),
+        audit
+    );
+    assert!(pages.join("arcaudit-flows.1").is_file());
+}

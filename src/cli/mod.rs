@@ -1,6 +1,7 @@
 //! Command line: clap arguments (what the user typed) -> validated configuration (what the
 //! program uses) -> the library. clap types stay in this module.
 
+mod manual;
 mod output;
 mod progress;
 
@@ -81,6 +82,28 @@ enum Command {
     Lookup(LookupArgs),
     /// Print a rule's documentation: what it detects, why it matters, what to check.
     Explain(ExplainArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) of arcaudit or of one command, or write them all into a
+    /// folder with --dir.
+    Man(ManArgs),
+}
+
+#[derive(Args, Debug)]
+struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+struct ManArgs {
+    /// The page of this subcommand (e.g. audit) instead of arcaudit's own.
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    command: Option<String>,
+    /// Write arcaudit.1 and arcaudit-COMMAND.1 for every subcommand into DIR.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -444,6 +467,28 @@ fn explain(rule: Option<&str>, out: &mut dyn Write) -> Result<Exit, String> {
 fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String> {
     match &cli.command {
         Command::Explain(a) => explain(a.rule.as_deref(), out),
+        Command::Completions(a) => {
+            manual::completions(a.shell, out)?;
+            Ok(Exit::Ok)
+        }
+        Command::Man(a) => match &a.dir {
+            Some(_) if cli.output.is_some() => {
+                Err("man: --dir and --output do not go together".into())
+            }
+            Some(dir) => {
+                let written = manual::man_pages_to(dir)?;
+                if !cli.quiet {
+                    for p in written {
+                        let _ = writeln!(err, "{}", p.display());
+                    }
+                }
+                Ok(Exit::Ok)
+            }
+            None => {
+                manual::man_page(a.command.as_deref(), out)?;
+                Ok(Exit::Ok)
+            }
+        },
         Command::Audit(a) => {
             let mut cfg = audit_config(a)?;
             out.check_not_an_input(&cfg.inputs)?;
