@@ -285,6 +285,12 @@ fn output_file_gets_what_stdout_would_and_the_exit_code_is_unchanged() {
             .unwrap()
             .starts_with("syn-unanswered")
     );
+    // `-` is standard output.
+    let out = arcaudit()
+        .args(["explain", "syn-unanswered", "-o", "-"])
+        .output()
+        .unwrap();
+    assert!(out.stdout.starts_with(b"syn-unanswered"));
 }
 
 #[test]

@@ -19,25 +19,16 @@ const BUF_LEN: usize = 1 << 16;
 pub(crate) struct Output {
     /// `--output FILE`; `None` for standard output.
     path: Option<PathBuf>,
-    /// `None` until the file is created.
+    /// `None` until opened: the file is created then.
     w: Option<BufWriter<Box<dyn Write>>>,
 }
 
 impl Output {
-    /// Standard output when `path` is `None` or `-`.
+    /// Standard output when `path` is `None` or `-`. Nothing is opened yet.
     pub(crate) fn new(path: Option<&Path>) -> Output {
-        match path {
-            Some(p) if p != Path::new("-") => Output {
-                path: Some(p.to_path_buf()),
-                w: None,
-            },
-            _ => Output {
-                path: None,
-                w: Some(BufWriter::with_capacity(
-                    BUF_LEN,
-                    Box::new(io::stdout().lock()),
-                )),
-            },
+        Output {
+            path: path.filter(|p| *p != Path::new("-")).map(Path::to_path_buf),
+            w: None,
         }
     }
 
@@ -63,28 +54,18 @@ impl Output {
 
     /// Creates (truncates) the file now, if it is not yet.
     pub(crate) fn open(&mut self) -> Result<(), String> {
-        self.writer()
-            .map(|_| ())
-            .map_err(|e| format!("--output {e}"))
+        self.open_io().map_err(|e| format!("--output {e}"))
     }
 
-    fn writer(&mut self) -> io::Result<&mut BufWriter<Box<dyn Write>>> {
-        let w = match (self.w.take(), &self.path) {
-            (Some(w), _) => w,
-            (None, Some(path)) => {
-                let file = File::create(path).map_err(|e| named(path, e))?;
-                BufWriter::with_capacity(BUF_LEN, Box::new(file) as Box<dyn Write>)
-            }
-            (None, None) => BufWriter::with_capacity(BUF_LEN, Box::new(io::stdout().lock()) as _),
-        };
-        Ok(self.w.insert(w))
-    }
-
-    fn name(&self, e: io::Error) -> io::Error {
-        match &self.path {
-            Some(path) => named(path, e),
-            None => e,
+    fn open_io(&mut self) -> io::Result<()> {
+        if self.w.is_none() {
+            let inner: Box<dyn Write> = match &self.path {
+                Some(path) => Box::new(File::create(path).map_err(|e| named(path, e))?),
+                None => Box::new(io::stdout().lock()),
+            };
+            self.w = Some(BufWriter::with_capacity(BUF_LEN, inner));
         }
+        Ok(())
     }
 
     /// Refuses a run whose output file is one of its inputs: creating the output would
@@ -153,26 +134,40 @@ fn named(path: &Path, e: io::Error) -> io::Error {
     io::Error::new(e.kind(), format!("{}: {e}", path.display()))
 }
 
-impl Write for Output {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let r = self.writer()?.write(buf);
-        r.map_err(|e| self.name(e))
-    }
-
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        let r = self.writer()?.write_all(buf);
-        r.map_err(|e| self.name(e))
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        let r = match &mut self.w {
-            Some(w) => w.flush(),
-            None => Ok(()),
-        };
-        r.map_err(|e| self.name(e))
+fn named_if(path: Option<&Path>, e: io::Error) -> io::Error {
+    match path {
+        Some(path) => named(path, e),
+        None => e,
     }
 }
 
+// Records are written in many small pieces: once open, the writer is one branch away.
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.open_io()?;
+        match &mut self.w {
+            Some(w) => w.write(buf).map_err(|e| named_if(self.path.as_deref(), e)),
+            None => Err(io::ErrorKind::NotConnected.into()),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.open_io()?;
+        match &mut self.w {
+            Some(w) => w
+                .write_all(buf)
+                .map_err(|e| named_if(self.path.as_deref(), e)),
+            None => Err(io::ErrorKind::NotConnected.into()),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.w {
+            Some(w) => w.flush().map_err(|e| named_if(self.path.as_deref(), e)),
+            None => Ok(()),
+        }
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;
