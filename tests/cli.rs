@@ -233,3 +233,346 @@ fn suppressed_findings_are_shown_marked_and_do_not_fail_the_run() {
     let out = run(Some("not-a-rule\n"));
     assert_eq!(out.status.code(), Some(3));
 }
+
+fn sample(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
+}
+
+#[test]
+fn output_file_gets_what_stdout_would_and_the_exit_code_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = sample("syn-no-answer.pcap");
+    for (cmd, format) in [("audit", "text"), ("audit", "json"), ("flows", "ndjson")] {
+        let to_stdout = arcaudit()
+            .args([cmd, "--format", format])
+            .arg(&cap)
+            .output()
+            .unwrap();
+        let file = dir.path().join(format!("{cmd}.{format}"));
+        // Truncated, not appended to.
+        std::fs::write(&file, "old content that must go\n".repeat(1000)).unwrap();
+        let to_file = arcaudit()
+            .args([cmd, "--format", format, "--output"])
+            .arg(&file)
+            .arg(&cap)
+            .output()
+            .unwrap();
+        assert_eq!(to_file.status.code(), to_stdout.status.code(), "{cmd}");
+        assert!(to_file.stdout.is_empty(), "{cmd}: nothing on stdout");
+        assert_eq!(std::fs::read(&file).unwrap(), to_stdout.stdout, "{cmd}");
+        assert_eq!(to_file.stderr, to_stdout.stderr, "{cmd}");
+    }
+    let out = arcaudit()
+        .args(["audit", "--fail-on", "never", "-o"])
+        .arg(dir.path().join("a.txt"))
+        .arg(&cap)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // Global: any subcommand, before or after it.
+    let f = dir.path().join("explain.txt");
+    let out = arcaudit()
+        .arg("--output")
+        .arg(&f)
+        .args(["explain", "syn-unanswered"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        std::fs::read_to_string(&f)
+            .unwrap()
+            .starts_with("syn-unanswered")
+    );
+    // `-` is standard output.
+    let out = arcaudit()
+        .args(["explain", "syn-unanswered", "-o", "-"])
+        .output()
+        .unwrap();
+    assert!(out.stdout.starts_with(b"syn-unanswered"));
+}
+
+#[test]
+fn output_file_errors_name_the_file_and_bad_invocations_leave_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = sample("healthy-agent.pcap");
+    let missing = dir.path().join("no-such-dir").join("report.txt");
+    let out = arcaudit()
+        .args(["audit", "--output"])
+        .arg(&missing)
+        .arg(&cap)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("no-such-dir/report.txt"), "{stderr}");
+    assert!(out.stdout.is_empty());
+
+    let report = dir.path().join("report.txt");
+    let out = arcaudit()
+        .args(["audit", "--fail-on", "sometimes", "--output"])
+        .arg(&report)
+        .arg(&cap)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(!report.exists(), "a bad invocation creates no output file");
+}
+
+#[test]
+fn output_file_that_is_also_an_input_is_refused_before_it_is_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("c.pcap");
+    let bytes = sample_capture(b"management.azure.com");
+    std::fs::write(&cap, &bytes).unwrap();
+    for cmd in ["audit", "flows"] {
+        let out = arcaudit()
+            .args([cmd, "--output"])
+            .arg(&cap)
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{cmd}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains("also an input"), "{stderr}");
+        assert_eq!(std::fs::read(&cap).unwrap(), bytes, "{cmd}: input intact");
+    }
+}
+
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    let cap = sample("healthy-agent.pcap");
+    for cmd in ["audit", "flows"] {
+        let out = arcaudit()
+            .env_remove("ARCAUDIT_PROGRESS")
+            .args([cmd, "--format", "json"])
+            .arg(&cap)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{cmd}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        for bar in ["\u{1b}", "\r", "ETA", "capture [", "=>"] {
+            assert!(!stderr.contains(bar), "{cmd}: {bar:?} in {stderr:?}");
+        }
+    }
+}
+
+#[test]
+fn forced_progress_bar_stays_on_stderr_and_ends_before_the_summary() {
+    let cap = sample("healthy-agent.pcap");
+    for cmd in ["audit", "flows"] {
+        let plain = arcaudit()
+            .env_remove("ARCAUDIT_PROGRESS")
+            .args([cmd, "--format", "ndjson"])
+            .arg(&cap)
+            .output()
+            .unwrap();
+        let forced = arcaudit()
+            .env("ARCAUDIT_PROGRESS", "always")
+            .args([cmd, "--format", "ndjson"])
+            .arg(&cap)
+            .output()
+            .unwrap();
+        assert_eq!(forced.status.code(), plain.status.code(), "{cmd}");
+        assert_eq!(
+            forced.stdout, plain.stdout,
+            "{cmd}: the bar never reaches stdout"
+        );
+        let stderr = String::from_utf8(forced.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!("{cmd}: 1 capture [")),
+            "{stderr:?}"
+        );
+        assert!(stderr.contains("B/s, ETA"), "{stderr:?}");
+        // The bar is cleared last (or before the summary lines): after its final clear
+        // comes only what a run without it prints.
+        let clear = "\r\u{1b}[2K";
+        let end = stderr.rfind(clear).unwrap() + clear.len();
+        assert_eq!(&stderr.as_bytes()[end..], plain.stderr.as_slice(), "{cmd}");
+
+        let quiet = arcaudit()
+            .env("ARCAUDIT_PROGRESS", "always")
+            .args([cmd, "--quiet", "--format", "ndjson"])
+            .arg(&cap)
+            .output()
+            .unwrap();
+        assert!(
+            quiet.stderr.is_empty(),
+            "{cmd}: --quiet silences the bar too"
+        );
+    }
+}
+
+/// The escape sequences arcaudit's own colours use (SGR: bold, dim, 8 colours, reset).
+fn strip_our_colours(text: &str) -> String {
+    let mut out = text.to_string();
+    for code in ["0", "1", "2", "31", "32", "33", "34", "36"] {
+        out = out.replace(&format!("\u{1b}[{code}m"), "");
+    }
+    out
+}
+
+fn stdout_of(args: &[&str], path: &std::path::Path, no_color: Option<&str>) -> String {
+    let mut cmd = arcaudit();
+    cmd.env_remove("NO_COLOR").args(args).arg(path);
+    if let Some(v) = no_color {
+        cmd.env("NO_COLOR", v);
+    }
+    String::from_utf8(cmd.output().unwrap().stdout).unwrap()
+}
+
+#[test]
+fn color_always_colours_the_text_formats_only() {
+    // A fatal alert on management.azure.com: a high finding.
+    let cap = sample("alert-handshake-failure.pcap");
+    let run = |args: &[&str], no_color| stdout_of(args, &cap, no_color);
+    let colored = run(&["audit", "--color", "always"], None);
+    assert!(colored.contains("\u{1b}[31m[HIGH]\u{1b}[0m"), "{colored}");
+    assert!(colored.contains("verdict: \u{1b}["), "{colored}");
+    let plain = run(&["audit"], None);
+    assert!(!plain.contains('\u{1b}'), "auto into a pipe: no colour");
+    assert_eq!(strip_our_colours(&colored), plain, "colour adds codes only");
+    assert!(!run(&["audit", "--color", "never"], None).contains('\u{1b}'));
+    assert!(!run(&["audit", "--color", "auto"], Some("1")).contains('\u{1b}'));
+    // An explicit --color always wins over NO_COLOR, as in cargo and ripgrep.
+    assert!(run(&["audit", "--color", "always"], Some("1")).contains("\u{1b}["));
+    // Machine formats are never coloured.
+    for args in [
+        ["audit", "--format", "json"],
+        ["audit", "--format", "ndjson"],
+        ["flows", "--format", "json"],
+        ["flows", "--format", "ndjson"],
+    ] {
+        let mut a = args.to_vec();
+        a.extend(["--color", "always"]);
+        assert!(!run(&a, None).contains('\u{1b}'), "{args:?}");
+    }
+    // The table colours the state of a flow that never got an answer.
+    let cap = sample("syn-no-answer.pcap");
+    let table = stdout_of(&["flows", "--color", "always"], &cap, None);
+    assert!(table.contains("\u{1b}[31mS0    \u{1b}[0m"), "{table}");
+    assert_eq!(strip_our_colours(&table), stdout_of(&["flows"], &cap, None));
+}
+
+#[test]
+fn colour_never_lets_a_capture_string_carry_a_raw_escape() {
+    // The sample's SNI is ESC[31m management.azure.com LF ESC[0m ok.
+    let hostile = sample("hostile-sni-ansi.pcap");
+    let text = stdout_of(&["flows", "--color", "always"], &hostile, None);
+    assert!(
+        text.contains("\\x1b[31mmanagement.azure.com\\x0a\\x1b[0mok"),
+        "{text}"
+    );
+    assert!(!strip_our_colours(&text).contains('\u{1b}'), "{text:?}");
+    let text = stdout_of(&["audit", "--color", "always"], &hostile, None);
+    assert!(text.contains('\u{1b}'), "the run was coloured");
+    assert!(!strip_our_colours(&text).contains('\u{1b}'), "{text:?}");
+
+    // A file name is printed too, in a heading.
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("evil\u{1b}[2J\u{1b}[32m.pcap");
+    std::fs::copy(sample("alert-handshake-failure.pcap"), &cap).unwrap();
+    let text = stdout_of(&["audit", "--color", "always"], &cap, None);
+    assert!(text.contains("evil\\x1b[2J\\x1b[32m.pcap =="), "{text}");
+    assert!(text.contains("\u{1b}[31m[HIGH]"), "{text}");
+    assert!(!strip_our_colours(&text).contains('\u{1b}'), "{text:?}");
+}
+
+#[test]
+fn completions_name_the_commands_and_options_and_bash_accepts_them() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = arcaudit().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for word in ["audit", "flows", "fail-on", "color"] {
+            assert!(script.contains(word), "{shell}: {word}");
+        }
+    }
+    let bash = arcaudit().args(["completions", "bash"]).output().unwrap();
+    let script = String::from_utf8(bash.stdout.clone()).unwrap();
+    assert!(script.contains("--fail-on"), "{script}");
+    // `bash -n`: parse without running, when bash is there.
+    if let Ok(mut child) = Command::new("bash")
+        .arg("-n")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        child.stdin.take().unwrap().write_all(&bash.stdout).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = arcaudit().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn man_pages_start_with_their_title_and_document_the_options() {
+    let out = arcaudit().arg("man").output().unwrap();
+    assert!(out.status.success());
+    let top = String::from_utf8(out.stdout).unwrap();
+    assert!(top.starts_with(".TH arcaudit 1"), "{top}");
+    for sub in [
+        "audit",
+        "flows",
+        "endpoints",
+        "lookup",
+        "explain",
+        "completions",
+        "man",
+    ] {
+        assert!(top.contains(&format!("arcaudit\\-{sub}(1)")), "{sub}");
+    }
+    for part in [
+        "\\-\\-threads",
+        "\\-\\-quiet",
+        "\\-\\-output",
+        "\\-\\-color",
+        ".SH \"EXIT STATUS\"",
+        "NO_COLOR",
+        "ARCAUDIT_PROGRESS",
+    ] {
+        assert!(top.contains(part), "{part}");
+    }
+
+    let out = arcaudit().args(["man", "audit"]).output().unwrap();
+    let audit = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        audit.starts_with(".TH arcaudit-audit 1  \"arcaudit "),
+        "{audit}"
+    );
+    for option in [
+        "\\-\\-fail\\-on",
+        "\\-\\-suppress",
+        "\\-\\-proxy",
+        "\\-\\-output",
+    ] {
+        assert!(audit.contains(option), "{option}");
+    }
+    let out = arcaudit().args(["man", "nosuch"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("man1");
+    let out = arcaudit()
+        .args(["man", "--dir"])
+        .arg(&pages)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read_to_string(pages.join("arcaudit.1")).unwrap(),
+        top
+    );
+    assert_eq!(
+        std::fs::read_to_string(pages.join("arcaudit-audit.1")).unwrap(),
+        audit
+    );
+    assert!(pages.join("arcaudit-flows.1").is_file());
+}

@@ -100,3 +100,29 @@ fn an_unwritable_html_file_is_named() {
     assert_eq!(code, Some(3));
     assert!(err.contains("/nonexistent-dir/report.html"), "{err}");
 }
+
+#[test]
+fn an_html_file_that_is_an_input_is_refused_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("trace.pcap");
+    std::fs::copy(SAMPLES[0], &capture).unwrap();
+    let before = std::fs::read(&capture).unwrap();
+    let out = arcaudit()
+        .arg("audit")
+        .arg(&capture)
+        .arg("--html")
+        .arg(&capture)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("--html") && err.contains("is also an input"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&capture).unwrap(),
+        before,
+        "the capture is intact"
+    );
+}

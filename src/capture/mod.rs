@@ -19,6 +19,7 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 mod chunks;
 mod error;
@@ -91,14 +92,29 @@ pub struct Frame<'a> {
 pub struct ReadOutcome {
     pub summary: CaptureSummary,
     pub error: Option<CaptureError>,
+    /// Bytes taken from the input as it is stored: the compressed bytes of a .gz or .zst
+    /// file, unlike `summary.bytes_read`. All of a file that was read to its end.
+    pub input_bytes: u64,
 }
 
 /// Reads a capture from a path or standard input, calling `sink` for each frame in file order.
 /// Never panics on file content.
 pub fn read_capture<F: FnMut(&Frame<'_>)>(input: &Input, sink: F) -> ReadOutcome {
+    read_capture_counted(input, None, sink)
+}
+
+/// [`read_capture`], also adding the bytes taken from the input (as stored, so compressed
+/// bytes for .gz/.zst) to `counter` as they are read, for another thread to show progress.
+/// The counter moves once per read call on the file (a chunk of up to 256 KiB, or a
+/// decompressor's input buffer), never per frame, so counting costs nothing measurable.
+pub fn read_capture_counted<F: FnMut(&Frame<'_>)>(
+    input: &Input,
+    counter: Option<&AtomicU64>,
+    sink: F,
+) -> ReadOutcome {
     match input {
         Input::Path(path) => match File::open(path) {
-            Ok(file) => read_from(input, file, sink),
+            Ok(file) => read_from_counted(input, file, counter, sink),
             Err(source) => ReadOutcome {
                 summary: CaptureSummary {
                     input: input.to_string(),
@@ -108,16 +124,23 @@ pub fn read_capture<F: FnMut(&Frame<'_>)>(input: &Input, sink: F) -> ReadOutcome
                     input: input.to_string(),
                     source,
                 }),
+                input_bytes: 0,
             },
         },
-        Input::Stdin => read_from(input, io::stdin().lock(), sink),
+        Input::Stdin => read_from_counted(input, io::stdin().lock(), counter, sink),
     }
 }
 
 /// Reads a capture from any reader; `input` only names it in the summary and in errors.
-pub fn read_from<R: Read, F: FnMut(&Frame<'_>)>(
+pub fn read_from<R: Read, F: FnMut(&Frame<'_>)>(input: &Input, reader: R, sink: F) -> ReadOutcome {
+    read_from_counted(input, reader, None, sink)
+}
+
+/// [`read_from`], adding the bytes taken from `reader` to `counter` as they are read.
+pub fn read_from_counted<R: Read, F: FnMut(&Frame<'_>)>(
     input: &Input,
     reader: R,
+    counter: Option<&AtomicU64>,
     mut sink: F,
 ) -> ReadOutcome {
     let mut ctx = Ctx {
@@ -126,10 +149,35 @@ pub fn read_from<R: Read, F: FnMut(&Frame<'_>)>(
             ..CaptureSummary::default()
         },
     };
-    let error = run(&mut ctx, reader, &mut sink).err();
+    let mut counted = Counted {
+        inner: reader,
+        counter,
+        taken: 0,
+    };
+    let error = run(&mut ctx, &mut counted, &mut sink).err();
     ReadOutcome {
         summary: ctx.summary,
         error,
+        input_bytes: counted.taken,
+    }
+}
+
+/// Counts what the layers above (decompressor, chunk buffer) take from the input.
+struct Counted<'c, R> {
+    inner: R,
+    counter: Option<&'c AtomicU64>,
+    taken: u64,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.taken += n as u64;
+        if let Some(c) = self.counter {
+            // Relaxed: the reader of the counter only wants an eventually exact number.
+            c.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
     }
 }
 

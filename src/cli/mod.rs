@@ -1,9 +1,18 @@
 //! Command line: clap arguments (what the user typed) -> validated configuration (what the
 //! program uses) -> the library. clap types stay in this module.
 
+mod manual;
+mod output;
+mod progress;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use output::{ColorWhen, Output};
+use progress::{AfterBar, Progress};
 
 use crate::classify::{AgentOs, Given, ProxyAddr};
 use crate::commands::audit::{self, AuditConfig, FailOn};
@@ -47,9 +56,15 @@ struct Cli {
     /// Worker threads for analysing several files (default: one per core).
     #[arg(long, global = true, value_name = "N")]
     threads: Option<usize>,
-    /// No summary on stderr.
+    /// No summary and no progress bar on stderr.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Write the report to FILE (created or truncated) instead of standard output.
+    #[arg(long, short, global = true, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    /// Colour the text formats: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    color: ColorWhen,
     #[command(subcommand)]
     command: Command,
 }
@@ -67,6 +82,28 @@ enum Command {
     Lookup(LookupArgs),
     /// Print a rule's documentation: what it detects, why it matters, what to check.
     Explain(ExplainArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) of arcaudit or of one command, or write them all into a
+    /// folder with --dir.
+    Man(ManArgs),
+}
+
+#[derive(Args, Debug)]
+struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+struct ManArgs {
+    /// The page of this subcommand (e.g. audit) instead of arcaudit's own.
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    command: Option<String>,
+    /// Write arcaudit.1 and arcaudit-COMMAND.1 for every subcommand into DIR.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -310,20 +347,18 @@ pub fn main() -> ExitCode {
             .num_threads(n.max(1))
             .build_global();
     }
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut out = Output::new(cli.output.as_deref());
     let mut err = std::io::stderr();
-    let code = match run(&cli, &mut out, &mut err) {
+    // A run that ended well leaves its output file even when it wrote nothing into it.
+    let code = match run(&cli, &mut out, &mut err).and_then(|code| out.open().map(|()| code)) {
         Ok(code) => code,
         Err(msg) => {
             let _ = writeln!(err, "arcaudit: {msg}");
             Exit::Usage
         }
     };
-    if let Err(e) = out.flush()
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        let _ = writeln!(err, "arcaudit: writing output: {e}");
+    if let Err(msg) = out.finish() {
+        let _ = writeln!(err, "arcaudit: {msg}");
         return Exit::Usage.into();
     }
     code.into()
@@ -451,12 +486,49 @@ fn write_file(
     w.flush().map_err(fail)
 }
 
-fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, String> {
+fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String> {
     match &cli.command {
         Command::Explain(a) => explain(a.rule.as_deref(), out),
+        Command::Completions(a) => {
+            manual::completions(a.shell, out)?;
+            Ok(Exit::Ok)
+        }
+        Command::Man(a) => match &a.dir {
+            Some(_) if cli.output.is_some() => {
+                Err("man: --dir and --output do not go together".into())
+            }
+            Some(dir) => {
+                let written = manual::man_pages_to(dir)?;
+                if !cli.quiet {
+                    for p in written {
+                        let _ = writeln!(err, "{}", p.display());
+                    }
+                }
+                Ok(Exit::Ok)
+            }
+            None => {
+                manual::man_page(a.command.as_deref(), out)?;
+                Ok(Exit::Ok)
+            }
+        },
         Command::Audit(a) => {
-            let cfg = audit_config(a)?;
-            let report = audit::run(&cfg).map_err(|e| format!("{e:#}"))?;
+            let mut cfg = audit_config(a)?;
+            out.check_not_an_input(&cfg.inputs)?;
+            if let Some(html) = &a.html {
+                output::not_an_input("--html", html, &cfg.inputs)?;
+            }
+            out.open()?;
+            let counter = Arc::new(AtomicU64::new(0));
+            // The report is rendered after the bar is gone, so it may go to the terminal too.
+            let progress = Progress::start("audit", &cfg.inputs, counter.clone(), cli.quiet, false);
+            if progress.is_some() {
+                cfg.pipeline.progress = Some(counter);
+            }
+            let report = audit::run(&cfg);
+            if let Some(p) = progress {
+                p.finish();
+            }
+            let report = report.map_err(|e| format!("{e:#}"))?;
             let format = match a.format {
                 AuditFormatArg::Text => AuditFormat::Text,
                 AuditFormatArg::Json => AuditFormat::Json,
@@ -464,7 +536,13 @@ fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Stri
                 AuditFormatArg::Markdown => AuditFormat::Markdown,
                 AuditFormatArg::Html => AuditFormat::Html,
             };
-            match crate::report::audit::render(&report, format, out) {
+            let styles = out.styles(cli.color);
+            let rendered = if format == AuditFormat::Text {
+                crate::report::audit::render_text(&report, &styles, out)
+            } else {
+                crate::report::audit::render(&report, format, out)
+            };
+            match rendered {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
                 Err(e) => return Err(format!("writing output: {e}")),
@@ -517,7 +595,8 @@ fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Stri
             if inputs.is_empty() {
                 return Err("no capture files found in the given paths".into());
             }
-            let cfg = FlowsConfig {
+            out.check_not_an_input(&inputs)?;
+            let mut cfg = FlowsConfig {
                 inputs,
                 format: match a.format {
                     FlowsFormatArg::Table => FlowsFormat::Table,
@@ -526,8 +605,26 @@ fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Stri
                 },
                 pipeline: pipeline_config(&a.capture)?,
                 summary: !cli.quiet,
+                styles: out.styles(cli.color),
             };
-            match flows::run(&cfg, out, err) {
+            out.open()?;
+            let counter = Arc::new(AtomicU64::new(0));
+            let progress = Progress::start(
+                "flows",
+                &cfg.inputs,
+                counter.clone(),
+                cli.quiet,
+                out.is_terminal(),
+            );
+            if progress.is_some() {
+                cfg.pipeline.progress = Some(counter);
+            }
+            // The bar ends before the per-file summary lines are written.
+            let mut err = AfterBar {
+                progress,
+                inner: err,
+            };
+            match flows::run(&cfg, out, &mut err) {
                 Ok(FlowsOutcome::AllRead) => Ok(Exit::Ok),
                 Ok(FlowsOutcome::SomeInputFailed) => Ok(Exit::InputError),
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Exit::Ok),

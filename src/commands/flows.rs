@@ -6,6 +6,7 @@ use std::io::{self, Read, Seek, Write};
 
 use crate::capture::Input;
 use crate::pipeline::{self, FileStats, PipelineConfig};
+use crate::report::Styles;
 use crate::report::flows::{FlowsFormat, FlowsWriter, summary_line};
 
 /// What `arcaudit flows` needs, validated by the CLI.
@@ -16,6 +17,8 @@ pub struct FlowsConfig {
     pub pipeline: PipelineConfig,
     /// Print the per-file summary on stderr.
     pub summary: bool,
+    /// Colours of the table format.
+    pub styles: Styles,
 }
 
 /// How a run of `flows` ended.
@@ -109,7 +112,7 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<FlowsOutcome> {
-    let mut writer = FlowsWriter::new(out, cfg.format)?;
+    let mut writer = FlowsWriter::new(out, cfg.format)?.with_styles(cfg.styles);
     let mut all_stats: Vec<FileStats> = Vec::new();
     if cfg.inputs.len() == 1 {
         // One file: stream straight to the output.
@@ -124,7 +127,8 @@ pub fn run(
                 .enumerate()
                 .map(|(i, input)| {
                     let index = c * batch + i;
-                    let mut w = FlowsWriter::fragment(Spool::Memory(Vec::new()), cfg.format, index);
+                    let mut w = FlowsWriter::fragment(Spool::Memory(Vec::new()), cfg.format, index)
+                        .with_styles(cfg.styles);
                     let stats = render_file(input, &cfg.pipeline, &mut w)?;
                     Ok((w.into_inner()?, stats))
                 })

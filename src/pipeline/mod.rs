@@ -7,6 +7,8 @@ mod inputs;
 pub use inputs::{InputError, discover_inputs};
 
 use serde::Serialize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::capture::{self, CaptureSummary, Input};
 use crate::decode::{DecodeLimits, DecodeStats, Decoder};
@@ -21,6 +23,11 @@ pub type Flow = FlowRecord<AppFacts>;
 pub struct PipelineConfig {
     pub flow: FlowConfig,
     pub decode: DecodeLimits,
+    /// Bytes of input consumed so far, as stored on disk (compressed bytes for .gz/.zst),
+    /// for a caller that shows progress; shared by the files analysed in parallel. Once a
+    /// file is done it has added its whole size, even if reading stopped early, so the
+    /// count ends at the sum of the file sizes.
+    pub progress: Option<Arc<AtomicU64>>,
 }
 
 /// What happened to one input: how much was read and decoded, and any error.
@@ -41,11 +48,22 @@ pub struct FileStats {
 pub fn analyze(input: &Input, cfg: &PipelineConfig, emit: &mut dyn FnMut(Flow)) -> FileStats {
     let mut decoder = Decoder::new(cfg.decode);
     let mut table: FlowTable<AppDissector> = FlowTable::new(cfg.flow.clone());
-    let outcome = capture::read_capture(input, |frame| {
+    let progress = cfg.progress.as_deref();
+    let outcome = capture::read_capture_counted(input, progress, |frame| {
         if let Some(pkt) = decoder.decode(frame.linktype, frame.data, frame.ts_nanos) {
             table.packet(&pkt, frame.number, frame.ts_nanos, emit);
         }
     });
+    if let (Some(p), Input::Path(path)) = (progress, input)
+        && let Ok(meta) = std::fs::metadata(path)
+        && meta.is_file()
+    {
+        // A file that went bad half way is done all the same: count the bytes never read.
+        p.fetch_add(
+            meta.len().saturating_sub(outcome.input_bytes),
+            Ordering::Relaxed,
+        );
+    }
     let flows = table.finish_all(emit);
     FileStats {
         file: input.to_string(),
@@ -53,5 +71,75 @@ pub fn analyze(input: &Input, cfg: &PipelineConfig, emit: &mut dyn FnMut(Flow)) 
         decode: decoder.stats().clone(),
         flows,
         error: outcome.error.map(|e| e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn sample(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("samples")
+            .join(name)
+    }
+
+    fn counted(path: &std::path::Path) -> (u64, FileStats) {
+        let counter = Arc::new(AtomicU64::new(0));
+        let cfg = PipelineConfig {
+            progress: Some(Arc::clone(&counter)),
+            ..PipelineConfig::default()
+        };
+        let stats = analyze(&Input::Path(path.to_path_buf()), &cfg, &mut |_| {});
+        (counter.load(Ordering::Relaxed), stats)
+    }
+
+    #[test]
+    fn progress_counter_reaches_the_file_size() {
+        for name in [
+            "healthy-agent.pcap",
+            "healthy-agent.pcapng",
+            "healthy-agent.pcap.gz",
+            "healthy-agent.pcap.zst",
+        ] {
+            let path = sample(name);
+            let size = std::fs::metadata(&path).unwrap().len();
+            let (n, stats) = counted(&path);
+            assert!(stats.error.is_none(), "{name}: {:?}", stats.error);
+            assert!(stats.capture.frames > 0, "{name}");
+            assert_eq!(n, size, "{name}: counter against file size");
+        }
+    }
+
+    #[test]
+    fn progress_of_a_file_that_went_bad_still_ends_at_its_size() {
+        let mut bytes = std::fs::read(sample("healthy-agent.pcap")).unwrap();
+        // A record length far past the 16 MiB bound stops the read right after the header.
+        bytes[32..36].copy_from_slice(&u32::MAX.to_le_bytes());
+        // Past the first read (256 KiB), so part of the file is never read.
+        bytes.resize(1 << 20, 0);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.pcap");
+        std::fs::write(&path, &bytes).unwrap();
+        let (n, stats) = counted(&path);
+        assert!(stats.error.is_some());
+        assert!(stats.capture.bytes_read < bytes.len() as u64 / 2);
+        assert_eq!(n, bytes.len() as u64);
+    }
+
+    #[test]
+    fn without_a_counter_nothing_is_counted_and_nothing_changes() {
+        let path = sample("healthy-agent.pcap");
+        let (_, with) = counted(&path);
+        let without = analyze(
+            &Input::Path(path.clone()),
+            &PipelineConfig::default(),
+            &mut |_| {},
+        );
+        assert_eq!(
+            serde_json::to_string(&with).unwrap(),
+            serde_json::to_string(&without).unwrap()
+        );
     }
 }

@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use super::{escape_text, format_ts, format_utc};
+use super::{Styles, escape_text, format_ts, format_utc};
 use crate::classify::{Family, Finding};
 use crate::commands::audit::{FileReport, Report};
 
@@ -97,6 +97,12 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    render_text(report, &Styles::plain(), out)
+}
+
+/// The `text` format with colours (see [`Styles`]): severity tags, family headings, the
+/// verdict, input errors. [`render`] writes it plain.
+pub fn render_text(report: &Report, styles: &Styles, out: &mut dyn Write) -> io::Result<()> {
     let t = &report.totals;
     writeln!(
         out,
@@ -129,19 +135,25 @@ fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             )
         })
         .collect();
-    let verdict = if t.findings == 0 {
-        "no findings".to_string()
+    let (verdict, style) = if t.findings == 0 {
+        ("no findings".to_string(), styles.good)
     } else {
-        plural(t.findings, "finding", "findings")
+        (plural(t.findings, "finding", "findings"), styles.bad)
     };
-    writeln!(out, "  verdict: {verdict} ({})", families.join(", "))?;
+    writeln!(
+        out,
+        "  verdict: {style}{verdict}{style:#} ({})",
+        families.join(", ")
+    )?;
     if t.suppressed > 0 {
         writeln!(out, "  suppressed: {}", t.suppressed)?;
     }
     if t.files_with_errors > 0 {
         writeln!(
             out,
-            "  INPUT ERRORS: {} (see below)",
+            "  {}INPUT ERRORS{:#}: {} (see below)",
+            styles.bad,
+            styles.bad,
             plural(t.files_with_errors, "file", "files")
         )?;
     }
@@ -160,17 +172,18 @@ fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     for f in &report.files {
-        file_section(f, out)?;
+        file_section(f, styles, out)?;
     }
     Ok(())
 }
 
-fn file_section(f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
+fn file_section(f: &FileReport, styles: &Styles, out: &mut dyn Write) -> io::Result<()> {
     let a = &f.audit;
     writeln!(out)?;
     writeln!(out, "== {} ==", escape_text(&f.file))?;
     if let Some(e) = &f.stats.error {
-        writeln!(out, "  input error: {}", escape_text(e))?;
+        let bad = styles.bad;
+        writeln!(out, "  {bad}input error{bad:#}: {}", escape_text(e))?;
     }
     let context: Vec<String> = context_items(f)
         .iter()
@@ -232,7 +245,8 @@ fn file_section(f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     if a.findings.is_empty() {
-        writeln!(out, "  findings: none")?;
+        let good = styles.good;
+        writeln!(out, "  findings: {good}none{good:#}")?;
         return Ok(());
     }
     for fam in Family::ALL {
@@ -240,9 +254,10 @@ fn file_section(f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
         if of.is_empty() {
             continue;
         }
-        writeln!(out, "  {} ({}):", fam.as_str(), of.len())?;
+        let h = styles.heading;
+        writeln!(out, "  {h}{} ({}){h:#}:", fam.as_str(), of.len())?;
         for x in of {
-            finding(x, out)?;
+            finding(x, styles, out)?;
         }
     }
     Ok(())
@@ -287,9 +302,14 @@ pub(super) fn context_items(f: &FileReport) -> Vec<String> {
     context
 }
 
-fn finding(x: &Finding, out: &mut dyn Write) -> io::Result<()> {
+fn finding(x: &Finding, styles: &Styles, out: &mut dyn Write) -> io::Result<()> {
     let frames: Vec<String> = x.frames.iter().map(|n| n.to_string()).collect();
-    let mut head = format!("    [{}] {}", x.severity.as_str().to_uppercase(), x.rule);
+    let sev = styles.severity(x.severity);
+    let mut head = format!(
+        "    {sev}[{}]{sev:#} {}",
+        x.severity.as_str().to_uppercase(),
+        x.rule
+    );
     if let Some(e) = &x.endpoint {
         head.push_str(&format!(" {e}"));
     }
@@ -300,7 +320,8 @@ fn finding(x: &Finding, out: &mut dyn Write) -> io::Result<()> {
         head.push_str(&format!(" (frames {})", frames.join(",")));
     }
     if x.suppressed {
-        head.push_str(" [suppressed]");
+        let m = styles.muted;
+        head.push_str(&format!(" {m}[suppressed]{m:#}"));
     }
     writeln!(out, "{head}")?;
     if x.similar > 0 {

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use std::io::{self, Write};
 
-use super::escape_text;
+use super::{Styles, escape_text};
 use crate::pipeline::{FileStats, Flow};
 use crate::tls;
 
@@ -28,6 +28,8 @@ pub struct FlowsWriter<W: Write> {
     file: String,
     /// Reused buffer for one record's JSON.
     scratch: Vec<u8>,
+    /// Colours of the table; the machine formats ignore them.
+    styles: Styles,
 }
 
 #[derive(Serialize)]
@@ -51,6 +53,7 @@ impl<W: Write> FlowsWriter<W> {
             flows_in_file: 0,
             file: String::new(),
             scratch: Vec::new(),
+            styles: Styles::plain(),
         };
         match format {
             FlowsFormat::Json => write!(w.out, "{{\"schema\":\"{FLOWS_SCHEMA}\",\"files\":[")?,
@@ -75,7 +78,15 @@ impl<W: Write> FlowsWriter<W> {
             flows_in_file: 0,
             file: String::new(),
             scratch: Vec::new(),
+            styles: Styles::plain(),
         }
+    }
+
+    /// Colours the table's `state` column: flows that never got an answer or were refused
+    /// in `bad`, flows the server reset in `warn`.
+    pub fn with_styles(mut self, styles: Styles) -> Self {
+        self.styles = styles;
+        self
     }
 
     /// Writes already rendered bytes (a fragment) to the output.
@@ -172,6 +183,7 @@ impl<W: Write> FlowsWriter<W> {
         {
             name = q.name.clone();
         }
+        let style = state_style(&self.styles, state);
         let client = if f.client_guessed {
             format!("{}?", f.client)
         } else {
@@ -179,7 +191,7 @@ impl<W: Write> FlowsWriter<W> {
         };
         writeln!(
             self.out,
-            "{:<7} {:<5} {:<45} {:<45} {:<6} {:<12} {:<8} {:<8} {:<16} {}",
+            "{:<7} {:<5} {:<45} {:<45} {style}{:<6}{style:#} {:<12} {:<8} {:<8} {:<16} {}",
             f.frames.first,
             f.transport,
             client,
@@ -230,6 +242,18 @@ impl<W: Write> FlowsWriter<W> {
         }
         self.out.flush()?;
         Ok(self.out)
+    }
+}
+
+/// The colour of a Zeek `conn_state` in the table.
+fn state_style(styles: &Styles, state: &str) -> anstyle::Style {
+    match state {
+        // No answer (S0, also UDP without reply), refused (REJ), the client gave up after
+        // an unanswered SYN (RSTOS0), or a SYN+FIN probe with no answer (SH).
+        "S0" | "REJ" | "RSTOS0" | "SH" => styles.bad,
+        // The server reset the connection (RSTR) or answered a SYN it never saw with one.
+        "RSTR" | "RSTRH" => styles.warn,
+        _ => anstyle::Style::new(),
     }
 }
 

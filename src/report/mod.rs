@@ -40,6 +40,63 @@ fn needs_escape(c: char) -> bool {
         || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Colours of the human formats (audit `text`, flows `table`). The CLI chooses them
+/// (`--color`, `NO_COLOR`, whether the output is a terminal); renderers take them as a value
+/// and never look at the environment. [`Styles::plain`] writes no escape code at all, so
+/// plain output is unchanged byte for byte. Only arcaudit's own words are coloured: strings
+/// from a capture still go through [`escape_text`], so every ESC in the output is one of these.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Styles {
+    pub high: anstyle::Style,
+    pub medium: anstyle::Style,
+    pub low: anstyle::Style,
+    pub info: anstyle::Style,
+    /// Section headings (the finding families of the audit).
+    pub heading: anstyle::Style,
+    /// A verdict with nothing to report.
+    pub good: anstyle::Style,
+    /// Findings, input errors; flows that never got an answer or were refused.
+    pub bad: anstyle::Style,
+    /// Flows reset by the server after it answered.
+    pub warn: anstyle::Style,
+    /// Marks that qualify what precedes them (`[suppressed]`).
+    pub muted: anstyle::Style,
+}
+
+impl Styles {
+    /// No colour: the output is exactly what it is without styles.
+    pub fn plain() -> Styles {
+        Styles::default()
+    }
+
+    /// The 8 basic ANSI colours, which every terminal palette maps to something legible.
+    pub fn colored() -> Styles {
+        use anstyle::{AnsiColor, Style};
+        let fg = |c: AnsiColor| Style::new().fg_color(Some(c.into()));
+        Styles {
+            high: fg(AnsiColor::Red).bold(),
+            medium: fg(AnsiColor::Yellow).bold(),
+            low: fg(AnsiColor::Cyan),
+            info: fg(AnsiColor::Blue),
+            heading: Style::new().bold(),
+            good: fg(AnsiColor::Green).bold(),
+            bad: fg(AnsiColor::Red).bold(),
+            warn: fg(AnsiColor::Yellow),
+            muted: Style::new().dimmed(),
+        }
+    }
+
+    pub fn severity(&self, s: crate::classify::Severity) -> anstyle::Style {
+        use crate::classify::Severity;
+        match s {
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+}
+
 /// Formats nanoseconds since the epoch as `seconds.micros`, like Zeek's `ts`.
 pub fn format_ts(ns: i64) -> String {
     let secs = ns.div_euclid(1_000_000_000);
@@ -66,6 +123,18 @@ mod tests {
         assert_eq!(escape_text("a\u{1b}[31mred\nx"), "a\\x1b[31mred\\x0ax");
         assert_eq!(escape_text("back\\slash\u{7f}"), "back\\\\slash\\x7f");
         assert_eq!(escape_text("rtl\u{202e}"), "rtl\\u{202e}");
+    }
+
+    #[test]
+    fn plain_styles_write_nothing_and_colours_reset_after_themselves() {
+        let plain = Styles::plain();
+        assert_eq!(format!("{}x{:#}", plain.high, plain.high), "x");
+        let c = Styles::colored();
+        let s = format!("{}x{:#}", c.high, c.high);
+        assert!(
+            s.starts_with("\u{1b}[") && s.ends_with("\u{1b}[0m"),
+            "{s:?}"
+        );
     }
 
     #[test]
