@@ -193,11 +193,7 @@ fn file_section(f: &FileReport, styles: &Styles, out: &mut dyn Write) -> io::Res
     if let Some(c) = &a.inferred.cloud {
         writeln!(out, "    cloud inferred from {}", escape_text(&c.evidence))?;
     }
-    writeln!(
-        out,
-        "  {} frames, {} TCP flows ({} to Arc endpoints), {} DNS messages",
-        f.stats.capture.frames, a.tcp_flows, a.arc_flows, a.dns_messages
-    )?;
+    writeln!(out, "  {}", capture_counts(f))?;
     if a.coverage.iter().any(|r| r.attempts > 0) {
         writeln!(out, "  endpoints:")?;
         writeln!(
@@ -261,6 +257,40 @@ fn file_section(f: &FileReport, styles: &Styles, out: &mut dyn Write) -> io::Res
         }
     }
     Ok(())
+}
+
+/// "N frames, N TCP flows (N to Arc endpoints), N DNS messages" for one capture.
+pub(super) fn capture_counts(f: &FileReport) -> String {
+    let a = &f.audit;
+    format!(
+        "{} frames, {} TCP flows ({} to Arc endpoints), {} DNS messages",
+        f.stats.capture.frames, a.tcp_flows, a.arc_flows, a.dns_messages
+    )
+}
+
+/// A family's heading in the Markdown and HTML reports.
+pub(super) fn family_title(f: Family) -> &'static str {
+    match f {
+        Family::Blocked => "Blocked",
+        Family::Misrouted => "Misrouted",
+        Family::WeakTls => "Weak TLS",
+        Family::Coverage => "Coverage",
+    }
+}
+
+/// "2 blocked, 0 misrouted, 0 weak tls, 1 coverage" from the totals.
+pub(super) fn family_breakdown(t: &crate::commands::audit::Totals) -> String {
+    Family::ALL
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                t.by_family.get(f.as_str()).copied().unwrap_or(0),
+                family_title(*f).to_lowercase()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The context a capture was judged in, one phrase per item, unescaped (each renderer

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::audit::context_items;
+use super::audit::{capture_counts, context_items, family_breakdown, family_title};
 use super::{escape_text, format_ts, format_utc};
 use crate::classify::{Family, Finding, Lane, Mark, Timeline};
 use crate::commands::audit::{FileReport, Report};
@@ -47,15 +47,6 @@ fn csp_hash(text: &str) -> String {
         "'sha256-{}'",
         base64::engine::general_purpose::STANDARD.encode(digest)
     )
-}
-
-fn family_title(f: Family) -> &'static str {
-    match f {
-        Family::Blocked => "Blocked",
-        Family::Misrouted => "Misrouted",
-        Family::WeakTls => "Weak TLS",
-        Family::Coverage => "Coverage",
-    }
 }
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -205,20 +196,10 @@ fn summary(report: &Report, o: &mut String) -> std::fmt::Result {
             h(&format_ts(b - a))
         )?;
     }
-    let families: Vec<String> = Family::ALL
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}",
-                t.by_family.get(f.as_str()).copied().unwrap_or(0),
-                family_title(*f).to_lowercase()
-            )
-        })
-        .collect();
     writeln!(
         o,
         "<tr><th>Findings by family</th><td>{}</td></tr>",
-        families.join(", ")
+        family_breakdown(t)
     )?;
     let severities: Vec<String> = crate::classify::Severity::ALL
         .iter()
@@ -279,11 +260,7 @@ fn file_section(n: usize, f: &FileReport, o: &mut String) -> std::fmt::Result {
     if let Some(c) = &a.inferred.cloud {
         writeln!(o, "<br>Cloud inferred from {}", h(&c.evidence))?;
     }
-    writeln!(
-        o,
-        "<br>{} frames, {} TCP flows ({} to Arc endpoints), {} DNS messages</p>",
-        f.stats.capture.frames, a.tcp_flows, a.arc_flows, a.dns_messages
-    )?;
+    writeln!(o, "<br>{}</p>", capture_counts(f))?;
     writeln!(o, "<h3>Timeline</h3>")?;
     timeline(&a.timeline, o)?;
     writeln!(o, "<h3>Endpoint coverage</h3>")?;

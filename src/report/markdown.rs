@@ -12,7 +12,7 @@
 
 use std::io::{self, Write};
 
-use super::audit::context_items;
+use super::audit::{capture_counts, context_items, family_breakdown, family_title};
 use super::{escape_text, format_ts, format_utc};
 use crate::classify::{Family, Finding};
 use crate::commands::audit::{FileReport, Report};
@@ -31,15 +31,6 @@ pub fn md(s: &str) -> String {
         out.push(c);
     }
     out
-}
-
-fn family_title(f: Family) -> &'static str {
-    match f {
-        Family::Blocked => "Blocked",
-        Family::Misrouted => "Misrouted",
-        Family::WeakTls => "Weak TLS",
-        Family::Coverage => "Coverage",
-    }
 }
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -74,21 +65,11 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "| Required endpoints not seen | {} |",
         t.required_unseen
     )?;
-    let families: Vec<String> = Family::ALL
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}",
-                t.by_family.get(f.as_str()).copied().unwrap_or(0),
-                family_title(*f).to_lowercase()
-            )
-        })
-        .collect();
     writeln!(
         out,
         "| Findings | **{}** ({}) |",
         t.findings,
-        families.join(", ")
+        family_breakdown(t)
     )?;
     if t.suppressed > 0 {
         writeln!(out, "| Suppressed findings | {} |", t.suppressed)?;
@@ -129,11 +110,7 @@ fn file_section(f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
     if let Some(c) = &a.inferred.cloud {
         writeln!(out, "Cloud inferred from {}  ", md(&c.evidence))?;
     }
-    writeln!(
-        out,
-        "{} frames, {} TCP flows ({} to Arc endpoints), {} DNS messages",
-        f.stats.capture.frames, a.tcp_flows, a.arc_flows, a.dns_messages
-    )?;
+    writeln!(out, "{}", capture_counts(f))?;
     writeln!(out)?;
     writeln!(out, "### Endpoint coverage")?;
     writeln!(out)?;
