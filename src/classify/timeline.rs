@@ -41,9 +41,7 @@ pub struct Lane {
     pub required: bool,
     pub attempts: usize,
     pub failures: usize,
-    /// The marks were binned (more than [`MAX_MARKS`] attempts).
-    pub binned: bool,
-    /// The width of a bin, when binned.
+    /// The width of a bin, when the marks were binned (more than [`MAX_MARKS`] attempts).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bin_ns: Option<i64>,
     pub marks: Vec<Mark>,
@@ -78,20 +76,31 @@ pub fn timeline(
         }
     }
     let rule_of = |frame: u64| rules.get(&frame).copied();
+    // Each lane's attempts, gathered in one pass (first-frame order is kept).
+    let mut by_endpoint: std::collections::HashMap<&str, Vec<&FlowVerdict>> =
+        std::collections::HashMap::new();
+    for v in verdicts {
+        if let Some(e) = &v.endpoint {
+            by_endpoint.entry(e.as_str()).or_default().push(v);
+        }
+    }
     // Endpoints tried first, then the required ones never tried; each in catalog order.
     let tried = coverage.iter().filter(|r| r.attempts > 0);
     let unseen = coverage.iter().filter(|r| r.attempts == 0 && r.required);
     let lanes = tried
         .chain(unseen)
         .map(|row| {
-            let attempts: Vec<&FlowVerdict> = verdicts
-                .iter()
-                .filter(|v| v.endpoint.as_deref() == Some(row.endpoint.as_str()))
-                .collect();
-            let binned = attempts.len() > MAX_MARKS;
-            let marks = match (binned, start_ns, end_ns) {
-                (true, Some(s), Some(e)) => bin(&attempts, s, e, &rule_of),
-                _ => attempts
+            let attempts = by_endpoint
+                .get(row.endpoint.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let bins = match (attempts.len() > MAX_MARKS, start_ns, end_ns) {
+                (true, Some(s), Some(e)) => Some((s, e)),
+                _ => None,
+            };
+            let marks = match bins {
+                Some((s, e)) => bin(attempts, s, e, &rule_of),
+                None => attempts
                     .iter()
                     .map(|v| {
                         let mut m = mark_of(v, &rule_of);
@@ -105,11 +114,7 @@ pub fn timeline(
                 required: row.required,
                 attempts: attempts.len(),
                 failures: attempts.iter().filter(|v| !v.succeeded).count(),
-                binned,
-                bin_ns: match (binned, start_ns, end_ns) {
-                    (true, Some(s), Some(e)) => Some(bin_width(s, e)),
-                    _ => None,
-                },
+                bin_ns: bins.map(|(s, e)| bin_width(s, e)),
                 marks,
             }
         })
@@ -278,7 +283,7 @@ mod tests {
             .collect();
         let t = timeline(&v, &[row("public.his", 1000, true)], &[]);
         let lane = &t.lanes[0];
-        assert!(lane.binned);
+        assert!(lane.bin_ns.is_some());
         assert!(lane.marks.len() <= MAX_MARKS);
         let ok: u32 = lane.marks.iter().map(|m| m.ok).sum();
         let failed: u32 = lane.marks.iter().map(|m| m.failed).sum();

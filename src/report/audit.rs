@@ -293,6 +293,13 @@ pub(super) fn family_breakdown(t: &crate::commands::audit::Totals) -> String {
         .join(", ")
 }
 
+/// ", the last from frame N" for a finding with similar flows folded into it.
+pub(super) fn similar_last(x: &Finding) -> String {
+    x.similar_last_frame
+        .map(|f| format!(", the last from frame {f}"))
+        .unwrap_or_default()
+}
+
 /// The context a capture was judged in, one phrase per item, unescaped (each renderer
 /// escapes for its own output: the region can come from the capture).
 pub(super) fn context_items(f: &FileReport) -> Vec<String> {
@@ -355,10 +362,7 @@ fn finding(x: &Finding, styles: &Styles, out: &mut dyn Write) -> io::Result<()> 
     }
     writeln!(out, "{head}")?;
     if x.similar > 0 {
-        let last = x
-            .similar_last_frame
-            .map(|f| format!(", the last from frame {f}"))
-            .unwrap_or_default();
+        let last = similar_last(x);
         writeln!(out, "        and {} more flow(s) like it{last}", x.similar)?;
     }
     writeln!(out, "        {}", escape_text(&x.explanation))?;

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::audit::{capture_counts, context_items, family_breakdown, family_title};
+use super::audit::{capture_counts, context_items, family_breakdown, family_title, similar_last};
 use super::{escape_text, format_ts, format_utc};
 use crate::classify::{Family, Finding, Lane, Mark, Timeline};
 use crate::commands::audit::{FileReport, Report};
@@ -384,10 +384,7 @@ fn finding(x: &Finding, open: bool, o: &mut String) -> std::fmt::Result {
         )?;
     }
     if x.similar > 0 {
-        let last = x
-            .similar_last_frame
-            .map(|f| format!(", the last from frame {f}"))
-            .unwrap_or_default();
+        let last = similar_last(x);
         writeln!(
             o,
             "<dt>Similar</dt><dd>{} more flow(s) with the same verdict{}</dd>",
@@ -476,7 +473,7 @@ fn timeline(t: &Timeline, o: &mut String) -> std::fmt::Result {
         "<p class=\"legend\"><span class=\"ok\">&#9679;</span> connection worked &nbsp; <span class=\"fail\">&#10005;</span> connection failed &nbsp; a line shows how long it lasted; * required endpoint; time from {} to {} (UTC).{}</p>",
         h(&format_utc(start)),
         h(&format_utc(end)),
-        if t.lanes.iter().any(|l| l.binned) {
+        if t.lanes.iter().any(|l| l.bin_ns.is_some()) {
             " A lane with more attempts than fit draws them as columns: one per time bin, as high as its attempts (against the lane's busiest bin), the failed part red; hover for the counts."
         } else {
             ""
@@ -682,7 +679,6 @@ mod tests {
                     required: true,
                     attempts: 300,
                     failures: 12,
-                    binned: true,
                     bin_ns: Some(1_000_000_000),
                     marks: vec![mark(0, 150, 0), mark(50, 63, 12)],
                 },
@@ -691,7 +687,6 @@ mod tests {
                     required: true,
                     attempts: 0,
                     failures: 0,
-                    binned: false,
                     bin_ns: None,
                     marks: Vec::new(),
                 },

@@ -12,7 +12,7 @@
 
 use std::io::{self, Write};
 
-use super::audit::{capture_counts, context_items, family_breakdown, family_title};
+use super::audit::{capture_counts, context_items, family_breakdown, family_title, similar_last};
 use super::{escape_text, format_ts, format_utc};
 use crate::classify::{Family, Finding};
 use crate::commands::audit::{FileReport, Report};
@@ -201,10 +201,7 @@ fn finding(x: &Finding, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{head}  ")?;
     writeln!(out, "  {}", md(&x.explanation))?;
     if x.similar > 0 {
-        let last = x
-            .similar_last_frame
-            .map(|f| format!(", the last from frame {f}"))
-            .unwrap_or_default();
+        let last = similar_last(x);
         writeln!(out, "  - and {} more flow(s) like it{last}", x.similar)?;
     }
     writeln!(out, "  - Evidence: {}", md(&x.evidence))?;
