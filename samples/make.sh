@@ -702,21 +702,15 @@ s_esu-cert-fetch() {
 
 hexof() { printf '%b' "$1" | od -An -tx1 | tr -d ' \n'; }
 
-s_hostile-sni-script() {
+hostile_sni() { # sample sni: a crafted TLS 1.3 ClientHello whose SNI is `printf %b` of sni
     ossl_srv ${IP[management.azure.com]} management.azure.com -naccept 1
-    capture hostile-sni-script
+    capture $1
     inh $PY $TOOLS/craft_hello.py ${IP[management.azure.com]} 443 --tls13 \
-        --sni-hex "$(hexof '<script>alert(1)</script>')" >/dev/null
+        --sni-hex "$(hexof "$2")" >/dev/null
     finish
 }
-
-s_hostile-sni-ansi() {
-    ossl_srv ${IP[management.azure.com]} management.azure.com -naccept 1
-    capture hostile-sni-ansi
-    inh $PY $TOOLS/craft_hello.py ${IP[management.azure.com]} 443 --tls13 \
-        --sni-hex "$(hexof '\033[31mmanagement.azure.com\n\033[0mok')" >/dev/null
-    finish
-}
+s_hostile-sni-script() { hostile_sni hostile-sni-script '<script>alert(1)</script>'; }
+s_hostile-sni-ansi() { hostile_sni hostile-sni-ansi '\033[31mmanagement.azure.com\n\033[0mok'; }
 
 s_hostile-cert-names() {
     bgn $PY $TOOLS/tlssrv.py --bind ${IP[management.azure.com]} --cert "$(PKI hostile.chain.pem)" \
