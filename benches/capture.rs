@@ -1,18 +1,16 @@
-//! Throughput of the capture stage alone: read /work/shared/bench/seed.pcap with a sink that only
-//! sums data lengths. Also measures the same bytes held in memory (walker cost without the file
-//! system), a pcapng rewrite of them, and pcap-parser's slice parsers over the same data as a
-//! baseline for the decision to walk records by hand. Skips when the seed capture is absent.
+//! Throughput of the capture stage alone: read the shared benchmark seed
+//! (../shared/bench/seed.pcap) with a sink that only sums data lengths. Also measures the same
+//! bytes held in memory (walker cost without the file system), a pcapng rewrite of them, and
+//! pcap-parser's slice parsers over the same data as a baseline for the decision to walk
+//! records by hand. Without the seed it runs on a stand-in made of the committed samples
+//! (see `common`), named as such.
+
+mod common;
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 
 use arcaudit::capture::{Input, read_capture, read_from};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-
-fn seed() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/seed.pcap");
-    p.is_file().then_some(p)
-}
 
 /// Rewrites the frames of a pcap as a little-endian pcapng (one SHB, one IDB, EPBs).
 fn to_pcapng(pcap: &[u8]) -> Vec<u8> {
@@ -54,26 +52,24 @@ fn to_pcapng(pcap: &[u8]) -> Vec<u8> {
 }
 
 fn bench(c: &mut Criterion) {
-    let Some(path) = seed() else {
-        eprintln!("skipping capture bench: ../shared/bench/seed.pcap not found");
-        return;
-    };
-    let bytes = std::fs::read(&path).expect("read seed.pcap");
+    let input = common::seed_or_samples();
+    let (name, path) = (input.name, input.path.clone());
+    let bytes = std::fs::read(&path).expect("read the bench capture");
     let pcapng = to_pcapng(&bytes);
     let mut g = c.benchmark_group("capture");
     g.sample_size(20);
 
     g.throughput(Throughput::Bytes(bytes.len() as u64));
-    let input = Input::Path(path.clone());
-    g.bench_function("seed.pcap file", |b| {
+    let file = Input::Path(path.clone());
+    g.bench_function(format!("{name} file"), |b| {
         b.iter(|| {
             let mut sum = 0u64;
-            let o = read_capture(&input, |f| sum += f.data.len() as u64);
+            let o = read_capture(&file, |f| sum += f.data.len() as u64);
             assert!(o.error.is_none());
             black_box(sum)
         })
     });
-    g.bench_function("seed.pcap in memory", |b| {
+    g.bench_function(format!("{name} in memory"), |b| {
         b.iter(|| {
             let mut sum = 0u64;
             read_from(&Input::Stdin, &bytes[..], |f| sum += f.data.len() as u64);
@@ -93,7 +89,7 @@ fn bench(c: &mut Criterion) {
     });
 
     g.throughput(Throughput::Bytes(pcapng.len() as u64));
-    g.bench_function("seed as pcapng in memory", |b| {
+    g.bench_function(format!("{name} as pcapng in memory"), |b| {
         b.iter(|| {
             let mut sum = 0u64;
             read_from(&Input::Stdin, &pcapng[..], |f| sum += f.data.len() as u64);

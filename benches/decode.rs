@@ -1,9 +1,11 @@
-//! Decode throughput over the benchmark seed capture (/work/shared/bench/seed.pcap): every
-//! frame through [`arcaudit::decode::Decoder`]. The record walker here is a bench harness
-//! only (classic pcap, either byte order); the real reader lives in `capture`.
+//! Decode throughput over the benchmark seed capture (../shared/bench/seed.pcap, or the
+//! stand-in made of the committed samples without it, see `common`): every frame through
+//! [`arcaudit::decode::Decoder`]. The record walker here is a bench harness only (classic
+//! pcap, either byte order); the real reader lives in `capture`.
+
+mod common;
 
 use std::hint::black_box;
-use std::path::Path;
 
 use arcaudit::decode::{DecodeLimits, Decoder, Transport};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -48,9 +50,10 @@ fn walk(file: &[u8]) -> Option<Records> {
 }
 
 fn bench_decode(c: &mut Criterion) {
-    let path = Path::new("/work/shared/bench/seed.pcap");
+    let input = common::seed_or_samples();
+    let (name, path) = (input.name, input.path.as_path());
     let Ok(file) = std::fs::read(path) else {
-        eprintln!("decode bench: {} absent, skipping", path.display());
+        eprintln!("decode bench: cannot read {}", path.display());
         return;
     };
     let Some(records) = walk(&file) else {
@@ -74,7 +77,7 @@ fn bench_decode(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("decode");
     group.throughput(Throughput::Bytes(file.len() as u64));
-    group.bench_function("seed.pcap", |b| {
+    group.bench_function(name, |b| {
         b.iter(|| {
             let mut decoder = Decoder::new(DecodeLimits::default());
             let mut payload_bytes = 0usize;
@@ -94,7 +97,7 @@ fn bench_decode(c: &mut Criterion) {
     // Reference point on the same frames and the same machine load: etherparse's slicer
     // (Ethernet/VLAN/IP/TCP/UDP/ICMP), which the pipeline's anchors were measured with.
     if records.linktype == 1 {
-        group.bench_function("seed.pcap-etherparse", |b| {
+        group.bench_function(format!("{name}-etherparse"), |b| {
             b.iter(|| {
                 let mut payload_bytes = 0usize;
                 for &(start, len, _) in &records.frames {

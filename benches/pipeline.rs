@@ -1,6 +1,9 @@
 //! Whole-pipeline throughput (capture -> decode -> flows -> TLS/DNS/HTTP facts) over real
-//! captures: the shared benchmark seed (59 MB from real TLS stacks) when present, and the
-//! bundled samples. Criterion reports bytes per second.
+//! captures: the shared benchmark seed (59 MB from real TLS stacks), or the stand-in made of
+//! the committed samples without it (see `common`), and three bundled samples. Criterion
+//! reports bytes per second.
+
+mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::path::{Path, PathBuf};
@@ -19,26 +22,21 @@ fn run(path: &Path) -> u64 {
 }
 
 fn bench(c: &mut Criterion) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<PathBuf> = vec![root.join("../shared/bench/seed.pcap")];
-    if let Ok(rd) = std::fs::read_dir(root.join("samples")) {
-        let mut s: Vec<PathBuf> = rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
-            .collect();
-        s.sort();
-        files.extend(s.into_iter().take(3));
-    }
-    let mut g = c.benchmark_group("pipeline");
-    for f in files.iter().filter(|f| f.exists()) {
-        let size = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
-        g.throughput(Throughput::Bytes(size));
-        let name = f
+    let big = common::seed_or_samples();
+    let mut files: Vec<(String, PathBuf)> = vec![(big.name.to_string(), big.path.clone())];
+    for p in common::sample_files().into_iter().take(3) {
+        let name = p
             .file_name()
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
-        g.bench_function(name, |b| b.iter(|| run(f)));
+        files.push((name, p));
+    }
+    let mut g = c.benchmark_group("pipeline");
+    for (name, f) in &files {
+        let size = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
+        g.throughput(Throughput::Bytes(size));
+        g.bench_function(name.as_str(), |b| b.iter(|| run(f)));
     }
     g.finish();
 }
