@@ -104,6 +104,24 @@ mod tests {
     }
 
     #[test]
+    fn certificate_common_names_come_from_the_parsed_names() {
+        let f = facts_of("hostile-cert-names.pcap");
+        let certs = f
+            .flows
+            .iter()
+            .find_map(|a| a.tls.as_ref().filter(|t| !t.certificates.is_empty()))
+            .map(|t| &t.certificates)
+            .expect("the sample holds a TLS 1.2 Certificate message");
+        let leaf = &certs[0];
+        assert_eq!(leaf.subject_cn.as_deref(), Some("\"><svg onload=alert(4)>"));
+        // Read whole from the parsed name, markup and all (rendering escapes it, not this stage).
+        assert_eq!(
+            leaf.issuer_cn.as_deref(),
+            Some("<script>alert(1)</script> | *x* [a](javascript:alert(3))")
+        );
+    }
+
+    #[test]
     fn refused_queries_are_paired_with_their_answers() {
         let f = facts_of("dns-refused.pcap");
         let queries: Vec<&DnsAnswer> = f.dns.iter().filter(|d| !d.is_response).collect();

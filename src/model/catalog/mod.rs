@@ -487,6 +487,96 @@ mod tests {
         assert!(user.service_tag_requirements().is_empty());
     }
 
+    /// `minimal` with a policy list added at the top level.
+    fn with_list(field: &str, list: &str) -> String {
+        minimal("").replacen('{', &format!(r#"{{"{field}":{list},"#), 1)
+    }
+
+    #[test]
+    fn builtin_policy_lists_are_data() {
+        let cat = Catalog::builtin();
+        assert_eq!(
+            cat.attributing_tags(),
+            [
+                "AzureArcInfrastructure",
+                "AzureActiveDirectory",
+                "AzureResourceManager"
+            ]
+        );
+        assert_eq!(
+            cat.microsoft_issuers(),
+            ["Microsoft", "DigiCert", "Baltimore CyberTrust Root"]
+        );
+        for l in [&cat.file.attributing_tags, &cat.file.microsoft_issuers] {
+            assert!(l.as_ref().is_some_and(|l| !l.note.is_empty()));
+        }
+    }
+
+    #[test]
+    fn policy_lists_replace_or_fall_back_to_the_built_in_ones() {
+        // A replacing catalog without the lists keeps arcaudit's own.
+        let plain = Catalog::from_json(&minimal(""), "org.json").unwrap();
+        assert_eq!(
+            plain.microsoft_issuers(),
+            Catalog::builtin().microsoft_issuers()
+        );
+        let own = with_list(
+            "microsoft_issuers",
+            r#"{"values":["Contoso CA"],"note":"ours"}"#,
+        );
+        let own = Catalog::from_json(&own, "org.json").unwrap();
+        assert_eq!(own.microsoft_issuers(), ["Contoso CA"]);
+        assert_eq!(
+            own.attributing_tags(),
+            Catalog::builtin().attributing_tags()
+        );
+        let mut ext = Catalog::builtin().clone();
+        ext.extend(own).unwrap();
+        assert_eq!(ext.microsoft_issuers(), ["Contoso CA"]);
+    }
+
+    #[test]
+    fn malformed_policy_lists_name_the_place() {
+        let cases = [
+            (
+                with_list("attributing_tags", r#"{"values":[],"note":"n"}"#),
+                "attributing_tags.values",
+            ),
+            (
+                with_list(
+                    "attributing_tags",
+                    r#"{"values":["Azure Cloud"],"note":"n"}"#,
+                ),
+                "attributing_tags.values[0]",
+            ),
+            (
+                with_list("microsoft_issuers", r#"{"values":["A"," B"],"note":"n"}"#),
+                "microsoft_issuers.values[1]",
+            ),
+            (
+                with_list("microsoft_issuers", r#"{"values":["A","a"],"note":"n"}"#),
+                "microsoft_issuers.values[1]",
+            ),
+            (
+                with_list("microsoft_issuers", r#"{"values":["A"],"note":" "}"#),
+                "microsoft_issuers.note",
+            ),
+            (
+                with_list("microsoft_issuers", r#"{"values":["A"]}"#),
+                "microsoft_issuers",
+            ),
+        ];
+        for (text, path) in cases {
+            let msg = Catalog::from_json(&text, "org.json")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                msg.starts_with(&format!("org.json: at {path}")),
+                "{msg} (wanted {path})"
+            );
+        }
+    }
+
     #[test]
     fn malformed_catalogs_name_the_place() {
         let cases: [(String, &str); 9] = [
