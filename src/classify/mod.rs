@@ -125,6 +125,7 @@ pub struct FlowRef {
 }
 
 impl FlowRef {
+    /// The reference findings and per-flow verdicts carry for a compacted flow.
     pub fn of(f: &AuditFlow) -> FlowRef {
         FlowRef {
             transport: f.transport,

@@ -1,10 +1,10 @@
 //! The catalog file's schema: the serde types of `catalog.json` (docs/catalog.md describes
-//! each field). Plain data with what a field means; checking values is `load`'s job (the
-//! parent module), matching names is `matching`'s.
+//! each field). Plain data with what a field means; checking values is the parent module's
+//! job (loading and validation), matching names is `matching`'s.
 
 use serde::{Deserialize, Serialize};
 
-use super::super::Cloud;
+use crate::model::Cloud;
 
 /// Schema version this build understands.
 pub const SCHEMA_VERSION: u32 = 1;
