@@ -3,8 +3,9 @@
 //! The crate is a one-way pipeline, one module per stage:
 //!
 //! ```text
-//! capture -> decode -> flow (TCP state, bounded reassembly) -> tls / dns / http facts
-//!         -> model (Arc endpoint catalog, service tags) -> classify -> report
+//! capture -> decode -> flow (TCP state, bounded reassembly) -> dissect (tls / dns / http)
+//!         -> pipeline (one capture's flow records) -> facts (what the rules read, once)
+//!         -> classify (against model: Arc endpoint catalog, service tags) -> report
 //! ```
 //!
 //! A stage only knows the stage before it. Parsers never see the catalog; the catalog never
@@ -16,6 +17,7 @@ pub mod classify;
 pub mod cli;
 pub mod commands;
 pub mod decode;
+pub mod dissect;
 pub mod dns;
 pub mod facts;
 pub mod flow;

@@ -1,5 +1,5 @@
 //! HttpStream on both directions of one connection, cut and interleaved as the fuzzer likes
-//! (see common::Chunks), with the CONNECT hand-off the facts layer does: each CONNECT the
+//! (see common::Chunks), with the CONNECT hand-off the dissector does: each CONNECT the
 //! client sends arms the server side for a 2xx that starts the tunnel, and bytes after a
 //! `Feed::Tunnel` offset go to a TlsStream of that direction, as through a proxy.
 #![no_main]

@@ -10,7 +10,7 @@ mod common;
 
 use arcaudit::capture::{self, Input};
 use arcaudit::decode::{DecodeLimits, Decoder};
-use arcaudit::facts::AppDissector;
+use arcaudit::dissect::AppDissector;
 use arcaudit::flow::{FlowConfig, FlowTable};
 use common::{Bytes, has_capture_magic};
 use libfuzzer_sys::fuzz_target;

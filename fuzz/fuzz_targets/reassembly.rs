@@ -11,7 +11,7 @@ mod common;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use arcaudit::decode::{Packet, TcpFlags, TcpSegment, Transport, UdpDatagram};
-use arcaudit::facts::AppDissector;
+use arcaudit::dissect::AppDissector;
 use arcaudit::flow::{FlowConfig, FlowTable, StreamReassembler};
 use common::Bytes;
 use libfuzzer_sys::fuzz_target;

@@ -7,10 +7,9 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::net::IpAddr;
 
-use super::context::Given;
-use super::facts::{AuditFlow, DnsAnswer, DnsRecordData};
 use crate::dns::Rcode;
-use crate::model::{Catalog, Cloud, Endpoint, Profile, ServiceTags};
+use crate::facts::{AuditFlow, DnsAnswer, DnsRecordData};
+use crate::model::{Catalog, Cloud, Endpoint, Profile, ServiceTags, split_authority};
 
 /// Where the name of a flow came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -34,7 +33,8 @@ pub struct Attribution {
     pub connect_host: Option<String>,
     /// Indices into the catalog of every entry the name matched (all clouds, profiles).
     pub entries: Vec<usize>,
-    /// The entry reports name first: the context's cloud, the standard profile.
+    /// The entry reports name first: the context's cloud, the standard profile. Set by
+    /// `audit_capture` once the context is known ([`choose_primary`]).
     pub primary: Option<Endpoint>,
     /// Region carried by the name (`westeurope` in `westeurope.his.arc.azure.com`).
     pub region: Option<String>,
@@ -43,15 +43,6 @@ pub struct Attribution {
     /// For DNS attribution: the frame of the answer used.
     pub dns_frame: Option<u64>,
 }
-
-/// Service tags that identify Arc endpoints when nothing else names a flow. Broad tags
-/// (Storage, AzureCloud, AzureFrontDoor.Frontend) would attribute half of Azure; they are
-/// left out on purpose.
-const ATTRIBUTING_TAGS: &[&str] = &[
-    "AzureArcInfrastructure",
-    "AzureActiveDirectory",
-    "AzureResourceManager",
-];
 
 /// DNS answers by address, in time order, with the names each answer resolved.
 #[derive(Debug, Default)]
@@ -105,7 +96,7 @@ impl DnsIndex {
 }
 
 fn host_of(authority: &str) -> Option<String> {
-    crate::http::split_authority(authority).map(|(h, _)| h)
+    split_authority(authority).map(|(h, _)| h)
 }
 
 /// Catalog entries a name matches. A pattern with a path (`www.microsoft.com/pkiops/certs`)
@@ -174,18 +165,10 @@ fn request_path(target: &str) -> &str {
 }
 
 /// The entry to name first among `entries`: the cloud's, standard profile before ESU.
-pub fn choose_primary(
-    catalog: &Catalog,
-    entries: &[usize],
-    cloud: Option<Cloud>,
-) -> Option<Endpoint> {
+pub fn choose_primary(catalog: &Catalog, entries: &[usize], cloud: Cloud) -> Option<Endpoint> {
     let all = catalog.entries();
     let rank = |e: &Endpoint| {
-        let cloud_rank = match cloud {
-            Some(c) if e.cloud == c => 0,
-            None if e.cloud == Cloud::Public => 0,
-            _ => 1,
-        };
+        let cloud_rank = u8::from(e.cloud != cloud);
         let profile_rank = u8::from(e.profile != Profile::Standard);
         (cloud_rank, profile_rank)
     };
@@ -196,13 +179,13 @@ pub fn choose_primary(
         .cloned()
 }
 
-/// Attributes one flow.
+/// Attributes one flow: its name, where the name came from, and the catalog entries it
+/// matches. The primary entry is left for the caller, who knows the context's cloud.
 pub fn attribute(
     f: &AuditFlow,
     dns: &DnsIndex,
     names: &NameMatcher<'_>,
     tags: &ServiceTags,
-    given: &Given,
 ) -> Attribution {
     let catalog = names.catalog;
     let mut a = Attribution {
@@ -265,13 +248,14 @@ pub fn attribute(
         a.dns_frame = Some(frame);
     }
     if a.name.is_none() && f.transport == "tcp" && !a.server_tags.is_empty() {
+        let attributing = catalog.attributing_tags();
         let tagged: Vec<usize> = catalog
             .entries()
             .iter()
             .enumerate()
             .filter(|(_, e)| {
                 e.service_tags.iter().any(|t| {
-                    ATTRIBUTING_TAGS.contains(&t.as_str())
+                    attributing.contains(t)
                         && a.server_tags
                             .iter()
                             .any(|s| s == t || s.starts_with(&format!("{t}.")))
@@ -284,7 +268,6 @@ pub fn attribute(
             a.entries = tagged;
         }
     }
-    a.primary = choose_primary(catalog, &a.entries, given.cloud);
     a
 }
 

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
 use super::attribution::{Attribution, NameSource};
-use super::facts::AuditFlow;
-use crate::model::{Catalog, Cloud, Feature};
+use crate::facts::AuditFlow;
+use crate::model::{Catalog, Cloud, Feature, split_authority};
 
 /// The agent's operating system (the cipher-suite policy of agent 1.56+ is Windows').
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -29,7 +29,7 @@ pub struct ProxyAddr {
 impl ProxyAddr {
     /// Parses `host:port` or `[v6]:port`.
     pub fn parse(s: &str) -> Option<ProxyAddr> {
-        let (host, port) = crate::http::split_authority(s)?;
+        let (host, port) = split_authority(s)?;
         Some(ProxyAddr { host, port: port? })
     }
 

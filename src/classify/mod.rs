@@ -2,23 +2,26 @@
 //! endpoint coverage table. Each rule lives in its own file under `rules/` and only reads
 //! the views built here; nothing in this stage touches bytes or renders text.
 //!
-//! The order of work for one capture: compact each flow ([`AuditFlow`]) and each DNS
-//! answer ([`DnsAnswer`]) as the pipeline emits them, then [`audit_capture`]: index the DNS
-//! answers, attribute every flow to catalog entries (SNI, CONNECT authority, Host, DNS,
-//! service tag), infer the context the user did not give, run every rule, and build the
+//! It reads only the facts stage's compact records ([`CaptureFacts`]: flows and DNS
+//! messages), never the pipeline's flow records or the parsers. The order of work for one
+//! capture, in [`audit_capture`]: index the DNS answers, attribute every flow to catalog
+//! entries (SNI, CONNECT authority, Host, DNS, service tag), infer the context the user did
+//! not give, choose each flow's primary entry in that context, run every rule, and build the
 //! coverage table.
 
 mod attribution;
 mod context;
 mod coverage;
-mod facts;
 pub mod rules;
 mod timeline;
 
 pub use attribution::{Attribution, DnsIndex, NameSource};
 pub use context::{AgentOs, AuditContext, Given, Inferred, ProxyAddr};
 pub use coverage::{CoverageRow, coverage, is_private, required};
-pub use facts::{AuditFlow, CertSummary, DnsAnswer, DnsRecordData, TlsSummary};
+// The facts rules read, re-exported so a rule names one module for what it uses.
+pub use crate::facts::{
+    AuditFlow, CaptureFacts, CertSummary, DnsAnswer, DnsRecordData, HttpRequestSummary, TlsSummary,
+};
 pub use timeline::{Lane, MAX_MARKS, Mark, Timeline, timeline};
 
 use serde::Serialize;
@@ -119,6 +122,18 @@ pub struct FlowRef {
     pub client: std::net::SocketAddr,
     pub server: std::net::SocketAddr,
     pub first_frame: u64,
+}
+
+impl FlowRef {
+    /// The reference findings and per-flow verdicts carry for a compacted flow.
+    pub fn of(f: &AuditFlow) -> FlowRef {
+        FlowRef {
+            transport: f.transport,
+            client: f.client,
+            server: f.server,
+            first_frame: f.frames.first,
+        }
+    }
 }
 
 /// One verdict, pointing at the frames that prove it.
@@ -229,7 +244,7 @@ impl Finding {
 
     /// Attaches a flow, its attribution and the given frames.
     pub fn on_flow(mut self, v: &FlowView<'_>, frames: &[Option<u64>]) -> Finding {
-        self.flow = Some(v.flow.flow_ref());
+        self.flow = Some(FlowRef::of(v.flow));
         self.host = v.attribution.name.clone();
         self.endpoint = v.primary().map(|e| e.id.clone());
         let mut fr: Vec<u64> = frames.iter().flatten().copied().collect();
@@ -353,27 +368,28 @@ pub struct CaptureAudit {
     pub flows: Vec<FlowVerdict>,
 }
 
-/// Audits one capture's compacted flows and DNS answers.
+/// Audits one capture's facts.
 pub fn audit_capture(
     file: &str,
-    flows: &[AuditFlow],
-    dns: &[DnsAnswer],
+    facts: &CaptureFacts,
     given: &Given,
     catalog: &Catalog,
     tags: &ServiceTags,
 ) -> CaptureAudit {
+    let flows = facts.flows.as_slice();
+    let dns = facts.dns.as_slice();
     let index = DnsIndex::build(dns);
     let names = attribution::NameMatcher::new(catalog);
     let mut attributions: Vec<Attribution> = flows
         .iter()
-        .map(|f| attribution::attribute(f, &index, &names, tags, given))
+        .map(|f| attribution::attribute(f, &index, &names, tags))
         .collect();
     let inferred = context::infer(flows, &attributions, catalog, given);
     let context = AuditContext::merge(given, &inferred);
-    if given.cloud.is_none() {
-        for a in &mut attributions {
-            a.primary = attribution::choose_primary(catalog, &a.entries, Some(context.cloud));
-        }
+    // The primary entry depends on the cloud, which the context settles (the user's word,
+    // else what the attributed flows show): chosen here, once, after it.
+    for a in &mut attributions {
+        a.primary = attribution::choose_primary(catalog, &a.entries, context.cloud);
     }
     let views: Vec<FlowView<'_>> = flows
         .iter()
@@ -435,7 +451,7 @@ pub fn audit_capture(
     let mut verdicts: Vec<FlowVerdict> = views
         .iter()
         .map(|v| FlowVerdict {
-            flow: v.flow.flow_ref(),
+            flow: FlowRef::of(v.flow),
             first_ts_ns: v.flow.first_ts_ns,
             last_ts_ns: v.flow.last_ts_ns,
             conn_state: v.flow.conn_state.map(|c| c.as_str()),

@@ -7,7 +7,8 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 use crate::capture::Input;
-use crate::classify::{self, AuditFlow, CaptureAudit, DnsAnswer, Family, Given, Severity};
+use crate::classify::{self, CaptureAudit, Family, Given, Severity};
+use crate::facts::FactsBuilder;
 use crate::model::{Catalog, CatalogMode, ServiceTags, TagFileInfo, discover_service_tag_files};
 use crate::pipeline::{self, FileStats, PipelineConfig};
 
@@ -197,36 +198,18 @@ fn suppressed(f: &classify::Finding, list: &[(String, Option<String>)]) -> bool 
     })
 }
 
-/// Audits one capture: pipeline, compaction, classification.
+/// Audits one capture: pipeline, facts, classification.
 fn audit_file(
     input: &Input,
     cfg: &AuditConfig,
     catalog: &Catalog,
     tags: &ServiceTags,
 ) -> FileReport {
-    let mut flows: Vec<AuditFlow> = Vec::new();
-    let mut dns: Vec<DnsAnswer> = Vec::new();
-    let stats = pipeline::analyze(input, &cfg.pipeline, &mut |f| {
-        if !f.app.dns.is_empty() {
-            dns.extend(DnsAnswer::from_flow(&f));
-        }
-        if f.transport == "tcp" && f.app.protocol != Some("dns") {
-            flows.push(AuditFlow::from_flow(&f));
-        }
-    });
-    // Flows finish in capture-end order; rules and tables want them by first frame. Sort
-    // an index and move each (large) record once, rather than swapping records around.
-    let mut order: Vec<(u64, usize)> = flows
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.frames.first, i))
-        .collect();
-    order.sort_unstable();
-    let mut slots: Vec<Option<AuditFlow>> = flows.into_iter().map(Some).collect();
-    let flows: Vec<AuditFlow> = order.iter().filter_map(|&(_, i)| slots[i].take()).collect();
-    dns.sort_by_key(|d| d.frame);
+    let mut facts = FactsBuilder::new();
+    let stats = pipeline::analyze(input, &cfg.pipeline, &mut |f| facts.add(&f));
+    let facts = facts.finish();
     let file = input.to_string();
-    let mut audit = classify::audit_capture(&file, &flows, &dns, &cfg.given, catalog, tags);
+    let mut audit = classify::audit_capture(&file, &facts, &cfg.given, catalog, tags);
     for f in &mut audit.findings {
         f.suppressed = suppressed(f, &cfg.suppress);
     }

@@ -29,8 +29,6 @@
 //! - 1xx interim responses (except 101) are skipped and not recorded. A HEAD response's
 //!   Content-Length is taken as a body length: the server side cannot know the method.
 
-use std::net::Ipv6Addr;
-
 use memchr::memchr_iter;
 use serde::Serialize;
 use thiserror::Error;
@@ -689,47 +687,6 @@ pub fn looks_like_http_request(first: &[u8]) -> bool {
 /// Whether a direction's first bytes start an HTTP/1.x response ("HTTP/1.").
 pub fn looks_like_http_response(first: &[u8]) -> bool {
     first.starts_with(b"HTTP/1.")
-}
-
-/// Splits an authority ("host:443", "[2001:db8::1]:443", "host") into host and port.
-/// The host comes without brackets; userinfo ("user@") is dropped. `None` when the authority
-/// is malformed: empty host, a port that is not 1-5 digits below 65536, stray brackets.
-/// An empty port ("host:") is allowed by RFC 3986 and gives `None` as port.
-pub fn split_authority(authority: &str) -> Option<(String, Option<u16>)> {
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
-    if host_port.is_empty() || host_port.contains(|c: char| c.is_whitespace() || c == '/') {
-        return None;
-    }
-    let (host, port) = if let Some(bracketed) = host_port.strip_prefix('[') {
-        let (host, after) = bracketed.split_once(']')?;
-        if host.parse::<Ipv6Addr>().is_err() {
-            return None;
-        }
-        match after {
-            "" => (host, None),
-            _ => (host, Some(after.strip_prefix(':')?)),
-        }
-    } else if host_port.matches(':').count() > 1 {
-        // An IPv6 literal without brackets is not an authority, but clients send it.
-        host_port.parse::<Ipv6Addr>().ok()?;
-        (host_port, None)
-    } else {
-        match host_port.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (host_port, None),
-        }
-    };
-    if host.is_empty() || host.contains(['[', ']']) {
-        return None;
-    }
-    let port = match port {
-        None | Some("") => None,
-        Some(digits) if digits.len() <= 5 && digits.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(digits.parse::<u16>().ok()?)
-        }
-        Some(_) => return None,
-    };
-    Some((host.to_string(), port))
 }
 
 #[cfg(test)]

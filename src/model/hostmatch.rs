@@ -11,6 +11,7 @@
 //! infix `*` inside its label and `his.arc.azure.com.evil.example` can never satisfy a suffix.
 
 use serde::Serialize;
+use std::net::Ipv6Addr;
 
 /// Longest DNS name (RFC 1035 section 3.1, 253 characters in text form); longer input is not a
 /// name and matches nothing, which also bounds the work per lookup.
@@ -257,6 +258,50 @@ pub fn normalize_host(name: &str) -> Option<String> {
     write_candidate(name, &mut buf).then(|| buf.replace('/', "."))
 }
 
+/// Splits an authority ("host:443", "[2001:db8::1]:443", "host") into host and port: a
+/// CONNECT target, a Host header, a configured proxy. The host comes without brackets;
+/// userinfo ("user@") is dropped. `None` when the authority is malformed: empty host, a port
+/// that is not 1-5 digits below 65536, stray brackets. An empty port ("host:") is allowed by
+/// RFC 3986 and gives `None` as port. Lives beside [`normalize_host`] because both turn what a
+/// capture or a user wrote into what the catalog is matched with; the HTTP parser keeps the
+/// authority as sent.
+pub fn split_authority(authority: &str) -> Option<(String, Option<u16>)> {
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    if host_port.is_empty() || host_port.contains(|c: char| c.is_whitespace() || c == '/') {
+        return None;
+    }
+    let (host, port) = if let Some(bracketed) = host_port.strip_prefix('[') {
+        let (host, after) = bracketed.split_once(']')?;
+        if host.parse::<Ipv6Addr>().is_err() {
+            return None;
+        }
+        match after {
+            "" => (host, None),
+            _ => (host, Some(after.strip_prefix(':')?)),
+        }
+    } else if host_port.matches(':').count() > 1 {
+        // An IPv6 literal without brackets is not an authority, but clients send it.
+        host_port.parse::<Ipv6Addr>().ok()?;
+        (host_port, None)
+    } else {
+        match host_port.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        }
+    };
+    if host.is_empty() || host.contains(['[', ']']) {
+        return None;
+    }
+    let port = match port {
+        None | Some("") => None,
+        Some(digits) if digits.len() <= 5 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(digits.parse::<u16>().ok()?)
+        }
+        Some(_) => return None,
+    };
+    Some((host.to_string(), port))
+}
+
 /// Writes the `/`-separated, lower-case form of `name` into `buf`; false if `name` is not a name.
 pub(crate) fn write_candidate(name: &str, buf: &mut String) -> bool {
     buf.clear();
@@ -403,5 +448,48 @@ mod tests {
         }
         assert_eq!(normalize_host(&"a.".repeat(128)), None);
         assert!(normalize_host(&format!("{}com", "a.".repeat(125))).is_some());
+    }
+
+    #[test]
+    fn authorities() {
+        let ok = |s: &str, host: &str, port: Option<u16>| {
+            assert_eq!(split_authority(s), Some((host.to_string(), port)), "{s}");
+        };
+        ok(
+            "gbl.his.arc.azure.com:443",
+            "gbl.his.arc.azure.com",
+            Some(443),
+        );
+        ok("[2001:db8::1]:443", "2001:db8::1", Some(443));
+        ok("[::1]", "::1", None);
+        ok("host", "host", None);
+        ok("host:", "host", None);
+        ok("10.0.0.1:8080", "10.0.0.1", Some(8080));
+        ok("user:pw@proxy:3128", "proxy", Some(3128));
+        ok("2001:db8::1", "2001:db8::1", None);
+        ok("h:65535", "h", Some(65535));
+        for bad in [
+            "",
+            ":443",
+            "host:65536",
+            "host:+443",
+            "host:44x",
+            "[2001:db8::1",
+            "[nothost]:443",
+            "[::1]443",
+            "a b:443",
+            "host:123456",
+            "2001:db8::zz",
+            "[::1]:",
+            "h]:1",
+        ] {
+            let result = split_authority(bad);
+            // "[::1]:" has an empty port, which RFC 3986 allows.
+            if bad == "[::1]:" {
+                assert_eq!(result, Some(("::1".to_string(), None)));
+            } else {
+                assert_eq!(result, None, "{bad}");
+            }
+        }
     }
 }

@@ -16,10 +16,10 @@ mod service_tags;
 
 pub use catalog::{
     Catalog, CatalogMode, CipherSuite, DocumentInfo, Endpoint, Feature, HostMatch, MatchScratch,
-    ModelNote, PrivateLink, Profile, SCHEMA_VERSION, ServiceTagRequirement, SourceRef, TlsPolicy,
-    When,
+    ModelNote, PolicyList, PrivateLink, Profile, SCHEMA_VERSION, ServiceTagRequirement, SourceRef,
+    TlsPolicy, When,
 };
-pub use hostmatch::{HostPattern, normalize_host};
+pub use hostmatch::{HostPattern, normalize_host, split_authority};
 pub use service_tags::{
     SERVICE_TAG_DOWNLOADS, ServiceTags, TagFileInfo, TagRef, discover_service_tag_files,
 };

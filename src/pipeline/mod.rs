@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::capture::{self, CaptureSummary, Input};
 use crate::decode::{DecodeLimits, DecodeStats, Decoder};
-use crate::facts::{AppDissector, AppFacts};
+use crate::dissect::{AppDissector, AppFacts};
 use crate::flow::{FlowConfig, FlowRecord, FlowStats, FlowTable};
 
 /// A flow record with the facts arcaudit extracts.

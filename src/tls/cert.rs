@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
-use x509_parser::prelude::{FromDer as _, GeneralName, X509Certificate};
+use x509_parser::prelude::{FromDer as _, GeneralName, X509Certificate, X509Name};
 use x509_parser::public_key::PublicKey;
 
 use super::hello::Reader;
@@ -23,6 +23,12 @@ pub struct CertificateInfo {
     /// Subject distinguished name, RFC 4514-like ("C=US, O=Microsoft Corporation, CN=...").
     pub subject: String,
     pub issuer: String,
+    /// The first commonName of the subject and of the issuer, from the parsed names. Not
+    /// serialised: the flow output keeps its schema, the audit's facts stage reads them.
+    #[serde(skip)]
+    pub subject_cn: Option<String>,
+    #[serde(skip)]
+    pub issuer_cn: Option<String>,
     /// dNSName entries of subjectAltName, in order.
     pub san_dns: Vec<String>,
     /// Validity bounds, RFC 3339 UTC, and as unix seconds.
@@ -121,6 +127,8 @@ fn parse_certificate(der: &[u8]) -> CertificateInfo {
     };
     info.subject = cert.subject().to_string();
     info.issuer = cert.issuer().to_string();
+    info.subject_cn = first_common_name(cert.subject());
+    info.issuer_cn = first_common_name(cert.issuer());
     info.self_signed = cert.subject().as_raw() == cert.issuer().as_raw();
     let validity = cert.validity();
     info.not_before_unix = validity.not_before.timestamp();
@@ -170,6 +178,13 @@ fn parse_certificate(der: &[u8]) -> CertificateInfo {
             .unwrap_or(0),
     };
     info
+}
+
+/// The first commonName attribute of a name that is a string, trimmed as printed names are.
+fn first_common_name(name: &X509Name<'_>) -> Option<String> {
+    name.iter_common_name()
+        .find_map(|a| a.as_str().ok())
+        .map(|s| s.trim().to_string())
 }
 
 /// Unix seconds as RFC 3339 UTC ("2024-01-31T12:00:00Z"), proleptic Gregorian calendar.

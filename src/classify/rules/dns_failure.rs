@@ -89,16 +89,6 @@ fn key_of(name: &str) -> String {
 fn collect(dns: &[DnsAnswer], catalog: &Catalog, end_ns: i64) -> BTreeMap<String, NameState> {
     let mut names: BTreeMap<String, NameState> = BTreeMap::new();
     let mut not_arc: std::collections::BTreeSet<String> = Default::default();
-    // Responses by (client, resolver, id, qtype, name): one pass, so matching a query to its
-    // response is a lookup, not a scan (captures can hold many thousands of messages).
-    let answered: std::collections::BTreeSet<(SocketAddr, SocketAddr, u16, u16, String)> = dns
-        .iter()
-        .filter(|r| r.is_response)
-        .filter_map(|r| {
-            let n = r.qname.as_deref()?;
-            Some((r.client, r.resolver, r.id, r.qtype, key_of(n)))
-        })
-        .collect();
     for m in dns {
         let Some(q) = m.qname.as_deref() else {
             continue;
@@ -148,7 +138,8 @@ fn collect(dns: &[DnsAnswer], catalog: &Catalog, end_ns: i64) -> BTreeMap<String
             }
         } else if addr_query
             && end_ns.saturating_sub(m.ts_ns) >= UNANSWERED_GRACE_NS
-            && !answered.contains(&(m.client, m.resolver, m.id, m.qtype, key.clone()))
+            // Paired with its response by the facts stage.
+            && !m.answered
         {
             st.unanswered_count += 1;
             push_capped(&mut st.unanswered, m.frame);
@@ -310,18 +301,20 @@ mod tests {
             } else {
                 Vec::new()
             },
+            answered: false,
         }
     }
 
     #[test]
     fn empty_aaaa_next_to_a_answer_is_fine() {
         let n = "westeurope.his.arc.azure.com";
-        let dns = [
+        let mut dns = [
             msg(1, false, Rcode::NoError, n, 1, false),
             msg(2, true, Rcode::NoError, n, 1, true),
             msg(3, false, Rcode::NoError, n, 28, false),
             msg(4, true, Rcode::NoError, n, 28, false),
         ];
+        crate::facts::pair_queries(&mut dns);
         let st = collect(&dns, Catalog::builtin(), 100_000_000_000);
         let s = &st[n];
         assert!(s.address && s.errors.is_empty() && s.unanswered.is_empty());

@@ -13,7 +13,7 @@
 //! Example: `GET /subscriptions?api-version=2022-12-01` with `Host: management.azure.com`
 //! in frame 4, to 4.150.240.10:80, answered 200 in frame 6.
 
-use crate::classify::facts::{AuditFlow, HttpRequestSummary};
+use crate::classify::{AuditFlow, HttpRequestSummary};
 use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
 use crate::model::Catalog;
 
@@ -95,7 +95,7 @@ impl Rule for PlaintextHttp {
         let Some(host) = req
             .host
             .as_deref()
-            .and_then(crate::http::split_authority)
+            .and_then(crate::model::split_authority)
             .map(|(h, _)| h)
         else {
             return;

@@ -15,7 +15,8 @@
 //!
 //! The issuer test reads names only (signatures are not verified): the leaf's issuer must
 //! name Microsoft (`Microsoft Azure RSA TLS Issuing CA 03`, `Microsoft RSA TLS CA 01`) or
-//! one of the public CAs Microsoft's endpoints chain to (see [`MICROSOFT_CAS`]).
+//! one of the public CAs Microsoft's endpoints chain to (the catalog's `microsoft_issuers`,
+//! [`crate::model::Catalog::microsoft_issuers`]).
 //!
 //! Example: certificate in frame 8 for `management.azure.com` issued by
 //! `CN=Contoso Inspection CA, OU=Network Security, O=Contoso Ltd, C=US`.
@@ -33,13 +34,6 @@ static META: RuleMeta = RuleMeta {
     check: "Which proxy or firewall on the path inspects TLS (the issuer named in the evidence): the machine must trust its CA for the agent to keep working, and extensions that pin certificates must be excluded from inspection. For a name mismatch: where the name resolves and what server answers there.",
     requirement: "Arc-enabled servers network security: TLS inspection (no certificate pinning in the agent, pinning extensions need an exclusion); Arc network requirements (2026-04-01): URLs",
 };
-
-/// Certificate authorities whose names may appear as the issuer of a genuine Microsoft
-/// endpoint's leaf certificate, besides those naming Microsoft itself: DigiCert issues
-/// (and its Global Root CA/G2/G3 anchor) the Microsoft Azure TLS issuing CAs and some older
-/// leaves, and the older Microsoft RSA TLS CAs chain to Baltimore CyberTrust Root. Kept as
-/// substrings of the issuer's distinguished name.
-const MICROSOFT_CAS: &[&str] = &["Microsoft", "DigiCert", "Baltimore CyberTrust Root"];
 
 /// Whether a certificate name (`*.his.arc.azure.com`) covers `host`: exact (ASCII case
 /// ignored), or a leading `*` label standing for exactly one non-empty label.
@@ -60,26 +54,19 @@ fn name_covers(pattern: &str, host: &str) -> bool {
     }
 }
 
-/// The `CN=` value of a distinguished name as printed (`C=US, O=..., CN=name`).
-fn common_name(dn: &str) -> Option<&str> {
-    dn.split(", ")
-        .find_map(|part| part.strip_prefix("CN="))
-        .map(str::trim)
-}
-
 /// The names a leaf certificate is valid for: its SAN DNS names, else its subject CN.
 fn leaf_names(leaf: &CertSummary) -> Vec<&str> {
     if leaf.san_dns.is_empty() {
-        common_name(&leaf.subject).into_iter().collect()
+        leaf.subject_cn.as_deref().into_iter().collect()
     } else {
         leaf.san_dns.iter().map(String::as_str).collect()
     }
 }
 
-fn issued_by_microsoft_ca(leaf: &CertSummary) -> bool {
+/// The leaf's issuer name contains one of `cas` (the catalog's `microsoft_issuers`).
+fn issued_by_microsoft_ca(leaf: &CertSummary, cas: &[String]) -> bool {
     let issuer = leaf.issuer.to_ascii_lowercase();
-    MICROSOFT_CAS
-        .iter()
+    cas.iter()
         .any(|ca| issuer.contains(&ca.to_ascii_lowercase()))
 }
 
@@ -102,7 +89,7 @@ impl Rule for TlsInterception {
             .as_deref()
             .filter(|s| !s.is_empty())
             .filter(|sni| !names.iter().any(|n| name_covers(n, sni)));
-        let foreign_ca = !issued_by_microsoft_ca(leaf);
+        let foreign_ca = !issued_by_microsoft_ca(leaf, cx.catalog.microsoft_issuers());
         if mismatch.is_none() && !foreign_ca {
             return;
         }
@@ -157,10 +144,18 @@ impl Rule for TlsInterception {
 mod tests {
     use super::*;
 
+    /// A certificate summary; the CNs are given as x509-parser would read them.
     fn cert(subject: &str, issuer: &str, san: &[&str]) -> CertSummary {
+        let cn = |dn: &str| {
+            dn.split(", ")
+                .find_map(|p| p.strip_prefix("CN="))
+                .map(str::to_string)
+        };
         CertSummary {
             subject: subject.to_string(),
             issuer: issuer.to_string(),
+            subject_cn: cn(subject),
+            issuer_cn: cn(issuer),
             san_dns: san.iter().map(|s| s.to_string()).collect(),
             self_signed: false,
         }
@@ -199,24 +194,25 @@ mod tests {
 
     #[test]
     fn microsoft_and_its_public_cas_are_accepted() {
+        let cas = crate::model::Catalog::builtin().microsoft_issuers();
         let ms = cert(
             "CN=management.azure.com",
             "C=US, O=Microsoft Corporation, CN=Microsoft Azure RSA TLS Issuing CA 03",
             &["management.azure.com"],
         );
-        assert!(issued_by_microsoft_ca(&ms));
+        assert!(issued_by_microsoft_ca(&ms, cas));
         let dc = cert(
             "CN=x",
             "C=US, O=DigiCert Inc, CN=DigiCert SHA2 Secure Server CA",
             &[],
         );
-        assert!(issued_by_microsoft_ca(&dc));
+        assert!(issued_by_microsoft_ca(&dc, cas));
         // An inspection device copying the original subject does not pass: only the issuer counts.
         let mitm = cert(
             "C=US, O=Microsoft Corporation, CN=management.azure.com",
             "C=US, O=Contoso Ltd, OU=Network Security, CN=Contoso Inspection CA",
             &["management.azure.com"],
         );
-        assert!(!issued_by_microsoft_ca(&mitm));
+        assert!(!issued_by_microsoft_ca(&mitm, cas));
     }
 }

@@ -50,7 +50,7 @@ impl Rule for UnexpectedPort {
         }
         // Plain HTTP to an HTTPS-only endpoint is plaintext-http's finding.
         if let Some(req) = plain_request(f)
-            && let Some((host, _)) = req.host.as_deref().and_then(crate::http::split_authority)
+            && let Some((host, _)) = req.host.as_deref().and_then(crate::model::split_authority)
             && !cx.catalog.match_host(&host).is_empty()
             && !port_80_allowed(cx.catalog, &host, &req.target)
         {

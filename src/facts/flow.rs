@@ -1,16 +1,13 @@
-//! Compact, owned summaries of what the pipeline found, kept per capture until the audit
-//! runs: only the fields the rules read, so a capture of a million flows does not hold a
-//! million full records (ClientHello extension lists, JA3 strings, every DNS record).
+//! Compact, owned summaries of one flow, kept per capture until the audit runs: only the
+//! fields the rules read, so a capture of a million flows does not hold a million full
+//! records (ClientHello extension lists, JA3 strings, every certificate field).
 
 use serde::Serialize;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
-use crate::dns::{Rcode, RecordData};
 use crate::flow::{ConnState, IcmpEvent, KeyFrames};
 use crate::pipeline::Flow;
 use crate::tls::Alert;
-
-use super::FlowRef;
 
 /// Most certificates kept per flow: the leaf and its issuers are what interception shows.
 const MAX_CERTS: usize = 4;
@@ -18,8 +15,13 @@ const MAX_CERTS: usize = 4;
 /// The certificate facts the interception rule reads.
 #[derive(Debug, Clone, Serialize)]
 pub struct CertSummary {
+    /// Distinguished names as printed, for evidence.
     pub subject: String,
     pub issuer: String,
+    /// The first common name of each, read from the parsed name (never split out of the
+    /// printed string, where a CN holding ", " would be cut short).
+    pub subject_cn: Option<String>,
+    pub issuer_cn: Option<String>,
     pub san_dns: Vec<String>,
     pub self_signed: bool,
 }
@@ -88,15 +90,6 @@ pub struct AuditFlow {
 }
 
 impl AuditFlow {
-    pub fn flow_ref(&self) -> FlowRef {
-        FlowRef {
-            transport: self.transport,
-            client: self.client,
-            server: self.server,
-            first_frame: self.frames.first,
-        }
-    }
-
     /// The frame where the flow's attempt shows best: its ClientHello, else its first HTTP
     /// request, else its SYN, else its first packet.
     pub fn attempt_frame(&self) -> u64 {
@@ -204,6 +197,8 @@ impl AuditFlow {
                     .map(|c| CertSummary {
                         subject: c.subject.clone(),
                         issuer: c.issuer.clone(),
+                        subject_cn: c.subject_cn.clone(),
+                        issuer_cn: c.issuer_cn.clone(),
                         san_dns: c.san_dns.clone(),
                         self_signed: c.self_signed,
                     })
@@ -260,68 +255,5 @@ impl AuditFlow {
             requests,
             responses,
         }
-    }
-}
-
-/// The record data the audit keeps.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "type", content = "value")]
-pub enum DnsRecordData {
-    A(IpAddr),
-    Cname(String),
-}
-
-/// One DNS message, compacted.
-#[derive(Debug, Clone, Serialize)]
-pub struct DnsAnswer {
-    pub frame: u64,
-    pub ts_ns: i64,
-    /// The resolver (the server of the DNS flow) and the asking host.
-    pub resolver: SocketAddr,
-    pub client: SocketAddr,
-    pub id: u16,
-    pub is_response: bool,
-    pub rcode: Rcode,
-    pub qname: Option<String>,
-    pub qtype: u16,
-    /// Answer-section records: owner name and A/AAAA/CNAME data.
-    pub answers: Vec<(String, DnsRecordData)>,
-}
-
-impl DnsAnswer {
-    /// Every DNS message of a finished flow.
-    pub fn from_flow(f: &Flow) -> Vec<DnsAnswer> {
-        f.app
-            .dns
-            .iter()
-            .map(|e| {
-                let m = &e.message;
-                let q = m.questions.first();
-                DnsAnswer {
-                    frame: e.frame,
-                    ts_ns: e.ts_ns,
-                    resolver: f.server,
-                    client: f.client,
-                    id: m.id,
-                    is_response: m.is_response,
-                    rcode: m.rcode,
-                    qname: q.map(|q| q.name.clone()),
-                    qtype: q.map_or(0, |q| q.qtype),
-                    answers: m
-                        .answers
-                        .iter()
-                        .filter_map(|rr| {
-                            let d = match &rr.data {
-                                RecordData::A(a) => DnsRecordData::A(IpAddr::V4(*a)),
-                                RecordData::Aaaa(a) => DnsRecordData::A(IpAddr::V6(*a)),
-                                RecordData::Cname(c) => DnsRecordData::Cname(c.clone()),
-                                RecordData::Other { .. } => return None,
-                            };
-                            Some((rr.name.clone(), d))
-                        })
-                        .collect(),
-                }
-            })
-            .collect()
     }
 }

@@ -1,7 +1,8 @@
-//! Per-flow application facts: decides from the first bytes of each direction whether it is
-//! TLS, HTTP (a CONNECT tunnel included, whose TLS is then read too) or DNS over TCP, feeds
-//! the matching parser, and reads DNS and spots QUIC in UDP datagrams. Knows the parsers'
-//! APIs and nothing of the catalog: it only records what the bytes say.
+//! Dissection: decides from the first bytes of each direction whether a flow carries TLS,
+//! HTTP (a CONNECT tunnel included, whose TLS is then read too) or DNS over TCP, feeds the
+//! matching parser, and reads DNS and spots QUIC in UDP datagrams. Knows the parsers' APIs
+//! and nothing of the catalog: it only records what the bytes say, per flow ([`AppFacts`]).
+//! Compacting those facts for the audit is the `facts` stage's job.
 
 use serde::Serialize;
 use std::net::SocketAddr;

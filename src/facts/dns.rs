@@ -1,0 +1,155 @@
+//! Compact DNS messages of a capture, and the pairing of each query with its response, so
+//! rules ask "was this query answered" of a field instead of matching messages themselves.
+
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::net::{IpAddr, SocketAddr};
+
+use crate::dns::{Rcode, RecordData};
+use crate::pipeline::Flow;
+
+/// The record data the audit keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "value")]
+pub enum DnsRecordData {
+    A(IpAddr),
+    Cname(String),
+}
+
+/// One DNS message, compacted.
+#[derive(Debug, Clone, Serialize)]
+pub struct DnsAnswer {
+    pub frame: u64,
+    pub ts_ns: i64,
+    /// The resolver (the server of the DNS flow) and the asking host.
+    pub resolver: SocketAddr,
+    pub client: SocketAddr,
+    pub id: u16,
+    pub is_response: bool,
+    pub rcode: Rcode,
+    pub qname: Option<String>,
+    pub qtype: u16,
+    /// Answer-section records: owner name and A/AAAA/CNAME data.
+    pub answers: Vec<(String, DnsRecordData)>,
+    /// For a query: some response of the capture has the same client, resolver, id, query
+    /// type and name (see [`pair_queries`]). Always false for a response.
+    pub answered: bool,
+}
+
+impl DnsAnswer {
+    /// Every DNS message of a finished flow (not yet paired: that needs the whole capture).
+    pub fn from_flow(f: &Flow) -> Vec<DnsAnswer> {
+        f.app
+            .dns
+            .iter()
+            .map(|e| {
+                let m = &e.message;
+                let q = m.questions.first();
+                DnsAnswer {
+                    frame: e.frame,
+                    ts_ns: e.ts_ns,
+                    resolver: f.server,
+                    client: f.client,
+                    id: m.id,
+                    is_response: m.is_response,
+                    rcode: m.rcode,
+                    qname: q.map(|q| q.name.clone()),
+                    qtype: q.map_or(0, |q| q.qtype),
+                    answers: m
+                        .answers
+                        .iter()
+                        .filter_map(|rr| {
+                            let d = match &rr.data {
+                                RecordData::A(a) => DnsRecordData::A(IpAddr::V4(*a)),
+                                RecordData::Aaaa(a) => DnsRecordData::A(IpAddr::V6(*a)),
+                                RecordData::Cname(c) => DnsRecordData::Cname(c.clone()),
+                                RecordData::Other { .. } => return None,
+                            };
+                            Some((rr.name.clone(), d))
+                        })
+                        .collect(),
+                    answered: false,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Lower case, one trailing dot dropped: how names are compared when pairing.
+fn name_key(name: &str) -> String {
+    name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
+}
+
+/// What ties a query to its response: the two ends, the transaction id, the question.
+type PairKey = (SocketAddr, SocketAddr, u16, u16, String);
+
+fn pair_key(m: &DnsAnswer) -> Option<PairKey> {
+    let name = m.qname.as_deref()?;
+    Some((m.client, m.resolver, m.id, m.qtype, name_key(name)))
+}
+
+/// Marks every query of the capture that some response answers. A response anywhere in the
+/// capture counts (not only a later one): captures taken on a busy host reorder frames, and a
+/// query id is reused rarely enough within one capture for the two ends and the question.
+/// One pass over the responses, so pairing is a lookup per query, not a scan (captures can
+/// hold many thousands of messages).
+pub fn pair_queries(dns: &mut [DnsAnswer]) {
+    let responses: BTreeSet<PairKey> = dns
+        .iter()
+        .filter(|m| m.is_response)
+        .filter_map(pair_key)
+        .collect();
+    for m in dns.iter_mut().filter(|m| !m.is_response) {
+        m.answered = pair_key(m).is_some_and(|k| responses.contains(&k));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(frame: u64, response: bool, name: &str, qtype: u16, id: u16) -> DnsAnswer {
+        DnsAnswer {
+            frame,
+            ts_ns: frame as i64,
+            resolver: "10.1.0.53:53".parse().unwrap(),
+            client: "10.1.0.4:5000".parse().unwrap(),
+            id,
+            is_response: response,
+            rcode: Rcode::NoError,
+            qname: Some(name.to_string()),
+            qtype,
+            answers: Vec::new(),
+            answered: false,
+        }
+    }
+
+    #[test]
+    fn queries_pair_by_ends_id_type_and_name() {
+        let mut dns = [
+            msg(1, false, "gbl.his.arc.azure.com", 1, 7),
+            // Same query answered under another spelling of the name.
+            msg(2, true, "GBL.his.arc.azure.com.", 1, 7),
+            // Another type: not the answer to an AAAA query.
+            msg(3, false, "gbl.his.arc.azure.com", 28, 8),
+            msg(4, true, "gbl.his.arc.azure.com", 1, 8),
+            // Another id.
+            msg(5, false, "pas.windows.net", 1, 9),
+            msg(6, true, "pas.windows.net", 1, 10),
+        ];
+        pair_queries(&mut dns);
+        let answered: Vec<bool> = dns.iter().map(|m| m.answered).collect();
+        assert_eq!(answered, [true, false, false, false, false, false]);
+    }
+
+    #[test]
+    fn a_query_without_a_question_is_never_answered() {
+        let mut q = msg(1, false, "x", 1, 1);
+        q.qname = None;
+        let mut r = msg(2, true, "x", 1, 1);
+        r.qname = None;
+        let mut dns = [q, r];
+        pair_queries(&mut dns);
+        assert!(!dns[0].answered);
+    }
+}
