@@ -10,11 +10,18 @@
 //! (the `trials!` macro names `crate::harness`), lists its tests in `main` with `trials!`
 //! and returns [`run`]'s exit code.
 //!
-//! libtest-mimic does not capture a test's output: what a test prints appears as it runs.
+//! libtest-mimic cannot capture what a test prints (the built-in harness uses an unstable
+//! hook for that), so a test says what it wants to show through `note!`: kept, and shown only
+//! when the test fails or `--nocapture` / `--show-output` asks for it, as the built-in harness
+//! does with printed output.
 #![allow(dead_code)]
 
+use std::cell::RefCell;
+use std::fmt::Write as _;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
@@ -80,23 +87,67 @@ pub fn need_installed(present: bool, reason: &str, require: &str) -> Need {
 pub fn trial(name: &str, need: &Need, test: fn()) -> Trial {
     let need = need.clone();
     Trial::ignorable_test(name, move || match need {
-        Need::Met => {
-            // A panic is caught by libtest-mimic and reported as this test's failure.
-            test();
-            Ok(Completion::Completed)
-        }
+        Need::Met => run_one(test).map(|()| Completion::Completed),
         Need::Ignore(reason) => Ok(Completion::ignored_with(reason)),
         Need::Fail(reason) => Err(Failed::from(reason)),
     })
 }
 
+/// Whether notes are printed as they come (`--nocapture`, `--show-output`) or kept.
+static SHOW_NOTES: OnceLock<bool> = OnceLock::new();
+
+thread_local! {
+    /// The notes of the test running on this thread (libtest-mimic runs one test per worker
+    /// thread at a time).
+    static NOTES: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// What `note!` records; call it through the macro.
+pub fn record_note(line: std::fmt::Arguments<'_>) {
+    if SHOW_NOTES.get().copied().unwrap_or(false) {
+        eprintln!("{line}");
+    } else {
+        NOTES.with(|n| {
+            let mut n = n.borrow_mut();
+            let _ = writeln!(n, "{line}");
+        });
+    }
+}
+
+/// Like `eprintln!`, but shown only when the test fails or output is asked for.
+#[allow(unused_macros)] // not every suite uses it
+macro_rules! note {
+    ($($arg:tt)*) => {
+        crate::harness::record_note(format_args!($($arg)*))
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use note;
+
+/// Runs a test; a panic becomes its failure, with the test's notes before the message.
+fn run_one(test: fn()) -> Result<(), Failed> {
+    NOTES.with(|n| n.borrow_mut().clear());
+    let outcome = catch_unwind(AssertUnwindSafe(test));
+    let notes = NOTES.with(|n| std::mem::take(&mut *n.borrow_mut()));
+    outcome.map_err(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("(no message)");
+        Failed::from(format!("{notes}test panicked: {message}"))
+    })
+}
+
 /// The trials of a suite: `trials![need => [test_a, test_b], other_need => [test_c]]`,
 /// each named after its function as the built-in harness would name it.
+#[allow(unused_macros)] // not every suite uses it
 macro_rules! trials {
     ($($need:expr => [$($test:ident),+ $(,)?]),+ $(,)?) => {
         vec![$($(crate::harness::trial(stringify!($test), &$need, $test)),+),+]
     };
 }
+#[allow(unused_imports)]
 pub(crate) use trials;
 
 /// Runs the trials as `cargo test` asked (filters, `--list`, `--test-threads`, ...) and
@@ -109,5 +160,6 @@ pub fn run(trials: Vec<Trial>) -> ExitCode {
             .ok()
             .and_then(|n| n.parse().ok());
     }
+    let _ = SHOW_NOTES.set(args.nocapture || args.show_output);
     libtest_mimic::run(&args, trials).exit_code()
 }
