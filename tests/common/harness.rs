@@ -77,7 +77,7 @@ pub fn need_installed(present: bool, reason: &str, require: &str) -> Need {
     if present {
         Need::Met
     } else if std::env::var(require).is_ok_and(|v| v == "1") {
-        Need::Fail(format!("{require}=1 but {reason}"))
+        Need::Fail(format!("{require}=1 forbids skipping: {reason}"))
     } else {
         Need::Ignore(reason.to_string())
     }
