@@ -140,15 +140,45 @@ fn run_one(test: fn()) -> Result<(), Failed> {
 }
 
 /// The trials of a suite: `trials![need => [test_a, test_b], other_need => [test_c]]`,
-/// each named after its function as the built-in harness would name it.
+/// each named after its function as the built-in harness would name it, plus
+/// [`no_test_attribute`] over the suite's own source.
 #[allow(unused_macros)] // not every suite uses it
 macro_rules! trials {
     ($($need:expr => [$($test:ident),+ $(,)?]),+ $(,)?) => {
-        vec![$($(crate::harness::trial(stringify!($test), &$need, $test)),+),+]
+        vec![
+            $($(crate::harness::trial(stringify!($test), &$need, $test),)+)+
+            crate::harness::no_test_attribute(
+                file!(),
+                include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/", file!())),
+            ),
+        ]
     };
 }
 #[allow(unused_imports)]
 pub(crate) use trials;
+
+/// A test that fails when the suite's source has a `#[test]` line: in a `harness = false`
+/// binary that attribute removes its function without a warning, so the test would never
+/// run. (A function neither marked nor listed is caught by the dead-code lint instead.)
+pub fn no_test_attribute(file: &'static str, source: &'static str) -> Trial {
+    Trial::test("no_test_attribute_in_this_suite", move || {
+        let lines: Vec<String> = source
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.trim_start().starts_with("#[test]"))
+            .map(|(i, _)| format!("{file}:{}", i + 1))
+            .collect();
+        if lines.is_empty() {
+            Ok(())
+        } else {
+            Err(Failed::from(format!(
+                "#[test] does nothing in this harness = false suite; list the function in \
+                 main's trials! instead: {}",
+                lines.join(", ")
+            )))
+        }
+    })
+}
 
 /// Runs the trials as `cargo test` asked (filters, `--list`, `--test-threads`, ...) and
 /// returns the exit code for `main`.
