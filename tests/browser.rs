@@ -4,25 +4,28 @@
 //! no network request at all, and capture-controlled text (hostile SNI) shown as text.
 //!
 //! Needs /usr/bin/chromium and /usr/bin/chromedriver (`apt-get install chromium
-//! chromium-driver`); without them every test here says so and passes, unless
-//! ARCAUDIT_REQUIRE_BROWSER=1 (set by .ci/run), which makes them fail.
+//! chromium-driver`); without them the tests that need them show as ignored with that reason
+//! (tests/common/harness.rs), unless ARCAUDIT_REQUIRE_BROWSER=1 (set by .ci/run), which makes
+//! them fail.
 //!
 //! The `harness_*` tests run the same checks on hand-written pages, to show they pass on
 //! a page that keeps the report's contract and fail on pages that break it.
 //! Screenshots go to `<CARGO_TARGET_TMPDIR>/browser/<page>.png`.
 
+#[path = "common/harness.rs"]
+mod harness;
 #[path = "common/webdriver.rs"]
 mod webdriver;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use webdriver::{Driver, Session, WdError};
 
 const MISSING: &str =
-    "chromium/chromedriver not installed (apt-get install chromium chromium-driver)";
+    "needs /usr/bin/chromium and /usr/bin/chromedriver: apt-get install chromium chromium-driver";
 
 /// Installed before every document: a dialog opened by the page marks `window.__pwned`
 /// instead of blocking the session.
@@ -33,15 +36,9 @@ const PROMPT_TRAP: &str = "(() => {
   window.prompt = trap('prompt');
 })();";
 
-/// A browser session, or None after saying why this test is skipped.
-fn browser() -> Option<Session> {
-    if !webdriver::browser_installed() {
-        if std::env::var("ARCAUDIT_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-            panic!("ARCAUDIT_REQUIRE_BROWSER=1 but {MISSING}");
-        }
-        eprintln!("skipping: {MISSING}");
-        return None;
-    }
+/// A browser session; the harness runs the tests that call it only when the browser is
+/// installed (see `main`).
+fn browser() -> Session {
     let session = Session::new(Driver::shared());
     session
         .cdp(
@@ -49,7 +46,7 @@ fn browser() -> Option<Session> {
             json!({ "source": PROMPT_TRAP }),
         )
         .unwrap_or_else(|e| panic!("cannot install the dialog trap: {e}"));
-    Some(session)
+    session
 }
 
 /// What a page must show, from the JSON report of the same capture.
@@ -596,7 +593,7 @@ fn check_hostile(s: &Session, page: &Page, expect: &Expect) -> Result<Vec<String
                 "the name {name:?} (in the JSON report) is not on the page as text"
             ));
         } else {
-            eprintln!(
+            harness::note!(
                 "{}: note: the page does not show the name {name:?} (nor does the JSON report)",
                 page.name
             );
@@ -713,7 +710,7 @@ fn save_screenshot(s: &Session, name: &str) -> Result<Vec<String>, WdError> {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.png"));
     std::fs::write(&path, &png).unwrap();
-    println!("screenshot: {}", path.display());
+    harness::note!("screenshot: {}", path.display());
     Ok(Vec::new())
 }
 
@@ -830,9 +827,8 @@ fn fixture_expect() -> Expect {
     }
 }
 
-#[test]
 fn harness_passes_contract_fixture() {
-    let Some(s) = browser() else { return };
+    let s = browser();
     let html = fixture(
         "1",
         "",
@@ -843,9 +839,8 @@ fn harness_passes_contract_fixture() {
     assert_no_problems(&check_page(&s, &page, &fixture_expect()));
 }
 
-#[test]
 fn harness_catches_console_errors() {
-    let Some(s) = browser() else { return };
+    let s = browser();
     let html = fixture(
         "1",
         "",
@@ -863,9 +858,8 @@ fn harness_catches_console_errors() {
     assert_eq!(problems.len(), 1, "only the console error: {problems:#?}");
 }
 
-#[test]
 fn harness_catches_broken_pages() {
-    let Some(s) = browser() else { return };
+    let s = browser();
     // Wrong count, no script (so no sorting nor filtering), the name pasted in as markup,
     // a remote stylesheet (on a closed loopback port: nothing leaves the machine) and a
     // raw escape character.
@@ -877,7 +871,7 @@ fn harness_catches_broken_pages() {
     );
     let page = Page::new("fixture-broken", html);
     let problems = check_page(&s, &page, &fixture_expect());
-    eprintln!("reported, as wanted: {problems:#?}");
+    harness::note!("reported, as wanted: {problems:#?}");
     let has = |needle: &str| problems.iter().any(|p| p.contains(needle));
     for needle in [
         "numbers: data-key=\"files\" shows \"2\"",
@@ -895,7 +889,6 @@ fn harness_catches_broken_pages() {
     }
 }
 
-#[test]
 fn external_reference_scan() {
     for bad in [
         "<img src=\"https://example.com/a.png\">",
@@ -968,9 +961,8 @@ fn snis(sample: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
 fn html_report_in_chromium() {
-    let Some(s) = browser() else { return };
+    let s = browser();
     let mut problems = Vec::new();
     for name in SAMPLES {
         let sample = format!("samples/{name}.pcap");
@@ -1003,4 +995,21 @@ fn html_report_in_chromium() {
         problems.extend(check_page(&s, &page, &expect));
     }
     assert_no_problems(&problems);
+}
+
+fn main() -> ExitCode {
+    let browser = harness::need_installed(
+        webdriver::browser_installed(),
+        MISSING,
+        "ARCAUDIT_REQUIRE_BROWSER",
+    );
+    harness::run(harness::trials![
+        browser => [
+            harness_passes_contract_fixture,
+            harness_catches_console_errors,
+            harness_catches_broken_pages,
+            html_report_in_chromium,
+        ],
+        harness::Need::Met => [external_reference_scan],
+    ])
 }

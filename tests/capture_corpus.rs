@@ -7,8 +7,12 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use arcaudit::capture::{CaptureError, Input, ReadOutcome, read_capture};
+
+#[path = "common/harness.rs"]
+mod harness;
 
 /// Files where we deliberately differ from tshark, with the reason.
 const DISAGREEMENTS: &[(&str, &str)] = &[(
@@ -32,14 +36,26 @@ const COMPRESSED: &[(&str, u64)] = &[
     ),
 ];
 
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.join("capture_summary.tsv").is_file() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: corpus not found at {}", dir.display());
-        None
-    }
+fn corpus() -> PathBuf {
+    harness::shared("corpus")
+}
+
+fn main() -> ExitCode {
+    let corpus = harness::need_shared(&["corpus/capture_summary.tsv"]);
+    // The summary first, so a missing corpus gives the same reason for every test.
+    let compressed: Vec<String> = std::iter::once("capture_summary.tsv")
+        .chain(COMPRESSED.iter().map(|(rel, _)| *rel))
+        .map(|rel| format!("corpus/{rel}"))
+        .collect();
+    let compressed = harness::need_shared(&compressed);
+    harness::run(harness::trials![
+        corpus => [
+            frame_counts_match_tshark,
+            truncated_files_give_frames_then_an_error_with_file_and_offset,
+            whole_corpus_never_panics,
+        ],
+        compressed => [compressed_files_match_tshark],
+    ])
 }
 
 /// Reads a TSV into one map per row, keyed by header name.
@@ -83,9 +99,8 @@ fn describe(e: &Option<CaptureError>) -> String {
         .map_or_else(|| "no error".to_string(), ToString::to_string)
 }
 
-#[test]
 fn frame_counts_match_tshark() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let errors: BTreeMap<String, String> = tsv(&dir.join("truth/tshark_errors.tsv"))
         .into_iter()
         .map(|r| (r["file"].clone(), r["packets_output"].clone()))
@@ -143,9 +158,8 @@ fn frame_counts_match_tshark() {
     );
 }
 
-#[test]
 fn truncated_files_give_frames_then_an_error_with_file_and_offset() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let trunc = dir.join("f_malformed/derived_truncated");
     let mut seen = 0;
     for entry in fs::read_dir(&trunc).expect("derived_truncated exists") {
@@ -176,15 +190,10 @@ fn truncated_files_give_frames_then_an_error_with_file_and_offset() {
     assert!(seen >= 5, "only {seen} truncated files");
 }
 
-#[test]
 fn compressed_files_match_tshark() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     for (rel, expected) in COMPRESSED {
         let path = dir.join(rel);
-        if !path.is_file() {
-            eprintln!("skipping {rel}: absent");
-            continue;
-        }
         let (count, outcome) = read(&path);
         assert_eq!(count, *expected, "{rel}: {}", describe(&outcome.error));
         assert!(
@@ -199,9 +208,8 @@ fn compressed_files_match_tshark() {
     }
 }
 
-#[test]
 fn whole_corpus_never_panics() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let mut stack = vec![dir];
     let mut files = 0;
     while let Some(d) = stack.pop() {

@@ -3,8 +3,11 @@
 //! its file and byte offset, and what was read before the damage still reported.
 
 mod common;
+#[path = "common/harness.rs"]
+mod harness;
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use arcaudit::capture::Input;
@@ -12,7 +15,6 @@ use arcaudit::classify::Given;
 use arcaudit::commands::audit::{self, AuditConfig, FailOn};
 use arcaudit::model::CatalogMode;
 use arcaudit::pipeline::PipelineConfig;
-use common::corpus;
 
 fn all_files(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -51,9 +53,8 @@ fn all_files(root: &Path) -> Vec<PathBuf> {
 /// Generous: a hang detector, not a speed test (speed is benchmarked in benches/).
 const PER_FILE_LIMIT: Duration = Duration::from_secs(20);
 
-#[test]
 fn every_corpus_file_goes_through_flows_without_panic_or_hang() {
-    let Some(root) = corpus() else { return };
+    let root = harness::shared("corpus");
     let files = all_files(&root);
     assert!(
         files.len() > 1000,
@@ -77,15 +78,14 @@ fn every_corpus_file_goes_through_flows_without_panic_or_hang() {
             assert!(e.contains("byte"), "error gives no byte offset: {e}");
         }
     }
-    eprintln!(
+    harness::note!(
         "corpus: {} files, {errors} with read errors ({flows_before_errors} flows still reported from them)",
         files.len()
     );
 }
 
-#[test]
 fn truncated_files_keep_the_flows_before_the_damage() {
-    let Some(root) = corpus() else { return };
+    let root = harness::shared("corpus");
     let dir = root.join("f_malformed/derived_truncated");
     let mut checked = 0;
     for f in all_files(&dir) {
@@ -104,9 +104,8 @@ fn truncated_files_keep_the_flows_before_the_damage() {
     assert!(checked > 5, "only {checked} truncated files errored");
 }
 
-#[test]
 fn audit_of_the_whole_corpus_runs_and_finds_arc_problems_only_with_arc_traffic() {
-    let Some(root) = corpus() else { return };
+    let root = harness::shared("corpus");
     let files = all_files(&root);
     let cfg = AuditConfig {
         inputs: files.iter().map(|p| Input::Path(p.clone())).collect(),
@@ -146,8 +145,17 @@ fn audit_of_the_whole_corpus_runs_and_finds_arc_problems_only_with_arc_traffic()
             ));
         }
     }
-    eprintln!("audit over the corpus: {} findings", lines.len());
+    harness::note!("audit over the corpus: {} findings", lines.len());
     for l in &lines {
-        eprintln!("  {l}");
+        harness::note!("  {l}");
     }
+}
+
+fn main() -> ExitCode {
+    let corpus = harness::need_shared(&["corpus/README.md"]);
+    harness::run(harness::trials![corpus => [
+        every_corpus_file_goes_through_flows_without_panic_or_hang,
+        truncated_files_keep_the_flows_before_the_damage,
+        audit_of_the_whole_corpus_runs_and_finds_arc_problems_only_with_arc_traffic,
+    ]])
 }

@@ -2,11 +2,13 @@
 //! against FoxIO's own ja4 snapshots and Arkime's session JSON for the same captures.
 
 mod common;
+#[path = "common/harness.rs"]
+mod harness;
 
 use std::path::Path;
+use std::process::ExitCode;
 
 use arcaudit::tls::TlsFacts;
-use common::corpus;
 
 /// The TLS facts of every flow of a capture, through capture -> decode -> flow -> TLS.
 fn facts_of_capture(path: &Path) -> Vec<TlsFacts> {
@@ -39,14 +41,10 @@ fn ours(facts: &[TlsFacts]) -> Vec<String> {
     v
 }
 
-#[test]
 fn ja4_matches_foxio_snapshots() {
-    let Some(root) = corpus() else { return };
+    let root = harness::shared("corpus");
     let dir = root.join("expected/ja4/rust-insta-snapshots");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        println!("skipping: {} missing", dir.display());
-        return;
-    };
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let mut checked = 0;
     let mut failures = Vec::new();
     let mut names: Vec<_> = entries.flatten().map(|e| e.path()).collect();
@@ -111,14 +109,10 @@ fn arkime_expected(test: &Path) -> (Vec<String>, Vec<String>) {
     (ja4, ja3)
 }
 
-#[test]
 fn ja4_and_ja3_match_arkime() {
-    let Some(root) = corpus() else { return };
+    let root = harness::shared("corpus");
     let dir = root.join("expected/arkime");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        println!("skipping: {} missing", dir.display());
-        return;
-    };
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let mut names: Vec<_> = entries.flatten().map(|e| e.path()).collect();
     names.sort();
     let mut checked = 0;
@@ -161,4 +155,16 @@ fn ja4_and_ja3_match_arkime() {
     }
     assert!(checked > 10, "only {checked} Arkime sessions files checked");
     assert!(failures.is_empty(), "mismatches:\n{}", failures.join("\n"));
+}
+
+fn main() -> ExitCode {
+    let foxio = harness::need_shared(&[
+        "corpus/README.md",
+        "corpus/expected/ja4/rust-insta-snapshots",
+    ]);
+    let arkime = harness::need_shared(&["corpus/README.md", "corpus/expected/arkime"]);
+    harness::run(harness::trials![
+        foxio => [ja4_matches_foxio_snapshots],
+        arkime => [ja4_and_ja3_match_arkime],
+    ])
 }

@@ -3,11 +3,14 @@
 //! conn_state, so its derived state is mapped to the Zeek states it allows).
 
 mod common;
+#[path = "common/harness.rs"]
+mod harness;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::process::ExitCode;
 
-use common::{analyze, corpus, read_tsv};
+use common::{analyze, read_tsv};
 
 fn sock(ip: &str, port: &str) -> SocketAddr {
     let ip = if ip.contains(':') {
@@ -18,9 +21,8 @@ fn sock(ip: &str, port: &str) -> SocketAddr {
     format!("{ip}:{port}").parse().unwrap()
 }
 
-#[test]
 fn conn_state_and_history_agree_with_zeek_baselines() {
-    let Some(root) = corpus() else { return };
+    let root = harness::shared("corpus");
     let zeek = root.join("expected/zeek");
     // baseline dir -> trace path under zeek's testing/btest/Traces
     let map: BTreeMap<String, String> = read_tsv(&zeek.join("TEST_TO_TRACE.tsv"))
@@ -88,7 +90,7 @@ fn conn_state_and_history_agree_with_zeek_baselines() {
             }
         }
     }
-    eprintln!(
+    harness::note!(
         "zeek conn.log: {compared} TCP connections compared, {} differ",
         failures.len()
     );
@@ -122,9 +124,8 @@ fn allowed_states(derived: &str, both_fin: bool) -> &'static [&'static str] {
     }
 }
 
-#[test]
 fn conn_state_agrees_with_tshark_streams_in_spirit() {
-    let Some(root) = corpus() else { return };
+    let root = harness::shared("corpus");
     let rows = read_tsv(&root.join("truth/tshark_tcp_streams.tsv"));
     let mut by_file: BTreeMap<String, Vec<_>> = BTreeMap::new();
     for r in rows {
@@ -166,12 +167,12 @@ fn conn_state_agrees_with_tshark_streams_in_spirit() {
             }
         }
     }
-    eprintln!(
+    harness::note!(
         "tshark streams: {compared} compared, {} differ, {not_decoded} in encapsulations we do not decode",
         differ.len()
     );
     for d in differ.iter().take(40) {
-        eprintln!("  {d}");
+        harness::note!("  {d}");
     }
     // tshark's derived state is coarser than Zeek's (a FIN then RST, a lost SYN-ACK); we
     // require near-total agreement and print every difference for review.
@@ -181,4 +182,12 @@ fn conn_state_agrees_with_tshark_streams_in_spirit() {
         "{} of {compared} streams differ (more than 1%)",
         differ.len()
     );
+}
+
+fn main() -> ExitCode {
+    let corpus = harness::need_shared(&["corpus/README.md"]);
+    harness::run(harness::trials![corpus => [
+        conn_state_and_history_agree_with_zeek_baselines,
+        conn_state_agrees_with_tshark_streams_in_spirit,
+    ]])
 }

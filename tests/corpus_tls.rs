@@ -4,13 +4,16 @@
 //! disagree on are listed, with the reason, in tests/tshark_disagreements.tsv.
 
 mod common;
+#[path = "common/harness.rs"]
+mod harness;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
+use std::process::ExitCode;
 
 use arcaudit::pipeline::Flow;
 use arcaudit::tls::{ClientHello, ServerHello};
-use common::{analyze, corpus, hex_in, hex_list, read_tsv};
+use common::{analyze, hex_in, hex_list, read_tsv};
 
 enum Hello<'a> {
     Client(&'a ClientHello),
@@ -136,9 +139,8 @@ fn compare(row: &BTreeMap<String, String>, hello: &Hello<'_>) -> Vec<String> {
     bad
 }
 
-#[test]
 fn every_tshark_hello_is_found_with_the_same_facts() {
-    let Some(root) = corpus() else { return };
+    let root = harness::shared("corpus");
     let rows: Vec<BTreeMap<String, String>> = read_tsv(&root.join("tshark_truth.tsv"))
         .into_iter()
         .map(|r| r.into_iter().collect())
@@ -198,7 +200,7 @@ fn every_tshark_hello_is_found_with_the_same_facts() {
             }
         }
     }
-    eprintln!(
+    harness::note!(
         "tshark hellos: {agreed} agree, {listed} listed disagreements, {} failures; {quic} QUIC rows not yet handled",
         failures.len()
     );
@@ -217,4 +219,11 @@ fn bracket(ip: &str) -> String {
     } else {
         ip.to_string()
     }
+}
+
+fn main() -> ExitCode {
+    let corpus = harness::need_shared(&["corpus/README.md"]);
+    harness::run(harness::trials![corpus => [
+        every_tshark_hello_is_found_with_the_same_facts
+    ]])
 }

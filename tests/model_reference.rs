@@ -4,17 +4,15 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use arcaudit::model::{Catalog, Cloud, Endpoint, Feature, PrivateLink, Profile, When};
 
-fn reference_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("skipped: {} is absent", dir.display());
-        None
-    }
+#[path = "common/harness.rs"]
+mod harness;
+
+fn reference_dir() -> PathBuf {
+    harness::shared("reference")
 }
 
 /// One table row as the page writes it.
@@ -236,9 +234,8 @@ fn check_document(cat: &Catalog, file: &Path, profile: Profile) -> Vec<String> {
     found
 }
 
-#[test]
 fn every_table_row_is_in_the_catalog_and_nothing_else() {
-    let Some(dir) = reference_dir() else { return };
+    let dir = reference_dir();
     let cat = Catalog::builtin();
     let mut found = check_document(
         cat,
@@ -270,9 +267,8 @@ fn every_table_row_is_in_the_catalog_and_nothing_else() {
     assert_eq!(cat.entries().len(), found.len() + 1);
 }
 
-#[test]
 fn seed_revision_has_the_same_rows() {
-    let Some(dir) = reference_dir() else { return };
+    let dir = reference_dir();
     let seed =
         rows(&std::fs::read_to_string(dir.join("arc-network-requirements-2026-02-13.md")).unwrap());
     let current =
@@ -283,9 +279,8 @@ fn seed_revision_has_the_same_rows() {
     );
 }
 
-#[test]
 fn service_tags_and_cipher_suites_match_the_page() {
-    let Some(dir) = reference_dir() else { return };
+    let dir = reference_dir();
     let cat = Catalog::builtin();
     let text = std::fs::read_to_string(dir.join("arc-network-requirements-2026-04-01.md")).unwrap();
     let section = text
@@ -365,4 +360,17 @@ fn service_tags_and_cipher_suites_match_the_page() {
             .any(|n| n.id == "log-analytics-gateway-not-a-proxy")
     );
     assert!(text.contains("Log Analytics gateway"));
+}
+
+fn main() -> ExitCode {
+    let reference = harness::need_shared(&[
+        "reference/arc-network-requirements-2026-04-01.md",
+        "reference/arc-network-requirements-2026-02-13.md",
+        "reference/arc-esu-network-requirements.md",
+    ]);
+    harness::run(harness::trials![reference => [
+        every_table_row_is_in_the_catalog_and_nothing_else,
+        seed_revision_has_the_same_rows,
+        service_tags_and_cipher_suites_match_the_page,
+    ]])
 }

@@ -4,17 +4,15 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use arcaudit::model::{Catalog, Cloud, ServiceTags, discover_service_tag_files};
 
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.join("service-tags").is_dir() {
-        Some(dir)
-    } else {
-        println!("skipped: {} is absent", dir.display());
-        None
-    }
+#[path = "common/harness.rs"]
+mod harness;
+
+fn corpus() -> PathBuf {
+    harness::shared("corpus")
 }
 
 fn public(dir: &Path) -> ServiceTags {
@@ -28,9 +26,8 @@ fn names(st: &ServiceTags, ip: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
 fn public_file_answers_inside_outside_and_ipv6() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let st = public(&dir);
     let f = &st.files()[0];
     assert_eq!(
@@ -79,9 +76,8 @@ fn public_file_answers_inside_outside_and_ipv6() {
     assert_eq!(arc, sorted);
 }
 
-#[test]
 fn every_prefix_of_the_public_file_is_found_at_both_ends() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let st = public(&dir);
     let text =
         std::fs::read_to_string(dir.join("service-tags/ServiceTags_Public_20251028.json")).unwrap();
@@ -100,9 +96,8 @@ fn every_prefix_of_the_public_file_is_found_at_both_ends() {
     assert_eq!(checked, 93362);
 }
 
-#[test]
 fn government_and_china_files_load_with_their_cloud() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let files = discover_service_tag_files(&[dir.join("service-tags")]);
     assert_eq!(files.len(), 3, "{files:?}");
     let st = ServiceTags::load_all(&files).unwrap();
@@ -140,9 +135,8 @@ fn government_and_china_files_load_with_their_cloud() {
 
 /// servicetag_ip_matches.tsv was made with changeNumber 376; the corpus holds 375. Every row
 /// agrees with 375 as well, so the whole table is checked exactly.
-#[test]
 fn truth_service_tag_matches_agree() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let st = public(&dir);
     let text = std::fs::read_to_string(dir.join("truth/servicetag_ip_matches.tsv")).unwrap();
     let mut lines = text.lines();
@@ -161,9 +155,8 @@ fn truth_service_tag_matches_agree() {
 }
 
 /// arc_endpoint_name_matches.tsv lists names seen in the corpus that match an Arc pattern.
-#[test]
 fn truth_name_matches_agree() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let cat = Catalog::builtin();
     let text = std::fs::read_to_string(dir.join("truth/arc_endpoint_name_matches.tsv")).unwrap();
     let mut n = 0;
@@ -191,4 +184,17 @@ fn truth_name_matches_agree() {
     ] {
         assert!(cat.match_host(name).is_empty(), "{name}");
     }
+}
+
+fn main() -> ExitCode {
+    let tags = harness::need_shared(&["corpus/service-tags"]);
+    let truth = harness::need_shared(&["corpus/service-tags", "corpus/truth"]);
+    harness::run(harness::trials![
+        tags => [
+            public_file_answers_inside_outside_and_ipv6,
+            every_prefix_of_the_public_file_is_found_at_both_ends,
+            government_and_china_files_load_with_their_cloud,
+        ],
+        truth => [truth_service_tag_matches_agree, truth_name_matches_agree],
+    ])
 }

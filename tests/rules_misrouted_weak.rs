@@ -3,9 +3,12 @@
 //! it) and stays quiet on the healthy agent and on a near miss.
 
 mod common;
+#[path = "common/harness.rs"]
+mod harness;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use arcaudit::capture::Input;
 use arcaudit::classify::{AgentOs, Family, Finding, Given, ProxyAddr, Severity};
@@ -20,16 +23,12 @@ fn sample(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The public service-tag file of the shared corpus, or None (with a message).
-fn public_tags() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/service-tags/ServiceTags_Public_20251028.json");
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED: {} is absent", p.display());
-        None
-    }
+/// The public service-tag file of the shared corpus (tests that need it run only when it is
+/// there: see `main`).
+const PUBLIC_TAGS: &str = "corpus/service-tags/ServiceTags_Public_20251028.json";
+
+fn public_tags() -> PathBuf {
+    harness::shared(PUBLIC_TAGS)
 }
 
 fn audit_with(path: &Path, given: Given, tags: Vec<PathBuf>) -> Vec<Finding> {
@@ -84,7 +83,6 @@ fn proxy() -> Vec<ProxyAddr> {
 
 // ---------------------------------------------------------------- private-link-public-address
 
-#[test]
 fn private_link_public_address_fires_on_public_his_gas_with_private_link() {
     let given = Given {
         private_link: true,
@@ -114,7 +112,6 @@ fn private_link_public_address_fires_on_public_his_gas_with_private_link() {
     );
 }
 
-#[test]
 fn private_link_public_address_quiet_on_private_endpoints_and_without_private_link() {
     let pl = Given {
         private_link: true,
@@ -147,7 +144,6 @@ fn login_at(addr: [u8; 4]) -> Vec<u8> {
         .build()
 }
 
-#[test]
 fn public_endpoint_private_address_fires_on_dns_override() {
     let (_d, p) = built("override.pcap", login_at([10, 9, 9, 9]));
     let f = audit(&p, Given::default());
@@ -177,7 +173,6 @@ fn public_endpoint_private_address_fires_on_dns_override() {
     assert_eq!(hits[0].frames, vec![2, 3], "DNS answer and SYN");
 }
 
-#[test]
 fn public_endpoint_private_address_quiet_on_private_link_endpoints() {
     // his/gas at private addresses are private-link entries: expected, with or without the flag.
     for pl in [false, true] {
@@ -206,7 +201,6 @@ fn public_endpoint_private_address_quiet_on_private_link_endpoints() {
 
 // ---------------------------------------------------------------- proxy-bypass
 
-#[test]
 fn proxy_bypass_fires_on_direct_flows_with_a_proxy_configured() {
     let given = Given {
         proxies: proxy(),
@@ -230,7 +224,6 @@ fn proxy_bypass_fires_on_direct_flows_with_a_proxy_configured() {
     assert_eq!(arm.frames, vec![8], "ClientHello frame");
 }
 
-#[test]
 fn proxy_bypass_quiet_through_the_proxy_and_without_one() {
     let given = Given {
         proxies: proxy(),
@@ -267,9 +260,8 @@ fn login_at_sni(addr: [u8; 4]) -> Vec<u8> {
         .build()
 }
 
-#[test]
 fn outside_service_tag_fires_on_an_address_in_no_tag() {
-    let Some(tags) = public_tags() else { return };
+    let tags = public_tags();
     let (_d, p) = built("testnet.pcap", login_at_sni([203, 0, 113, 5]));
     let f = audit_with(&p, Given::default(), vec![tags]);
     let hits = of(&f, "outside-service-tag");
@@ -286,8 +278,7 @@ fn outside_service_tag_fires_on_an_address_in_no_tag() {
     assert!(h.evidence.contains("in no service tag"), "{}", h.evidence);
 }
 
-#[test]
-fn outside_service_tag_quiet_inside_the_tag_and_without_tags() {
+fn outside_service_tag_quiet_without_tags() {
     let (_d, p) = built("testnet.pcap", login_at_sni([203, 0, 113, 5]));
     assert_none(
         &audit(&p, Given::default()),
@@ -299,7 +290,10 @@ fn outside_service_tag_quiet_inside_the_tag_and_without_tags() {
         "outside-service-tag",
         "healthy-agent.pcap without tags",
     );
-    let Some(tags) = public_tags() else { return };
+}
+
+fn outside_service_tag_quiet_inside_the_tag() {
+    let tags = public_tags();
     let (_d2, p2) = built("aad.pcap", login_at_sni([40, 126, 32, 74]));
     assert_none(
         &audit_with(&p2, Given::default(), vec![tags]),
@@ -312,9 +306,8 @@ fn outside_service_tag_quiet_inside_the_tag_and_without_tags() {
 /// addresses lie outside the tags the catalog gives their entries (AzureArcInfrastructure):
 /// GuestAndHybridManagement and ServiceBus. A firewall allowing only the documented tags
 /// would block them, so these findings are right; they are Azure's addresses, hence medium.
-#[test]
 fn outside_service_tag_on_healthy_agent_names_only_gas_and_servicebus() {
-    let Some(tags) = public_tags() else { return };
+    let tags = public_tags();
     let f = audit_with(&sample("healthy-agent.pcap"), Given::default(), vec![tags]);
     let hits = of(&f, "outside-service-tag");
     let endpoints: BTreeSet<&str> = hits.iter().filter_map(|h| h.endpoint.as_deref()).collect();
@@ -338,7 +331,6 @@ fn outside_service_tag_on_healthy_agent_names_only_gas_and_servicebus() {
 
 // ---------------------------------------------------------------- wrong-cloud
 
-#[test]
 fn wrong_cloud_fires_with_usgov_on_public_endpoints() {
     let given = Given {
         cloud: Some(Cloud::UsGov),
@@ -357,7 +349,6 @@ fn wrong_cloud_fires_with_usgov_on_public_endpoints() {
     assert!(arm.evidence.contains("public"), "{}", arm.evidence);
 }
 
-#[test]
 fn wrong_cloud_quiet_on_the_right_cloud() {
     let given = Given {
         cloud: Some(Cloud::Public),
@@ -377,7 +368,6 @@ fn wrong_cloud_quiet_on_the_right_cloud() {
 
 // ---------------------------------------------------------------- tls-interception
 
-#[test]
 fn tls_interception_fires_on_inspection_ca_and_san_mismatch() {
     let f = audit(&sample("tls-interception.pcap"), Given::default());
     let hits = of(&f, "tls-interception");
@@ -412,7 +402,6 @@ fn tls_interception_fires_on_inspection_ca_and_san_mismatch() {
     );
 }
 
-#[test]
 fn tls_interception_quiet_on_tls13() {
     assert_none(
         &audit(&sample("tls13-stacks.pcap"), Given::default()),
@@ -428,7 +417,6 @@ fn tls_interception_quiet_on_tls13() {
 
 /// tls12-stacks' servers use the samples' own CA, which is not Microsoft's: the issuer test
 /// rightly flags them. Their names do match, so no finding may claim a name mismatch.
-#[test]
 fn tls_interception_on_tls12_stacks_is_about_the_issuer_only() {
     let f = audit(&sample("tls12-stacks.pcap"), Given::default());
     let hits = of(&f, "tls-interception");
@@ -445,7 +433,6 @@ fn tls_interception_on_tls12_stacks_is_about_the_issuer_only() {
 
 // ---------------------------------------------------------------- unexpected-port
 
-#[test]
 fn unexpected_port_fires_on_8443() {
     let bytes = PcapBuilder::new()
         .handshake_to(
@@ -469,7 +456,6 @@ fn unexpected_port_fires_on_8443() {
     assert_eq!(hits[0].frames, vec![1, 4], "SYN and ClientHello");
 }
 
-#[test]
 fn unexpected_port_quiet_on_443_and_on_the_esu_port_80() {
     let bytes = PcapBuilder::new()
         .handshake_to(
@@ -501,7 +487,6 @@ fn unexpected_port_quiet_on_443_and_on_the_esu_port_80() {
 
 // ---------------------------------------------------------------- plaintext-http
 
-#[test]
 fn plaintext_http_fires_on_plain_http_to_management() {
     let f = audit(&sample("plain-http-management.pcap"), Given::default());
     let hits = of(&f, "plaintext-http");
@@ -530,7 +515,6 @@ fn plaintext_http_fires_on_plain_http_to_management() {
     );
 }
 
-#[test]
 fn plaintext_http_quiet_on_the_esu_certificate_fetch() {
     assert_none(
         &audit(&sample("esu-cert-fetch.pcap"), Given::default()),
@@ -546,7 +530,6 @@ fn plaintext_http_quiet_on_the_esu_certificate_fetch() {
 
 // ---------------------------------------------------------------- deprecated-endpoint
 
-#[test]
 fn deprecated_endpoint_fires_on_san_af_and_agent_telemetry() {
     let bytes = PcapBuilder::new()
         .handshake_to(
@@ -582,7 +565,6 @@ fn deprecated_endpoint_fires_on_san_af_and_agent_telemetry() {
     assert_eq!(san.frames, vec![4]);
 }
 
-#[test]
 fn deprecated_endpoint_quiet_on_the_current_sql_endpoint() {
     let bytes = PcapBuilder::new()
         .handshake_to(
@@ -607,7 +589,6 @@ fn deprecated_endpoint_quiet_on_the_current_sql_endpoint() {
 
 // ---------------------------------------------------------------- client-cannot-offer-1-2
 
-#[test]
 fn client_cannot_offer_1_2_fires_on_tls10_clients() {
     for (name, answer) in [
         ("tls10-refused.pcap", "protocol_version"),
@@ -632,7 +613,6 @@ fn client_cannot_offer_1_2_fires_on_tls10_clients() {
     }
 }
 
-#[test]
 fn client_cannot_offer_1_2_quiet_on_tls12_clients() {
     assert_none(
         &audit(&sample("tls12-stacks.pcap"), Given::default()),
@@ -648,7 +628,6 @@ fn client_cannot_offer_1_2_quiet_on_tls12_clients() {
 
 // ---------------------------------------------------------------- suite-not-recommended
 
-#[test]
 fn suite_not_recommended_fires_on_cbc_with_platform_severity() {
     for (os, sev) in [
         (None, Severity::Medium),
@@ -674,7 +653,6 @@ fn suite_not_recommended_fires_on_cbc_with_platform_severity() {
     }
 }
 
-#[test]
 fn suite_not_recommended_quiet_on_gcm_and_tls13() {
     for s in [
         "tls12-stacks.pcap",
@@ -691,7 +669,6 @@ fn suite_not_recommended_quiet_on_gcm_and_tls13() {
 
 // ---------------------------------------------------------------- client-offers-no-recommended-suite
 
-#[test]
 fn client_offers_no_recommended_suite_fires_on_legacy_offers() {
     for name in ["weak-legacy-offer.pcap", "alert-handshake-failure.pcap"] {
         let f = audit(&sample(name), Given::default());
@@ -725,7 +702,6 @@ fn client_offers_no_recommended_suite_fires_on_legacy_offers() {
     );
 }
 
-#[test]
 fn client_offers_no_recommended_suite_quiet_when_one_is_offered() {
     // weak-3des' client offers RC4 and 3DES but also 0xc030/0xc02f.
     for s in [
@@ -744,7 +720,6 @@ fn client_offers_no_recommended_suite_quiet_when_one_is_offered() {
 
 // ---------------------------------------------------------------- weak-suite-offered
 
-#[test]
 fn weak_suite_offered_fires_on_rc4_3des_null_export() {
     for (name, needle, sev) in [
         (
@@ -787,7 +762,6 @@ fn weak_suite_offered_fires_on_rc4_3des_null_export() {
     );
 }
 
-#[test]
 fn weak_suite_offered_quiet_on_cbc_and_scsv() {
     // CBC suites are not "broken" here, and tls10-refused offers the renegotiation SCSV.
     for s in [
@@ -808,7 +782,6 @@ fn weak_suite_offered_quiet_on_cbc_and_scsv() {
 
 const TLS10_SUITES: [u16; 3] = [0xc014, 0x0035, 0x002f];
 
-#[test]
 fn sql_endpoint_below_1_2_fires_on_a_tls10_client() {
     let bytes = PcapBuilder::new()
         .handshake_to(
@@ -842,7 +815,6 @@ fn sql_endpoint_below_1_2_fires_on_a_tls10_client() {
     assert_eq!(hits[0].frames, vec![4]);
 }
 
-#[test]
 fn sql_endpoint_below_1_2_quiet_on_tls12_or_other_endpoints() {
     let bytes = PcapBuilder::new()
         .handshake_to(
@@ -882,7 +854,6 @@ fn sql_endpoint_below_1_2_quiet_on_tls12_or_other_endpoints() {
 
 /// None of this group's rules fires on the healthy samples with the default context
 /// (tls-interception on tls12-stacks aside: see above).
-#[test]
 fn group_quiet_on_healthy_samples() {
     let ours = [
         "private-link-public-address",
@@ -913,4 +884,46 @@ fn group_quiet_on_healthy_samples() {
             assert_none(&f, rule, s);
         }
     }
+}
+
+fn main() -> ExitCode {
+    let tags = harness::need_shared(&[PUBLIC_TAGS]);
+    harness::run(harness::trials![
+        harness::Need::Met => [
+            private_link_public_address_fires_on_public_his_gas_with_private_link,
+            private_link_public_address_quiet_on_private_endpoints_and_without_private_link,
+            public_endpoint_private_address_fires_on_dns_override,
+            public_endpoint_private_address_quiet_on_private_link_endpoints,
+            proxy_bypass_fires_on_direct_flows_with_a_proxy_configured,
+            proxy_bypass_quiet_through_the_proxy_and_without_one,
+            outside_service_tag_quiet_without_tags,
+            wrong_cloud_fires_with_usgov_on_public_endpoints,
+            wrong_cloud_quiet_on_the_right_cloud,
+            tls_interception_fires_on_inspection_ca_and_san_mismatch,
+            tls_interception_quiet_on_tls13,
+            tls_interception_on_tls12_stacks_is_about_the_issuer_only,
+            unexpected_port_fires_on_8443,
+            unexpected_port_quiet_on_443_and_on_the_esu_port_80,
+            plaintext_http_fires_on_plain_http_to_management,
+            plaintext_http_quiet_on_the_esu_certificate_fetch,
+            deprecated_endpoint_fires_on_san_af_and_agent_telemetry,
+            deprecated_endpoint_quiet_on_the_current_sql_endpoint,
+            client_cannot_offer_1_2_fires_on_tls10_clients,
+            client_cannot_offer_1_2_quiet_on_tls12_clients,
+            suite_not_recommended_fires_on_cbc_with_platform_severity,
+            suite_not_recommended_quiet_on_gcm_and_tls13,
+            client_offers_no_recommended_suite_fires_on_legacy_offers,
+            client_offers_no_recommended_suite_quiet_when_one_is_offered,
+            weak_suite_offered_fires_on_rc4_3des_null_export,
+            weak_suite_offered_quiet_on_cbc_and_scsv,
+            sql_endpoint_below_1_2_fires_on_a_tls10_client,
+            sql_endpoint_below_1_2_quiet_on_tls12_or_other_endpoints,
+            group_quiet_on_healthy_samples,
+        ],
+        tags => [
+            outside_service_tag_fires_on_an_address_in_no_tag,
+            outside_service_tag_quiet_inside_the_tag,
+            outside_service_tag_on_healthy_agent_names_only_gas_and_servicebus,
+        ],
+    ])
 }

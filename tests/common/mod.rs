@@ -1,24 +1,13 @@
-//! Shared helpers of the integration tests: where the shared corpus is, and running the
-//! real pipeline over one file.
+//! Shared helpers of the integration tests: running the real pipeline over one file, reading
+//! the corpus' TSV tables, and building small captures. Where the shared corpus is, and
+//! whether a test can run without it, is the harness' business (harness.rs).
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use arcaudit::capture::Input;
 use arcaudit::pipeline::{self, FileStats, Flow, PipelineConfig};
-
-/// `../shared/corpus` beside the repository, or None (with a message) when absent: a
-/// user's fresh clone has no shared folder, CI always has it.
-pub fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if p.join("README.md").exists() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED: ../shared/corpus is absent; this test needs the shared corpus");
-        None
-    }
-}
 
 pub fn analyze(path: &Path) -> (Vec<Flow>, FileStats) {
     let mut flows = Vec::new();
