@@ -768,12 +768,12 @@ dns_records() { # NAME...: host-record lines, each name at its own address
 }
 urls() { for n in "$@"; do printf 'https://%s/\n' "$n"; done; }
 
-s_deprecated-endpoints() {
+s_legacy-endpoints() {
     local names=(dc.services.visualstudio.com san-af-westeurope-prod.azurewebsites.net
         telemetry.westeurope.arcdataservices.com)
     dns_start < <(dns_records "${names[@]}")
     for n in "${names[@]}"; do srv $n ${IP[$n]}; done
-    capture deprecated-endpoints
+    capture legacy-endpoints
     # an agent older than 1.24 still sends its telemetry (optional endpoint)
     agent https://dc.services.visualstudio.com/v2/track
     # the SQL Server extension before March 2024 (retired endpoint), then a current one
@@ -807,12 +807,15 @@ splice() { # sample: merges the parts in time order into samples/<sample>.pcap
     log "$1.pcap: $(tshark -r $HERE/$1.pcap 2>/dev/null | wc -l) packets"
 }
 # Every endpoint the agent must always reach in the public cloud (the coverage table's
-# required rows), and the part of them other agent services call while himds is stopped.
+# required rows): all of them are called in the first round, as when the agent starts;
+# afterwards every five minutes the heartbeat (himds -> his) and the guest configuration
+# service (gc_service -> gas). Tokens and the notification channel last longer than the
+# captures, so later rounds leave them out (and the captures stay small).
 ALWAYS=(login.microsoftonline.com eu.login.microsoft.com pas.windows.net westeurope.his.arc.azure.com
     westeurope-gas.guestconfiguration.azure.com guestnotificationservice.azure.com
     azgn1234.servicebus.windows.net)
-NO_HIMDS=(westeurope-gas.guestconfiguration.azure.com guestnotificationservice.azure.com
-    azgn1234.servicebus.windows.net)
+HIS=westeurope.his.arc.azure.com
+GAS=westeurope-gas.guestconfiguration.azure.com
 rounds_setup() {
     dns_start < <(dns_records "${ALWAYS[@]}")
     for n in "${ALWAYS[@]}"; do srv $n ${IP[$n]}; done
@@ -820,18 +823,19 @@ rounds_setup() {
 
 s_heartbeat-silence() {
     rounds_setup
-    # himds (the heartbeat) stops after the second round and is back for the last one;
-    # the guest configuration and notification services keep calling all along
+    # himds (the heartbeat) stops after the second round and is back for the last one,
+    # while the guest configuration service keeps calling
     part heartbeat-silence 0 "${ALWAYS[@]}"
-    part heartbeat-silence 300 "${ALWAYS[@]}"
-    for t in 600 900 1200; do part heartbeat-silence $t "${NO_HIMDS[@]}"; done
-    part heartbeat-silence 1500 "${ALWAYS[@]}"
+    part heartbeat-silence 300 $HIS $GAS
+    for t in 600 900 1200; do part heartbeat-silence $t $GAS; done
+    part heartbeat-silence 1500 $HIS $GAS
     splice heartbeat-silence
 }
 
 s_heartbeat-regular() { # near miss of heartbeat-silence and gas-not-contacted
     rounds_setup
-    for t in 0 300 600 900; do part heartbeat-regular $t "${ALWAYS[@]}"; done
+    part heartbeat-regular 0 "${ALWAYS[@]}"
+    for t in 300 600 900; do part heartbeat-regular $t $HIS $GAS; done
     splice heartbeat-regular
 }
 
@@ -840,9 +844,9 @@ s_gas-not-contacted() {
     # everything but the guest configuration service, over five and a half minutes (as
     # when a hosts-file entry or a local firewall stops it before the capture point)
     local some=()
-    for n in "${ALWAYS[@]}"; do [[ $n == *guestconfiguration* ]] || some+=($n); done
+    for n in "${ALWAYS[@]}"; do [ $n = $GAS ] || some+=($n); done
     part gas-not-contacted 0 "${some[@]}"
-    part gas-not-contacted 330 "${some[@]}"
+    part gas-not-contacted 330 $HIS
     splice gas-not-contacted
 }
 
@@ -927,7 +931,7 @@ ALL=(healthy-agent tls13-stacks tls12-stacks pq-hello-split syn-no-answer syn-re
     weak-tls10 weak-cbc-tls12 weak-3des weak-rc4 weak-null-cipher weak-legacy-offer
     private-link public-his-gas plain-http-management esu-cert-fetch
     hostile-sni-script hostile-sni-ansi hostile-cert-names
-    deprecated-endpoints heartbeat-silence heartbeat-regular gas-not-contacted
+    legacy-endpoints heartbeat-silence heartbeat-regular gas-not-contacted
     outside-service-tag proxy-bypass sql-tls10 unexpected-port wrong-cloud)
 
 main() {
