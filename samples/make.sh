@@ -31,7 +31,7 @@ need_pkgs() {
     local missing=()
     for c in tcpdump:tcpdump dnsmasq:dnsmasq-base squid:squid nft:nftables \
         gnutls-cli:gnutls-bin tshark:tshark editcap:tshark ethtool:ethtool ip:iproute2 \
-        zstd:zstd curl:curl openssl:openssl dig:bind9-dnsutils; do
+        zstd:zstd curl:curl openssl:openssl dig:bind9-dnsutils mergecap:tshark go:golang-go; do
         command -v "${c%%:*}" >/dev/null || missing+=("${c#*:}")
     done
     [ -x /usr/lib/squid/basic_ncsa_auth ] || missing+=(squid)
@@ -59,6 +59,17 @@ declare -A IP=(
     [pl-his]=198.18.2.10 [pl-gas]=198.18.2.11
     # beyond the "firewall": routed through the net namespace, never answered by it
     [fw-gas]=198.19.1.6 [fw-sb]=198.19.1.8
+    # for the rule samples of issue 10 (names the first samples do not use)
+    [dc.services.visualstudio.com]=198.19.0.11
+    [san-af-westeurope-prod.azurewebsites.net]=198.19.0.12
+    [telemetry.westeurope.arcdataservices.com]=198.19.0.13
+    [eu.login.microsoft.com]=198.19.0.14
+    [download.microsoft.com]=198.19.0.15
+    [management.usgovcloudapi.net]=198.19.0.16
+    [login.microsoftonline.us]=198.19.0.17
+    [usgovvirginia.his.arc.azure.us]=198.19.0.18
+    # where a DNS override sends an Arc name: outside every service tag / in another tag
+    [notazure]=198.19.2.1 [othertag]=198.19.2.2
 )
 MAP=198.18.0.4=10.1.0.4,198.18.0.1=10.1.0.1,198.18.0.53=10.1.0.53,198.18.0.8=10.1.0.8
 MAP+=,198.18.2.10=10.1.2.10,198.18.2.11=10.1.2.11
@@ -72,10 +83,24 @@ MAP+=,198.19.0.7=20.50.201.211    # guestnotificationservice   AzureArcInfrastru
 MAP+=,198.19.0.8=20.50.201.10     # azgn1234.servicebus        ServiceBus.WestEurope
 MAP+=,198.19.0.10=13.107.246.40   # www.microsoft.com          AzureFrontDoor.Frontend
 MAP+=,198.19.1.6=13.69.109.180,198.19.1.8=20.50.201.10  # gas, servicebus behind the firewall
+MAP+=,198.19.0.11=13.69.65.20     # dc.services.visualstudio.com  AzureMonitor.WestEurope
+MAP+=,198.19.0.12=13.69.68.10     # san-af-westeurope-prod.azurewebsites.net  AppService.WestEurope
+MAP+=,198.19.0.13=4.175.10.20     # telemetry.westeurope.arcdataservices.com  AzureCloud.westeurope
+MAP+=,198.19.0.14=40.126.32.80    # eu.login.microsoft.com     AzureActiveDirectory
+MAP+=,198.19.0.15=13.107.246.41   # download.microsoft.com     AzureFrontDoor.Frontend
+MAP+=,198.19.0.16=20.140.54.10    # management.usgovcloudapi.net  AzureResourceManager (Gov)
+MAP+=,198.19.0.17=20.140.53.40    # login.microsoftonline.us   AzureActiveDirectory (Gov)
+MAP+=,198.19.0.18=20.140.95.24    # usgovvirginia.his.arc.azure.us  AzureArcInfrastructure.USGovVirginia
+MAP+=,198.19.2.1=203.0.113.5      # in no service tag (TEST-NET-3)
+MAP+=,198.19.2.2=13.69.40.20      # Storage.WestEurope only
 V6_HOST=fd00:a1c::4 V6_GW=fd00:a1c::1 V6_MGMT=fd00:a2e::10
 ARC_NAMES=(management.azure.com login.microsoftonline.com login.windows.net pas.windows.net
     westeurope.his.arc.azure.com westeurope-gas.guestconfiguration.azure.com
     guestnotificationservice.azure.com azgn1234.servicebus.windows.net)
+MORE_NAMES=(dc.services.visualstudio.com san-af-westeurope-prod.azurewebsites.net
+    telemetry.westeurope.arcdataservices.com eu.login.microsoft.com download.microsoft.com
+    management.usgovcloudapi.net login.microsoftonline.us usgovvirginia.his.arc.azure.us)
+EPOCH=1768467600   # 2026-01-15T09:00:00Z, where every capture starts
 UA="AzureConnectedMachineAgent/1.50.03017.2103"
 
 inh() { ip netns exec $H "$@"; }
@@ -123,7 +148,9 @@ setup_net() {
     inh ip -6 addr add $V6_HOST/64 dev eth0 nodad
     inn ip addr add ${IP[gw]}/24 dev eth0
     for a in dns dnsup proxy; do inn ip addr add ${IP[$a]}/24 dev eth0; done
-    for n in "${ARC_NAMES[@]}" www.microsoft.com pl-his pl-gas; do inn ip addr add ${IP[$n]}/32 dev eth0; done
+    for n in "${ARC_NAMES[@]}" www.microsoft.com pl-his pl-gas "${MORE_NAMES[@]}" notazure othertag; do
+        inn ip addr add ${IP[$n]}/32 dev eth0
+    done
     inn ip -6 addr add $V6_GW/64 dev eth0 nodad
     inn ip -6 addr add $V6_MGMT/128 dev eth0 nodad
     inh ip link set eth0 up
@@ -182,6 +209,7 @@ make_certs() {
         *) leaf $n root $n $n ;;
         esac
     done
+    for n in "${MORE_NAMES[@]}"; do leaf $n root $n $n; done
     leaf intercepted contoso management.azure.com management.azure.com
     leaf wrongsan root portal.contoso.example portal.contoso.example "*.contoso.example"
     cat root.pem contoso.pem >trust-both.pem
@@ -721,6 +749,178 @@ s_hostile-cert-names() {
     finish
 }
 
+# Issue 10: a sample for each rule no earlier sample shows firing, each with a near miss
+# (a flow or a second capture that must not fire). The agent's own calls come from
+# tools/agent-client (Go's crypto/tls and net/http, as the agent is a Go program).
+
+AGENT=
+agent() { # URL...: the agent's requests through tools/agent-client, one connection each
+    if [ -z "$AGENT" ]; then
+        AGENT=$WORK/agent-client
+        log "building tools/agent-client with $(go version | cut -d' ' -f3)"
+        # standard library only: GOPROXY=off proves nothing is fetched
+        (cd $TOOLS/agent-client && GOPROXY=off GOFLAGS=-mod=mod go build -o $AGENT .)
+    fi
+    inh $AGENT -cafile "$(PKI root.pem)" "$@" >>$WORK/agent.log 2>&1 || true
+}
+dns_records() { # NAME...: host-record lines, each name at its own address
+    for n in "$@"; do echo "host-record=$n,${IP[$n]}"; echo "local=/$n/"; done
+}
+urls() { for n in "$@"; do printf 'https://%s/\n' "$n"; done; }
+
+s_legacy-endpoints() {
+    local names=(dc.services.visualstudio.com san-af-westeurope-prod.azurewebsites.net
+        telemetry.westeurope.arcdataservices.com)
+    dns_start < <(dns_records "${names[@]}")
+    for n in "${names[@]}"; do srv $n ${IP[$n]}; done
+    capture legacy-endpoints
+    # an agent older than 1.24 still sends its telemetry (optional endpoint)
+    agent https://dc.services.visualstudio.com/v2/track
+    # the SQL Server extension before March 2024 (retired endpoint), then a current one
+    # (near miss); curl stands in for the extension's own HTTP client
+    curl_h https://san-af-westeurope-prod.azurewebsites.net/
+    curl_h https://telemetry.westeurope.arcdataservices.com/
+    finish
+}
+
+# The long captures are spliced from short ones: each round of requests is captured on
+# its own, shifted to its minute offset by rewrite.py --epoch, and the rounds are merged
+# in time order (mergecap). Waiting 25 real minutes would show the same packets.
+PARTS=()
+part() { # sample offset-seconds NAME...: one round of agent calls, captured alone
+    local name=$1 off=$2
+    shift 2
+    capture $name.part${#PARTS[@]}
+    mapfile -t u < <(urls "$@")
+    agent "${u[@]}"
+    sleep 0.5
+    kill -INT $CAP_PID
+    wait $CAP_PID || true
+    $PY $TOOLS/rewrite.py $WORK/$CAP_NAME.raw $WORK/$CAP_NAME.pcap --map "$MAP" --epoch $((EPOCH + off))
+    PARTS+=($WORK/$CAP_NAME.pcap)
+}
+splice() { # sample: merges the parts in time order into samples/<sample>.pcap
+    mergecap -F pcap -w $HERE/$1.pcap "${PARTS[@]}"
+    PARTS=()
+    stop_all
+    nft_clear
+    log "$1.pcap: $(tshark -r $HERE/$1.pcap 2>/dev/null | wc -l) packets"
+}
+# Every endpoint the agent must always reach in the public cloud (the coverage table's
+# required rows): all of them are called in the first round, as when the agent starts;
+# afterwards every five minutes the heartbeat (himds -> his) and the guest configuration
+# service (gc_service -> gas). Tokens and the notification channel last longer than the
+# captures, so later rounds leave them out (and the captures stay small).
+ALWAYS=(login.microsoftonline.com eu.login.microsoft.com pas.windows.net westeurope.his.arc.azure.com
+    westeurope-gas.guestconfiguration.azure.com guestnotificationservice.azure.com
+    azgn1234.servicebus.windows.net)
+HIS=westeurope.his.arc.azure.com
+GAS=westeurope-gas.guestconfiguration.azure.com
+rounds_setup() {
+    dns_start < <(dns_records "${ALWAYS[@]}")
+    for n in "${ALWAYS[@]}"; do srv $n ${IP[$n]}; done
+}
+
+s_heartbeat-silence() {
+    rounds_setup
+    # himds (the heartbeat) stops after the second round and is back for the last one,
+    # while the guest configuration service keeps calling
+    part heartbeat-silence 0 "${ALWAYS[@]}"
+    part heartbeat-silence 300 $HIS $GAS
+    for t in 600 900 1200; do part heartbeat-silence $t $GAS; done
+    part heartbeat-silence 1500 $HIS $GAS
+    splice heartbeat-silence
+}
+
+s_heartbeat-regular() { # near miss of heartbeat-silence and gas-not-contacted
+    rounds_setup
+    part heartbeat-regular 0 "${ALWAYS[@]}"
+    for t in 300 600 900; do part heartbeat-regular $t $HIS $GAS; done
+    splice heartbeat-regular
+}
+
+s_gas-not-contacted() {
+    rounds_setup
+    # everything but the guest configuration service, over five and a half minutes (as
+    # when a hosts-file entry or a local firewall stops it before the capture point)
+    local some=()
+    for n in "${ALWAYS[@]}"; do [ $n = $GAS ] || some+=($n); done
+    part gas-not-contacted 0 "${some[@]}"
+    part gas-not-contacted 330 $HIS
+    splice gas-not-contacted
+}
+
+s_outside-service-tag() {
+    # a DNS override: login.microsoftonline.com at an address in no service tag, and
+    # management.azure.com at an Azure Storage address; the heartbeat name resolves
+    # normally (near miss)
+    dns_start <<EOF
+host-record=login.microsoftonline.com,${IP[notazure]}
+local=/login.microsoftonline.com/
+host-record=management.azure.com,${IP[othertag]}
+local=/management.azure.com/
+$(dns_records westeurope.his.arc.azure.com)
+EOF
+    srv login.microsoftonline.com ${IP[notazure]}
+    srv management.azure.com ${IP[othertag]}
+    srv westeurope.his.arc.azure.com ${IP[westeurope.his.arc.azure.com]}
+    capture outside-service-tag
+    agent https://login.microsoftonline.com/common/oauth2/v2.0/token \
+        "https://management.azure.com/subscriptions?api-version=2022-12-01" \
+        https://westeurope.his.arc.azure.com/api/agentstatus
+    finish
+}
+
+s_proxy-bypass() {
+    dns_start < <(dns_records management.azure.com login.microsoftonline.com)
+    srv management.azure.com ${IP[management.azure.com]}
+    srv login.microsoftonline.com ${IP[login.microsoftonline.com]}
+    squid_start
+    capture proxy-bypass
+    # proxy.url is set, and proxy.bypass sends ARM around it: the token request goes
+    # through the proxy (near miss), the ARM call directly
+    agent -proxy http://${IP[proxy]}:3128 -bypass management.azure.com \
+        https://login.microsoftonline.com/common/oauth2/v2.0/token \
+        "https://management.azure.com/subscriptions?api-version=2022-12-01"
+    finish
+}
+
+s_sql-tls10() {
+    local n=telemetry.westeurope.arcdataservices.com
+    # the endpoint accepts TLS 1.2 and 1.3 only
+    ossl_srv ${IP[$n]} $n -min_protocol TLSv1.2 -naccept 2
+    capture sql-tls10
+    # a SQL Server host that cannot do TLS 1.2 (as Windows Server 2012), then one that
+    # can (near miss); s_client stands in for the extension's SCHANNEL client
+    sclient ${IP[$n]} $n -tls1 -cipher DEFAULT@SECLEVEL=0
+    sclient ${IP[$n]} $n -tls1_3
+    finish
+}
+
+s_unexpected-port() {
+    dns_start < <(dns_records management.azure.com)
+    srv management.azure.com ${IP[management.azure.com]} --port 8443
+    srv management.azure.com ${IP[management.azure.com]}
+    capture unexpected-port
+    # the same call to a port-mapped relay on 8443, then to 443 (near miss)
+    agent "https://management.azure.com:8443/subscriptions?api-version=2022-12-01" \
+        "https://management.azure.com/subscriptions?api-version=2022-12-01"
+    finish
+}
+
+s_wrong-cloud() {
+    local names=(login.microsoftonline.us usgovvirginia.his.arc.azure.us
+        management.usgovcloudapi.net management.azure.com download.microsoft.com)
+    dns_start < <(dns_records "${names[@]}")
+    for n in "${names[@]}"; do srv $n ${IP[$n]}; done
+    capture wrong-cloud
+    # an Azure Government machine (three calls to its cloud) that also calls the public
+    # ARM; download.microsoft.com serves every cloud (near miss)
+    mapfile -t u < <(urls "${names[@]}")
+    agent "${u[@]}"
+    finish
+}
+
 ALL=(healthy-agent tls13-stacks tls12-stacks pq-hello-split syn-no-answer syn-refused
     tls10-refused ipv6-tls13 sll2-any sll-any
     proxy-connect-allowed proxy-connect-denied proxy-auth-407
@@ -730,7 +930,9 @@ ALL=(healthy-agent tls13-stacks tls12-stacks pq-hello-split syn-no-answer syn-re
     tls-interception tls-cert-san-mismatch
     weak-tls10 weak-cbc-tls12 weak-3des weak-rc4 weak-null-cipher weak-legacy-offer
     private-link public-his-gas plain-http-management esu-cert-fetch
-    hostile-sni-script hostile-sni-ansi hostile-cert-names)
+    hostile-sni-script hostile-sni-ansi hostile-cert-names
+    legacy-endpoints heartbeat-silence heartbeat-regular gas-not-contacted
+    outside-service-tag proxy-bypass sql-tls10 unexpected-port wrong-cloud)
 
 main() {
     [ "$(id -u)" = 0 ] || { echo "run as root (network namespaces)" >&2; exit 1; }

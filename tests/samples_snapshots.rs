@@ -56,6 +56,20 @@ fn given_for(path: &Path) -> Given {
     g
 }
 
+/// The service-tag files a user would give for a sample: outside-service-tag needs one.
+/// The excerpt holds, for that capture's addresses, exactly what Microsoft's full
+/// ServiceTags_Public_20251028.json says (samples/README.md: how it was made).
+fn service_tags_for(path: &Path) -> Vec<PathBuf> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    if name.starts_with("outside-service-tag") {
+        vec![PathBuf::from(
+            "samples/service-tags/public-20251028-excerpt.json",
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
 fn audit_text(path: &Path) -> (String, audit::Report) {
     audit_as(&[path], AuditFormat::Text)
 }
@@ -65,7 +79,7 @@ fn audit_as(paths: &[&Path], format: AuditFormat) -> (String, audit::Report) {
     let cfg = AuditConfig {
         inputs: paths.iter().map(|p| Input::Path(p.to_path_buf())).collect(),
         given: given_for(path),
-        service_tags: Vec::new(),
+        service_tags: service_tags_for(path),
         catalog: None,
         catalog_mode: CatalogMode::Extend,
         pipeline: PipelineConfig::default(),
@@ -265,4 +279,162 @@ fn hostile_strings_stay_text_in_markdown_and_html() {
             .skip(1)
             .all(|rest| rest.starts_with('#'))
     );
+}
+
+/// Each rule of the registry fires in at least one committed audit snapshot, so every
+/// rule has a real capture that shows it (issue 10). Reads the finding lines
+/// (`    [HIGH] rule-id ...`) of the snapshots `audit_of_every_sample` keeps up to date.
+#[test]
+fn every_rule_fires_in_some_audit_snapshot() {
+    let mut fired = std::collections::BTreeSet::new();
+    for e in std::fs::read_dir("tests/snapshots").expect("tests/snapshots exists") {
+        let path = e.expect("readable directory entry").path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if !name.starts_with("samples_snapshots__audit__") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable snapshot");
+        for line in text.lines() {
+            let Some(rest) = line.trim_start().strip_prefix('[') else {
+                continue;
+            };
+            if let Some((severity, after)) = rest.split_once("] ")
+                && arcaudit::classify::Severity::parse(&severity.to_ascii_lowercase()).is_some()
+                && let Some(rule) = after.split_whitespace().next()
+            {
+                fired.insert(rule.to_string());
+            }
+        }
+    }
+    let silent: Vec<&str> = arcaudit::classify::rules::metas()
+        .map(|m| m.id)
+        .filter(|id| !fired.contains(*id))
+        .collect();
+    assert!(
+        silent.is_empty(),
+        "rules that fire in no audit snapshot: {silent:?}"
+    );
+}
+
+/// (rule, name, server port) of each finding the audit of a sample reports.
+fn fired(sample: &str) -> Vec<(&'static str, String, u16)> {
+    let (_, report) = audit_text(&Path::new("samples").join(sample));
+    report
+        .files
+        .iter()
+        .flat_map(|f| &f.audit.findings)
+        .map(|f| {
+            (
+                f.rule,
+                f.host
+                    .clone()
+                    .or_else(|| f.endpoint.clone())
+                    .unwrap_or_default(),
+                f.flow.as_ref().map_or(0, |r| r.server.port()),
+            )
+        })
+        .collect()
+}
+
+fn count(found: &[(&str, String, u16)], rule: &str, name: &str) -> usize {
+    found
+        .iter()
+        .filter(|(r, n, _)| *r == rule && n == name)
+        .count()
+}
+
+/// The samples made for issue 10 show their rule firing, and each has a near miss that
+/// must not fire: another flow of the same capture, or a second capture (issue 11).
+#[test]
+fn rule_samples_fire_and_their_near_misses_do_not() {
+    let f = fired("legacy-endpoints.pcap");
+    assert_eq!(
+        count(&f, "deprecated-endpoint", "dc.services.visualstudio.com"),
+        1,
+        "{f:?}"
+    );
+    assert_eq!(
+        count(
+            &f,
+            "deprecated-endpoint",
+            "san-af-westeurope-prod.azurewebsites.net"
+        ),
+        1
+    );
+    // The current SQL Server endpoint in the same capture.
+    assert_eq!(
+        count(
+            &f,
+            "deprecated-endpoint",
+            "telemetry.westeurope.arcdataservices.com"
+        ),
+        0
+    );
+
+    let f = fired("heartbeat-silence.pcap");
+    assert_eq!(
+        count(&f, "heartbeat-silence", "westeurope.his.arc.azure.com"),
+        1,
+        "{f:?}"
+    );
+    // Every required endpoint is reached at least once, so only the silence is reported.
+    assert_eq!(f.len(), 1, "{f:?}");
+    // Heartbeats every five minutes over 15 minutes, every required endpoint each time.
+    assert_eq!(fired("heartbeat-regular.pcap"), vec![]);
+
+    let f = fired("gas-not-contacted.pcap");
+    assert_eq!(
+        count(&f, "required-endpoint-not-contacted", "public.guestconfig"),
+        1,
+        "{f:?}"
+    );
+    assert_eq!(f.len(), 1, "{f:?}");
+
+    let f = fired("outside-service-tag.pcap");
+    assert_eq!(
+        count(&f, "outside-service-tag", "login.microsoftonline.com"),
+        1,
+        "{f:?}"
+    );
+    assert_eq!(count(&f, "outside-service-tag", "management.azure.com"), 1);
+    // The heartbeat name resolved to an address of its own tag.
+    assert_eq!(
+        count(&f, "outside-service-tag", "westeurope.his.arc.azure.com"),
+        0
+    );
+
+    let f = fired("proxy-bypass.pcap");
+    assert_eq!(
+        count(&f, "proxy-bypass", "management.azure.com"),
+        1,
+        "{f:?}"
+    );
+    // The token request that went through the proxy's CONNECT tunnel.
+    assert_eq!(count(&f, "proxy-bypass", "login.microsoftonline.com"), 0);
+
+    // Two flows to the SQL endpoint: TLS 1.0 only (fires), then TLS 1.3 (does not).
+    let f = fired("sql-tls10.pcap");
+    assert_eq!(
+        count(
+            &f,
+            "sql-endpoint-below-1-2",
+            "telemetry.westeurope.arcdataservices.com"
+        ),
+        1,
+        "{f:?}"
+    );
+
+    // The same ARM call on 8443 (fires) and on 443 (does not).
+    let f = fired("unexpected-port.pcap");
+    let ports: Vec<u16> = f
+        .iter()
+        .filter(|(r, _, _)| *r == "unexpected-port")
+        .map(|(_, _, p)| *p)
+        .collect();
+    assert_eq!(ports, vec![8443], "{f:?}");
+
+    let f = fired("wrong-cloud.pcap");
+    assert_eq!(count(&f, "wrong-cloud", "management.azure.com"), 1, "{f:?}");
+    // download.microsoft.com serves every cloud; the Government names are the machine's.
+    assert_eq!(f.iter().filter(|(r, _, _)| *r == "wrong-cloud").count(), 1);
 }

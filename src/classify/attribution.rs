@@ -271,15 +271,6 @@ pub fn attribute(
     a
 }
 
-/// Catalog entries a DNS question names.
-pub fn dns_entries(answer: &DnsAnswer, names: &NameMatcher<'_>) -> Vec<usize> {
-    answer
-        .qname
-        .as_deref()
-        .map(|q| names.matches(q).0)
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -113,6 +113,9 @@ pub struct RuleMeta {
     pub check: &'static str,
     /// The requirement it comes from (document and section).
     pub requirement: &'static str,
+    /// A finding it reports, in a sentence (the Example paragraph of the rule's file doc;
+    /// a test keeps the two equal).
+    pub example: &'static str,
 }
 
 /// The flow a finding is about.
@@ -303,12 +306,6 @@ pub struct Cx<'a> {
     pub file: &'a str,
 }
 
-/// A DNS answer as the rules see it, with the catalog entries its question matched.
-pub struct DnsView<'a> {
-    pub answer: &'a DnsAnswer,
-    pub entries: Vec<usize>,
-}
-
 /// The whole capture, for the rules that look across flows.
 pub struct CaptureView<'a> {
     pub flows: &'a [FlowView<'a>],
@@ -325,7 +322,6 @@ pub struct CaptureView<'a> {
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check_flow(&self, _v: &FlowView<'_>, _cx: &Cx<'_>, _out: &mut Vec<Finding>) {}
-    fn check_dns(&self, _d: &DnsView<'_>, _cx: &Cx<'_>, _out: &mut Vec<Finding>) {}
     fn check_capture(&self, _c: &CaptureView<'_>, _cx: &Cx<'_>, _out: &mut Vec<Finding>) {}
 }
 
@@ -415,15 +411,6 @@ pub fn audit_capture(
         }
         for f in findings.drain(..) {
             folder.add(f);
-        }
-    }
-    for answer in dns {
-        let d = DnsView {
-            answer,
-            entries: attribution::dns_entries(answer, &names),
-        };
-        for r in rules {
-            r.check_dns(&d, &cx, &mut findings);
         }
     }
     let table = coverage(&views, catalog, &context);

@@ -27,6 +27,7 @@ static META: RuleMeta = RuleMeta {
     why: "The endpoints expect TLS 1.2 or 1.3 and some refuse anything older; a client limited to TLS 1.0/1.1 is turned away, or connects with a protocol known to be weak.",
     check: "TLS 1.2 enabled on the machine: SCHANNEL protocol keys and the .NET SystemDefaultTlsVersions/SchUseStrongCrypto settings on Windows (Windows Server 2012 has no TLS 1.2: upgrade), the OpenSSL version and MinProtocol on Linux.",
     requirement: "Arc network requirements (2026-04-01): Cryptographic protocols (TLS 1.2 and 1.3 recommended; some endpoints require 1.2)",
+    example: "ClientHello in frame 4 for `management.azure.com` offering at most TLS1.0 (0x0301), answered by a protocol_version alert in frame 6.",
 };
 
 /// TLS 1.2 on the wire.

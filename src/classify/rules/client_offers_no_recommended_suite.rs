@@ -29,6 +29,7 @@ static META: RuleMeta = RuleMeta {
     why: "A server limited to the recommended suites has nothing in common with this client and refuses the handshake; the Windows agent 1.56+ needs at least one of them enabled.",
     check: "The machine's enabled cipher suites: on Windows Get-TlsCipherSuite and the SSL Cipher Suite Order policy must include TLS_AES_256_GCM_SHA384/TLS_AES_128_GCM_SHA256 or TLS_ECDHE_RSA_WITH_AES_256/128_GCM_SHA384/256; on Linux the OpenSSL CipherString / crypto policy.",
     requirement: "Arc network requirements (2026-04-01): Cryptographic protocols (cipher suites for agent 1.56+ on Windows)",
+    example: "ClientHello in frame 4 for `management.azure.com` offering only 0x002f TLS_RSA_WITH_AES_128_CBC_SHA, answered by handshake_failure in frame 6.",
 };
 
 /// Signalling values that sit in the suite list but are not suites.

@@ -26,6 +26,7 @@ static META: RuleMeta = RuleMeta {
     why: "Only outdated software calls it (agent telemetry before agent 1.24, the SQL Server extension before March 2024): that software misses fixes and may break when the old endpoint is removed.",
     check: "`azcmagent version` (1.24 or later stops telemetry to this endpoint) and the Arc-enabled SQL Server extension version (releases from 2024-03-12 use *.<region>.arcdataservices.com); update them, then the firewall rule for the old name can go.",
     requirement: "Arc network requirements (2026-04-01): URLs table (agent telemetry optional, not used by 1.24+; san-af-<region>-prod.azurewebsites.net for SQL extension releases up to 2024-02-13)",
+    example: "ClientHello for `san-af-eastus-prod.azurewebsites.net` in frame 4 (public.sql-legacy-san-af, retired after 2024-02-13).",
 };
 
 impl Rule for DeprecatedEndpoint {

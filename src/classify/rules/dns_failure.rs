@@ -37,6 +37,7 @@ static META: RuleMeta = RuleMeta {
     why: "The agent cannot connect to a name it cannot resolve; a resolver that fails or denies Arc names (missing forwarder, wrong private DNS zone, blocked DNS) breaks the endpoint before any connection is attempted.",
     check: "The machine's DNS servers and their forwarders for the name (nslookup NAME on the machine); for Private Link, the privatelink zones and their records; that outbound DNS is allowed.",
     requirement: "Arc network requirements (2026-04-01): the host names of the Azure Arc-enabled servers table must be reachable, which needs them resolved",
+    example: "A and AAAA queries for `gbl.his.arc.azure.com` to `10.1.0.53:53`, both answered NXDOMAIN in frames 2 and 4.",
 };
 
 /// Most frames listed per finding: enough to point at the pattern, bounded for a capture

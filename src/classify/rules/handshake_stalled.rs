@@ -27,6 +27,7 @@ static META: RuleMeta = RuleMeta {
     why: "TCP to the endpoint works but the TLS handshake never gets an answer, so every call waits for the agent's timeout: typical of an inspecting firewall or proxy holding the connection, or of large packets being dropped on the path.",
     check: "TLS/SNI inspection or IPS policies on the firewall or proxy for this host name; path MTU (large server packets dropped, e.g. on VPN or tunnel links); run `azcmagent check` on the machine.",
     requirement: "Arc network requirements (2026-04-01): the endpoints of the Azure Arc-enabled servers table reachable over HTTPS (TLS on TCP 443)",
+    example: "ClientHello for `management.azure.com` in frame 4, ACKed by the server, then nothing for 4.0 s; the client closes with FIN in frame 6.",
 };
 
 /// Shortest wait (first packet to last) that counts as a stall: a real endpoint answers a

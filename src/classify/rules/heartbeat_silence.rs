@@ -27,6 +27,7 @@ static META: RuleMeta = RuleMeta {
     why: "The agent calls the hybrid identity service every five minutes; two missed heartbeats in a row mean its calls were interrupted, and after 15 minutes Azure marks the machine Disconnected.",
     check: "What happened on the path during the silence (proxy or firewall logs at those times), the agent's service state (`azcmagent show`), and himds logs on the machine.",
     requirement: "Arc network requirements (2026-04-01): Bandwidth requirements (one heartbeat every five minutes) and `*.his.arc.azure.com` (Always)",
+    example: "flows to `westeurope.his.arc.azure.com` at 09:00 and 09:20, nothing between: \"silence of 20.0 min from frame 7 to frame 8\".",
 };
 
 /// Captures shorter than this cannot show two missed heartbeats.

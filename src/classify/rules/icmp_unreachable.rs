@@ -28,6 +28,7 @@ static META: RuleMeta = RuleMeta {
     why: "A router or firewall on the path reports it will not deliver the agent's traffic to this endpoint: a reject rule (administratively prohibited) or a missing route, so the agent cannot reach it.",
     check: "The firewall or router that sent the ICMP message: its rules for outbound TCP 443 to this endpoint (or its service tag) and its routes towards Azure.",
     requirement: "Arc network requirements (2026-04-01): outbound TCP 443 to the endpoints in the Azure Arc-enabled servers table",
+    example: "SYN from `10.1.0.4:56864` to `13.69.109.180:443`, ICMP type 3 code 13 (communication administratively prohibited) from `10.1.0.1` in frame 2.",
 };
 
 /// ICMPv4 destination unreachable; ICMPv6 destination unreachable.

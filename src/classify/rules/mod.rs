@@ -1,72 +1,59 @@
 //! Every rule, one per file. A rule's file starts with its documentation in three parts
 //! (what it detects, why it matters for the Arc agent, an example), declares its
-//! [`RuleMeta`](super::RuleMeta) and implements [`Rule`](super::Rule). Add a rule by adding
-//! a file and a line to [`all`].
-
-mod reset_after_client_hello;
-mod syn_unanswered;
-mod tls_version_below_1_2;
-// misrouted and weak-tls rules
-mod client_cannot_offer_1_2;
-mod client_offers_no_recommended_suite;
-mod deprecated_endpoint;
-mod outside_service_tag;
-mod plaintext_http;
-mod private_link_public_address;
-mod proxy_bypass;
-mod public_endpoint_private_address;
-mod sql_endpoint_below_1_2;
-mod suite_not_recommended;
-mod tls_interception;
-mod unexpected_port;
-mod weak_suite_offered;
-mod wrong_cloud;
-
-// Group "blocked and coverage rules".
-mod dns_failure;
-mod handshake_stalled;
-mod heartbeat_silence;
-mod icmp_unreachable;
-mod proxy_connect_refused;
-mod required_endpoint_never_succeeded;
-mod required_endpoint_not_contacted;
-mod syn_refused;
-mod tls_alert_fatal;
+//! [`RuleMeta`](super::RuleMeta) and implements [`Rule`](super::Rule). Adding a rule is
+//! one new file plus one line in the `registry!` list below, which yields both the `mod`
+//! declarations and [`all`]; docs/audit.md's rule table is checked against the metadata
+//! by `tests/docs_rules.rs`.
 
 use super::{Rule, RuleMeta};
 
-/// Every rule, in the order findings of one frame are listed.
-pub fn all() -> &'static [&'static dyn Rule] {
-    &[
-        &syn_unanswered::SynUnanswered,
-        &reset_after_client_hello::ResetAfterClientHello,
-        &tls_version_below_1_2::TlsVersionBelow12,
-        // Group "blocked and coverage rules".
-        &syn_refused::SynRefused,
-        &icmp_unreachable::IcmpUnreachable,
-        &handshake_stalled::HandshakeStalled,
-        &tls_alert_fatal::TlsAlertFatal,
-        &proxy_connect_refused::ProxyConnectRefused,
-        &dns_failure::DnsFailure,
-        &required_endpoint_never_succeeded::RequiredEndpointNeverSucceeded,
-        &required_endpoint_not_contacted::RequiredEndpointNotContacted,
-        &heartbeat_silence::HeartbeatSilence,
-        // misrouted and weak-tls rules
-        &private_link_public_address::PrivateLinkPublicAddress,
-        &public_endpoint_private_address::PublicEndpointPrivateAddress,
-        &proxy_bypass::ProxyBypass,
-        &outside_service_tag::OutsideServiceTag,
-        &wrong_cloud::WrongCloud,
-        &tls_interception::TlsInterception,
-        &unexpected_port::UnexpectedPort,
-        &plaintext_http::PlaintextHttp,
-        &deprecated_endpoint::DeprecatedEndpoint,
-        &client_cannot_offer_1_2::ClientCannotOffer12,
-        &suite_not_recommended::SuiteNotRecommended,
-        &client_offers_no_recommended_suite::ClientOffersNoRecommendedSuite,
-        &weak_suite_offered::WeakSuiteOffered,
-        &sql_endpoint_below_1_2::SqlEndpointBelow12,
-    ]
+/// Lists each rule once as `module::Type` and yields the `mod` declarations, the ordered
+/// registry [`all`] and (for tests) each rule's source text. The order is the order in
+/// which the findings of one frame are listed, so it is part of the output.
+macro_rules! registry {
+    ($($module:ident :: $rule:ident),+ $(,)?) => {
+        $(mod $module;)+
+
+        /// Every rule, in the order findings of one frame are listed.
+        pub fn all() -> &'static [&'static dyn Rule] {
+            &[$(&$module::$rule),+]
+        }
+
+        /// Each rule's file, in [`all`]'s order: the test below reads its doc comment.
+        #[cfg(test)]
+        const SOURCES: &[&str] = &[$(include_str!(concat!(stringify!($module), ".rs"))),+];
+    };
+}
+
+registry! {
+    syn_unanswered::SynUnanswered,
+    reset_after_client_hello::ResetAfterClientHello,
+    tls_version_below_1_2::TlsVersionBelow12,
+    // Group "blocked and coverage rules".
+    syn_refused::SynRefused,
+    icmp_unreachable::IcmpUnreachable,
+    handshake_stalled::HandshakeStalled,
+    tls_alert_fatal::TlsAlertFatal,
+    proxy_connect_refused::ProxyConnectRefused,
+    dns_failure::DnsFailure,
+    required_endpoint_never_succeeded::RequiredEndpointNeverSucceeded,
+    required_endpoint_not_contacted::RequiredEndpointNotContacted,
+    heartbeat_silence::HeartbeatSilence,
+    // misrouted and weak-tls rules
+    private_link_public_address::PrivateLinkPublicAddress,
+    public_endpoint_private_address::PublicEndpointPrivateAddress,
+    proxy_bypass::ProxyBypass,
+    outside_service_tag::OutsideServiceTag,
+    wrong_cloud::WrongCloud,
+    tls_interception::TlsInterception,
+    unexpected_port::UnexpectedPort,
+    plaintext_http::PlaintextHttp,
+    deprecated_endpoint::DeprecatedEndpoint,
+    client_cannot_offer_1_2::ClientCannotOffer12,
+    suite_not_recommended::SuiteNotRecommended,
+    client_offers_no_recommended_suite::ClientOffersNoRecommendedSuite,
+    weak_suite_offered::WeakSuiteOffered,
+    sql_endpoint_below_1_2::SqlEndpointBelow12,
 }
 
 /// The rule with this id.
@@ -100,9 +87,47 @@ mod tests {
                 ("why", m.why),
                 ("check", m.check),
                 ("requirement", m.requirement),
+                ("example", m.example),
             ] {
                 assert!(text.len() > 10, "{}: {what} too short", m.id);
             }
+        }
+    }
+
+    /// The paragraph starting `//! Example:` in a rule file's doc, lines joined.
+    fn doc_example(source: &str) -> Option<String> {
+        let mut lines = source
+            .lines()
+            .map_while(|l| l.strip_prefix("//!"))
+            .map(str::trim)
+            .skip_while(|l| !l.starts_with("Example:"));
+        let first = lines.next()?.strip_prefix("Example:")?.trim();
+        let mut text = first.to_string();
+        for l in lines.take_while(|l| !l.is_empty()) {
+            text.push(' ');
+            text.push_str(l);
+        }
+        Some(text)
+    }
+
+    /// The example is written in the file's doc (for readers of the code) and in its META
+    /// (for `explain` and docs/audit.md): the two must not drift apart.
+    #[test]
+    fn each_example_is_the_one_in_its_files_doc() {
+        assert_eq!(SOURCES.len(), all().len());
+        for (rule, source) in all().iter().zip(SOURCES) {
+            let m = rule.meta();
+            assert!(
+                source.contains(&format!("id: \"{}\"", m.id)),
+                "{}: SOURCES out of step with all()",
+                m.id
+            );
+            assert_eq!(
+                doc_example(source).as_deref(),
+                Some(m.example),
+                "{}: the doc's Example paragraph and META.example differ",
+                m.id
+            );
         }
     }
 }

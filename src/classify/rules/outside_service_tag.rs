@@ -34,6 +34,7 @@ static META: RuleMeta = RuleMeta {
     why: "A firewall that allows the documented service tags blocks this address; and an address in no Azure tag at all means the name did not lead to Microsoft (DNS override, hijack or an intercepting device).",
     check: "What the name resolves to on the machine and on its DNS servers (compare with a public resolver); if the address is Azure's (another tag), the allow-list needs that range or the URL rule; refresh the service-tag file, ranges change weekly.",
     requirement: "Arc network requirements (2026-04-01): Service tags (allow the listed tags; the full AzureArcInfrastructure range, and the public one for Azure Government and 21Vianet)",
+    example: "`login.microsoftonline.com` (tag `AzureActiveDirectory`) reached at 203.0.113.5, which is in no service tag.",
 };
 
 /// `name` (as published) is `tag` or one of its regional forms (`tag.Region`).

@@ -27,6 +27,7 @@ static META: RuleMeta = RuleMeta {
     why: "The Arc endpoints are served over TLS on TCP 443; plain HTTP to them is either not the agent or a path that strips TLS, and whatever is sent (tokens, resource data) is readable on the wire.",
     check: "Which process sent the request (the Host and path in the evidence) and any proxy or load balancer configured to forward to http://; only www.microsoft.com/pkiops/certs (ESU certificates) is meant to use TCP 80.",
     requirement: "Arc network requirements (2026-04-01): Networking configuration (outbound TCP 443) and URLs table (only www.microsoft.com/pkiops/certs uses HTTP/TCP 80)",
+    example: "`GET /subscriptions?api-version=2022-12-01` with `Host: management.azure.com` in frame 4, to 4.150.240.10:80, answered 200 in frame 6.",
 };
 
 /// The path of a request target: origin-form as is, absolute-form without scheme and

@@ -28,6 +28,7 @@ static META: RuleMeta = RuleMeta {
     why: "With a private link scope assigned, the hybrid identity and guest configuration services take the machine's traffic only through the private endpoint; a public address of the same name turns it away.",
     check: "DNS for the name: the privatelink.* zones (privatelink.his.arc.azure.com, privatelink.guestconfiguration.azure.com) must be linked to, or forwarded by, the resolver the machine uses, and must answer the private endpoint's address; check the private endpoint's DNS configuration and any hosts-file entries.",
     requirement: "Arc network requirements (2026-04-01): URLs table, \"Private link capable\" column (Private)",
+    example: "`--private-link`, ClientHello for `westeurope.his.arc.azure.com` in frame 6 to 20.50.1.197:443 (public), where a private endpoint address such as 10.1.2.10 was expected.",
 };
 
 impl Rule for PrivateLinkPublicAddress {

@@ -28,6 +28,7 @@ static META: RuleMeta = RuleMeta {
     why: "With a proxy in place, direct outbound 443 is usually blocked, so the direct attempt fails, or it succeeds outside the proxy's policy and logging; the agent is not using the proxy it was given.",
     check: "`azcmagent show` / `azcmagent config get proxy.url` for the agent's proxy, and `azcmagent config get proxy.bypass`: the bypass list (agent 1.15+) can send the AAD (Entra ID), ARM or Arc services around the proxy on purpose, which is intended only for private-endpoint designs. Also other software on the machine making these calls without the proxy.",
     requirement: "Arc network requirements (2026-04-01): Networking configuration (default route unless a proxy is configured); Connected Machine agent proxy settings",
+    example: "`--proxy 10.1.0.8:3128`, ClientHello for `management.azure.com` in frame 8 sent directly to 4.150.240.10:443.",
 };
 
 impl Rule for ProxyBypass {

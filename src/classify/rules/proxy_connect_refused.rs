@@ -27,6 +27,7 @@ static META: RuleMeta = RuleMeta {
     why: "Behind a proxy the agent reaches every endpoint through a CONNECT tunnel; a refused CONNECT leaves that endpoint unreachable even when the firewall allows the proxy out.",
     check: "The proxy's allow-list (every host name in the requirements table, wildcards included), its authentication policy for the machine, and its own outbound access to the endpoint (5xx).",
     requirement: "Arc network requirements (2026-04-01): if a proxy restricts outbound connectivity, the listed URLs must not be blocked",
+    example: "`CONNECT azgn1234.servicebus.windows.net:443` to proxy `10.1.0.8:3128` in frame 4, `403 Forbidden` in frame 6, no Proxy-Authorization header sent.",
 };
 
 impl Rule for ProxyConnectRefused {

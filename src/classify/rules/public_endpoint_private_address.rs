@@ -27,6 +27,7 @@ static META: RuleMeta = RuleMeta {
     why: "These endpoints have no private endpoint: a private address for them is a DNS override, a hosts-file entry or an intercepting device answering in the service's place, which may relay, inspect or break the agent's traffic.",
     check: "Where the name resolves on the machine (hosts file, conditional forwarders, split-horizon DNS zones for Microsoft names), and whether a transparent proxy or firewall owns that address; if a private link is meant, only his/guestconfiguration (and ARM with a resource-management private link) go private.",
     requirement: "Arc network requirements (2026-04-01): URLs table, \"Private link capable\" column (Public)",
+    example: "DNS answers `login.microsoftonline.com` with 10.9.9.9 in frame 2, ClientHello to 10.9.9.9:443 in frame 6.",
 };
 
 /// Whether the entry is reached over the internet in this context.

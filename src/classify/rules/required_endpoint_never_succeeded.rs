@@ -25,6 +25,7 @@ static META: RuleMeta = RuleMeta {
     why: "Every attempt to this endpoint failed, so the agent has no working path to it; for a required endpoint the machine loses that function and eventually shows as Disconnected.",
     check: "The blocked findings of the same endpoint (they say where each attempt stopped), then the firewall, proxy and DNS settings they point at.",
     requirement: "Arc network requirements (2026-04-01): Azure Arc-enabled servers endpoints table (the 'When required' column)",
+    example: "`public.gns-servicebus`: 3 attempts, 3 failed, first in frame 5, names azgn1234.servicebus.windows.net.",
 };
 
 impl Rule for RequiredEndpointNeverSucceeded {

@@ -29,6 +29,7 @@ static META: RuleMeta = RuleMeta {
     why: "The agent calls its required endpoints every few minutes; silence towards one of them over a long capture means the calls are blocked before they leave (DNS, hosts file, local firewall) or leave by a path the capture does not see.",
     check: "On the machine: `azcmagent check`, name resolution of the endpoint, local firewall rules, and the proxy settings (`azcmagent config get proxy.url`); that the capture point sees all outbound traffic.",
     requirement: "Arc network requirements (2026-04-01): Azure Arc-enabled servers endpoints marked 'Always' (and those of the features in use)",
+    example: "a 20-minute capture with flows to management.azure.com and login.microsoftonline.com and none to `*.guestconfiguration.azure.com`.",
 };
 
 /// Shortest capture that can show an endpoint missing: a minute of agent activity.

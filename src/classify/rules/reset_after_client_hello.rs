@@ -22,6 +22,7 @@ static META: RuleMeta = RuleMeta {
     why: "A device on the path accepts TCP but resets the connection once it sees the TLS server name: the agent cannot reach this endpoint although port 443 is open.",
     check: "The allow-list of the firewall or proxy doing TLS/SNI inspection: add the endpoint's host name (wildcards as in the requirements table).",
     requirement: "Arc network requirements: the listed host names must be allowed, including wildcards",
+    example: "ClientHello for `westeurope.his.arc.azure.com` in frame 4, RST in frame 5.",
 };
 
 impl Rule for ResetAfterClientHello {

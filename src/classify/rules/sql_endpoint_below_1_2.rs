@@ -27,6 +27,7 @@ static META: RuleMeta = RuleMeta {
     why: "The Arc-enabled SQL Server endpoints refuse anything older than TLS 1.2, so the SQL Server extension cannot send its data processing, telemetry and monitoring uploads.",
     check: "TLS 1.2 on the SQL Server host (SCHANNEL and .NET strong-crypto settings); the OS version (Windows Server 2012 has no TLS 1.2, and the SQL telemetry endpoint does not support 2012 or 2012 R2).",
     requirement: "Arc network requirements (2026-04-01): Cryptographic protocols (*.<region>.arcdataservices.com supports only TLS 1.2 and 1.3)",
+    example: "ClientHello for `telemetry.eastus.arcdataservices.com` in frame 4 offering at most TLS1.0 (0x0301).",
 };
 
 /// TLS 1.2 on the wire.

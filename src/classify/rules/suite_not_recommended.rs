@@ -33,6 +33,7 @@ static META: RuleMeta = RuleMeta {
     why: "Microsoft lists four suites (two TLS 1.3, two ECDHE-RSA AES-GCM for TLS 1.2); the Windows agent 1.56+ needs one of them, and a server choosing another suite is either not Microsoft's endpoint or a device in between.",
     check: "The server side first (an inspecting proxy or a device answering for the name often negotiates differently from Azure); on the machine, the enabled suites (Get-TlsCipherSuite / the SCHANNEL cipher suite order on Windows, OpenSSL CipherString on Linux).",
     requirement: "Arc network requirements (2026-04-01): Cryptographic protocols (cipher suites for agent 1.56+ on Windows)",
+    example: "ServerHello in frame 6 picks 0xc013 TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA for `management.azure.com`.",
 };
 
 /// Severity for a suite outside the list, by platform and TLS version.

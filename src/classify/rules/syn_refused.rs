@@ -25,6 +25,7 @@ static META: RuleMeta = RuleMeta {
     why: "The agent needs outbound TCP 443 to each endpoint; a reset in place of a SYN-ACK means a firewall rejects the connection or the address reached is not the real endpoint, so every call to it fails at once.",
     check: "Firewall or NSG rules that reject outbound TCP 443 to this endpoint; what the name resolves to on the machine (nslookup, hosts file); for a proxy, that it listens on the configured port.",
     requirement: "Arc network requirements (2026-04-01): outbound TCP 443 to the endpoints in the Azure Arc-enabled servers table",
+    example: "SYN from `10.1.0.4:41824` to `20.50.1.197:443` (westeurope.his.arc.azure.com) in frame 1, RST,ACK from `20.50.1.197:443` in frame 2.",
 };
 
 impl Rule for SynRefused {

@@ -23,6 +23,7 @@ static META: RuleMeta = RuleMeta {
     why: "The agent must reach its endpoints on TCP 443; a silent drop makes every call time out and the machine ends up Disconnected.",
     check: "Firewall, NSG or proxy rules for outbound TCP 443 to this endpoint (or its service tag); run `azcmagent check` on the machine.",
     requirement: "Arc network requirements: outbound TCP 443 to the listed endpoints",
+    example: "`10.1.0.4:50123 -> 20.50.2.1:443` SYN in frames 1, 3, 7 (two retransmissions), nothing back: \"SYN unanswered after 2 retransmissions\".",
 };
 
 impl Rule for SynUnanswered {

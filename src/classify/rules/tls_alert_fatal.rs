@@ -31,6 +31,7 @@ static META: RuleMeta = RuleMeta {
     why: "The server (or a device answering in its place) refused the TLS handshake, so the agent cannot reach the endpoint; the alert says why: no common TLS version or cipher suite, or a certificate problem.",
     check: "The machine's TLS versions and cipher suites (on Windows the SCHANNEL configuration; agent 1.56+ needs one of the listed suites) and any TLS-inspecting proxy or firewall on the path, which must support them too.",
     requirement: "Arc network requirements (2026-04-01): Cryptographic protocols (TLS 1.2/1.3 and, from agent 1.56 on Windows, the listed cipher suites)",
+    example: "ClientHello for `management.azure.com` in frame 4 offering only TLS_RSA_WITH_AES_128_CBC_SHA; fatal alert handshake_failure (40) from the server in frame 6.",
 };
 
 /// Most offered suites named in the evidence; the rest are counted.

@@ -33,6 +33,7 @@ static META: RuleMeta = RuleMeta {
     why: "A TLS-inspecting device re-signs the agent's connections with its own CA: the agent keeps working only while the machine trusts that CA, the traffic is decrypted on the path, and certificate-pinning extensions fail. A certificate for other names means the name reaches the wrong server.",
     check: "Which proxy or firewall on the path inspects TLS (the issuer named in the evidence): the machine must trust its CA for the agent to keep working, and extensions that pin certificates must be excluded from inspection. For a name mismatch: where the name resolves and what server answers there.",
     requirement: "Arc-enabled servers network security: TLS inspection (no certificate pinning in the agent, pinning extensions need an exclusion); Arc network requirements (2026-04-01): URLs",
+    example: "certificate in frame 8 for `management.azure.com` issued by `CN=Contoso Inspection CA, OU=Network Security, O=Contoso Ltd, C=US`.",
 };
 
 /// Whether a certificate name (`*.his.arc.azure.com`) covers `host`: exact (ASCII case

@@ -23,6 +23,7 @@ static META: RuleMeta = RuleMeta {
     why: "The agent and Azure require TLS 1.2 or 1.3; an answer below 1.2 comes from a device or server that is not the real endpoint, or one that downgrades it.",
     check: "Any TLS-intercepting proxy or firewall on the path, and where the name resolves to; the machine's own TLS settings (SCHANNEL on Windows).",
     requirement: "Arc network requirements: TLS 1.2 or 1.3 (recommended versions)",
+    example: "ServerHello in frame 6 negotiating TLS1.0 for `management.azure.com`.",
 };
 
 /// TLS 1.2 on the wire; anything lower (and SSLv3's 0x0300) is below.

@@ -28,6 +28,7 @@ static META: RuleMeta = RuleMeta {
     why: "The agent talks to its endpoints on TCP 443 (and 80 only for the ESU certificate path); another port means a relay, port mapping or misconfigured tool that the firewall rules for Arc do not cover.",
     check: "Which process opened the connection and its configured URL or proxy port; port-forwarding or NAT rules on the path that map 443 elsewhere.",
     requirement: "Arc network requirements (2026-04-01): Networking configuration (outbound TCP 443); URLs table (HTTP/TCP 80 and HTTPS/TCP 443 for www.microsoft.com/pkiops/certs)",
+    example: "ClientHello for `management.azure.com` in frame 4 to 4.150.240.10:8443.",
 };
 
 impl Rule for UnexpectedPort {

@@ -28,6 +28,7 @@ static META: RuleMeta = RuleMeta {
     why: "These suites give weak, no confidentiality or no authentication; offering them lets the server or a device in between choose them, and their presence shows a TLS stack configured far below the recommended suites.",
     check: "Remove them from the machine's enabled suites (Windows: Disable-TlsCipherSuite or the SSL Cipher Suite Order policy and the SCHANNEL Ciphers keys; Linux: OpenSSL CipherString/crypto policy); when the server chose one, find the device that answered (Azure does not).",
     requirement: "Arc network requirements (2026-04-01): Cryptographic protocols (recommended versions and cipher suites)",
+    example: "ClientHello in frame 4 offering 0x0004 TLS_RSA_WITH_RC4_128_MD5 and 0x000a TLS_RSA_WITH_3DES_EDE_CBC_SHA; ServerHello in frame 6 picking 0xc012 TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA.",
 };
 
 /// Signalling values that sit in the suite list but are not suites.

@@ -28,6 +28,7 @@ static META: RuleMeta = RuleMeta {
     why: "The agent talks only to the endpoints of the cloud the machine is registered in; traffic to another cloud's endpoints comes from a wrong cloud setting or another tool, and the machine's firewall rules will not cover it.",
     check: "`azcmagent show` (cloud and resource) against the cloud you expect; scripts or extensions on the machine configured for another cloud; the --cloud given to this audit.",
     requirement: "Arc network requirements (2026-04-01): URLs tables per cloud (Azure cloud platform, Azure Government, Azure operated by 21Vianet)",
+    example: "`--cloud usgov`, ClientHello for `management.azure.com` (public cloud only) in frame 8.",
 };
 
 impl Rule for WrongCloud {

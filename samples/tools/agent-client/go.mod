@@ -1,0 +1,3 @@
+module arcaudit.example/samples/agent-client
+
+go 1.19
