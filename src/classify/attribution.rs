@@ -264,7 +264,7 @@ pub fn attribute(
         a.region = region;
         a.dns_frame = Some(frame);
     }
-    if a.name.is_none() && f.transport == "tcp" && !a.server_tags.is_empty() {
+    if a.name.is_none() && f.transport == crate::wire::Transport::Tcp && !a.server_tags.is_empty() {
         let tagged: Vec<usize> = catalog
             .entries()
             .iter()

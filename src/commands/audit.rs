@@ -210,7 +210,9 @@ fn audit_file(
         if !f.app.dns.is_empty() {
             dns.extend(DnsAnswer::from_flow(&f));
         }
-        if f.transport == "tcp" && f.app.protocol != Some("dns") {
+        if f.transport == crate::wire::Transport::Tcp
+            && f.app.protocol != Some(crate::wire::AppProtocol::Dns)
+        {
             flows.push(AuditFlow::from_flow(&f));
         }
     });

@@ -7,6 +7,22 @@ use serde::Serialize;
 
 use crate::decode::TcpFlags;
 
+/// Where a connection stands towards its end ([`TcpConnState::ending`]). The flow table asks
+/// three questions of it: is it over (idle sweep: `Closed` or `Reset`), may a new SYN start a
+/// new flow on its 5-tuple (anything but `Open`), did it end cleanly at the end of the
+/// capture (`Closed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcpEnding {
+    /// Neither side closed or reset.
+    Open,
+    /// One side sent FIN (and it was seen through); the other has not.
+    HalfClosed,
+    /// Both sides closed.
+    Closed,
+    /// Either side reset.
+    Reset,
+}
+
 /// Zeek's per-endpoint TCP state (`TCP_ENDPOINT_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -212,6 +228,24 @@ impl TcpConnState {
 
     pub fn resp_state(&self) -> EndpointState {
         self.resp.state
+    }
+
+    /// How far the connection has got towards its end, from both endpoints' states: the one
+    /// place that judges it. [`is_over`](Self::is_over) is the usual question.
+    pub fn ending(&self) -> TcpEnding {
+        use EndpointState::{Closed, Reset};
+        match (self.orig.state, self.resp.state) {
+            (Reset, _) | (_, Reset) => TcpEnding::Reset,
+            (Closed, Closed) => TcpEnding::Closed,
+            (Closed, _) | (_, Closed) => TcpEnding::HalfClosed,
+            _ => TcpEnding::Open,
+        }
+    }
+
+    /// The connection is over: both sides closed, or either reset. Nothing it carries after
+    /// this belongs to it, so once it falls silent it is finished.
+    pub fn is_over(&self) -> bool {
+        matches!(self.ending(), TcpEnding::Closed | TcpEnding::Reset)
     }
 
     /// Sizes of the originator's and responder's byte streams in sequence space.

@@ -198,7 +198,7 @@ impl<W: Write> FlowsWriter<W> {
             f.server,
             state,
             history,
-            f.app.protocol.unwrap_or("-"),
+            f.app.protocol.map_or("-", crate::wire::AppProtocol::as_str),
             if version.is_empty() { "-" } else { &version },
             if alpn.is_empty() {
                 "-".into()
