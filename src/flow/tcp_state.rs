@@ -746,6 +746,27 @@ mod tests {
     }
 
     #[test]
+    fn ending_open_half_closed_closed_and_reset() {
+        let open = [
+            (true, S, 100, 0, 0),
+            (false, S | A, 500, 101, 0),
+            (true, A, 101, 501, 0),
+        ];
+        let c = run(&open);
+        assert_eq!((c.ending(), c.is_over()), (TcpEnding::Open, false));
+        let mut half = open.to_vec();
+        half.push((true, F | A, 101, 501, 0));
+        let c = run(&half);
+        assert_eq!((c.ending(), c.is_over()), (TcpEnding::HalfClosed, false));
+        let mut closed = half.clone();
+        closed.extend([(false, F | A, 501, 102, 0), (true, A, 102, 502, 0)]);
+        let c = run(&closed);
+        assert_eq!((c.ending(), c.is_over()), (TcpEnding::Closed, true));
+        let c = run(&[(true, S, 7, 0, 0), (false, R | A, 0, 8, 0)]);
+        assert_eq!((c.ending(), c.is_over()), (TcpEnding::Reset, true));
+    }
+
+    #[test]
     fn unanswered_syn_is_s0_with_one_letter_for_retransmits() {
         let c = run(&[(true, S, 7, 0, 0), (true, S, 7, 0, 0), (true, S, 7, 0, 0)]);
         assert_eq!(c.conn_state(), ConnState::S0);
