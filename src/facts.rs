@@ -19,6 +19,7 @@ pub use dns::{DnsAnswer, DnsRecordData, pair_queries};
 pub use flow::{AuditFlow, CertSummary, HttpRequestSummary, HttpResponseSummary, TlsSummary};
 
 use crate::pipeline::Flow;
+use crate::wire::{AppProtocol, Transport};
 
 /// One capture's facts, in the order rules and tables want them.
 #[derive(Debug, Clone, Default)]
@@ -47,7 +48,7 @@ impl FactsBuilder {
         if !f.app.dns.is_empty() {
             self.dns.extend(DnsAnswer::from_flow(f));
         }
-        if f.transport == "tcp" && f.app.protocol != Some("dns") {
+        if f.transport == Transport::Tcp && f.app.protocol != Some(AppProtocol::Dns) {
             self.flows.push(AuditFlow::from_flow(f));
         }
     }
@@ -100,7 +101,7 @@ mod tests {
                 .all(|w| w[0].frames.first <= w[1].frames.first)
         );
         assert!(f.dns.windows(2).all(|w| w[0].frame <= w[1].frame));
-        assert!(f.flows.iter().all(|a| a.transport == "tcp"));
+        assert!(f.flows.iter().all(|a| a.transport == Transport::Tcp));
     }
 
     #[test]

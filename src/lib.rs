@@ -26,3 +26,4 @@ pub mod model;
 pub mod pipeline;
 pub mod report;
 pub mod tls;
+pub mod wire;

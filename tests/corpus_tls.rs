@@ -55,13 +55,18 @@ fn compare(row: &BTreeMap<String, String>, hello: &Hello<'_>) -> Vec<String> {
             );
             check(
                 "handshake_version",
-                hex_in(&row["handshake_version"]) == Some(ch.legacy_version),
+                hex_in(&row["handshake_version"]) == Some(ch.legacy_version.0),
                 format!("{:#06x}", ch.legacy_version),
             );
             if !sslv2 {
                 check(
                     "supported_versions",
-                    hex_list(&row["supported_versions"]) == ch.supported_versions,
+                    hex_list(&row["supported_versions"])
+                        == ch
+                            .supported_versions
+                            .iter()
+                            .map(|v| v.0)
+                            .collect::<Vec<_>>(),
                     format!("{:x?}", ch.supported_versions),
                 );
                 check(
@@ -92,7 +97,7 @@ fn compare(row: &BTreeMap<String, String>, hello: &Hello<'_>) -> Vec<String> {
         Hello::Server(sh) => {
             check(
                 "handshake_version",
-                hex_in(&row["handshake_version"]) == Some(sh.legacy_version),
+                hex_in(&row["handshake_version"]) == Some(sh.legacy_version.0),
                 format!("{:#06x}", sh.legacy_version),
             );
             if sh.sslv2_format {
@@ -117,7 +122,7 @@ fn compare(row: &BTreeMap<String, String>, hello: &Hello<'_>) -> Vec<String> {
             if !row["negotiated_version"].is_empty() {
                 check(
                     "negotiated_version",
-                    hex_in(&row["negotiated_version"]) == Some(sh.negotiated_version),
+                    hex_in(&row["negotiated_version"]) == Some(sh.negotiated_version.0),
                     format!("{:#06x}", sh.negotiated_version),
                 );
             }

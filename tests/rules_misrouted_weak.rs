@@ -850,6 +850,39 @@ fn sql_endpoint_below_1_2_quiet_on_tls12_or_other_endpoints() {
     );
 }
 
+// ---------------------------------------------------------------- tls-version-below-1-2
+
+/// Regression: the rule once tested `0x0200..0x0303`, which misses SSL 2.0's 0x0002, so a
+/// server answering with an SSLv2 SERVER-HELLO escaped it.
+fn tls_version_below_1_2_fires_on_an_sslv2_server_hello() {
+    let (c, s) = ([10, 1, 0, 4], [4, 150, 240, 10]);
+    let hello = client_hello(b"management.azure.com");
+    let n = hello.len() as u32;
+    // SSLv2 SERVER-HELLO: type 4, session_id_hit 0, certificate_type 1, version 0x0002,
+    // certificate length 0, one 3-byte cipher spec (RC4_128_WITH_MD5), 16-byte connection id.
+    let mut v2 = vec![4, 0, 1, 0x00, 0x02, 0, 0, 0, 3, 0, 16, 0x01, 0x00, 0x80];
+    v2.extend_from_slice(&[0x5a; 16]);
+    let mut record = vec![0x80, v2.len() as u8];
+    record.extend_from_slice(&v2);
+    let bytes = PcapBuilder::new()
+        .tcp(c, 50010, s, 443, 0x02, 1000, 0, b"")
+        .tcp(s, 443, c, 50010, 0x12, 5000, 1001, b"")
+        .tcp(c, 50010, s, 443, 0x10, 1001, 5001, b"")
+        .tcp(c, 50010, s, 443, 0x18, 1001, 5001, &hello)
+        .tcp(s, 443, c, 50010, 0x18, 5001, 1001 + n, &record)
+        .build();
+    let (_d, p) = built("sslv2.pcap", bytes);
+    let f = audit(&p, Given::default());
+    let hits = of(&f, "tls-version-below-1-2");
+    assert_eq!(hits.len(), 1, "{f:#?}");
+    assert!(
+        hits[0].evidence.contains("negotiated SSLv2 (0x0002)"),
+        "{}",
+        hits[0].evidence
+    );
+    assert_eq!(hits[0].frames, vec![5]);
+}
+
 // ---------------------------------------------------------------- the healthy samples
 
 /// None of this group's rules fires on the healthy samples with the default context
@@ -890,6 +923,7 @@ fn main() -> ExitCode {
     let tags = harness::need_shared(&[PUBLIC_TAGS]);
     harness::run(harness::trials![
         harness::Need::Met => [
+            tls_version_below_1_2_fires_on_an_sslv2_server_hello,
             private_link_public_address_fires_on_public_his_gas_with_private_link,
             private_link_public_address_quiet_on_private_endpoints_and_without_private_link,
             public_endpoint_private_address_fires_on_dns_override,

@@ -247,7 +247,7 @@ pub fn attribute(
         a.region = region;
         a.dns_frame = Some(frame);
     }
-    if a.name.is_none() && f.transport == "tcp" && !a.server_tags.is_empty() {
+    if a.name.is_none() && f.transport == crate::wire::Transport::Tcp && !a.server_tags.is_empty() {
         let attributing = catalog.attributing_tags();
         let tagged: Vec<usize> = catalog
             .entries()

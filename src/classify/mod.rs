@@ -121,7 +121,7 @@ pub struct RuleMeta {
 /// The flow a finding is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FlowRef {
-    pub transport: &'static str,
+    pub transport: crate::wire::Transport,
     pub client: std::net::SocketAddr,
     pub server: std::net::SocketAddr,
     pub first_frame: u64,

@@ -193,7 +193,7 @@ mod tests {
     fn verdict(frame: u64, ts_s: i64, endpoint: &str, ok: bool) -> FlowVerdict {
         FlowVerdict {
             flow: FlowRef {
-                transport: "tcp",
+                transport: crate::wire::Transport::Tcp,
                 client: "10.0.0.2:50000".parse().unwrap(),
                 server: "20.0.0.1:443".parse().unwrap(),
                 first_frame: frame,

@@ -11,6 +11,7 @@ use crate::dns::{self, DnsMessage, DnsTcpStream};
 use crate::flow::{Direction, Dissector};
 use crate::http::{self, Feed, HttpFacts, HttpStream};
 use crate::tls::{self, TlsFacts, TlsStream};
+use crate::wire::AppProtocol;
 
 /// Most DNS messages kept per flow (a resolver flow can carry thousands; the audit needs
 /// the answers, and a bound keeps memory flat).
@@ -31,9 +32,9 @@ pub struct DnsEvent {
 /// What one flow's payload revealed.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AppFacts {
-    /// "tls", "http", "http-connect", "dns", "quic" or absent.
+    /// What the bytes were recognised as, if anything.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub protocol: Option<&'static str>,
+    pub protocol: Option<AppProtocol>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsFacts>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,7 +121,7 @@ impl AppDissector {
             }),
             Err(e) => self.facts.dns_errors.push(format!("frame {frame}: {e}")),
         }
-        self.facts.protocol.get_or_insert("dns");
+        self.facts.protocol.get_or_insert(AppProtocol::Dns);
     }
 
     /// Feeds bytes to a direction, switching parsers when a CONNECT tunnel opens.
@@ -130,7 +131,7 @@ impl AppDissector {
             && tls_hello_starts(dir, bytes)
         {
             self.tls_seen = true;
-            stream = Stream::Tls(Box::new(TlsStream::new(tls_dir(dir))));
+            stream = Stream::Tls(Box::new(TlsStream::new(dir)));
         }
         // Rare path: a direction whose first segment was shorter than the sniff window.
         let joined;
@@ -146,7 +147,7 @@ impl AppDissector {
                 // PostgreSQL 'S', a SOCKS reply): parse from this segment on.
                 Some(Stream::Scan) if tls_hello_starts(dir, bytes) => {
                     self.tls_seen = true;
-                    stream = Stream::Tls(Box::new(TlsStream::new(tls_dir(dir))));
+                    stream = Stream::Tls(Box::new(TlsStream::new(dir)));
                     data = bytes;
                 }
                 Some(next) => stream = next,
@@ -163,11 +164,11 @@ impl AppDissector {
                 Some(off) if off < data.len() => {
                     data = &data[off..];
                     self.tls_seen = true;
-                    stream = Stream::Tls(Box::new(TlsStream::new(tls_dir(dir))));
+                    stream = Stream::Tls(Box::new(TlsStream::new(dir)));
                 }
                 Some(_) => {
                     self.tls_seen = true;
-                    stream = Stream::Tls(Box::new(TlsStream::new(tls_dir(dir))));
+                    stream = Stream::Tls(Box::new(TlsStream::new(dir)));
                     break;
                 }
                 None => break,
@@ -183,7 +184,7 @@ impl AppDissector {
         }
         if tls::looks_like_tls(first) {
             self.tls_seen = true;
-            return Some(Stream::Tls(Box::new(TlsStream::new(tls_dir(dir)))));
+            return Some(Stream::Tls(Box::new(TlsStream::new(dir))));
         }
         let client = dir == Direction::ClientToServer;
         if (client && http::looks_like_http_request(first))
@@ -267,13 +268,6 @@ impl AppDissector {
     }
 }
 
-fn tls_dir(dir: Direction) -> tls::Direction {
-    match dir {
-        Direction::ClientToServer => tls::Direction::ClientToServer,
-        Direction::ServerToClient => tls::Direction::ServerToClient,
-    }
-}
-
 /// A segment that opens with a TLS handshake record holding a ClientHello (from the
 /// client) or a ServerHello (from the server): TLS starting after a plaintext preamble.
 fn tls_hello_starts(dir: Direction, b: &[u8]) -> bool {
@@ -321,7 +315,7 @@ impl Dissector for AppDissector {
             self.record_dns(dir, frame, ts_nanos, r);
         } else if looks_like_quic(payload) {
             self.facts.quic_packets += 1;
-            self.facts.protocol.get_or_insert("quic");
+            self.facts.protocol.get_or_insert(AppProtocol::Quic);
         }
     }
 
@@ -332,12 +326,16 @@ impl Dissector for AppDissector {
             .iter()
             .any(|r| r.method.eq_ignore_ascii_case("CONNECT"));
         if self.http_seen {
-            self.facts.protocol = Some(if connect { "http-connect" } else { "http" });
+            self.facts.protocol = Some(if connect {
+                AppProtocol::HttpConnect
+            } else {
+                AppProtocol::Http
+            });
             self.facts.http = Some(self.http);
         }
         if self.tls_seen {
             if self.facts.protocol.is_none() {
-                self.facts.protocol = Some("tls");
+                self.facts.protocol = Some(AppProtocol::Tls);
             }
             self.facts.tls = Some(self.tls);
         }

@@ -37,8 +37,28 @@ pub const MAX_POINTER_HOPS: usize = 128;
 /// RFC 1035 2.3.4: a name is at most 255 bytes in wire form (length octets included).
 const MAX_NAME_WIRE_LEN: usize = 255;
 const HEADER_LEN: usize = 12;
-/// TYPE OPT (RFC 6891): carries the upper 8 bits of the extended RCODE in its TTL.
-const TYPE_OPT: u16 = 41;
+
+/// Record (and query) types this crate names in code (IANA DNS RR TYPEs). [`type_name`]
+/// knows the mnemonics of many more, for reports.
+pub mod rtype {
+    /// An IPv4 address (RFC 1035 3.4.1).
+    pub const A: u16 = 1;
+    pub const NS: u16 = 2;
+    /// An alias: the canonical name in RDATA (RFC 1035 3.3.1).
+    pub const CNAME: u16 = 5;
+    pub const SOA: u16 = 6;
+    pub const PTR: u16 = 12;
+    pub const TXT: u16 = 16;
+    /// An IPv6 address (RFC 3596).
+    pub const AAAA: u16 = 28;
+    pub const SRV: u16 = 33;
+    /// EDNS(0) pseudo-record (RFC 6891): carries the upper 8 bits of the extended RCODE in
+    /// its TTL.
+    pub const OPT: u16 = 41;
+    pub const SVCB: u16 = 64;
+    pub const HTTPS: u16 = 65;
+    pub const ANY: u16 = 255;
+}
 
 /// Why a DNS message (or a part of it) could not be parsed. Every variant carries the byte
 /// offset, from the start of the message, where parsing failed.
@@ -190,34 +210,34 @@ impl Serialize for Rcode {
 /// Mnemonic of a record type ("A", "AAAA", "CNAME", "HTTPS", ...) or "TYPE<n>" (RFC 3597).
 pub fn type_name(rtype: u16) -> String {
     let name = match rtype {
-        1 => "A",
-        2 => "NS",
+        rtype::A => "A",
+        rtype::NS => "NS",
         3 => "MD",
         4 => "MF",
-        5 => "CNAME",
-        6 => "SOA",
+        rtype::CNAME => "CNAME",
+        rtype::SOA => "SOA",
         7 => "MB",
         8 => "MG",
         9 => "MR",
         10 => "NULL",
         11 => "WKS",
-        12 => "PTR",
+        rtype::PTR => "PTR",
         13 => "HINFO",
         14 => "MINFO",
         15 => "MX",
-        16 => "TXT",
+        rtype::TXT => "TXT",
         17 => "RP",
         18 => "AFSDB",
         24 => "SIG",
         25 => "KEY",
-        28 => "AAAA",
+        rtype::AAAA => "AAAA",
         29 => "LOC",
-        33 => "SRV",
+        rtype::SRV => "SRV",
         35 => "NAPTR",
         36 => "KX",
         37 => "CERT",
         39 => "DNAME",
-        41 => "OPT",
+        rtype::OPT => "OPT",
         42 => "APL",
         43 => "DS",
         44 => "SSHFP",
@@ -236,8 +256,8 @@ pub fn type_name(rtype: u16) -> String {
         61 => "OPENPGPKEY",
         62 => "CSYNC",
         63 => "ZONEMD",
-        64 => "SVCB",
-        65 => "HTTPS",
+        rtype::SVCB => "SVCB",
+        rtype::HTTPS => "HTTPS",
         99 => "SPF",
         249 => "TKEY",
         250 => "TSIG",
@@ -245,7 +265,7 @@ pub fn type_name(rtype: u16) -> String {
         252 => "AXFR",
         253 => "MAILB",
         254 => "MAILA",
-        255 => "ANY",
+        rtype::ANY => "ANY",
         256 => "URI",
         257 => "CAA",
         32769 => "DLV",
@@ -381,7 +401,7 @@ pub fn parse_message(bytes: &[u8]) -> Result<DnsMessage, DnsError> {
     message.records_dropped = message.records_dropped.saturating_add(dropped);
 
     // RFC 6891 6.1.3: the OPT TTL's top byte holds the upper 8 bits of a 12-bit RCODE.
-    if let Some(opt) = message.additional.iter().find(|rr| rr.rtype == TYPE_OPT) {
+    if let Some(opt) = message.additional.iter().find(|rr| rr.rtype == rtype::OPT) {
         let upper = (opt.ttl >> 24) as u16;
         message.rcode = Rcode::from_u16((upper << 4) | (flags & 0x000F));
     }
@@ -475,15 +495,15 @@ impl<'a> Reader<'a> {
         let data = match rtype {
             // RFC 2136 2.5.2-2.5.4: UPDATE deletes RRsets with empty RDATA of any type.
             _ if rdlength == 0 => RecordData::Other { len: 0 },
-            1 => match <[u8; 4]>::try_from(rdata) {
+            rtype::A => match <[u8; 4]>::try_from(rdata) {
                 Ok(octets) => RecordData::A(Ipv4Addr::from(octets)),
                 Err(_) => return Err(bad_length(4)),
             },
-            28 => match <[u8; 16]>::try_from(rdata) {
+            rtype::AAAA => match <[u8; 16]>::try_from(rdata) {
                 Ok(octets) => RecordData::Aaaa(Ipv6Addr::from(octets)),
                 Err(_) => return Err(bad_length(16)),
             },
-            5 => {
+            rtype::CNAME => {
                 // The name is read against the whole message (it may point backwards) but its
                 // in-place part must stay inside RDATA.
                 let (target, end) = read_name(self.msg, rdata_start)?;

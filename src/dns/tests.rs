@@ -54,7 +54,7 @@ fn rr(name_bytes: &[u8], rtype: u16, ttl: u32, rdata: &[u8]) -> Vec<u8> {
 /// Layout: question name at 12; the first CNAME target's name starts at a known offset.
 fn cname_chain_response() -> Vec<u8> {
     let mut msg = header(0x1234, QR | RD | RA, [1, 3, 0, 0]);
-    msg.extend(question(&name("gbl.his.arc.azure.com"), 1));
+    msg.extend(question(&name("gbl.his.arc.azure.com"), rtype::A));
     // answer 1: gbl.his.arc.azure.com CNAME his-prod.trafficmanager.net
     let mut target1 = vec![8];
     target1.extend_from_slice(b"his-prod");
@@ -63,7 +63,7 @@ fn cname_chain_response() -> Vec<u8> {
     target1.push(3);
     target1.extend_from_slice(b"net");
     target1.push(0);
-    msg.extend(rr(&ptr(12), 5, 60, &target1));
+    msg.extend(rr(&ptr(12), rtype::CNAME, 60, &target1));
     let target1_offset = (msg.len() - target1.len()) as u16;
     // answer 2: his-prod.trafficmanager.net CNAME eastus.cloudapp.azure.com
     // ("azure.com" compressed to the question's suffix at 12 + 4 + 4 + 4 = 24)
@@ -72,17 +72,17 @@ fn cname_chain_response() -> Vec<u8> {
     target2.push(8);
     target2.extend_from_slice(b"cloudapp");
     target2.extend(ptr(24));
-    msg.extend(rr(&ptr(target1_offset), 5, 30, &target2));
+    msg.extend(rr(&ptr(target1_offset), rtype::CNAME, 30, &target2));
     let target2_offset = (msg.len() - target2.len()) as u16;
     // answer 3: eastus.cloudapp.azure.com A 20.42.73.1
-    msg.extend(rr(&ptr(target2_offset), 1, 10, &[20, 42, 73, 1]));
+    msg.extend(rr(&ptr(target2_offset), rtype::A, 10, &[20, 42, 73, 1]));
     msg
 }
 
 #[test]
 fn query_for_a_record() {
     let mut msg = header(0xBEEF, RD, [1, 0, 0, 0]);
-    msg.extend(question(&name("management.azure.com"), 1));
+    msg.extend(question(&name("management.azure.com"), rtype::A));
     let m = parse_message(&msg).unwrap();
     assert_eq!(m.id, 0xBEEF);
     assert!(!m.is_response);
@@ -94,7 +94,7 @@ fn query_for_a_record() {
         m.questions,
         vec![Question {
             name: "management.azure.com".into(),
-            qtype: 1,
+            qtype: rtype::A,
             qclass: 1
         }]
     );
@@ -131,7 +131,7 @@ fn cname_chain_with_compression() {
         RecordData::Cname("eastus.cloudapp.azure.com".into())
     );
     assert_eq!(m.answers[2].name, "eastus.cloudapp.azure.com");
-    assert_eq!(m.answers[2].rtype, 1);
+    assert_eq!(m.answers[2].rtype, rtype::A);
     assert_eq!(
         m.answers[2].data,
         RecordData::A(Ipv4Addr::new(20, 42, 73, 1))
@@ -141,9 +141,9 @@ fn cname_chain_with_compression() {
 #[test]
 fn aaaa_answer() {
     let mut msg = header(7, QR | RD | RA, [1, 1, 0, 0]);
-    msg.extend(question(&name("enabled.tls13.com"), 28));
+    msg.extend(question(&name("enabled.tls13.com"), rtype::AAAA));
     let addr: Ipv6Addr = "2606:4700::6810:7d22".parse().unwrap();
-    msg.extend(rr(&ptr(12), 28, 188, &addr.octets()));
+    msg.extend(rr(&ptr(12), rtype::AAAA, 188, &addr.octets()));
     let m = parse_message(&msg).unwrap();
     assert_eq!(m.answers[0].name, "enabled.tls13.com");
     assert_eq!(m.answers[0].data, RecordData::Aaaa(addr));
@@ -157,15 +157,18 @@ fn error_rcodes_with_soa_in_authority() {
         (5, Rcode::Refused, "Refused"),
     ] {
         let mut msg = header(9, QR | RD | RA | code, [1, 0, 1, 0]);
-        msg.extend(question(&name("nope.guestconfiguration.azure.com"), 1));
-        msg.extend(rr(&ptr(12 + 5 + 19), 6, 3600, &[0u8; 22]));
+        msg.extend(question(
+            &name("nope.guestconfiguration.azure.com"),
+            rtype::A,
+        ));
+        msg.extend(rr(&ptr(12 + 5 + 19), rtype::SOA, 3600, &[0u8; 22]));
         let m = parse_message(&msg).unwrap();
         assert_eq!(m.rcode, rcode);
         assert_eq!(m.rcode.code(), code);
         assert_eq!(m.rcode.name(), label);
         assert_eq!(m.authority.len(), 1);
         assert_eq!(m.authority[0].name, "azure.com");
-        assert_eq!(m.authority[0].rtype, 6);
+        assert_eq!(m.authority[0].rtype, rtype::SOA);
         assert_eq!(m.authority[0].data, RecordData::Other { len: 22 });
         assert_eq!(
             serde_json::to_value(m.rcode).unwrap(),
@@ -198,7 +201,7 @@ fn root_name_question() {
     msg.extend(question(&[0], 2));
     let m = parse_message(&msg).unwrap();
     assert_eq!(m.questions[0].name, ".");
-    assert_eq!(m.questions[0].qtype, 2);
+    assert_eq!(m.questions[0].qtype, rtype::NS);
 }
 
 #[test]
@@ -318,7 +321,7 @@ fn names_longer_than_255_are_refused() {
     // 4 x 64 + 1 = 257 bytes
     let long = [label.as_str(); 4].join(".");
     let mut msg = header(1, 0, [1, 0, 0, 0]);
-    msg.extend(question(&name(&long), 1));
+    msg.extend(question(&name(&long), rtype::A));
     assert_eq!(
         parse_message(&msg).unwrap_err(),
         DnsError::NameTooLong { offset: 12 }
@@ -410,16 +413,16 @@ fn cut_answers_keep_what_was_read() {
 #[test]
 fn bad_rdata_lengths_stop_the_sections() {
     let mut msg = header(1, QR, [0, 2, 0, 0]);
-    msg.extend(rr(&name("a.example"), 1, 1, &[1, 2, 3, 4]));
+    msg.extend(rr(&name("a.example"), rtype::A, 1, &[1, 2, 3, 4]));
     let second = msg.len();
-    msg.extend(rr(&name("b.example"), 1, 1, &[1, 2, 3, 4, 5]));
+    msg.extend(rr(&name("b.example"), rtype::A, 1, &[1, 2, 3, 4, 5]));
     let m = parse_message(&msg).unwrap();
     assert_eq!(m.answers.len(), 1);
     assert_eq!(
         m.error,
         Some(DnsError::BadRdataLength {
             offset: second,
-            rtype: 1,
+            rtype: rtype::A,
             len: 5,
             expected: 4
         })
@@ -427,7 +430,7 @@ fn bad_rdata_lengths_stop_the_sections() {
     assert_eq!(m.truncated_at, Some(second));
 
     let mut msg = header(1, QR, [0, 1, 0, 0]);
-    msg.extend(rr(&name("c.example"), 28, 1, &[0; 4]));
+    msg.extend(rr(&name("c.example"), rtype::AAAA, 1, &[0; 4]));
     assert!(matches!(
         parse_message(&msg).unwrap().error,
         Some(DnsError::BadRdataLength { expected: 16, .. })
@@ -438,13 +441,13 @@ fn bad_rdata_lengths_stop_the_sections() {
 fn cname_running_past_rdata_is_refused() {
     let mut msg = header(1, QR, [0, 1, 0, 0]);
     // RDLENGTH 3 but the name inside is 5 bytes ("\x03abc\x00"), followed by filler.
-    let mut record = rr(&name("x"), 5, 1, &[3, b'a', b'b']);
+    let mut record = rr(&name("x"), rtype::CNAME, 1, &[3, b'a', b'b']);
     record.extend_from_slice(&[b'c', 0]);
     msg.extend(record);
     assert!(matches!(
         parse_message(&msg).unwrap().error,
         Some(DnsError::RdataOverrun {
-            rtype: 5,
+            rtype: rtype::CNAME,
             len: 3,
             ..
         })
@@ -455,11 +458,11 @@ fn cname_running_past_rdata_is_refused() {
 fn sections_beyond_the_cap_are_walked_and_counted() {
     let total = MAX_RECORDS_PER_SECTION + 44;
     let mut msg = header(1, QR, [1, total as u16, 0, 1]);
-    msg.extend(question(&name("many.example"), 1));
+    msg.extend(question(&name("many.example"), rtype::A));
     for i in 0..total {
-        msg.extend(rr(&ptr(12), 1, 1, &[10, 0, (i >> 8) as u8, i as u8]));
+        msg.extend(rr(&ptr(12), rtype::A, 1, &[10, 0, (i >> 8) as u8, i as u8]));
     }
-    msg.extend(rr(&name("after.example"), 16, 5, b"\x02hi"));
+    msg.extend(rr(&name("after.example"), rtype::TXT, 5, b"\x02hi"));
     let m = parse_message(&msg).unwrap();
     assert_eq!(m.answers.len(), MAX_RECORDS_PER_SECTION);
     assert_eq!(m.records_dropped, 44);
@@ -511,7 +514,7 @@ fn type_names() {
 fn error_messages_carry_offsets() {
     let err = DnsError::BadRdataLength {
         offset: 40,
-        rtype: 28,
+        rtype: rtype::AAAA,
         len: 4,
         expected: 16,
     };
@@ -533,7 +536,7 @@ fn framed(msg: &[u8]) -> Vec<u8> {
 fn tcp_two_messages_in_one_feed() {
     let a = cname_chain_response();
     let mut b = header(2, RD, [1, 0, 0, 0]);
-    b.extend(question(&name("login.microsoftonline.com"), 28));
+    b.extend(question(&name("login.microsoftonline.com"), rtype::AAAA));
     let mut bytes = framed(&a);
     bytes.extend(framed(&b));
     let mut stream = DnsTcpStream::new();
@@ -600,8 +603,8 @@ fn tcp_stops_after_the_message_cap() {
 fn empty_rdata_is_other_for_any_type() {
     // DNS UPDATE (opcode 5) deletes a CNAME RRset with class ANY and RDLENGTH 0.
     let mut msg = header(1, 5 << 11, [0, 0, 1, 0]);
-    msg.extend(rr(&name("www.example.com"), 5, 0, &[]));
-    msg.extend(rr(&name("www.example.com"), 1, 0, &[]));
+    msg.extend(rr(&name("www.example.com"), rtype::CNAME, 0, &[]));
+    msg.extend(rr(&name("www.example.com"), rtype::A, 0, &[]));
     msg[8..10].copy_from_slice(&2u16.to_be_bytes());
     let m = parse_message(&msg).unwrap();
     assert_eq!(m.opcode, 5);

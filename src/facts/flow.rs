@@ -7,7 +7,8 @@ use std::net::SocketAddr;
 
 use crate::flow::{ConnState, IcmpEvent, KeyFrames};
 use crate::pipeline::Flow;
-use crate::tls::Alert;
+use crate::tls::{Alert, TlsVersion};
+use crate::wire::{AppProtocol, Transport};
 
 /// Most certificates kept per flow: the leaf and its issuers are what interception shows.
 const MAX_CERTS: usize = 4;
@@ -32,11 +33,11 @@ pub struct TlsSummary {
     pub client_hello_frame: Option<u64>,
     pub sni: Option<String>,
     /// Highest version the client offers (supported_versions, else legacy_version).
-    pub client_max_version: Option<u16>,
-    pub client_versions: Vec<u16>,
+    pub client_max_version: Option<TlsVersion>,
+    pub client_versions: Vec<TlsVersion>,
     pub offered_suites: Vec<u16>,
     pub server_hello_frame: Option<u64>,
-    pub negotiated_version: Option<u16>,
+    pub negotiated_version: Option<TlsVersion>,
     pub cipher_suite: Option<u16>,
     pub hello_retry: bool,
     pub alerts: Vec<Alert>,
@@ -69,7 +70,7 @@ pub struct HttpResponseSummary {
 /// One flow, compacted for the audit.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditFlow {
-    pub transport: &'static str,
+    pub transport: Transport,
     pub client: SocketAddr,
     pub server: SocketAddr,
     pub client_guessed: bool,
@@ -83,7 +84,7 @@ pub struct AuditFlow {
     pub server_bytes: u64,
     pub server_packets: u64,
     pub icmp: Vec<IcmpEvent>,
-    pub protocol: Option<&'static str>,
+    pub protocol: Option<AppProtocol>,
     pub tls: Option<TlsSummary>,
     pub requests: Vec<HttpRequestSummary>,
     pub responses: Vec<HttpResponseSummary>,
@@ -158,7 +159,7 @@ impl AuditFlow {
                     c.supported_versions
                         .iter()
                         .copied()
-                        .filter(|v| !crate::tls::is_grease(*v))
+                        .filter(|v| !v.is_grease())
                         .max()
                         .unwrap_or(c.legacy_version)
                 }),
@@ -170,7 +171,7 @@ impl AuditFlow {
                             c.supported_versions
                                 .iter()
                                 .copied()
-                                .filter(|v| !crate::tls::is_grease(*v))
+                                .filter(|v| !v.is_grease())
                                 .collect()
                         }
                     })

@@ -7,6 +7,22 @@ use serde::Serialize;
 
 use crate::decode::TcpFlags;
 
+/// Where a connection stands towards its end ([`TcpConnState::ending`]). The flow table asks
+/// three questions of it: is it over (idle sweep: `Closed` or `Reset`), may a new SYN start a
+/// new flow on its 5-tuple (anything but `Open`), did it end cleanly at the end of the
+/// capture (`Closed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcpEnding {
+    /// Neither side closed or reset.
+    Open,
+    /// One side sent FIN (and it was seen through); the other has not.
+    HalfClosed,
+    /// Both sides closed.
+    Closed,
+    /// Either side reset.
+    Reset,
+}
+
 /// Zeek's per-endpoint TCP state (`TCP_ENDPOINT_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -212,6 +228,24 @@ impl TcpConnState {
 
     pub fn resp_state(&self) -> EndpointState {
         self.resp.state
+    }
+
+    /// How far the connection has got towards its end, from both endpoints' states: the one
+    /// place that judges it. [`is_over`](Self::is_over) is the usual question.
+    pub fn ending(&self) -> TcpEnding {
+        use EndpointState::{Closed, Reset};
+        match (self.orig.state, self.resp.state) {
+            (Reset, _) | (_, Reset) => TcpEnding::Reset,
+            (Closed, Closed) => TcpEnding::Closed,
+            (Closed, _) | (_, Closed) => TcpEnding::HalfClosed,
+            _ => TcpEnding::Open,
+        }
+    }
+
+    /// The connection is over: both sides closed, or either reset. Nothing it carries after
+    /// this belongs to it, so once it falls silent it is finished.
+    pub fn is_over(&self) -> bool {
+        matches!(self.ending(), TcpEnding::Closed | TcpEnding::Reset)
     }
 
     /// Sizes of the originator's and responder's byte streams in sequence space.
@@ -709,6 +743,27 @@ mod tests {
         assert_eq!(c.conn_state(), ConnState::Sf);
         assert_eq!(c.history(), "ShADdFf");
         assert_eq!(c.sizes(), (10, 20));
+    }
+
+    #[test]
+    fn ending_open_half_closed_closed_and_reset() {
+        let open = [
+            (true, S, 100, 0, 0),
+            (false, S | A, 500, 101, 0),
+            (true, A, 101, 501, 0),
+        ];
+        let c = run(&open);
+        assert_eq!((c.ending(), c.is_over()), (TcpEnding::Open, false));
+        let mut half = open.to_vec();
+        half.push((true, F | A, 101, 501, 0));
+        let c = run(&half);
+        assert_eq!((c.ending(), c.is_over()), (TcpEnding::HalfClosed, false));
+        let mut closed = half.clone();
+        closed.extend([(false, F | A, 501, 102, 0), (true, A, 102, 502, 0)]);
+        let c = run(&closed);
+        assert_eq!((c.ending(), c.is_over()), (TcpEnding::Closed, true));
+        let c = run(&[(true, S, 7, 0, 0), (false, R | A, 0, 8, 0)]);
+        assert_eq!((c.ending(), c.is_over()), (TcpEnding::Reset, true));
     }
 
     #[test]

@@ -17,7 +17,8 @@ pub enum FlowsFormat {
 }
 
 /// The version of the JSON/NDJSON flow schema documented in docs/flows.md.
-pub const FLOWS_SCHEMA: &str = "arcaudit.flows/1";
+/// 2: a TLS alert's `sender` is spelled like every `direction` (`server_to_client`).
+pub const FLOWS_SCHEMA: &str = "arcaudit.flows/2";
 
 /// Streams records of several files into one output.
 pub struct FlowsWriter<W: Write> {
@@ -198,7 +199,7 @@ impl<W: Write> FlowsWriter<W> {
             f.server,
             state,
             history,
-            f.app.protocol.unwrap_or("-"),
+            f.app.protocol.map_or("-", crate::wire::AppProtocol::as_str),
             if version.is_empty() { "-" } else { &version },
             if alpn.is_empty() {
                 "-".into()

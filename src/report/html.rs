@@ -377,7 +377,7 @@ fn finding(x: &Finding, open: bool, o: &mut String) -> std::fmt::Result {
         writeln!(
             o,
             "<dt>Flow</dt><dd class=\"mono\">{} {} &rarr; {}, first frame {}</dd>",
-            h(r.transport),
+            h(r.transport.as_str()),
             h(&r.client.to_string()),
             h(&r.server.to_string()),
             r.first_frame

@@ -12,7 +12,9 @@ use md5::{Digest as _, Md5};
 use serde::Serialize;
 use sha2::Sha256;
 
-use super::hello::{ClientHello, ext, without_grease};
+use super::hello::{ClientHello, ext};
+use super::names::is_grease;
+use super::version::TlsVersion;
 
 /// Transport letter that opens a JA4: `t` TLS over TCP, `q` QUIC, `d` DTLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -32,7 +34,6 @@ impl Ja4Transport {
     }
 }
 
-/// Fills `ja3`, `ja3_hash`, `ja4` and `ja4_r` (TCP) from the parsed fields.
 /// Fingerprints computed per thread, by the hello fields they depend on. A capture repeats
 /// the same few client stacks thousands of times (the agent reconnects every few minutes);
 /// hashing and formatting each hello again cost a third of the whole pipeline. Bounded: the
@@ -40,13 +41,13 @@ impl Ja4Transport {
 const FINGERPRINT_CACHE_ENTRIES: usize = 4096;
 
 type FingerprintKey = (
-    u16,
+    TlsVersion,
     bool,
     Vec<u16>,
     Vec<u16>,
     Vec<u16>,
     Vec<u8>,
-    Vec<u16>,
+    Vec<TlsVersion>,
     Vec<u16>,
     Option<Vec<u8>>,
 );
@@ -56,6 +57,8 @@ thread_local! {
         std::cell::RefCell::new(rustc_hash::FxHashMap::default());
 }
 
+/// Fills `ja3`, `ja3_hash`, `ja4` and `ja4_r` (TCP) from the parsed fields. Called by the
+/// record reader once a hello is parsed: the parser itself leaves these fields empty.
 pub(crate) fn fill_client_fingerprints(ch: &mut ClientHello) {
     let key: FingerprintKey = (
         ch.legacy_version,
@@ -100,7 +103,7 @@ pub fn ja3_string(ch: &ClientHello) -> String {
     }
     format!(
         "{},{},{},{},{}",
-        ch.legacy_version,
+        ch.legacy_version.0,
         join(without_grease(&ch.cipher_suites).map(|v| v.to_string())),
         join(without_grease(&ch.extensions).map(|v| v.to_string())),
         join(without_grease(&ch.supported_groups).map(|v| v.to_string())),
@@ -116,13 +119,16 @@ pub fn ja4(ch: &ClientHello, transport: Ja4Transport) -> String {
 /// (JA4, JA4_r): hashed and raw forms.
 fn ja4_pair(ch: &ClientHello, transport: Ja4Transport) -> (String, String) {
     let version = if ch.extensions.contains(&ext::SUPPORTED_VERSIONS) {
-        without_grease(&ch.supported_versions)
+        ch.supported_versions
+            .iter()
+            .copied()
+            .filter(|v| !v.is_grease())
             .max()
             .unwrap_or(ch.legacy_version)
     } else {
         ch.legacy_version
     };
-    let version = match version {
+    let version = match version.0 {
         0x0304 => "13",
         0x0303 => "12",
         0x0302 => "11",
@@ -213,6 +219,11 @@ fn hash12(s: &str) -> String {
     h
 }
 
+/// The values of a list that are not GREASE, in order.
+fn without_grease(values: &[u16]) -> impl Iterator<Item = u16> + '_ {
+    values.iter().copied().filter(|&v| !is_grease(v))
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
@@ -231,8 +242,8 @@ mod tests {
     #[test]
     fn ja4_matches_foxio_reference_values() {
         let ch = ClientHello {
-            legacy_version: 0x0303,
-            supported_versions: vec![0x0304, 0x0303],
+            legacy_version: TlsVersion::TLS_1_2,
+            supported_versions: vec![TlsVersion::TLS_1_3, TlsVersion::TLS_1_2],
             cipher_suites: vec![
                 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013,
                 0xc014, 0x009c, 0x009d, 0x002f, 0x0035,
@@ -278,7 +289,7 @@ mod tests {
     #[test]
     fn empty_lists_hash_to_zeros() {
         let ch = ClientHello {
-            legacy_version: 0x0301,
+            legacy_version: TlsVersion::TLS_1_0,
             extensions: vec![0],
             ..ClientHello::default()
         };
@@ -291,7 +302,7 @@ mod tests {
     #[test]
     fn ja3_drops_grease_and_hashes_md5() {
         let mut ch = ClientHello {
-            legacy_version: 771,
+            legacy_version: TlsVersion(771),
             cipher_suites: vec![0x0a0a, 4865, 49195],
             extensions: vec![0x1a1a, 0, 10, 11],
             supported_groups: vec![0x2a2a, 29, 23],

@@ -8,8 +8,7 @@
 
 use serde::Serialize;
 
-use super::fingerprint;
-use super::names::is_grease;
+use super::version::TlsVersion;
 
 /// Extension numbers we look inside (IANA TLS ExtensionType Values).
 pub(crate) mod ext {
@@ -37,11 +36,11 @@ pub const HELLO_RETRY_REQUEST_RANDOM: [u8; 32] = [
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ClientHello {
     /// Version field of the record that carried the hello (often 0x0301 whatever is offered).
-    pub record_version: u16,
+    pub record_version: TlsVersion,
     /// ClientHello.legacy_version (client_version before TLS 1.3).
-    pub legacy_version: u16,
+    pub legacy_version: TlsVersion,
     /// supported_versions (extension 43) in wire order, GREASE included; empty when absent.
-    pub supported_versions: Vec<u16>,
+    pub supported_versions: Vec<TlsVersion>,
     /// Offered suites in wire order, GREASE and SCSVs included (see [`is_grease`](super::is_grease)).
     pub cipher_suites: Vec<u16>,
     pub compression_methods: Vec<u8>,
@@ -72,7 +71,8 @@ pub struct ClientHello {
     /// For an SSLv2-format hello: every 3-byte cipher spec as sent, in wire order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sslv2_cipher_specs: Vec<u32>,
-    /// JA3 string ("771,4865-...,0-23-...,29-23,0") and its MD5 in lowercase hex.
+    /// JA3 string ("771,4865-...,0-23-...,29-23,0") and its MD5 in lowercase hex. These four
+    /// are left empty by the parser and filled by the record reader (see `fingerprint`).
     pub ja3: String,
     pub ja3_hash: String,
     /// JA4 (FoxIO, BSD-3-Clause part) over TCP, e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1".
@@ -89,10 +89,10 @@ pub struct ClientHello {
 /// What a server chose in a ServerHello (or asked for in a HelloRetryRequest).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ServerHello {
-    pub record_version: u16,
-    pub legacy_version: u16,
+    pub record_version: TlsVersion,
+    pub legacy_version: TlsVersion,
     /// supported_versions (extension 43) when present, else legacy_version.
-    pub negotiated_version: u16,
+    pub negotiated_version: TlsVersion,
     pub cipher_suite: u16,
     pub compression: u8,
     /// key_share (51): the server's share group, or the group an HRR asks for.
@@ -169,7 +169,7 @@ fn u16_list(bytes: &[u8]) -> Vec<u16> {
 /// partial, and the problems met; `None` when not even the cipher suites could be read.
 pub(crate) fn parse_client_hello(
     body: &[u8],
-    record_version: u16,
+    record_version: TlsVersion,
     frame: u64,
 ) -> (Option<ClientHello>, Vec<String>) {
     let mut problems = Vec::new();
@@ -186,7 +186,7 @@ pub(crate) fn parse_client_hello(
         ));
         return (None, problems);
     };
-    ch.legacy_version = v;
+    ch.legacy_version = TlsVersion(v);
     // random (32 bytes) then legacy_session_id (RFC 8446 allows at most 32; we tolerate more).
     let fixed = r.take(32).and_then(|_| {
         let sid = r.vec8()?;
@@ -225,7 +225,6 @@ pub(crate) fn parse_client_hello(
             )),
         }
     }
-    fingerprint::fill_client_fingerprints(&mut ch);
     (Some(ch), problems)
 }
 
@@ -260,7 +259,7 @@ fn parse_client_extensions(block: &[u8], ch: &mut ClientHello, problems: &mut Ve
                 .map(|l| ch.signature_algorithms = u16_list(l)),
             ext::SUPPORTED_VERSIONS => Reader::new(data)
                 .vec8()
-                .map(|l| ch.supported_versions = u16_list(l)),
+                .map(|l| ch.supported_versions = u16_list(l).into_iter().map(TlsVersion).collect()),
             ext::KEY_SHARE | ext::KEY_SHARE_DRAFT => parse_client_key_share(data, ch),
             ext::SESSION_TICKET => {
                 ch.session_ticket = true;
@@ -323,7 +322,7 @@ fn parse_client_key_share(data: &[u8], ch: &mut ClientHello) -> Option<()> {
 /// Parses a ServerHello body (after the handshake header).
 pub(crate) fn parse_server_hello(
     body: &[u8],
-    record_version: u16,
+    record_version: TlsVersion,
     frame: u64,
 ) -> (Option<ServerHello>, Vec<String>) {
     let mut problems = Vec::new();
@@ -355,8 +354,8 @@ pub(crate) fn parse_server_hello(
         ));
         return (None, problems);
     };
-    sh.legacy_version = version;
-    sh.negotiated_version = version;
+    sh.legacy_version = TlsVersion(version);
+    sh.negotiated_version = TlsVersion(version);
     sh.is_hello_retry_request = random == HELLO_RETRY_REQUEST_RANDOM;
     sh.session_id_len = u8::try_from(sid_len).unwrap_or(u8::MAX);
     sh.cipher_suite = suite;
@@ -387,7 +386,9 @@ fn parse_server_extensions(block: &[u8], sh: &mut ServerHello, problems: &mut Ve
         };
         sh.extensions.push(ty);
         let ok = match ty {
-            ext::SUPPORTED_VERSIONS => Reader::new(data).u16().map(|v| sh.negotiated_version = v),
+            ext::SUPPORTED_VERSIONS => Reader::new(data)
+                .u16()
+                .map(|v| sh.negotiated_version = TlsVersion(v)),
             // ServerHello: KeyShareEntry (group, key); HelloRetryRequest: the group alone.
             ext::KEY_SHARE | ext::KEY_SHARE_DRAFT => Reader::new(data)
                 .u16()
@@ -462,8 +463,8 @@ pub(crate) fn parse_sslv2_client_hello(msg: &[u8], frame: u64) -> Result<ClientH
         ));
     }
     let mut ch = ClientHello {
-        record_version: 0x0002,
-        legacy_version: version,
+        record_version: TlsVersion::SSL_2_0,
+        legacy_version: TlsVersion(version),
         sslv2_format: true,
         session_id_len: u8::try_from(sid_len).unwrap_or(u8::MAX),
         frame,
@@ -478,7 +479,6 @@ pub(crate) fn parse_sslv2_client_hello(msg: &[u8], frame: u64) -> Result<ClientH
         .filter(|c| c[0] == 0)
         .map(|c| u16::from_be_bytes([c[1], c[2]]))
         .collect();
-    fingerprint::fill_client_fingerprints(&mut ch);
     Ok(ch)
 }
 
@@ -515,22 +515,12 @@ pub(crate) fn parse_sslv2_server_hello(msg: &[u8], frame: u64) -> Result<ServerH
             .chunks_exact(3)
             .map(|c| u32::from_be_bytes([0, c[0], c[1], c[2]]))
             .collect(),
-        record_version: 0x0002,
-        legacy_version: version,
-        negotiated_version: version,
+        record_version: TlsVersion::SSL_2_0,
+        legacy_version: TlsVersion(version),
+        negotiated_version: TlsVersion(version),
         cipher_suite: suite,
         sslv2_format: true,
         frame,
         ..ServerHello::default()
     })
-}
-
-/// Whether a TLS version value counts as TLS 1.3 (final or draft) for the record layer.
-pub(crate) fn is_tls13(version: u16) -> bool {
-    version == 0x0304 || (0x7e00..=0x7fff).contains(&version)
-}
-
-/// Non-GREASE helper used by fingerprints.
-pub(crate) fn without_grease(values: &[u16]) -> impl Iterator<Item = u16> + '_ {
-    values.iter().copied().filter(|&v| !is_grease(v))
 }

@@ -14,26 +14,21 @@ mod fingerprint;
 mod hello;
 mod names;
 mod stream;
+mod version;
 
 #[cfg(test)]
 mod tests;
 
 use serde::Serialize;
 
+/// Which way a record travels: the crate-wide type, re-exported for the parser's callers.
+pub use crate::wire::Direction;
 pub use cert::{CertificateInfo, MAX_CERTIFICATES_PARSED, certificate_info, rfc3339};
 pub use fingerprint::{Ja4Transport, ja3_string, ja4};
 pub use hello::{ClientHello, HELLO_RETRY_REQUEST_RANDOM, ServerHello};
-pub use names::{
-    alert_description_name, alert_level_name, cipher_suite_name, is_grease, version_name,
-};
+pub use names::{alert_description_name, alert_level_name, cipher_suite_name, is_grease};
 pub use stream::{MAX_HANDSHAKE_MESSAGE, MAX_RECORD_BODY, TlsStream};
-
-/// Which way bytes travel in a TCP connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Direction {
-    ClientToServer,
-    ServerToClient,
-}
+pub use version::{TlsVersion, version_name};
 
 /// A plaintext alert record (RFC 5246 7.2, RFC 8446 6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,4 +1,4 @@
-//! Names of TLS wire values for reports: protocol versions, cipher suites (from tls-parser's
+//! Names of TLS wire values for reports: cipher suites (from tls-parser's
 //! IANA table), alert levels and descriptions, and the GREASE test (RFC 8701).
 
 use tls_parser::TlsCipherSuite;
@@ -8,26 +8,6 @@ use tls_parser::TlsCipherSuite;
 /// servers tolerant of unknown values; fingerprints (JA3, JA4) ignore them.
 pub fn is_grease(value: u16) -> bool {
     value & 0x0f0f == 0x0a0a && (value >> 8) == (value & 0x00ff)
-}
-
-/// Short name of a protocol version as it appears on the wire ("TLS1.2", "SSLv3", ...);
-/// "unknown" for anything else.
-pub fn version_name(version: u16) -> &'static str {
-    match version {
-        0x0002 => "SSLv2",
-        0x0300 => "SSLv3",
-        0x0301 => "TLS1.0",
-        0x0302 => "TLS1.1",
-        0x0303 => "TLS1.2",
-        0x0304 => "TLS1.3",
-        // Drafts of TLS 1.3 advertised 0x7fXX (draft XX) in supported_versions.
-        0x7f00..=0x7fff => "TLS1.3-draft",
-        0xfeff => "DTLS1.0",
-        0xfefd => "DTLS1.2",
-        0xfefc => "DTLS1.3",
-        v if is_grease(v) => "GREASE",
-        _ => "unknown",
-    }
 }
 
 /// IANA name of a cipher suite ("TLS_AES_128_GCM_SHA256"), from tls-parser's table;
@@ -107,9 +87,6 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(version_name(0x0303), "TLS1.2");
-        assert_eq!(version_name(0x0300), "SSLv3");
-        assert_eq!(version_name(0x1234), "unknown");
         assert_eq!(cipher_suite_name(0x1301), Some("TLS_AES_128_GCM_SHA256"));
         assert_eq!(
             cipher_suite_name(0xc02f),

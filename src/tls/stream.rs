@@ -2,11 +2,12 @@
 //! across records and `feed()` calls, and decides when a direction has turned encrypted.
 
 use super::cert::parse_certificate_message;
+use super::fingerprint::fill_client_fingerprints;
 use super::hello::{
-    is_tls13, parse_client_hello, parse_server_hello, parse_sslv2_client_hello,
-    parse_sslv2_server_hello,
+    parse_client_hello, parse_server_hello, parse_sslv2_client_hello, parse_sslv2_server_hello,
 };
 use super::names::{alert_description_name, alert_level_name};
+use super::version::TlsVersion;
 use super::{
     Alert, Direction, MAX_LATER_HELLOS, MAX_PLAUSIBLE_RECORD, TlsError, TlsFacts, looks_like_tls,
 };
@@ -57,7 +58,7 @@ pub struct TlsStream {
     /// Handshake-protocol bytes carried over until a whole message is present.
     handshake: Vec<u8>,
     /// Version field of the record that started the buffered handshake message.
-    handshake_record_version: u16,
+    handshake_record_version: TlsVersion,
     /// Body bytes of the current record still to be skipped unread.
     skip: usize,
     /// This direction sent ChangeCipherSpec.
@@ -73,7 +74,7 @@ impl TlsStream {
             phase: Phase::Detect,
             pending: Vec::new(),
             handshake: Vec::new(),
-            handshake_record_version: 0,
+            handshake_record_version: TlsVersion(0),
             skip: 0,
             ccs_seen: false,
             encrypted: false,
@@ -191,7 +192,13 @@ impl TlsStream {
                 break;
             }
             let record = std::mem::take(&mut self.pending);
-            self.on_record(content_type, version, &record[5..], frame, facts);
+            self.on_record(
+                content_type,
+                TlsVersion(version),
+                &record[5..],
+                frame,
+                facts,
+            );
             if self.phase != Phase::Done {
                 // Keep the allocation for the next record.
                 self.pending = record;
@@ -237,7 +244,7 @@ impl TlsStream {
     fn on_record(
         &mut self,
         content_type: u8,
-        version: u16,
+        version: TlsVersion,
         body: &[u8],
         frame: u64,
         facts: &mut TlsFacts,
@@ -276,7 +283,7 @@ impl TlsStream {
     }
 
     /// Handles every complete handshake message in the buffer, keeps an incomplete tail.
-    fn take_messages(&mut self, record_version: u16, frame: u64, facts: &mut TlsFacts) {
+    fn take_messages(&mut self, record_version: TlsVersion, frame: u64, facts: &mut TlsFacts) {
         let mut off = 0usize;
         let mut error = None;
         while let Some(head) = self.handshake.get(off..off + 4) {
@@ -328,7 +335,8 @@ impl TlsStream {
         match msg.first() {
             Some(1) => {
                 match parse_sslv2_client_hello(msg, frame) {
-                    Ok(ch) => {
+                    Ok(mut ch) => {
+                        fill_client_fingerprints(&mut ch);
                         if facts.client_hello.is_none() {
                             facts.client_hello = Some(ch);
                         }
@@ -371,7 +379,7 @@ fn plaintext_after_ccs(facts: &TlsFacts, body: &[u8]) -> bool {
         return true;
     }
     if let Some(sh) = &facts.server_hello {
-        return is_tls13(sh.negotiated_version);
+        return sh.negotiated_version.is_tls13();
     }
     match body {
         [t, l0, l1, l2, 3, minor, ..] => {
@@ -387,14 +395,17 @@ fn plaintext_after_ccs(facts: &TlsFacts, body: &[u8]) -> bool {
 fn handle_message(
     msg_type: u8,
     body: &[u8],
-    record_version: u16,
+    record_version: TlsVersion,
     direction: Direction,
     frame: u64,
     facts: &mut TlsFacts,
 ) {
     let problems = match msg_type {
         HS_CLIENT_HELLO => {
-            let (ch, problems) = parse_client_hello(body, record_version, frame);
+            let (mut ch, problems) = parse_client_hello(body, record_version, frame);
+            if let Some(ch) = &mut ch {
+                fill_client_fingerprints(ch);
+            }
             if facts.client_hello.is_none() {
                 facts.client_hello = ch;
             } else if let Some(ch) = ch

@@ -30,9 +30,6 @@ static META: RuleMeta = RuleMeta {
     example: "ClientHello in frame 4 for `management.azure.com` offering at most TLS1.0 (0x0301), answered by a protocol_version alert in frame 6.",
 };
 
-/// TLS 1.2 on the wire.
-const TLS_1_2: u16 = 0x0303;
-
 impl Rule for ClientCannotOffer12 {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -46,9 +43,9 @@ impl Rule for ClientCannotOffer12 {
         let (Some(frame), Some(max)) = (t.client_hello_frame, t.client_max_version) else {
             return;
         };
-        // SSLv2-format hellos carry 0x0002; 0x0300-0x0302 are SSL 3.0 to TLS 1.1. Drafts
-        // (0x7fXX) and unknown values are not "below".
-        if !(max == 0x0002 || (0x0300..TLS_1_2).contains(&max)) {
+        // SSLv2-format hellos carry 0x0002. Drafts (0x7fXX) and unknown values are not
+        // "below".
+        if !max.is_below_1_2() {
             return;
         }
         let answer = match (t.server_hello_frame, t.alerts.first()) {

@@ -15,7 +15,7 @@
 //! most TLS1.0 (0x0301).
 
 use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
-use crate::tls::version_name;
+use crate::tls::{TlsVersion, version_name};
 
 pub struct SqlEndpointBelow12;
 
@@ -30,24 +30,21 @@ static META: RuleMeta = RuleMeta {
     example: "ClientHello for `telemetry.eastus.arcdataservices.com` in frame 4 offering at most TLS1.0 (0x0301).",
 };
 
-/// TLS 1.2 on the wire.
-const TLS_1_2: u16 = 0x0303;
-
 /// Parses a catalog `min_tls` ("1.2") into its wire value.
-fn wire_version(min_tls: &str) -> Option<u16> {
+fn wire_version(min_tls: &str) -> Option<TlsVersion> {
     match min_tls.trim() {
-        "1.0" => Some(0x0301),
-        "1.1" => Some(0x0302),
-        "1.2" => Some(0x0303),
-        "1.3" => Some(0x0304),
+        "1.0" => Some(TlsVersion::TLS_1_0),
+        "1.1" => Some(TlsVersion::TLS_1_1),
+        "1.2" => Some(TlsVersion::TLS_1_2),
+        "1.3" => Some(TlsVersion::TLS_1_3),
         _ => None,
     }
 }
 
 /// A classic version (SSLv2 hello, SSL 3.0 to TLS 1.3) below `min`; drafts and unknown
 /// values are not judged.
-fn below(version: u16, min: u16) -> bool {
-    (version == 0x0002 || (0x0300..=0x0304).contains(&version)) && version < min
+fn below(version: TlsVersion, min: TlsVersion) -> bool {
+    version.is_classic() && version < min
 }
 
 impl Rule for SqlEndpointBelow12 {
@@ -65,7 +62,8 @@ impl Rule for SqlEndpointBelow12 {
         else {
             return;
         };
-        if min < TLS_1_2 {
+        // Catalog minimums below 1.2 are the general rules' business.
+        if min.is_below_1_2() {
             return;
         }
         let offered = t.client_max_version.filter(|m| below(*m, min));
@@ -120,14 +118,16 @@ mod tests {
 
     #[test]
     fn versions_below_the_minimum() {
-        assert_eq!(wire_version("1.2"), Some(0x0303));
+        let v = TlsVersion;
+        let tls12 = TlsVersion::TLS_1_2;
+        assert_eq!(wire_version("1.2"), Some(tls12));
         assert_eq!(wire_version("2"), None);
-        assert!(below(0x0301, 0x0303));
-        assert!(below(0x0300, 0x0303));
-        assert!(below(0x0002, 0x0303));
-        assert!(!below(0x0303, 0x0303));
-        assert!(!below(0x0304, 0x0303));
-        assert!(!below(0x7f1c, 0x0303));
-        assert!(!below(0x0a0a, 0x0303));
+        assert!(below(v(0x0301), tls12));
+        assert!(below(v(0x0300), tls12));
+        assert!(below(v(0x0002), tls12));
+        assert!(!below(v(0x0303), tls12));
+        assert!(!below(v(0x0304), tls12));
+        assert!(!below(v(0x7f1c), tls12));
+        assert!(!below(v(0x0a0a), tls12));
     }
 }

@@ -65,7 +65,7 @@ impl Rule for SuiteNotRecommended {
             return;
         }
         let ver = t.negotiated_version.unwrap_or_default();
-        let tls13 = ver == 0x0304;
+        let tls13 = ver == crate::tls::TlsVersion::TLS_1_3;
         let listed: Vec<&str> = policy.cipher_suites.iter().map(|c| c.id.as_str()).collect();
         let evidence = format!(
             "ServerHello in frame {frame} for {} chose {suite:#06x} {} with {}; recommended: {}",

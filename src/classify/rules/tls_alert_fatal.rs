@@ -116,14 +116,11 @@ impl Rule for TlsAlertFatal {
 }
 
 /// "TLS1.0, TLS1.1" from the offered versions.
-fn versions(v: &[u16]) -> String {
+fn versions(v: &[crate::tls::TlsVersion]) -> String {
     if v.is_empty() {
         return "none".to_string();
     }
-    v.iter()
-        .map(|&x| crate::tls::version_name(x))
-        .collect::<Vec<_>>()
-        .join(", ")
+    v.iter().map(|x| x.name()).collect::<Vec<_>>().join(", ")
 }
 
 /// Suite names (hex when unnamed), at most [`MAX_SUITES_LISTED`] then a count.
@@ -165,6 +162,6 @@ mod tests {
     #[test]
     fn versions_named() {
         assert_eq!(versions(&[]), "none");
-        assert_eq!(versions(&[0x0301]), crate::tls::version_name(0x0301));
+        assert_eq!(versions(&[crate::tls::TlsVersion::TLS_1_0]), "TLS1.0");
     }
 }

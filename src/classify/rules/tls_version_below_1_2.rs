@@ -2,7 +2,7 @@
 //! an Arc endpoint's name.
 //!
 //! What: a ServerHello whose negotiated version (supported_versions, else the legacy field)
-//! is SSL 3.0, TLS 1.0 or TLS 1.1, on a flow attributed to a catalog entry.
+//! is SSL 2.0, SSL 3.0, TLS 1.0 or TLS 1.1, on a flow attributed to a catalog entry.
 //!
 //! Why: the agent and Azure require TLS 1.2 or 1.3; a real Azure endpoint never accepts
 //! less, so this is either a TLS-intercepting device downgrading the connection or a name
@@ -26,9 +26,6 @@ static META: RuleMeta = RuleMeta {
     example: "ServerHello in frame 6 negotiating TLS1.0 for `management.azure.com`.",
 };
 
-/// TLS 1.2 on the wire; anything lower (and SSLv3's 0x0300) is below.
-const TLS_1_2: u16 = 0x0303;
-
 impl Rule for TlsVersionBelow12 {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -39,8 +36,8 @@ impl Rule for TlsVersionBelow12 {
         let Some(ver) = t.negotiated_version else {
             return;
         };
-        // 0x7fXX drafts and GREASE are not below 1.2; only the classic range counts.
-        if !v.is_arc() || !(0x0200..TLS_1_2).contains(&ver) {
+        // 0x7fXX drafts and GREASE are not below 1.2; SSL 2.0's 0x0002 is.
+        if !v.is_arc() || !ver.is_below_1_2() {
             return;
         }
         out.push(

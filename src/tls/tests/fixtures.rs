@@ -161,11 +161,11 @@ fn illustrated_tls13_client_hello() {
     assert!(s.wants_more(), "a ClientHello alone leaves more to learn");
     assert!(facts.errors.is_empty(), "{:?}", facts.errors);
     let ch = facts.client_hello.expect("client hello");
-    assert_eq!(ch.record_version, 0x0301);
-    assert_eq!(ch.legacy_version, 0x0303);
+    assert_eq!(ch.record_version, TlsVersion::TLS_1_0);
+    assert_eq!(ch.legacy_version, TlsVersion::TLS_1_2);
     assert_eq!(ch.cipher_suites, vec![0x1302, 0x1303, 0x1301, 0x00ff]);
     assert_eq!(ch.sni.as_deref(), Some("example.ulfheim.net"));
-    assert_eq!(ch.supported_versions, vec![0x0304]);
+    assert_eq!(ch.supported_versions, vec![TlsVersion::TLS_1_3]);
     assert_eq!(ch.key_share_groups, vec![0x001d]);
     assert_eq!(ch.extensions, vec![0, 11, 10, 35, 22, 23, 13, 43, 45, 51]);
     assert_eq!(ch.ec_point_formats, vec![0, 1, 2]);
@@ -207,8 +207,8 @@ fn illustrated_tls13_server_flight_stops_at_encryption() {
         "encrypted records follow the TLS 1.3 ServerHello"
     );
     let sh = facts.server_hello.clone().expect("server hello");
-    assert_eq!(sh.legacy_version, 0x0303);
-    assert_eq!(sh.negotiated_version, 0x0304);
+    assert_eq!(sh.legacy_version, TlsVersion::TLS_1_2);
+    assert_eq!(sh.negotiated_version, TlsVersion::TLS_1_3);
     assert_eq!(sh.cipher_suite, 0x1302);
     assert_eq!(sh.key_share_group, Some(0x001d));
     assert_eq!(sh.extensions, vec![43, 51]);
@@ -298,7 +298,10 @@ fn tls12_full_handshake_with_certificates() {
     server.feed(&record(22, 0x0303, &flight), 6, &mut facts);
     assert!(server.wants_more());
     let sh = facts.server_hello.clone().expect("server hello");
-    assert_eq!((sh.negotiated_version, sh.cipher_suite), (0x0303, 0xc02f));
+    assert_eq!(
+        (sh.negotiated_version, sh.cipher_suite),
+        (TlsVersion::TLS_1_2, 0xc02f)
+    );
     assert_eq!(sh.alpn.as_deref(), Some("http/1.1"));
     assert_eq!(facts.certificate_frame, Some(6));
     assert_eq!(facts.certificate_count, 2);
@@ -433,7 +436,7 @@ fn hello_retry_request_then_ccs_then_server_hello() {
     assert!(!sh.is_hello_retry_request);
     assert_eq!(
         (sh.negotiated_version, sh.key_share_group, sh.frame),
-        (0x0304, Some(0x0017), 4)
+        (TlsVersion::TLS_1_3, Some(0x0017), 4)
     );
     let ch = facts.client_hello.clone().expect("first hello kept");
     assert_eq!((ch.key_share_groups.clone(), ch.frame), (vec![0x001d], 1));
@@ -528,7 +531,7 @@ fn sslv2_client_hello_then_tls_records() {
     c.feed(&hello[4..], 3, &mut facts);
     let ch = facts.client_hello.clone().expect("sslv2 hello");
     assert!(ch.sslv2_format);
-    assert_eq!(ch.legacy_version, 0x0301);
+    assert_eq!(ch.legacy_version, TlsVersion::TLS_1_0);
     assert_eq!(ch.cipher_suites, vec![0x0004, 0x002f, 0x00ff]);
     assert_eq!(ch.frame, 3);
     assert_eq!(

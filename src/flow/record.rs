@@ -1,0 +1,111 @@
+//! What the flow table hands out: a finished [`FlowRecord`] with its transport facts, the
+//! dissector's output, and the table-wide [`FlowStats`]. Plain owned data; how flows are
+//! tracked and when they end is `table`'s and `update`'s business.
+
+use serde::Serialize;
+use std::net::{IpAddr, SocketAddr};
+
+use super::{ConnState, StreamStatus};
+use crate::wire::Transport;
+
+/// Why a flow was emitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EndReason {
+    /// Both sides closed (or one reset) and the flow fell silent.
+    Closed,
+    /// No packet for the idle timeout.
+    Idle,
+    /// The table was full and this flow was the least recently active.
+    Evicted,
+    /// A new SYN reused the 5-tuple of a finished connection.
+    Reused,
+    /// The capture ended with the flow still open.
+    EndOfCapture,
+}
+
+/// Frame numbers (1-based, per file) of a flow's key transport events.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct KeyFrames {
+    pub first: u64,
+    pub last: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub syn: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub syn_ack: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_fin: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_rst: Option<u64>,
+}
+
+/// Counters for one direction.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct DirectionCounters {
+    pub packets: u64,
+    pub payload_bytes: u64,
+}
+
+/// An ICMP error that quoted this flow.
+#[derive(Debug, Clone, Serialize)]
+pub struct IcmpEvent {
+    pub frame: u64,
+    /// The router or host that sent the ICMP message.
+    pub from: IpAddr,
+    pub v6: bool,
+    pub icmp_type: u8,
+    pub code: u8,
+}
+
+/// TCP-specific facts of a flow.
+#[derive(Debug, Clone, Serialize)]
+pub struct TcpFacts {
+    pub conn_state: ConnState,
+    pub history: String,
+    /// SYNs from the client beyond the first with the same sequence number.
+    pub syn_retransmissions: u32,
+    /// Data segments that did not advance the sequence space (Zeek's count).
+    pub retransmissions: u32,
+    pub client_stream: StreamStatus,
+    pub server_stream: StreamStatus,
+    /// Bytes of each direction handed to the dissectors.
+    pub client_stream_bytes: u32,
+    pub server_stream_bytes: u32,
+}
+
+/// One finished flow: transport facts plus whatever the dissector learnt.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlowRecord<A> {
+    pub transport: Transport,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    /// True when no SYN told who the client was and the port heuristic decided.
+    pub client_guessed: bool,
+    /// First and last packet, nanoseconds since the Unix epoch.
+    pub first_ts_ns: i64,
+    pub last_ts_ns: i64,
+    pub frames: KeyFrames,
+    pub client_counters: DirectionCounters,
+    pub server_counters: DirectionCounters,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<TcpFacts>,
+    /// For UDP: Zeek's conn_state (S0, SF, SHR, OTH).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub udp_conn_state: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub icmp: Vec<IcmpEvent>,
+    pub end_reason: EndReason,
+    pub app: A,
+}
+
+/// Table-wide counters, for the per-file statistics.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct FlowStats {
+    pub tcp_flows: u64,
+    pub udp_flows: u64,
+    pub evicted: u64,
+    pub icmp_matched: u64,
+    pub icmp_unmatched: u64,
+    /// Most flows held at once.
+    pub peak_flows: u64,
+}

@@ -1,0 +1,348 @@
+//! The flow table of one capture file: which flows are open, their bounds (`max_flows`,
+//! idle timeouts), the periodic idle sweep, eviction of the least recently active, and the
+//! end of a flow into a [`FlowRecord`]. What a packet does to its flow is in `update`.
+
+use rustc_hash::FxHashMap;
+use std::net::SocketAddr;
+
+use super::record::{
+    DirectionCounters, EndReason, FlowRecord, FlowStats, IcmpEvent, KeyFrames, TcpFacts,
+};
+use super::{Dissector, StreamReassembler, TcpConnState, TcpEnding};
+use crate::decode::{self, Packet};
+use crate::wire::Transport;
+
+/// Bounds and timeouts of the flow table.
+#[derive(Debug, Clone)]
+pub struct FlowConfig {
+    /// Bytes of each direction's stream to reassemble (64 KiB: ClientHello with a
+    /// post-quantum key share, ServerHello and a certificate chain fit comfortably).
+    pub stream_limit: u32,
+    /// A TCP flow idle this long is finished (Zeek's tcp_inactivity_timeout is 5 minutes).
+    pub tcp_idle_nanos: i64,
+    /// A TCP flow both of whose sides closed or reset is finished after this much silence.
+    pub tcp_closed_linger_nanos: i64,
+    /// A UDP flow idle this long is finished (Zeek: 1 minute).
+    pub udp_idle_nanos: i64,
+    /// Most flows kept at once; past this the least recently active are evicted.
+    pub max_flows: usize,
+}
+
+impl Default for FlowConfig {
+    fn default() -> Self {
+        FlowConfig {
+            stream_limit: 64 * 1024,
+            tcp_idle_nanos: 300 * 1_000_000_000,
+            tcp_closed_linger_nanos: 5 * 1_000_000_000,
+            udp_idle_nanos: 60 * 1_000_000_000,
+            max_flows: 200_000,
+        }
+    }
+}
+
+/// Canonical key: the two endpoints in sorted order plus the protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct FlowKey {
+    lo: SocketAddr,
+    hi: SocketAddr,
+    proto: u8,
+}
+
+impl FlowKey {
+    pub(super) fn new(a: SocketAddr, b: SocketAddr, proto: u8) -> (FlowKey, bool) {
+        if a <= b {
+            (
+                FlowKey {
+                    lo: a,
+                    hi: b,
+                    proto,
+                },
+                true,
+            )
+        } else {
+            (
+                FlowKey {
+                    lo: b,
+                    hi: a,
+                    proto,
+                },
+                false,
+            )
+        }
+    }
+}
+
+/// One open flow, as the table holds it until it ends.
+pub(super) struct Flow<D> {
+    /// The originator, as Zeek calls the client.
+    pub(super) orig: SocketAddr,
+    pub(super) resp: SocketAddr,
+    pub(super) guessed: bool,
+    pub(super) first_ts: i64,
+    pub(super) last_ts: i64,
+    pub(super) frames: KeyFrames,
+    pub(super) orig_counters: DirectionCounters,
+    pub(super) resp_counters: DirectionCounters,
+    pub(super) tcp: Option<Box<TcpFlow>>,
+    pub(super) icmp: Vec<IcmpEvent>,
+    pub(super) dissector: D,
+}
+
+/// The TCP part of an open flow.
+pub(super) struct TcpFlow {
+    pub(super) state: TcpConnState,
+    pub(super) orig_stream: StreamReassembler,
+    pub(super) resp_stream: StreamReassembler,
+    pub(super) first_syn_seq: Option<u32>,
+    pub(super) syn_retransmissions: u32,
+    pub(super) retransmissions: u32,
+}
+
+/// Ports that servers listen on, for guessing the client when no SYN was seen. Like Zeek's
+/// likely_server_ports: well-known ports plus the proxies and brokers the agent meets.
+pub(super) fn likely_server_port(port: u16) -> bool {
+    port < 1024 || matches!(port, 1080 | 3128 | 5671 | 5672 | 8080 | 8443 | 8000 | 8888)
+}
+
+/// Most ICMP events kept per flow: one is evidence, a storm is not more evidence.
+pub(super) const MAX_ICMP_PER_FLOW: usize = 8;
+
+/// The flow table of one capture file.
+pub struct FlowTable<D: Dissector> {
+    pub(super) cfg: FlowConfig,
+    pub(super) flows: FxHashMap<FlowKey, Flow<D>>,
+    pub(super) stats: FlowStats,
+    now: i64,
+    last_sweep: i64,
+    packets_since_sweep: u32,
+}
+
+impl<D: Dissector> FlowTable<D> {
+    pub fn new(cfg: FlowConfig) -> Self {
+        FlowTable {
+            cfg,
+            flows: FxHashMap::default(),
+            stats: FlowStats::default(),
+            now: i64::MIN,
+            last_sweep: i64::MIN,
+            packets_since_sweep: 0,
+        }
+    }
+
+    pub fn stats(&self) -> FlowStats {
+        self.stats
+    }
+
+    /// Flows currently held.
+    pub fn len(&self) -> usize {
+        self.flows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.flows.is_empty()
+    }
+
+    /// Processes one decoded packet; finished flows are passed to `emit`.
+    pub fn packet(
+        &mut self,
+        pkt: &Packet<'_>,
+        frame: u64,
+        ts: i64,
+        emit: &mut dyn FnMut(FlowRecord<D::Output>),
+    ) {
+        // Timestamps may go backwards in a capture; time for expiry only moves forward.
+        if ts > self.now {
+            self.now = ts;
+        }
+        self.packets_since_sweep += 1;
+        if self.packets_since_sweep >= 8192
+            || self.now.saturating_sub(self.last_sweep) >= 10_000_000_000
+        {
+            self.sweep(emit);
+        }
+        match pkt.transport {
+            decode::Transport::Tcp(seg) => {
+                let src = SocketAddr::new(pkt.src, seg.src_port);
+                let dst = SocketAddr::new(pkt.dst, seg.dst_port);
+                self.tcp(src, dst, &seg, frame, ts, emit);
+            }
+            decode::Transport::Udp(dg) => {
+                let src = SocketAddr::new(pkt.src, dg.src_port);
+                let dst = SocketAddr::new(pkt.dst, dg.dst_port);
+                self.udp(src, dst, dg.payload, frame, ts, emit);
+            }
+            decode::Transport::Icmp(msg) => self.icmp(pkt.src, &msg, frame),
+        }
+    }
+
+    fn make_room(&mut self, emit: &mut dyn FnMut(FlowRecord<D::Output>)) {
+        if self.flows.len() < self.cfg.max_flows {
+            return;
+        }
+        // Evict the least recently active tenth in one go, so a flood costs O(n) per
+        // n/10 new flows rather than O(n) per flow.
+        let mut by_age: Vec<(i64, u64, FlowKey)> = self
+            .flows
+            .iter()
+            .map(|(k, f)| (f.last_ts, f.frames.first, *k))
+            .collect();
+        by_age.sort_unstable_by_key(|&(ts, first, _)| (ts, first));
+        let n = (self.cfg.max_flows / 10).max(1);
+        for (_, _, key) in by_age.into_iter().take(n) {
+            if let Some(flow) = self.flows.remove(&key) {
+                self.stats.evicted += 1;
+                emit(finish(flow, EndReason::Evicted));
+            }
+        }
+    }
+
+    pub(super) fn insert(
+        &mut self,
+        key: FlowKey,
+        flow: Flow<D>,
+        emit: &mut dyn FnMut(FlowRecord<D::Output>),
+    ) {
+        self.make_room(emit);
+        if flow.tcp.is_some() {
+            self.stats.tcp_flows += 1;
+        } else {
+            self.stats.udp_flows += 1;
+        }
+        self.flows.insert(key, flow);
+        self.stats.peak_flows = self.stats.peak_flows.max(self.flows.len() as u64);
+    }
+
+    pub(super) fn new_flow(
+        orig: SocketAddr,
+        resp: SocketAddr,
+        guessed: bool,
+        ts: i64,
+        frame: u64,
+        tcp: bool,
+    ) -> Flow<D> {
+        Flow {
+            orig,
+            resp,
+            guessed,
+            first_ts: ts,
+            last_ts: ts,
+            frames: KeyFrames {
+                first: frame,
+                last: frame,
+                ..KeyFrames::default()
+            },
+            orig_counters: DirectionCounters::default(),
+            resp_counters: DirectionCounters::default(),
+            tcp: None,
+            icmp: Vec::new(),
+            dissector: {
+                let mut d = D::default();
+                d.begin(orig, resp, tcp);
+                d
+            },
+        }
+    }
+
+    /// Finishes flows that have been idle long enough.
+    fn sweep(&mut self, emit: &mut dyn FnMut(FlowRecord<D::Output>)) {
+        self.packets_since_sweep = 0;
+        self.last_sweep = self.now;
+        let now = self.now;
+        let cfg = &self.cfg;
+        let mut done: Vec<(u64, FlowKey, EndReason)> = Vec::new();
+        for (k, f) in &self.flows {
+            let idle = now.saturating_sub(f.last_ts);
+            let reason = match &f.tcp {
+                Some(t) => {
+                    if t.state.is_over() && idle > cfg.tcp_closed_linger_nanos {
+                        Some(EndReason::Closed)
+                    } else if idle > cfg.tcp_idle_nanos {
+                        Some(EndReason::Idle)
+                    } else {
+                        None
+                    }
+                }
+                None => (idle > cfg.udp_idle_nanos).then_some(EndReason::Idle),
+            };
+            if let Some(r) = reason {
+                done.push((f.frames.first, *k, r));
+            }
+        }
+        // Emit in a deterministic order, whatever the hash map's.
+        done.sort_unstable_by_key(|&(first, _, _)| first);
+        for (_, k, r) in done {
+            if let Some(f) = self.flows.remove(&k) {
+                emit(finish(f, r));
+            }
+        }
+    }
+
+    /// End of capture: emits every remaining flow, oldest first.
+    pub fn finish_all(mut self, emit: &mut dyn FnMut(FlowRecord<D::Output>)) -> FlowStats {
+        let mut rest: Vec<Flow<D>> = self.flows.drain().map(|(_, f)| f).collect();
+        rest.sort_unstable_by_key(|f| f.frames.first);
+        for f in rest {
+            // Only a connection both sides closed counts as closed here: a reset one still
+            // in the table was not silent for the linger time, so the capture cut it off
+            // (what `end_reason` has always said; see `TcpEnding`).
+            let reason = match &f.tcp {
+                Some(t) if t.state.ending() == TcpEnding::Closed => EndReason::Closed,
+                _ => EndReason::EndOfCapture,
+            };
+            emit(finish(f, reason));
+        }
+        self.stats
+    }
+}
+
+/// Ends a flow: its owned record, with the dissector's facts.
+pub(super) fn finish<D: Dissector>(mut flow: Flow<D>, reason: EndReason) -> FlowRecord<D::Output> {
+    let (tcp, udp_conn_state) = match flow.tcp.take() {
+        Some(mut t) => {
+            t.orig_stream.finish();
+            t.resp_stream.finish();
+            let facts = TcpFacts {
+                conn_state: t.state.conn_state(),
+                history: t.state.history().to_string(),
+                syn_retransmissions: t.syn_retransmissions,
+                retransmissions: t.retransmissions,
+                client_stream: t.orig_stream.status(),
+                server_stream: t.resp_stream.status(),
+                client_stream_bytes: t.orig_stream.delivered(),
+                server_stream_bytes: t.resp_stream.delivered(),
+            };
+            (Some(facts), None)
+        }
+        None => {
+            let o = flow.orig_counters.packets > 0;
+            let r = flow.resp_counters.packets > 0;
+            let s = match (o, r) {
+                (true, true) => "SF",
+                (true, false) => "S0",
+                (false, true) => "SHR",
+                (false, false) => "OTH",
+            };
+            (None, Some(s))
+        }
+    };
+    FlowRecord {
+        transport: if tcp.is_some() {
+            Transport::Tcp
+        } else {
+            Transport::Udp
+        },
+        client: flow.orig,
+        server: flow.resp,
+        client_guessed: flow.guessed,
+        first_ts_ns: flow.first_ts,
+        last_ts_ns: flow.last_ts,
+        frames: flow.frames,
+        client_counters: flow.orig_counters,
+        server_counters: flow.resp_counters,
+        tcp,
+        udp_conn_state,
+        icmp: flow.icmp,
+        end_reason: reason,
+        app: flow.dissector.finish(),
+    }
+}

@@ -1,0 +1,233 @@
+//! What one packet does to its flow: a TCP segment drives the connection state, the
+//! counters, the key frames and the stream reassembly into the dissector; a UDP datagram goes
+//! to the dissector whole; an ICMP error is attached to the flow it quotes. Finding, creating
+//! and ending flows is `table`'s.
+
+use std::net::{IpAddr, SocketAddr};
+
+use super::record::{EndReason, FlowRecord, IcmpEvent};
+use super::table::{FlowKey, MAX_ICMP_PER_FLOW, TcpFlow, finish, likely_server_port};
+use super::{Direction, Dissector, FlowTable, StreamReassembler, TcpConnState, TcpEnding};
+use crate::decode::{IcmpMessage, TcpFlags, TcpSegment};
+
+impl<D: Dissector> FlowTable<D> {
+    pub(super) fn tcp(
+        &mut self,
+        src: SocketAddr,
+        dst: SocketAddr,
+        seg: &TcpSegment<'_>,
+        frame: u64,
+        ts: i64,
+        emit: &mut dyn FnMut(FlowRecord<D::Output>),
+    ) {
+        let (key, _) = FlowKey::new(src, dst, 6);
+        let syn_only = seg.flags.has(TcpFlags::SYN) && !seg.flags.has(TcpFlags::ACK);
+
+        // A fresh SYN on the 5-tuple of a connection that is over starts a new flow.
+        if syn_only
+            && let Some(flow) = self.flows.get(&key)
+            && let Some(t) = &flow.tcp
+        {
+            // Looser than "over": after one side's FIN a SYN with a new sequence number is
+            // already a new connection (the FIN that closed the other side may be missing).
+            if t.state.ending() != TcpEnding::Open
+                && t.first_syn_seq != Some(seg.seq)
+                && let Some(old) = self.flows.remove(&key)
+            {
+                emit(finish(old, EndReason::Reused));
+            }
+        }
+
+        if !self.flows.contains_key(&key) {
+            let (orig, resp, guessed) = if syn_only {
+                (src, dst, false)
+            } else {
+                // Partial connection: guess the server by its port, as Zeek does.
+                let flip = likely_server_port(src.port())
+                    && (!likely_server_port(dst.port())
+                        || (!seg.flags.has(TcpFlags::SYN) && src.port() < dst.port()));
+                if flip {
+                    (dst, src, true)
+                } else {
+                    (src, dst, true)
+                }
+            };
+            let mut flow = Self::new_flow(orig, resp, guessed, ts, frame, true);
+            let mut state = TcpConnState::default();
+            if orig != src {
+                state.mark_flipped();
+            }
+            flow.tcp = Some(Box::new(TcpFlow {
+                state,
+                orig_stream: StreamReassembler::default(),
+                resp_stream: StreamReassembler::default(),
+                first_syn_seq: None,
+                syn_retransmissions: 0,
+                retransmissions: 0,
+            }));
+            self.insert(key, flow, emit);
+        }
+        let limit = self.cfg.stream_limit;
+        let Some(flow) = self.flows.get_mut(&key) else {
+            return;
+        };
+        let Some(t) = flow.tcp.as_deref_mut() else {
+            return;
+        };
+        let mut is_orig = src == flow.orig;
+        flow.last_ts = flow.last_ts.max(ts);
+        flow.frames.last = frame;
+
+        let outcome = t.state.segment(
+            is_orig,
+            seg.flags,
+            seg.seq,
+            seg.ack,
+            seg.window,
+            seg.payload.len() as u32,
+        );
+        if outcome.flipped {
+            // SYN/SYN-ACK reversal: the other side was the client after all.
+            std::mem::swap(&mut flow.orig, &mut flow.resp);
+            std::mem::swap(&mut flow.orig_counters, &mut flow.resp_counters);
+            std::mem::swap(&mut t.orig_stream, &mut t.resp_stream);
+            is_orig = !is_orig;
+        }
+        if outcome.retransmission {
+            t.retransmissions = t.retransmissions.saturating_add(1);
+        }
+        let counters = if is_orig {
+            &mut flow.orig_counters
+        } else {
+            &mut flow.resp_counters
+        };
+        counters.packets += 1;
+        counters.payload_bytes += seg.payload.len() as u64;
+
+        let f = seg.flags;
+        if f.has(TcpFlags::SYN) {
+            if f.has(TcpFlags::ACK) {
+                flow.frames.syn_ack.get_or_insert(frame);
+            } else if is_orig {
+                flow.frames.syn.get_or_insert(frame);
+                match t.first_syn_seq {
+                    None => t.first_syn_seq = Some(seg.seq),
+                    Some(s) if s == seg.seq => {
+                        t.syn_retransmissions = t.syn_retransmissions.saturating_add(1)
+                    }
+                    Some(_) => {}
+                }
+            }
+            let stream = if is_orig {
+                &mut t.orig_stream
+            } else {
+                &mut t.resp_stream
+            };
+            stream.syn(seg.seq);
+        }
+        if f.has(TcpFlags::FIN) {
+            flow.frames.first_fin.get_or_insert(frame);
+        }
+        if f.has(TcpFlags::RST) {
+            flow.frames.first_rst.get_or_insert(frame);
+        }
+        if f.has(TcpFlags::ACK) {
+            let peer = if is_orig {
+                &mut t.resp_stream
+            } else {
+                &mut t.orig_stream
+            };
+            peer.acked(seg.ack);
+        }
+
+        // Payload of a RST is not part of the stream (RFC 9293 3.5.3; Zeek agrees).
+        if !seg.payload.is_empty() && !f.has(TcpFlags::RST) {
+            let dir = if is_orig {
+                Direction::ClientToServer
+            } else {
+                Direction::ServerToClient
+            };
+            let stream = if is_orig {
+                &mut t.orig_stream
+            } else {
+                &mut t.resp_stream
+            };
+            if stream.is_active() {
+                let dissector = &mut flow.dissector;
+                if !dissector.wants_stream(dir) {
+                    stream.complete();
+                } else {
+                    // Data on a SYN (TCP Fast Open) starts after the SYN's sequence number.
+                    let data_seq = seg.seq.wrapping_add(u32::from(f.has(TcpFlags::SYN)));
+                    stream.segment(data_seq, seg.payload, limit, &mut |bytes| {
+                        dissector.stream(dir, bytes, frame, ts);
+                        dissector.wants_stream(dir)
+                    });
+                }
+            }
+        }
+    }
+
+    pub(super) fn udp(
+        &mut self,
+        src: SocketAddr,
+        dst: SocketAddr,
+        payload: &[u8],
+        frame: u64,
+        ts: i64,
+        emit: &mut dyn FnMut(FlowRecord<D::Output>),
+    ) {
+        let (key, _) = FlowKey::new(src, dst, 17);
+        if !self.flows.contains_key(&key) {
+            // The first sender is the client, unless it sends from a server port to a
+            // client port (a response whose query we missed).
+            let flip = likely_server_port(src.port()) && !likely_server_port(dst.port());
+            let (orig, resp) = if flip { (dst, src) } else { (src, dst) };
+            let flow = Self::new_flow(orig, resp, flip, ts, frame, false);
+            self.insert(key, flow, emit);
+        }
+        let Some(flow) = self.flows.get_mut(&key) else {
+            return;
+        };
+        let is_orig = src == flow.orig;
+        flow.last_ts = flow.last_ts.max(ts);
+        flow.frames.last = frame;
+        let counters = if is_orig {
+            &mut flow.orig_counters
+        } else {
+            &mut flow.resp_counters
+        };
+        counters.packets += 1;
+        counters.payload_bytes += payload.len() as u64;
+        let dir = if is_orig {
+            Direction::ClientToServer
+        } else {
+            Direction::ServerToClient
+        };
+        flow.dissector.datagram(dir, payload, frame, ts);
+    }
+
+    pub(super) fn icmp(&mut self, from: IpAddr, msg: &IcmpMessage, frame: u64) {
+        let Some(q) = msg.quoted else {
+            return;
+        };
+        let a = SocketAddr::new(q.src, q.src_port);
+        let b = SocketAddr::new(q.dst, q.dst_port);
+        let (key, _) = FlowKey::new(a, b, q.protocol);
+        match self.flows.get_mut(&key) {
+            Some(flow) => {
+                self.stats.icmp_matched += 1;
+                if flow.icmp.len() < MAX_ICMP_PER_FLOW {
+                    flow.icmp.push(IcmpEvent {
+                        frame,
+                        from,
+                        v6: msg.v6,
+                        icmp_type: msg.icmp_type,
+                        code: msg.code,
+                    });
+                }
+            }
+            None => self.stats.icmp_unmatched += 1,
+        }
+    }
+}
