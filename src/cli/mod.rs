@@ -15,7 +15,7 @@ use output::{ColorWhen, Output};
 use progress::{AfterBar, Progress};
 
 use crate::classify::{AgentOs, Given, ProxyAddr};
-use crate::commands::audit::{self, AuditConfig, FailOn};
+use crate::commands::audit::{self, AuditConfig};
 use crate::commands::endpoints::{self, EndpointsConfig, EndpointsFormat};
 use crate::commands::flows::{self, FlowsConfig, FlowsOutcome};
 use crate::commands::lookup::{self, LookupConfig, LookupFormat};
@@ -24,6 +24,7 @@ use crate::model::{CatalogMode, Cloud, Feature};
 use crate::pipeline::{PipelineConfig, discover_inputs};
 use crate::report::audit::AuditFormat;
 use crate::report::flows::FlowsFormat;
+use crate::report::model::{AuditOutcome, FailOn};
 
 /// Exit codes, documented in README.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -559,7 +560,11 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
                     }
                 }
             }
-            Ok(report.exit())
+            Ok(match report.outcome() {
+                AuditOutcome::Clean => Exit::Ok,
+                AuditOutcome::Findings => Exit::Findings,
+                AuditOutcome::InputError => Exit::InputError,
+            })
         }
         Command::Endpoints(a) => {
             let cfg = EndpointsConfig {

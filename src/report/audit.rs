@@ -5,9 +5,9 @@
 
 use std::io::{self, Write};
 
+use super::model::{FileReport, Report};
 use super::{Styles, escape_text, format_ts, format_utc};
 use crate::classify::{Family, Finding};
-use crate::commands::audit::{FileReport, Report};
 
 /// Output formats of `arcaudit audit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,7 +279,7 @@ pub(super) fn family_title(f: Family) -> &'static str {
 }
 
 /// "2 blocked, 0 misrouted, 0 weak tls, 1 coverage" from the totals.
-pub(super) fn family_breakdown(t: &crate::commands::audit::Totals) -> String {
+pub(super) fn family_breakdown(t: &super::model::Totals) -> String {
     Family::ALL
         .iter()
         .map(|f| {

@@ -16,9 +16,9 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::audit::{capture_counts, context_items, family_breakdown, family_title, similar_last};
+use super::model::{FileReport, Report};
 use super::{escape_text, format_ts, format_utc};
 use crate::classify::{Family, Finding, Lane, Mark, Timeline};
-use crate::commands::audit::{FileReport, Report};
 
 const CSS: &str = include_str!("assets/report.css");
 const JS: &str = include_str!("assets/report.js");

@@ -13,9 +13,9 @@
 use std::io::{self, Write};
 
 use super::audit::{capture_counts, context_items, family_breakdown, family_title, similar_last};
+use super::model::{FileReport, Report};
 use super::{escape_text, format_ts, format_utc};
 use crate::classify::{Family, Finding};
-use crate::commands::audit::{FileReport, Report};
 
 /// Characters that start Markdown or HTML in the middle of a line (GFM).
 const MARKUP: &str = "\\`*_[]<>#|~&";

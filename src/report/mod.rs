@@ -6,6 +6,7 @@ pub mod audit;
 pub mod flows;
 pub mod html;
 pub mod markdown;
+pub mod model;
 
 use std::fmt::Write as _;
 
