@@ -15,9 +15,12 @@ use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::audit::{capture_counts, context_items, family_breakdown, family_title, similar_last};
+use super::common::{
+    capture_counts, context_items, family_breakdown, family_title, format_ts, format_utc,
+    similar_last,
+};
+use super::escape_text;
 use super::model::{FileReport, Report};
-use super::{escape_text, format_ts, format_utc};
 use crate::classify::{Family, Finding, Lane, Mark, Timeline};
 
 const CSS: &str = include_str!("assets/report.css");

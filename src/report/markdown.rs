@@ -12,9 +12,12 @@
 
 use std::io::{self, Write};
 
-use super::audit::{capture_counts, context_items, family_breakdown, family_title, similar_last};
+use super::common::{
+    capture_counts, context_items, family_breakdown, family_title, format_ts, format_utc,
+    similar_last,
+};
+use super::escape_text;
 use super::model::{FileReport, Report};
-use super::{escape_text, format_ts, format_utc};
 use crate::classify::{Family, Finding};
 
 /// Characters that start Markdown or HTML in the middle of a line (GFM).
