@@ -16,14 +16,16 @@ use progress::{AfterBar, Progress};
 
 use crate::classify::{AgentOs, Given, ProxyAddr};
 use crate::commands::audit::{self, AuditConfig};
-use crate::commands::endpoints::{self, EndpointsConfig, EndpointsFormat};
+use crate::commands::endpoints::{self, EndpointsConfig};
 use crate::commands::flows::{self, FlowsConfig, FlowsOutcome};
-use crate::commands::lookup::{self, LookupConfig, LookupFormat};
+use crate::commands::lookup::{self, LookupConfig};
 use crate::flow::FlowConfig;
 use crate::model::{CatalogMode, Cloud, Feature};
 use crate::pipeline::{PipelineConfig, discover_inputs};
 use crate::report::audit::AuditFormat;
+use crate::report::endpoints::EndpointsFormat;
 use crate::report::flows::FlowsFormat;
+use crate::report::lookup::LookupFormat;
 use crate::report::model::{AuditOutcome, FailOn};
 
 /// Exit codes, documented in README.md.

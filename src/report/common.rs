@@ -1,9 +1,13 @@
-//! Pieces of text every audit renderer (text, Markdown, HTML) shares, so the three say the
-//! same thing the same way: timestamps, counts, family names, the context a capture was
-//! judged in, the tail of a folded finding. They return plain, unescaped strings; each
-//! renderer escapes them for its own output. Nothing here decides a verdict.
+//! Pieces of text the renderers share, so they say the same thing the same way: for the
+//! audit (text, Markdown, HTML) timestamps, counts, family names, the context a capture was
+//! judged in, the tail of a folded finding; for the model tables (`endpoints`, `lookup`)
+//! the "when" of an entry and plain-text columns. They return plain, unescaped strings;
+//! each renderer escapes them for its own output. Nothing here decides a verdict.
+
+use std::fmt::Write as _;
 
 use crate::classify::{Family, Finding};
+use crate::model::{Feature, When};
 
 use super::model::{FileReport, Totals};
 
@@ -106,6 +110,45 @@ pub fn context_items(f: &FileReport) -> Vec<String> {
         context.push(format!("features {}", feats.join(",")));
     }
     context
+}
+
+/// "when" as a reader wants it: `feature: ssh, windows-admin-center`.
+pub fn when_text(when: When, features: &[Feature]) -> String {
+    if features.is_empty() {
+        when.as_str().to_string()
+    } else {
+        let f: Vec<&str> = features.iter().map(|f| f.as_str()).collect();
+        format!("{}: {}", when.as_str(), f.join(", "))
+    }
+}
+
+/// Left-aligned columns, two spaces apart; the last column is not padded.
+pub fn columns(rows: &[Vec<String>]) -> String {
+    let ncols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..ncols)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut s = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (i, cell) in r.iter().enumerate() {
+            if i + 1 == r.len() {
+                line.push_str(cell);
+            } else {
+                let w = widths.get(i).copied().unwrap_or(0);
+                let _ = write!(line, "{cell:<w$}  ");
+            }
+        }
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
 }
 
 #[cfg(test)]

@@ -4,8 +4,10 @@
 
 pub mod audit;
 pub mod common;
+pub mod endpoints;
 pub mod flows;
 pub mod html;
+pub mod lookup;
 pub mod markdown;
 pub mod model;
 
