@@ -17,6 +17,7 @@ use progress::{AfterBar, Progress};
 use crate::classify::{AgentOs, Given, ProxyAddr};
 use crate::commands::audit::{self, AuditConfig};
 use crate::commands::endpoints::{self, EndpointsConfig};
+use crate::commands::explain;
 use crate::commands::flows::{self, FlowsConfig, FlowsOutcome};
 use crate::commands::lookup::{self, LookupConfig};
 use crate::flow::FlowConfig;
@@ -439,44 +440,6 @@ fn read_suppressions(path: &std::path::Path) -> Result<Vec<(String, Option<Strin
     Ok(out)
 }
 
-fn explain(rule: Option<&str>, out: &mut dyn Write) -> Result<Exit, String> {
-    let w = |e: std::io::Error| format!("writing output: {e}");
-    match rule {
-        None => {
-            for m in crate::classify::rules::metas() {
-                writeln!(
-                    out,
-                    "{:<36} {:<10} {:<7} {}",
-                    m.id,
-                    m.family.as_str(),
-                    m.severity.as_str(),
-                    m.summary
-                )
-                .map_err(w)?;
-            }
-            Ok(Exit::Ok)
-        }
-        Some(id) => {
-            let r = crate::classify::rules::find(id)
-                .ok_or_else(|| format!("unknown rule {id:?}; `arcaudit explain` lists them"))?;
-            let m = r.meta();
-            writeln!(
-                out,
-                "{}  ({}, default severity {})\n\nDetects: {}\n\nWhy it matters: {}\n\nWhat to check: {}\n\nRequirement: {}",
-                m.id,
-                m.family.as_str(),
-                m.severity.as_str(),
-                m.summary,
-                m.why,
-                m.check,
-                m.requirement
-            )
-            .map_err(w)?;
-            Ok(Exit::Ok)
-        }
-    }
-}
-
 /// Writes a whole file through a buffer; errors name the file.
 fn write_file(
     path: &std::path::Path,
@@ -491,7 +454,10 @@ fn write_file(
 
 fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String> {
     match &cli.command {
-        Command::Explain(a) => explain(a.rule.as_deref(), out),
+        Command::Explain(a) => {
+            explain::run(a.rule.as_deref(), out).map_err(|e| e.to_string())?;
+            Ok(Exit::Ok)
+        }
         Command::Completions(a) => {
             manual::completions(a.shell, out)?;
             Ok(Exit::Ok)

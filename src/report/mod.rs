@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod common;
 pub mod endpoints;
+pub mod explain;
 pub mod flows;
 pub mod html;
 pub mod lookup;
