@@ -1,6 +1,11 @@
-//! Renderers. They turn values computed elsewhere into text, JSON or NDJSON and compute
-//! nothing themselves. Every string that came from a capture goes through [`escape_text`]
-//! before it reaches a terminal.
+//! Renderers, and the audit report model they render. [`model`] holds the [`model::Report`]
+//! value (with its totals, counted once) and the outcome it implies; every other module turns
+//! values computed elsewhere into text, JSON, NDJSON, Markdown or HTML and computes nothing
+//! itself: [`audit`] (text, JSON, NDJSON, and the dispatch to [`markdown`] and [`html`]),
+//! [`flows`], [`endpoints`], [`lookup`], [`explain`], with the phrases they share in
+//! [`common`]. Renderers read `classify`, `model` and `pipeline` types and never reach back
+//! into the commands or the command line. Every string that came from a capture goes
+//! through [`escape_text`] before it reaches a terminal.
 
 pub mod audit;
 pub mod common;
