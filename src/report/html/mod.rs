@@ -1,6 +1,6 @@
 //! The audit [`Report`] as one self-contained HTML page to attach to a ticket: summary
 //! cards, per capture its context, a timeline picture of the Arc connections (drawn by
-//! [`timeline`], one lane per endpoint), the endpoint coverage table and every finding with
+//! `timeline`, one lane per endpoint), the endpoint coverage table and every finding with
 //! its evidence. Inline CSS and a little inline JavaScript (table sorting, a findings filter,
 //! open details when printing); nothing is fetched. Computes nothing but pixel positions.
 //!
