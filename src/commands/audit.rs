@@ -144,3 +144,48 @@ pub fn run(cfg: &AuditConfig) -> anyhow::Result<Report> {
         files,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::Severity;
+    use crate::report::model::AuditOutcome;
+
+    fn config(inputs: Vec<PathBuf>, fail_on: FailOn) -> AuditConfig {
+        AuditConfig {
+            inputs: inputs.into_iter().map(Input::Path).collect(),
+            given: Given::default(),
+            service_tags: Vec::new(),
+            catalog: None,
+            catalog_mode: CatalogMode::Extend,
+            pipeline: PipelineConfig::default(),
+            fail_on,
+            suppress: Vec::new(),
+        }
+    }
+
+    fn sample(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("samples")
+            .join(name)
+    }
+
+    #[test]
+    fn the_outcome_follows_fail_on_and_an_unreadable_input_wins() {
+        let drop = sample("fw-drop.pcap");
+        let report = run(&config(vec![drop.clone()], FailOn::Severity(Severity::Low))).unwrap();
+        assert!(report.totals.findings > 0);
+        assert_eq!(report.outcome(), AuditOutcome::Findings);
+        let report = run(&config(vec![drop.clone()], FailOn::Never)).unwrap();
+        assert_eq!(report.outcome(), AuditOutcome::Clean);
+
+        // The same capture cut short: its findings still count, but the input error wins.
+        let dir = tempfile::tempdir().unwrap();
+        let cut = dir.path().join("cut.pcap");
+        let bytes = std::fs::read(&drop).unwrap();
+        std::fs::write(&cut, &bytes[..bytes.len() - 7]).unwrap();
+        let report = run(&config(vec![drop, cut], FailOn::Severity(Severity::Low))).unwrap();
+        assert_eq!(report.totals.files_with_errors, 1);
+        assert_eq!(report.outcome(), AuditOutcome::InputError);
+    }
+}
