@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 
 use arcaudit::capture::Input;
 use arcaudit::classify::Given;
-use arcaudit::commands::audit::{self, AuditConfig, FailOn};
+use arcaudit::commands::audit::{self, AuditConfig};
 use arcaudit::model::CatalogMode;
 use arcaudit::pipeline::PipelineConfig;
+use arcaudit::report::model::FailOn;
 
 fn all_files(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use arcaudit::capture::Input;
 use arcaudit::classify::{AgentOs, Family, Finding, Given, Severity};
-use arcaudit::commands::audit::{AuditConfig, FailOn, run};
+use arcaudit::commands::audit::{AuditConfig, run};
 use arcaudit::pipeline::PipelineConfig;
+use arcaudit::report::model::FailOn;
 use common::{PcapBuilder, client_hello};
 
 fn sample(name: &str) -> PathBuf {

@@ -12,9 +12,10 @@ use std::process::ExitCode;
 
 use arcaudit::capture::Input;
 use arcaudit::classify::{AgentOs, Family, Finding, Given, ProxyAddr, Severity};
-use arcaudit::commands::audit::{AuditConfig, FailOn, run};
+use arcaudit::commands::audit::{AuditConfig, run};
 use arcaudit::model::Cloud;
 use arcaudit::pipeline::PipelineConfig;
+use arcaudit::report::model::FailOn;
 use common::{PcapBuilder, client_hello, client_hello_with};
 
 fn sample(name: &str) -> PathBuf {

@@ -8,11 +8,12 @@ use std::path::{Path, PathBuf};
 
 use arcaudit::capture::Input;
 use arcaudit::classify::{Family, Given, ProxyAddr};
-use arcaudit::commands::audit::{self, AuditConfig, FailOn};
+use arcaudit::commands::audit::{self, AuditConfig};
 use arcaudit::model::CatalogMode;
 use arcaudit::pipeline::PipelineConfig;
 use arcaudit::report::audit::{AuditFormat, render};
 use arcaudit::report::flows::{FlowsFormat, FlowsWriter};
+use arcaudit::report::model::{FailOn, Report};
 
 fn samples() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir("samples")
@@ -70,11 +71,11 @@ fn service_tags_for(path: &Path) -> Vec<PathBuf> {
     }
 }
 
-fn audit_text(path: &Path) -> (String, audit::Report) {
+fn audit_text(path: &Path) -> (String, Report) {
     audit_as(&[path], AuditFormat::Text)
 }
 
-fn audit_as(paths: &[&Path], format: AuditFormat) -> (String, audit::Report) {
+fn audit_as(paths: &[&Path], format: AuditFormat) -> (String, Report) {
     let path = paths[0];
     let cfg = AuditConfig {
         inputs: paths.iter().map(|p| Input::Path(p.to_path_buf())).collect(),

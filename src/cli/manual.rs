@@ -9,7 +9,8 @@ use roff::{Roff, bold, roman};
 use std::io::Write;
 use std::path::Path;
 
-use super::{Cli, Exit};
+use super::args::Cli;
+use super::exit::Exit;
 
 const BIN: &str = "arcaudit";
 

@@ -1,314 +1,38 @@
-//! Command line: clap arguments (what the user typed) -> validated configuration (what the
-//! program uses) -> the library. clap types stay in this module.
+//! Command line: clap arguments (what the user typed, `args`) -> validated configuration
+//! (what the program uses) -> the commands, whose outcome becomes an exit code ([`Exit`]).
+//! This file is the dispatcher; clap types stay in `args`, the suppression file is read by
+//! `suppress`, the output file and colours are `output`'s, the progress bar `progress`'s.
 
+mod args;
+mod exit;
 mod manual;
 mod output;
 mod progress;
+mod suppress;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use output::{ColorWhen, Output};
+use args::{AuditArgs, CaptureArgs, Cli, Command};
+pub use exit::Exit;
+use output::Output;
 use progress::{AfterBar, Progress};
+use suppress::read_suppressions;
 
-use crate::classify::{AgentOs, Given, ProxyAddr};
-use crate::commands::audit::{self, AuditConfig, FailOn};
-use crate::commands::endpoints::{self, EndpointsConfig, EndpointsFormat};
+use crate::classify::{Given, ProxyAddr};
+use crate::commands::audit::{self, AuditConfig};
+use crate::commands::endpoints::{self, EndpointsConfig};
+use crate::commands::explain;
 use crate::commands::flows::{self, FlowsConfig, FlowsOutcome};
-use crate::commands::lookup::{self, LookupConfig, LookupFormat};
+use crate::commands::lookup::{self, LookupConfig};
 use crate::flow::FlowConfig;
-use crate::model::{CatalogMode, Cloud, Feature};
+use crate::model::{Cloud, Feature};
 use crate::pipeline::{PipelineConfig, discover_inputs};
-use crate::report::audit::AuditFormat;
-use crate::report::flows::FlowsFormat;
-
-/// Exit codes, documented in README.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// Everything read; nothing at or above `--fail-on`.
-    Ok = 0,
-    /// Findings at or above `--fail-on` (audit).
-    Findings = 1,
-    /// At least one input could not be read (completely).
-    InputError = 2,
-    /// Bad invocation or an internal error (output could not be written, ...).
-    Usage = 3,
-}
-
-impl From<Exit> for ExitCode {
-    fn from(e: Exit) -> ExitCode {
-        ExitCode::from(e as u8)
-    }
-}
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "arcaudit",
-    version,
-    about = "Audit packet captures taken on Azure Arc-enabled servers",
-    long_about = "Reads pcap/pcapng captures (plain, gzip or zstd) and reports the flows, \
-                  TLS handshakes and DNS/HTTP facts that matter to the Azure Connected Machine agent."
-)]
-struct Cli {
-    /// Worker threads for analysing several files (default: one per core).
-    #[arg(long, global = true, value_name = "N")]
-    threads: Option<usize>,
-    /// No summary and no progress bar on stderr.
-    #[arg(long, short, global = true)]
-    quiet: bool,
-    /// Write the report to FILE (created or truncated) instead of standard output.
-    #[arg(long, short, global = true, value_name = "FILE")]
-    output: Option<std::path::PathBuf>,
-    /// Colour the text formats: auto (a terminal, unless NO_COLOR is set), always, never.
-    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
-    color: ColorWhen,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Audit captures against the Arc agent's network requirements: blocked, misrouted and
-    /// weak-TLS connections, and required endpoints never reached.
-    Audit(AuditArgs),
-    /// Print every flow with its TCP state (Zeek conn_state/history) and handshake facts.
-    Flows(FlowsArgs),
-    /// Print the Arc network model: endpoints, service tags, TLS policy.
-    Endpoints(EndpointsArgs),
-    /// Say which catalog entries and service tags names or addresses belong to.
-    Lookup(LookupArgs),
-    /// Print a rule's documentation: what it detects, why it matters, what to check.
-    Explain(ExplainArgs),
-    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
-    Completions(CompletionsArgs),
-    /// Print the manual page (roff) of arcaudit or of one command, or write them all into a
-    /// folder with --dir.
-    Man(ManArgs),
-}
-
-#[derive(Args, Debug)]
-struct CompletionsArgs {
-    /// The shell to complete for.
-    #[arg(value_enum)]
-    shell: clap_complete::Shell,
-}
-
-#[derive(Args, Debug)]
-struct ManArgs {
-    /// The page of this subcommand (e.g. audit) instead of arcaudit's own.
-    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
-    command: Option<String>,
-    /// Write arcaudit.1 and arcaudit-COMMAND.1 for every subcommand into DIR.
-    #[arg(long, value_name = "DIR")]
-    dir: Option<std::path::PathBuf>,
-}
-
-#[derive(Args, Debug)]
-struct ExplainArgs {
-    /// Rule id as printed in findings (e.g. reset-after-client-hello); none lists every rule.
-    #[arg(value_name = "RULE")]
-    rule: Option<String>,
-}
-
-#[derive(Copy, Clone, Debug, ValueEnum)]
-enum CloudArg {
-    /// Azure public cloud.
-    Public,
-    /// Azure Government.
-    Usgov,
-    /// Azure operated by 21Vianet.
-    China,
-}
-
-impl From<CloudArg> for Cloud {
-    fn from(c: CloudArg) -> Cloud {
-        match c {
-            CloudArg::Public => Cloud::Public,
-            CloudArg::Usgov => Cloud::UsGov,
-            CloudArg::China => Cloud::China,
-        }
-    }
-}
-
-#[derive(Copy, Clone, Debug, ValueEnum)]
-enum ModelFormatArg {
-    Table,
-    Json,
-}
-
-#[derive(Args, Debug)]
-struct CatalogArgs {
-    /// An endpoint catalog (schema in docs/catalog.md) to extend, or with --catalog-replace
-    /// replace, the built-in one.
-    #[arg(long, value_name = "FILE")]
-    catalog: Option<std::path::PathBuf>,
-    /// Use only --catalog, not the built-in catalog.
-    #[arg(long, requires = "catalog")]
-    catalog_replace: bool,
-}
-
-impl CatalogArgs {
-    fn mode(&self) -> CatalogMode {
-        if self.catalog_replace {
-            CatalogMode::Replace
-        } else {
-            CatalogMode::Extend
-        }
-    }
-}
-
-#[derive(Copy, Clone, Debug, ValueEnum)]
-enum AuditFormatArg {
-    /// A summary, the coverage table and the findings, for a terminal.
-    Text,
-    /// The whole report as one JSON document (schema in docs/audit.md).
-    Json,
-    /// One JSON line per flow, finding and file.
-    Ndjson,
-    /// GitHub-flavoured Markdown, to paste into a ticket.
-    Markdown,
-    /// One self-contained HTML page (tables, timeline, finding details).
-    Html,
-}
-
-#[derive(Copy, Clone, Debug, ValueEnum)]
-enum AgentOsArg {
-    Windows,
-    Linux,
-}
-
-#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq, PartialOrd, Ord)]
-enum FeatureArg {
-    /// SQL Server enabled by Azure Arc.
-    Sql,
-    /// Windows Admin Center.
-    Wac,
-    /// SSH through Azure.
-    Ssh,
-    /// Extended Security Updates (Windows Server).
-    Esu,
-    /// Extended Security Updates for SQL Server.
-    SqlEsu,
-    /// Hotpatching / Windows Server Azure benefits / pay-as-you-go licensing.
-    Hotpatch,
-}
-
-impl From<FeatureArg> for Feature {
-    fn from(f: FeatureArg) -> Feature {
-        match f {
-            FeatureArg::Sql => Feature::SqlServer,
-            FeatureArg::Wac => Feature::WindowsAdminCenter,
-            FeatureArg::Ssh => Feature::Ssh,
-            FeatureArg::Esu => Feature::ExtendedSecurityUpdates,
-            FeatureArg::SqlEsu => Feature::SqlServerEsu,
-            FeatureArg::Hotpatch => Feature::WindowsServerLicensing,
-        }
-    }
-}
-
-#[derive(Args, Debug)]
-struct AuditArgs {
-    #[command(flatten)]
-    capture: CaptureArgs,
-    /// The machine's cloud (default: inferred from the endpoints seen, else public).
-    #[arg(long, value_enum)]
-    cloud: Option<CloudArg>,
-    /// The machine's Azure region (default: inferred from his/gas host names).
-    #[arg(long, value_name = "NAME")]
-    region: Option<String>,
-    /// The HTTPS proxy the agent is configured with (repeatable).
-    #[arg(long = "proxy", value_name = "HOST:PORT")]
-    proxies: Vec<String>,
-    /// The machine uses an Azure Arc private link scope.
-    #[arg(long)]
-    private_link: bool,
-    /// Microsoft's service-tag JSON file(s) (repeatable: Public, AzureGovernment, China).
-    #[arg(long = "service-tags", value_name = "FILE")]
-    service_tags: Vec<std::path::PathBuf>,
-    /// Features in use, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',')]
-    features: Vec<FeatureArg>,
-    /// The agent's operating system (weights the cipher-suite findings).
-    #[arg(long, value_enum)]
-    agent_os: Option<AgentOsArg>,
-    #[arg(long, value_enum, default_value_t = AuditFormatArg::Text)]
-    format: AuditFormatArg,
-    /// Also write the HTML report to FILE (whatever --format prints).
-    #[arg(long, value_name = "FILE")]
-    html: Option<std::path::PathBuf>,
-    /// A file of accepted findings, one per line: a rule id, or a rule id and an endpoint
-    /// (catalog id such as public.his, or a host name); `#` starts a comment. Suppressed
-    /// findings are still shown, marked, and do not count for --fail-on.
-    #[arg(long, value_name = "FILE")]
-    suppress: Option<std::path::PathBuf>,
-    /// Exit 1 when a finding is of this family (blocked, misrouted, weak-tls, coverage) or at
-    /// or above this severity (info, low, medium, high); `never` to report only.
-    #[arg(long, default_value = "low", value_name = "FAMILY|SEVERITY")]
-    fail_on: String,
-    #[command(flatten)]
-    catalog: CatalogArgs,
-}
-
-#[derive(Args, Debug)]
-struct EndpointsArgs {
-    /// Only this cloud.
-    #[arg(long, value_enum)]
-    cloud: Option<CloudArg>,
-    #[arg(long, value_enum, default_value_t = ModelFormatArg::Table)]
-    format: ModelFormatArg,
-    #[command(flatten)]
-    catalog: CatalogArgs,
-}
-
-#[derive(Args, Debug)]
-struct LookupArgs {
-    /// Host names (SNI, CONNECT authority, Host header, URL) or IP addresses.
-    #[arg(required = true, value_name = "NAME|ADDRESS")]
-    items: Vec<String>,
-    /// Microsoft's "Azure IP Ranges and Service Tags" JSON file (repeatable: Public,
-    /// AzureGovernment, China). Without it, ServiceTags_*.json in the working folder is used.
-    #[arg(long = "service-tags", value_name = "FILE")]
-    service_tags: Vec<std::path::PathBuf>,
-    #[arg(long, value_enum, default_value_t = ModelFormatArg::Table)]
-    format: ModelFormatArg,
-    #[command(flatten)]
-    catalog: CatalogArgs,
-}
-
-#[derive(Copy, Clone, Debug, ValueEnum)]
-enum FlowsFormatArg {
-    Table,
-    Json,
-    Ndjson,
-}
-
-#[derive(Args, Debug)]
-struct CaptureArgs {
-    /// Capture files or directories (searched recursively); `-` reads standard input.
-    #[arg(required = true, value_name = "PATH")]
-    paths: Vec<String>,
-    /// Only files matching these glob patterns when walking directories (repeatable).
-    #[arg(long = "glob", value_name = "PATTERN")]
-    globs: Vec<String>,
-    /// Bytes of each direction's stream to reassemble.
-    #[arg(long, default_value_t = 65536, value_name = "BYTES")]
-    reassembly_limit: u32,
-    /// Most flows tracked at once per file; the least recently active are evicted past it.
-    #[arg(long, default_value_t = 200_000, value_name = "N")]
-    max_flows: usize,
-}
-
-#[derive(Args, Debug)]
-struct FlowsArgs {
-    #[command(flatten)]
-    capture: CaptureArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FlowsFormatArg::Table)]
-    format: FlowsFormatArg,
-}
+use crate::report::audit::{self as render_audit, AuditFormat};
+use crate::report::model::{AuditOutcome, FailOn};
 
 fn pipeline_config(a: &CaptureArgs) -> Result<PipelineConfig, String> {
     if a.reassembly_limit == 0 || a.reassembly_limit > 16 << 20 {
@@ -388,10 +112,7 @@ fn audit_config(a: &AuditArgs) -> Result<AuditConfig, String> {
             proxies,
             private_link: a.private_link,
             features: a.features.iter().map(|f| Feature::from(*f)).collect(),
-            agent_os: a.agent_os.map(|o| match o {
-                AgentOsArg::Windows => AgentOs::Windows,
-                AgentOsArg::Linux => AgentOs::Linux,
-            }),
+            agent_os: a.agent_os.map(Into::into),
         },
         service_tags: a.service_tags.clone(),
         catalog: a.catalog.catalog.clone(),
@@ -403,75 +124,6 @@ fn audit_config(a: &AuditArgs) -> Result<AuditConfig, String> {
             None => Vec::new(),
         },
     })
-}
-
-/// Parses a suppression file: `RULE [ENDPOINT]` per line, `#` comments, blank lines.
-fn read_suppressions(path: &std::path::Path) -> Result<Vec<(String, Option<String>)>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        let mut words = line.split_whitespace();
-        let rule = words.next().unwrap_or_default().to_string();
-        if crate::classify::rules::find(&rule).is_none() {
-            return Err(format!(
-                "{}: line {}: unknown rule id {rule:?}",
-                path.display(),
-                n + 1
-            ));
-        }
-        let endpoint = words.next().map(str::to_string);
-        if words.next().is_some() {
-            return Err(format!(
-                "{}: line {}: expected RULE [ENDPOINT]",
-                path.display(),
-                n + 1
-            ));
-        }
-        out.push((rule, endpoint));
-    }
-    Ok(out)
-}
-
-fn explain(rule: Option<&str>, out: &mut dyn Write) -> Result<Exit, String> {
-    let w = |e: std::io::Error| format!("writing output: {e}");
-    match rule {
-        None => {
-            for m in crate::classify::rules::metas() {
-                writeln!(
-                    out,
-                    "{:<36} {:<10} {:<7} {}",
-                    m.id,
-                    m.family.as_str(),
-                    m.severity.as_str(),
-                    m.summary
-                )
-                .map_err(w)?;
-            }
-            Ok(Exit::Ok)
-        }
-        Some(id) => {
-            let r = crate::classify::rules::find(id)
-                .ok_or_else(|| format!("unknown rule {id:?}; `arcaudit explain` lists them"))?;
-            let m = r.meta();
-            writeln!(
-                out,
-                "{}  ({}, default severity {})\n\nDetects: {}\n\nWhy it matters: {}\n\nWhat to check: {}\n\nRequirement: {}",
-                m.id,
-                m.family.as_str(),
-                m.severity.as_str(),
-                m.summary,
-                m.why,
-                m.check,
-                m.requirement
-            )
-            .map_err(w)?;
-            Ok(Exit::Ok)
-        }
-    }
 }
 
 /// Writes a whole file through a buffer; errors name the file.
@@ -488,7 +140,10 @@ fn write_file(
 
 fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String> {
     match &cli.command {
-        Command::Explain(a) => explain(a.rule.as_deref(), out),
+        Command::Explain(a) => {
+            explain::run(a.rule.as_deref(), out).map_err(|e| e.to_string())?;
+            Ok(Exit::Ok)
+        }
         Command::Completions(a) => {
             manual::completions(a.shell, out)?;
             Ok(Exit::Ok)
@@ -529,18 +184,12 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
                 p.finish();
             }
             let report = report.map_err(|e| format!("{e:#}"))?;
-            let format = match a.format {
-                AuditFormatArg::Text => AuditFormat::Text,
-                AuditFormatArg::Json => AuditFormat::Json,
-                AuditFormatArg::Ndjson => AuditFormat::Ndjson,
-                AuditFormatArg::Markdown => AuditFormat::Markdown,
-                AuditFormatArg::Html => AuditFormat::Html,
-            };
+            let format = AuditFormat::from(a.format);
             let styles = out.styles(cli.color);
             let rendered = if format == AuditFormat::Text {
-                crate::report::audit::render_text(&report, &styles, out)
+                render_audit::render_text(&report, &styles, out)
             } else {
-                crate::report::audit::render(&report, format, out)
+                render_audit::render(&report, format, out)
             };
             match rendered {
                 Ok(()) => {}
@@ -549,7 +198,7 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
             }
             if let Some(path) = &a.html {
                 write_file(path, |w| {
-                    crate::report::audit::render(&report, AuditFormat::Html, w)
+                    render_audit::render(&report, AuditFormat::Html, w)
                 })?;
             }
             if !cli.quiet {
@@ -559,15 +208,16 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
                     }
                 }
             }
-            Ok(report.exit())
+            Ok(match report.outcome() {
+                AuditOutcome::Clean => Exit::Ok,
+                AuditOutcome::Findings => Exit::Findings,
+                AuditOutcome::InputError => Exit::InputError,
+            })
         }
         Command::Endpoints(a) => {
             let cfg = EndpointsConfig {
                 cloud: a.cloud.map(Cloud::from),
-                format: match a.format {
-                    ModelFormatArg::Table => EndpointsFormat::Table,
-                    ModelFormatArg::Json => EndpointsFormat::Json,
-                },
+                format: a.format.into(),
                 catalog: a.catalog.catalog.clone(),
                 catalog_mode: a.catalog.mode(),
             };
@@ -581,10 +231,7 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
                 search_dirs: vec![std::path::PathBuf::from(".")],
                 catalog: a.catalog.catalog.clone(),
                 catalog_mode: a.catalog.mode(),
-                format: match a.format {
-                    ModelFormatArg::Table => LookupFormat::Table,
-                    ModelFormatArg::Json => LookupFormat::Json,
-                },
+                format: a.format.into(),
             };
             lookup::run(&cfg, out, err).map_err(|e| format!("{e:#}"))?;
             Ok(Exit::Ok)
@@ -598,11 +245,7 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
             out.check_not_an_input(&inputs)?;
             let mut cfg = FlowsConfig {
                 inputs,
-                format: match a.format {
-                    FlowsFormatArg::Table => FlowsFormat::Table,
-                    FlowsFormatArg::Json => FlowsFormat::Json,
-                    FlowsFormatArg::Ndjson => FlowsFormat::Ndjson,
-                },
+                format: a.format.into(),
                 pipeline: pipeline_config(&a.capture)?,
                 summary: !cli.quiet,
                 styles: out.styles(cli.color),

@@ -3,49 +3,14 @@
 //! Files run in parallel; the report keeps the input order whatever the thread count.
 
 use rayon::prelude::*;
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 use crate::capture::Input;
-use crate::classify::{self, CaptureAudit, Family, Given, Severity};
+use crate::classify::{self, Given};
 use crate::facts::FactsBuilder;
-use crate::model::{Catalog, CatalogMode, ServiceTags, TagFileInfo, discover_service_tag_files};
-use crate::pipeline::{self, FileStats, PipelineConfig};
-
-/// The version of the JSON report schema described in docs/audit.md.
-pub const AUDIT_SCHEMA: &str = "arcaudit.audit/1";
-
-/// When `audit` exits with 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FailOn {
-    /// Any unsuppressed finding of this family.
-    Family(Family),
-    /// Any unsuppressed finding at or above this severity.
-    Severity(Severity),
-    /// Never (report only).
-    Never,
-}
-
-impl FailOn {
-    pub fn parse(s: &str) -> Option<FailOn> {
-        if s == "never" {
-            return Some(FailOn::Never);
-        }
-        Family::parse(s)
-            .map(FailOn::Family)
-            .or_else(|| Severity::parse(s).map(FailOn::Severity))
-    }
-
-    pub fn trips(self, f: &classify::Finding) -> bool {
-        !f.suppressed
-            && match self {
-                FailOn::Family(fam) => f.family == fam,
-                FailOn::Severity(s) => f.severity >= s,
-                FailOn::Never => false,
-            }
-    }
-}
+use crate::model::{Catalog, CatalogMode, ServiceTags, discover_service_tag_files};
+use crate::pipeline::{self, PipelineConfig};
+use crate::report::model::{FailOn, FileReport, Report, ServiceTagStatus};
 
 /// What `arcaudit audit` needs, validated by the CLI.
 #[derive(Debug, Clone)]
@@ -61,77 +26,6 @@ pub struct AuditConfig {
     pub fail_on: FailOn,
     /// Suppressions: rule ids, or `rule endpoint` pairs, accepted by the user.
     pub suppress: Vec<(String, Option<String>)>,
-}
-
-/// One capture's part of the report.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileReport {
-    pub file: String,
-    pub stats: FileStats,
-    #[serde(flatten)]
-    pub audit: CaptureAudit,
-}
-
-/// Where the service-tag ranges came from, or why address checks were skipped.
-#[derive(Debug, Clone, Serialize)]
-pub struct ServiceTagStatus {
-    pub files: Vec<TagFileInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub skipped: Option<String>,
-}
-
-/// Totals over all files.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Totals {
-    pub files: usize,
-    pub files_with_errors: usize,
-    pub tcp_flows: usize,
-    pub arc_flows: usize,
-    /// Distinct catalog entries with at least one working connection, and with at least
-    /// one failed connection, over all files.
-    pub endpoints_reached: usize,
-    pub endpoints_failing: usize,
-    /// Distinct required catalog entries no file shows an attempt for.
-    pub required_unseen: usize,
-    pub findings: usize,
-    /// Findings plus the similar flows folded into them.
-    pub occurrences: u64,
-    pub suppressed: usize,
-    pub by_family: std::collections::BTreeMap<&'static str, usize>,
-    pub by_severity: std::collections::BTreeMap<&'static str, usize>,
-    pub first_ts_ns: Option<i64>,
-    pub last_ts_ns: Option<i64>,
-}
-
-/// The whole run: what renderers render, computed once.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub schema: &'static str,
-    pub tool: String,
-    pub given: Given,
-    pub fail_on: FailOn,
-    pub catalog_sources: Vec<String>,
-    pub service_tags: ServiceTagStatus,
-    pub totals: Totals,
-    pub files: Vec<FileReport>,
-}
-
-impl Report {
-    /// Exit status: an unreadable input wins, then findings at or above `--fail-on`.
-    pub fn exit(&self) -> crate::cli::Exit {
-        if self.totals.files_with_errors > 0 {
-            crate::cli::Exit::InputError
-        } else if self
-            .files
-            .iter()
-            .flat_map(|f| &f.audit.findings)
-            .any(|f| self.fail_on.trips(f))
-        {
-            crate::cli::Exit::Findings
-        } else {
-            crate::cli::Exit::Ok
-        }
-    }
 }
 
 fn load_tags(cfg: &AuditConfig) -> anyhow::Result<(ServiceTags, ServiceTagStatus)> {
@@ -225,68 +119,56 @@ pub fn run(cfg: &AuditConfig) -> anyhow::Result<Report> {
         .par_iter()
         .map(|input| audit_file(input, cfg, &catalog, &tags))
         .collect();
-    let mut totals = Totals {
-        files: files.len(),
-        ..Totals::default()
-    };
-    let mut reached = std::collections::BTreeSet::new();
-    let mut failing = std::collections::BTreeSet::new();
-    let mut required = std::collections::BTreeSet::new();
-    let mut tried = std::collections::BTreeSet::new();
-    for f in &files {
-        for r in &f.audit.coverage {
-            if r.successes > 0 {
-                reached.insert(r.endpoint.as_str());
-            }
-            if r.failures > 0 {
-                failing.insert(r.endpoint.as_str());
-            }
-            if r.attempts > 0 {
-                tried.insert(r.endpoint.as_str());
-            }
-            if r.required {
-                required.insert(r.endpoint.as_str());
-            }
-        }
-    }
-    totals.endpoints_reached = reached.len();
-    totals.endpoints_failing = failing.len();
-    totals.required_unseen = required.difference(&tried).count();
-    for f in &files {
-        totals.files_with_errors += usize::from(f.stats.error.is_some());
-        totals.tcp_flows += f.audit.tcp_flows;
-        totals.arc_flows += f.audit.arc_flows;
-        for x in &f.audit.findings {
-            if x.suppressed {
-                totals.suppressed += 1;
-                continue;
-            }
-            totals.findings += 1;
-            totals.occurrences += 1 + x.similar;
-            *totals.by_family.entry(x.family.as_str()).or_default() += 1;
-            *totals.by_severity.entry(x.severity.as_str()).or_default() += 1;
-        }
-        for v in &f.audit.flows {
-            totals.first_ts_ns = Some(
-                totals
-                    .first_ts_ns
-                    .map_or(v.first_ts_ns, |t| t.min(v.first_ts_ns)),
-            );
-            totals.last_ts_ns = Some(
-                totals
-                    .last_ts_ns
-                    .map_or(v.first_ts_ns, |t| t.max(v.first_ts_ns)),
-            );
-        }
-    }
-    Ok(Report {
-        schema: AUDIT_SCHEMA,
-        tool: format!("arcaudit {}", env!("CARGO_PKG_VERSION")),
-        given: cfg.given.clone(),
-        fail_on: cfg.fail_on,
-        catalog_sources: catalog.sources().to_vec(),
-        service_tags: tag_status,
-        totals,
+    Ok(Report::new(
+        cfg.given.clone(),
+        cfg.fail_on,
+        catalog.sources().to_vec(),
+        tag_status,
         files,
-    })
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::Severity;
+    use crate::report::model::AuditOutcome;
+
+    fn config(inputs: Vec<PathBuf>, fail_on: FailOn) -> AuditConfig {
+        AuditConfig {
+            inputs: inputs.into_iter().map(Input::Path).collect(),
+            given: Given::default(),
+            service_tags: Vec::new(),
+            catalog: None,
+            catalog_mode: CatalogMode::Extend,
+            pipeline: PipelineConfig::default(),
+            fail_on,
+            suppress: Vec::new(),
+        }
+    }
+
+    fn sample(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("samples")
+            .join(name)
+    }
+
+    #[test]
+    fn the_outcome_follows_fail_on_and_an_unreadable_input_wins() {
+        let drop = sample("fw-drop.pcap");
+        let report = run(&config(vec![drop.clone()], FailOn::Severity(Severity::Low))).unwrap();
+        assert!(report.totals.findings > 0);
+        assert_eq!(report.outcome(), AuditOutcome::Findings);
+        let report = run(&config(vec![drop.clone()], FailOn::Never)).unwrap();
+        assert_eq!(report.outcome(), AuditOutcome::Clean);
+
+        // The same capture cut short: its findings still count, but the input error wins.
+        let dir = tempfile::tempdir().unwrap();
+        let cut = dir.path().join("cut.pcap");
+        let bytes = std::fs::read(&drop).unwrap();
+        std::fs::write(&cut, &bytes[..bytes.len() - 7]).unwrap();
+        let report = run(&config(vec![drop, cut], FailOn::Severity(Severity::Low))).unwrap();
+        assert_eq!(report.totals.files_with_errors, 1);
+        assert_eq!(report.outcome(), AuditOutcome::InputError);
+    }
 }

@@ -4,7 +4,7 @@
 //! Names are matched against the catalog; addresses against the service-tag files given (or
 //! found beside the captures and in the working folder). No DNS is resolved: the answer is about
 //! exactly what was typed. Without a service-tag file, address checks are skipped and the user
-//! is told where to get one.
+//! is told where to get one. The answer is computed here and written by `report::lookup`.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -12,21 +12,13 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::Context;
-use serde::Serialize;
 
-use super::endpoints::{columns, when_text};
-use crate::model::{
-    Catalog, CatalogMode, HostMatch, SERVICE_TAG_DOWNLOADS, ServiceTags, TagFileInfo,
-    discover_service_tag_files, normalize_host,
+use crate::model::{Catalog, CatalogMode, ServiceTags, discover_service_tag_files, normalize_host};
+use crate::report::common::when_text;
+use crate::report::lookup::{
+    self as render_lookup, EntryHit, ItemKind, ItemResult, LookupFormat, LookupView, TagHit,
+    skipped_note,
 };
-
-/// Output format of `arcaudit lookup`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LookupFormat {
-    #[default]
-    Table,
-    Json,
-}
 
 /// What `arcaudit lookup` was asked for.
 #[derive(Debug, Clone, Default)]
@@ -76,81 +68,6 @@ fn classify(raw: &str) -> Item {
     }
 }
 
-#[derive(Serialize)]
-struct EntryHit<'a> {
-    id: &'a str,
-    cloud: &'a str,
-    profile: &'a str,
-    pattern: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    path: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    region: Option<String>,
-    when: String,
-    private_link: &'a str,
-    ports: &'a [u16],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    min_tls: Option<&'a str>,
-    service_tags: &'a [String],
-    purpose: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    retired_after: Option<&'a str>,
-}
-
-impl<'a> From<HostMatch<'a>> for EntryHit<'a> {
-    fn from(m: HostMatch<'a>) -> Self {
-        let e = m.entry;
-        EntryHit {
-            id: &e.id,
-            cloud: e.cloud.as_str(),
-            profile: e.profile.as_str(),
-            pattern: &m.pattern.raw,
-            path: m.pattern.path.as_deref(),
-            region: m.region,
-            when: when_text(e.when, &e.features),
-            private_link: e.private_link.as_str(),
-            ports: &e.ports,
-            min_tls: e.min_tls.as_deref(),
-            service_tags: &e.service_tags,
-            purpose: &e.purpose,
-            retired_after: e.retired_after.as_deref(),
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct TagHit<'a> {
-    tag: &'a str,
-    cloud: &'a str,
-    /// Set when the Arc network requirements ask for this tag: when it is needed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    arc_requirement: Option<String>,
-}
-
-#[derive(Serialize)]
-struct ItemResult<'a> {
-    item: &'a str,
-    /// `name`, `address` or `invalid`.
-    kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    normalized: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    entries: Vec<EntryHit<'a>>,
-    /// `None` for names and when address checks were skipped.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    service_tags: Option<Vec<TagHit<'a>>>,
-}
-
-#[derive(Serialize)]
-struct LookupView<'a> {
-    catalog_sources: &'a [String],
-    service_tag_files: &'a [TagFileInfo],
-    #[serde(skip_serializing_if = "<[TagFileInfo]>::is_empty")]
-    superseded_service_tag_files: &'a [TagFileInfo],
-    address_checks_skipped: bool,
-    results: Vec<ItemResult<'a>>,
-}
-
 /// Runs the lookup. Answers go to `out`; the note about skipped address checks goes to `err`.
 pub fn run(cfg: &LookupConfig, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
     let catalog = Catalog::with_user_file(cfg.catalog.as_deref(), cfg.catalog_mode)
@@ -172,24 +89,8 @@ pub fn run(cfg: &LookupConfig, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     };
     let skipped = wants_tags && tags.is_empty();
     if skipped {
-        let dirs: Vec<String> = cfg
-            .search_dirs
-            .iter()
-            .map(|d| format!("'{}'", d.display()))
-            .collect();
-        let mut msg = format!(
-            "address checks skipped: no service-tag file was given (--service-tags FILE) and no ServiceTags_*.json was found in {}.\n\
-             Microsoft publishes the ranges weekly; download the file for your cloud and pass it with --service-tags:\n",
-            if dirs.is_empty() {
-                "any search folder".to_string()
-            } else {
-                dirs.join(", ")
-            }
-        );
-        for (cloud, url) in SERVICE_TAG_DOWNLOADS {
-            let _ = writeln!(msg, "  {cloud}: {url}");
-        }
-        err.write_all(msg.as_bytes()).context("writing to stderr")?;
+        err.write_all(skipped_note(&cfg.search_dirs).as_bytes())
+            .context("writing to stderr")?;
     }
 
     let results: Vec<ItemResult<'_>> = cfg
@@ -199,7 +100,7 @@ pub fn run(cfg: &LookupConfig, out: &mut dyn Write, err: &mut dyn Write) -> anyh
         .map(|(raw, item)| match item {
             Item::Name(n) => ItemResult {
                 item: raw,
-                kind: "name",
+                kind: ItemKind::Name,
                 normalized: Some(n.clone()),
                 entries: catalog
                     .match_host(n)
@@ -210,7 +111,7 @@ pub fn run(cfg: &LookupConfig, out: &mut dyn Write, err: &mut dyn Write) -> anyh
             },
             Item::Address(a) => ItemResult {
                 item: raw,
-                kind: "address",
+                kind: ItemKind::Address,
                 normalized: Some(a.to_string()),
                 entries: Vec::new(),
                 service_tags: (!skipped).then(|| {
@@ -225,7 +126,7 @@ pub fn run(cfg: &LookupConfig, out: &mut dyn Write, err: &mut dyn Write) -> anyh
             },
             Item::Invalid => ItemResult {
                 item: raw,
-                kind: "invalid",
+                kind: ItemKind::Invalid,
                 normalized: None,
                 entries: Vec::new(),
                 service_tags: None,
@@ -240,17 +141,7 @@ pub fn run(cfg: &LookupConfig, out: &mut dyn Write, err: &mut dyn Write) -> anyh
         address_checks_skipped: skipped,
         results,
     };
-    let text = match cfg.format {
-        LookupFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&view)?;
-            s.push('\n');
-            s
-        }
-        LookupFormat::Table => table(&view),
-    };
-    out.write_all(text.as_bytes())
-        .context("writing the lookup result")?;
-    Ok(())
+    render_lookup::render(&view, cfg.format, out).context("writing the lookup result")
 }
 
 /// When the Arc requirements need `tag` from a file of `file_cloud`: `always`, `feature: ...`,
@@ -282,90 +173,6 @@ fn requirement_of(catalog: &Catalog, tag: &str, file_cloud: &str) -> Option<Stri
         })
         .collect();
     (!reqs.is_empty()).then(|| reqs.join("; "))
-}
-
-fn table(v: &LookupView<'_>) -> String {
-    let mut s = String::new();
-    for f in v.service_tag_files {
-        let _ = writeln!(
-            s,
-            "service tags: {} changeNumber {} ({} tags, {} prefixes) from {}",
-            f.cloud,
-            f.change_number,
-            f.tags,
-            f.prefixes,
-            f.path.display()
-        );
-    }
-    for f in v.superseded_service_tag_files {
-        let _ = writeln!(
-            s,
-            "service tags: {} changeNumber {} from {} not used (a newer edition was given)",
-            f.cloud,
-            f.change_number,
-            f.path.display()
-        );
-    }
-    for r in &v.results {
-        let _ = writeln!(s, "\n{}", r.item);
-        match r.kind {
-            "invalid" => s.push_str("  not a host name or IP address\n"),
-            "name" if r.entries.is_empty() => s.push_str("  no catalog entry matches this name\n"),
-            "name" => {
-                let mut rows = Vec::new();
-                for e in &r.entries {
-                    let mut pattern = e.pattern.to_string();
-                    if let Some(reg) = &e.region {
-                        let _ = write!(pattern, " (region {reg})");
-                    }
-                    let mut when = e.when.clone();
-                    if let Some(ra) = e.retired_after {
-                        let _ = write!(when, " (retired after {ra})");
-                    }
-                    rows.push(vec![
-                        format!("  {}", e.id),
-                        pattern,
-                        when,
-                        e.private_link.to_string(),
-                        e.ports
-                            .iter()
-                            .map(u16::to_string)
-                            .collect::<Vec<_>>()
-                            .join(","),
-                        e.min_tls
-                            .map_or_else(|| "-".to_string(), |t| format!("TLS>={t}")),
-                    ]);
-                }
-                s.push_str(&columns(&rows));
-                if let Some(p) = r.entries.iter().find_map(|e| e.path) {
-                    let _ = writeln!(
-                        s,
-                        "  only the path {p} is in the catalog; a name match alone does not show the path"
-                    );
-                }
-            }
-            _ => match &r.service_tags {
-                None => s.push_str("  service tags: not checked (no service-tag file)\n"),
-                Some(t) if t.is_empty() => s.push_str("  in no service tag of the loaded files\n"),
-                Some(t) => {
-                    let rows: Vec<Vec<String>> = t
-                        .iter()
-                        .map(|h| {
-                            vec![
-                                format!("  {}", h.tag),
-                                h.cloud.to_string(),
-                                h.arc_requirement
-                                    .as_ref()
-                                    .map_or_else(String::new, |r| format!("Arc requirement: {r}")),
-                            ]
-                        })
-                        .collect();
-                    s.push_str(&columns(&rows));
-                }
-            },
-        }
-    }
-    s
 }
 
 #[cfg(test)]

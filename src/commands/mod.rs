@@ -3,5 +3,6 @@
 
 pub mod audit;
 pub mod endpoints;
+pub mod explain;
 pub mod flows;
 pub mod lookup;

@@ -5,9 +5,10 @@
 
 use std::io::{self, Write};
 
-use super::{Styles, escape_text, format_ts, format_utc};
+use super::common::{capture_counts, context_items, format_ts, format_utc, plural, similar_last};
+use super::model::{FileReport, Report};
+use super::{Styles, escape_text};
 use crate::classify::{Family, Finding};
-use crate::commands::audit::{FileReport, Report};
 
 /// Output formats of `arcaudit audit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,10 +91,6 @@ fn ndjson(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
     }
     Ok(())
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -257,86 +254,6 @@ fn file_section(f: &FileReport, styles: &Styles, out: &mut dyn Write) -> io::Res
         }
     }
     Ok(())
-}
-
-/// "N frames, N TCP flows (N to Arc endpoints), N DNS messages" for one capture.
-pub(super) fn capture_counts(f: &FileReport) -> String {
-    let a = &f.audit;
-    format!(
-        "{} frames, {} TCP flows ({} to Arc endpoints), {} DNS messages",
-        f.stats.capture.frames, a.tcp_flows, a.arc_flows, a.dns_messages
-    )
-}
-
-/// A family's heading in the Markdown and HTML reports.
-pub(super) fn family_title(f: Family) -> &'static str {
-    match f {
-        Family::Blocked => "Blocked",
-        Family::Misrouted => "Misrouted",
-        Family::WeakTls => "Weak TLS",
-        Family::Coverage => "Coverage",
-    }
-}
-
-/// "2 blocked, 0 misrouted, 0 weak tls, 1 coverage" from the totals.
-pub(super) fn family_breakdown(t: &crate::commands::audit::Totals) -> String {
-    Family::ALL
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}",
-                t.by_family.get(f.as_str()).copied().unwrap_or(0),
-                family_title(*f).to_lowercase()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// ", the last from frame N" for a finding with similar flows folded into it.
-pub(super) fn similar_last(x: &Finding) -> String {
-    x.similar_last_frame
-        .map(|f| format!(", the last from frame {f}"))
-        .unwrap_or_default()
-}
-
-/// The context a capture was judged in, one phrase per item, unescaped (each renderer
-/// escapes for its own output: the region can come from the capture).
-pub(super) fn context_items(f: &FileReport) -> Vec<String> {
-    let a = &f.audit;
-    let cx = &a.context;
-    let mut context = vec![format!("cloud {} ({})", cx.cloud.as_str(), cx.cloud_source)];
-    if let Some(r) = &cx.region {
-        let src = if a.inferred.region.is_some() {
-            "inferred"
-        } else {
-            "given"
-        };
-        context.push(format!("region {r} ({src})"));
-    }
-    if cx.proxy_configured {
-        let p: Vec<String> = cx
-            .proxies
-            .iter()
-            .map(|p| format!("{}:{}", p.host, p.port))
-            .collect();
-        context.push(format!("proxy {} (given)", p.join(",")));
-    }
-    if !cx.proxies_seen.is_empty() {
-        let p: Vec<String> = cx.proxies_seen.iter().map(|p| p.to_string()).collect();
-        context.push(format!(
-            "proxy seen {} (inferred from CONNECT)",
-            p.join(",")
-        ));
-    }
-    if cx.private_link {
-        context.push("private link".to_string());
-    }
-    if !cx.features.is_empty() {
-        let feats: Vec<&str> = cx.features.iter().map(|f| f.as_str()).collect();
-        context.push(format!("features {}", feats.join(",")));
-    }
-    context
 }
 
 fn finding(x: &Finding, styles: &Styles, out: &mut dyn Write) -> io::Result<()> {

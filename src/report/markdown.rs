@@ -12,10 +12,13 @@
 
 use std::io::{self, Write};
 
-use super::audit::{capture_counts, context_items, family_breakdown, family_title, similar_last};
-use super::{escape_text, format_ts, format_utc};
+use super::common::{
+    capture_counts, context_items, family_breakdown, family_title, format_ts, format_utc,
+    similar_last,
+};
+use super::escape_text;
+use super::model::{FileReport, Report};
 use crate::classify::{Family, Finding};
-use crate::commands::audit::{FileReport, Report};
 
 /// Characters that start Markdown or HTML in the middle of a line (GFM).
 const MARKUP: &str = "\\`*_[]<>#|~&";

@@ -1,11 +1,21 @@
-//! Renderers. They turn values computed elsewhere into text, JSON or NDJSON and compute
-//! nothing themselves. Every string that came from a capture goes through [`escape_text`]
-//! before it reaches a terminal.
+//! Renderers, and the audit report model they render. [`model`] holds the [`model::Report`]
+//! value (with its totals, counted once) and the outcome it implies; every other module turns
+//! values computed elsewhere into text, JSON, NDJSON, Markdown or HTML and computes nothing
+//! itself: [`audit`] (text, JSON, NDJSON, and the dispatch to [`markdown`] and [`html`]),
+//! [`flows`], [`endpoints`], [`lookup`], [`explain`], with the phrases they share in
+//! [`common`]. Renderers read `classify`, `model` and `pipeline` types and never reach back
+//! into the commands or the command line. Every string that came from a capture goes
+//! through [`escape_text`] before it reaches a terminal.
 
 pub mod audit;
+pub mod common;
+pub mod endpoints;
+pub mod explain;
 pub mod flows;
 pub mod html;
+pub mod lookup;
 pub mod markdown;
+pub mod model;
 
 use std::fmt::Write as _;
 
@@ -97,22 +107,6 @@ impl Styles {
     }
 }
 
-/// Formats nanoseconds since the epoch as `seconds.micros`, like Zeek's `ts`.
-pub fn format_ts(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let micros = ns.rem_euclid(1_000_000_000) / 1000;
-    format!("{secs}.{micros:06}")
-}
-
-/// Formats nanoseconds since the epoch as UTC, `2026-01-15T09:00:00.674Z`, for people.
-pub fn format_utc(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let millis = ns.rem_euclid(1_000_000_000) / 1_000_000;
-    let date = crate::tls::rfc3339(secs);
-    let date = date.strip_suffix('Z').unwrap_or(&date);
-    format!("{date}.{millis:03}Z")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,25 +129,5 @@ mod tests {
             s.starts_with("\u{1b}[") && s.ends_with("\u{1b}[0m"),
             "{s:?}"
         );
-    }
-
-    #[test]
-    fn utc_dates() {
-        assert_eq!(format_utc(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            format_utc(1_768_467_600_674_170_000),
-            "2026-01-15T09:00:00.674Z"
-        );
-        assert_eq!(
-            format_utc(951_782_400_000_000_000),
-            "2000-02-29T00:00:00.000Z"
-        );
-        assert_eq!(format_utc(-1_000_000_000), "1969-12-31T23:59:59.000Z");
-    }
-
-    #[test]
-    fn timestamps_format_like_zeek() {
-        assert_eq!(format_ts(1_500_000_000_123_456_789), "1500000000.123456");
-        assert_eq!(format_ts(0), "0.000000");
     }
 }

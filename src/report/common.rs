@@ -1,0 +1,177 @@
+//! Pieces of text the renderers share, so they say the same thing the same way: for the
+//! audit (text, Markdown, HTML) timestamps, counts, family names, the context a capture was
+//! judged in, the tail of a folded finding; for the model tables (`endpoints`, `lookup`)
+//! the "when" of an entry and plain-text columns. They return plain, unescaped strings;
+//! each renderer escapes them for its own output. Nothing here decides a verdict.
+
+use std::fmt::Write as _;
+
+use crate::classify::{Family, Finding};
+use crate::model::{Feature, When};
+
+use super::model::{FileReport, Totals};
+
+/// Formats nanoseconds since the epoch as `seconds.micros`, like Zeek's `ts`.
+pub fn format_ts(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let micros = ns.rem_euclid(1_000_000_000) / 1000;
+    format!("{secs}.{micros:06}")
+}
+
+/// Formats nanoseconds since the epoch as UTC, `2026-01-15T09:00:00.674Z`, for people.
+pub fn format_utc(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let millis = ns.rem_euclid(1_000_000_000) / 1_000_000;
+    let date = crate::tls::rfc3339(secs);
+    let date = date.strip_suffix('Z').unwrap_or(&date);
+    format!("{date}.{millis:03}Z")
+}
+
+/// "1 capture", "2 captures".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// "N frames, N TCP flows (N to Arc endpoints), N DNS messages" for one capture.
+pub fn capture_counts(f: &FileReport) -> String {
+    let a = &f.audit;
+    format!(
+        "{} frames, {} TCP flows ({} to Arc endpoints), {} DNS messages",
+        f.stats.capture.frames, a.tcp_flows, a.arc_flows, a.dns_messages
+    )
+}
+
+/// A family's heading in the Markdown and HTML reports.
+pub fn family_title(f: Family) -> &'static str {
+    match f {
+        Family::Blocked => "Blocked",
+        Family::Misrouted => "Misrouted",
+        Family::WeakTls => "Weak TLS",
+        Family::Coverage => "Coverage",
+    }
+}
+
+/// "2 blocked, 0 misrouted, 0 weak tls, 1 coverage" from the totals.
+pub fn family_breakdown(t: &Totals) -> String {
+    Family::ALL
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                t.by_family.get(f.as_str()).copied().unwrap_or(0),
+                family_title(*f).to_lowercase()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// ", the last from frame N" for a finding with similar flows folded into it.
+pub fn similar_last(x: &Finding) -> String {
+    x.similar_last_frame
+        .map(|f| format!(", the last from frame {f}"))
+        .unwrap_or_default()
+}
+
+/// The context a capture was judged in, one phrase per item, unescaped (each renderer
+/// escapes for its own output: the region can come from the capture).
+pub fn context_items(f: &FileReport) -> Vec<String> {
+    let a = &f.audit;
+    let cx = &a.context;
+    let mut context = vec![format!("cloud {} ({})", cx.cloud.as_str(), cx.cloud_source)];
+    if let Some(r) = &cx.region {
+        let src = if a.inferred.region.is_some() {
+            "inferred"
+        } else {
+            "given"
+        };
+        context.push(format!("region {r} ({src})"));
+    }
+    if cx.proxy_configured {
+        let p: Vec<String> = cx
+            .proxies
+            .iter()
+            .map(|p| format!("{}:{}", p.host, p.port))
+            .collect();
+        context.push(format!("proxy {} (given)", p.join(",")));
+    }
+    if !cx.proxies_seen.is_empty() {
+        let p: Vec<String> = cx.proxies_seen.iter().map(|p| p.to_string()).collect();
+        context.push(format!(
+            "proxy seen {} (inferred from CONNECT)",
+            p.join(",")
+        ));
+    }
+    if cx.private_link {
+        context.push("private link".to_string());
+    }
+    if !cx.features.is_empty() {
+        let feats: Vec<&str> = cx.features.iter().map(|f| f.as_str()).collect();
+        context.push(format!("features {}", feats.join(",")));
+    }
+    context
+}
+
+/// "when" as a reader wants it: `feature: ssh, windows-admin-center`.
+pub fn when_text(when: When, features: &[Feature]) -> String {
+    if features.is_empty() {
+        when.as_str().to_string()
+    } else {
+        let f: Vec<&str> = features.iter().map(|f| f.as_str()).collect();
+        format!("{}: {}", when.as_str(), f.join(", "))
+    }
+}
+
+/// Left-aligned columns, two spaces apart; the last column is not padded.
+pub fn columns(rows: &[Vec<String>]) -> String {
+    let ncols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..ncols)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut s = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (i, cell) in r.iter().enumerate() {
+            if i + 1 == r.len() {
+                line.push_str(cell);
+            } else {
+                let w = widths.get(i).copied().unwrap_or(0);
+                let _ = write!(line, "{cell:<w$}  ");
+            }
+        }
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(format_utc(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            format_utc(1_768_467_600_674_170_000),
+            "2026-01-15T09:00:00.674Z"
+        );
+        assert_eq!(
+            format_utc(951_782_400_000_000_000),
+            "2000-02-29T00:00:00.000Z"
+        );
+        assert_eq!(format_utc(-1_000_000_000), "1969-12-31T23:59:59.000Z");
+    }
+
+    #[test]
+    fn timestamps_format_like_zeek() {
+        assert_eq!(format_ts(1_500_000_000_123_456_789), "1500000000.123456");
+        assert_eq!(format_ts(0), "0.000000");
+    }
+}

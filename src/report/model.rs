@@ -1,0 +1,211 @@
+//! The audit report model: [`Report`] (what every audit renderer renders), its parts
+//! ([`FileReport`], [`Totals`], [`ServiceTagStatus`]), the schema version and the
+//! `--fail-on` threshold with the [`AuditOutcome`] it decides. Totals are counted here, once,
+//! so no renderer counts anything. Running the pipeline and the rules that fill a
+//! [`FileReport`] is `commands::audit`'s job; turning the model into bytes is the renderers'.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::classify::{CaptureAudit, Family, Finding, Given, Severity};
+use crate::model::TagFileInfo;
+use crate::pipeline::FileStats;
+
+/// The version of the JSON report schema described in docs/audit.md.
+pub const AUDIT_SCHEMA: &str = "arcaudit.audit/1";
+
+/// When `audit` exits with 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailOn {
+    /// Any unsuppressed finding of this family.
+    Family(Family),
+    /// Any unsuppressed finding at or above this severity.
+    Severity(Severity),
+    /// Never (report only).
+    Never,
+}
+
+impl FailOn {
+    pub fn parse(s: &str) -> Option<FailOn> {
+        if s == "never" {
+            return Some(FailOn::Never);
+        }
+        Family::parse(s)
+            .map(FailOn::Family)
+            .or_else(|| Severity::parse(s).map(FailOn::Severity))
+    }
+
+    pub fn trips(self, f: &Finding) -> bool {
+        !f.suppressed
+            && match self {
+                FailOn::Family(fam) => f.family == fam,
+                FailOn::Severity(s) => f.severity >= s,
+                FailOn::Never => false,
+            }
+    }
+}
+
+/// How an audit ended; the CLI maps it to an exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditOutcome {
+    /// Every input read; no unsuppressed finding trips `--fail-on`.
+    Clean,
+    /// Every input read; at least one unsuppressed finding trips `--fail-on`.
+    Findings,
+    /// At least one input could not be read (completely); wins over findings.
+    InputError,
+}
+
+/// One capture's part of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    pub stats: FileStats,
+    #[serde(flatten)]
+    pub audit: CaptureAudit,
+}
+
+/// Where the service-tag ranges came from, or why address checks were skipped.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceTagStatus {
+    pub files: Vec<TagFileInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+}
+
+/// Totals over all files.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    pub files: usize,
+    pub files_with_errors: usize,
+    pub tcp_flows: usize,
+    pub arc_flows: usize,
+    /// Distinct catalog entries with at least one working connection, and with at least
+    /// one failed connection, over all files.
+    pub endpoints_reached: usize,
+    pub endpoints_failing: usize,
+    /// Distinct required catalog entries no file shows an attempt for.
+    pub required_unseen: usize,
+    pub findings: usize,
+    /// Findings plus the similar flows folded into them.
+    pub occurrences: u64,
+    pub suppressed: usize,
+    pub by_family: BTreeMap<&'static str, usize>,
+    pub by_severity: BTreeMap<&'static str, usize>,
+    pub first_ts_ns: Option<i64>,
+    pub last_ts_ns: Option<i64>,
+}
+
+impl Totals {
+    /// Counts over every file: endpoints are distinct catalog entries across files,
+    /// suppressed findings are counted apart from the others.
+    pub fn from_files(files: &[FileReport]) -> Totals {
+        let mut totals = Totals {
+            files: files.len(),
+            ..Totals::default()
+        };
+        let mut reached = BTreeSet::new();
+        let mut failing = BTreeSet::new();
+        let mut required = BTreeSet::new();
+        let mut tried = BTreeSet::new();
+        for f in files {
+            for r in &f.audit.coverage {
+                if r.successes > 0 {
+                    reached.insert(r.endpoint.as_str());
+                }
+                if r.failures > 0 {
+                    failing.insert(r.endpoint.as_str());
+                }
+                if r.attempts > 0 {
+                    tried.insert(r.endpoint.as_str());
+                }
+                if r.required {
+                    required.insert(r.endpoint.as_str());
+                }
+            }
+        }
+        totals.endpoints_reached = reached.len();
+        totals.endpoints_failing = failing.len();
+        totals.required_unseen = required.difference(&tried).count();
+        for f in files {
+            totals.files_with_errors += usize::from(f.stats.error.is_some());
+            totals.tcp_flows += f.audit.tcp_flows;
+            totals.arc_flows += f.audit.arc_flows;
+            for x in &f.audit.findings {
+                if x.suppressed {
+                    totals.suppressed += 1;
+                    continue;
+                }
+                totals.findings += 1;
+                totals.occurrences += 1 + x.similar;
+                *totals.by_family.entry(x.family.as_str()).or_default() += 1;
+                *totals.by_severity.entry(x.severity.as_str()).or_default() += 1;
+            }
+            for v in &f.audit.flows {
+                totals.first_ts_ns = Some(
+                    totals
+                        .first_ts_ns
+                        .map_or(v.first_ts_ns, |t| t.min(v.first_ts_ns)),
+                );
+                totals.last_ts_ns = Some(
+                    totals
+                        .last_ts_ns
+                        .map_or(v.first_ts_ns, |t| t.max(v.first_ts_ns)),
+                );
+            }
+        }
+        totals
+    }
+}
+
+/// The whole run: what renderers render, computed once.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub tool: String,
+    pub given: Given,
+    pub fail_on: FailOn,
+    pub catalog_sources: Vec<String>,
+    pub service_tags: ServiceTagStatus,
+    pub totals: Totals,
+    pub files: Vec<FileReport>,
+}
+
+impl Report {
+    /// The report of `files` (in input order), with its totals and this tool's version.
+    pub fn new(
+        given: Given,
+        fail_on: FailOn,
+        catalog_sources: Vec<String>,
+        service_tags: ServiceTagStatus,
+        files: Vec<FileReport>,
+    ) -> Report {
+        Report {
+            schema: AUDIT_SCHEMA,
+            tool: format!("arcaudit {}", env!("CARGO_PKG_VERSION")),
+            given,
+            fail_on,
+            catalog_sources,
+            service_tags,
+            totals: Totals::from_files(&files),
+            files,
+        }
+    }
+
+    /// How the audit ended: an unreadable input wins, then findings at or above `--fail-on`.
+    pub fn outcome(&self) -> AuditOutcome {
+        if self.totals.files_with_errors > 0 {
+            AuditOutcome::InputError
+        } else if self
+            .files
+            .iter()
+            .flat_map(|f| &f.audit.findings)
+            .any(|f| self.fail_on.trips(f))
+        {
+            AuditOutcome::Findings
+        } else {
+            AuditOutcome::Clean
+        }
+    }
+}
