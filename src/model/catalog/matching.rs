@@ -118,14 +118,8 @@ pub struct MatchScratch {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::ids;
     use super::*;
-
-    fn ids(cat: &Catalog, name: &str) -> Vec<String> {
-        cat.match_host(name)
-            .iter()
-            .map(|m| m.entry.id.clone())
-            .collect()
-    }
 
     fn regions(cat: &Catalog, name: &str) -> Vec<Option<String>> {
         cat.match_host(name).into_iter().map(|m| m.region).collect()

@@ -434,7 +434,8 @@ fn is_tag_name(t: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn ids(cat: &Catalog, name: &str) -> Vec<String> {
+    /// The ids of the entries `name` matches (also used by the matching tests).
+    pub(super) fn ids(cat: &Catalog, name: &str) -> Vec<String> {
         cat.match_host(name)
             .iter()
             .map(|m| m.entry.id.clone())
