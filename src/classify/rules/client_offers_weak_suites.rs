@@ -120,7 +120,7 @@ impl Rule for ClientOffersWeakSuites {
                     s.weak.len(),
                     named(&s.weak),
                 ),
-                "A TLS stack on the machine still offers broken cipher suites; every server here chose a better one, so no connection was weak.".to_string(),
+                "A TLS stack on the machine still offers broken cipher suites; no server here chose one, so no connection ran on them.".to_string(),
             );
             let mut frames: Vec<u64> = s.frames.iter().copied().take(MAX_FRAMES).collect();
             frames.sort_unstable();
