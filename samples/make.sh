@@ -921,6 +921,34 @@ s_wrong-cloud() {
     finish
 }
 
+# Issue 11: a healthy agent whose Go TLS stack predates Go 1.22. Its ClientHello ends in
+# two 3DES suites (Go's default list before 1.22), but every server here negotiates TLS 1.3
+# with AES-GCM: no connection is weak, the machine only offers more than it needs.
+s_healthy-agent-go-legacy() {
+    dns_start < <(dns_public)
+    for n in "${ARC_NAMES[@]}"; do srv $n ${IP[$n]}; done
+    capture healthy-agent-go-legacy
+    # the same calls as healthy-agent, through the agent-client with the suites of the Go
+    # that built it (Debian 12: Go 1.19)
+    local paths=(
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/arc-rg/providers/Microsoft.HybridCompute/machines/arc-vm01?api-version=2024-07-10"
+        "/00000000-0000-0000-0000-000000000000/oauth2/v2.0/token"
+        "/common/discovery/instance?api-version=1.1"
+        "/api/agentstatus"
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/arc-rg/providers/Microsoft.HybridCompute/machines/arc-vm01/heartbeat"
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/arc-rg/providers/Microsoft.HybridCompute/machines/arc-vm01/guestConfigurationAssignments?api-version=2022-01-25"
+        "/notifications/register"
+        "/\$hc/arc-vm01"
+    )
+    local u=() i=0
+    for n in "${ARC_NAMES[@]}"; do
+        u+=("https://$n${paths[$i]}")
+        i=$((i + 1))
+    done
+    agent -go-default-suites "${u[@]}"
+    finish
+}
+
 ALL=(healthy-agent tls13-stacks tls12-stacks pq-hello-split syn-no-answer syn-refused
     tls10-refused ipv6-tls13 sll2-any sll-any
     proxy-connect-allowed proxy-connect-denied proxy-auth-407
@@ -932,7 +960,8 @@ ALL=(healthy-agent tls13-stacks tls12-stacks pq-hello-split syn-no-answer syn-re
     private-link public-his-gas plain-http-management esu-cert-fetch
     hostile-sni-script hostile-sni-ansi hostile-cert-names
     legacy-endpoints heartbeat-silence heartbeat-regular gas-not-contacted
-    outside-service-tag proxy-bypass sql-tls10 unexpected-port wrong-cloud)
+    outside-service-tag proxy-bypass sql-tls10 unexpected-port wrong-cloud
+    healthy-agent-go-legacy)
 
 main() {
     [ "$(id -u)" = 0 ] || { echo "run as root (network namespaces)" >&2; exit 1; }

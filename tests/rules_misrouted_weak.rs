@@ -15,7 +15,7 @@ use arcaudit::classify::{AgentOs, Family, Finding, Given, ProxyAddr, Severity};
 use arcaudit::commands::audit::{AuditConfig, run};
 use arcaudit::model::Cloud;
 use arcaudit::pipeline::PipelineConfig;
-use arcaudit::report::model::FailOn;
+use arcaudit::report::model::{AuditOutcome, FailOn};
 use common::{PcapBuilder, client_hello, client_hello_with};
 
 fn sample(name: &str) -> PathBuf {
@@ -755,12 +755,169 @@ fn weak_suite_offered_fires_on_rc4_3des_null_export() {
             hits[0].evidence
         );
     }
+    // Nothing but broken suites offered: weak whatever the server answers.
     let f = audit(&sample("weak-legacy-offer.pcap"), Given::default());
-    assert!(
-        of(&f, "weak-suite-offered")[0]
-            .evidence
-            .contains("offers 10 weak suite(s)")
+    let e = &of(&f, "weak-suite-offered")[0].evidence;
+    assert!(e.contains("offers 10 suite(s), every one broken"), "{e}");
+    assert!(e.contains("alert handshake_failure in frame 6"), "{e}");
+}
+
+/// Issue 11: Go before 1.22 ends its default list with two 3DES suites; servers that
+/// negotiate TLS 1.3 with AES-GCM make no connection weak, so no per-connection finding.
+fn weak_suite_offered_quiet_when_the_server_declines_them() {
+    let f = audit(&sample("healthy-agent-go-legacy.pcap"), Given::default());
+    for rule in [
+        "weak-suite-offered",
+        "suite-not-recommended",
+        "client-offers-no-recommended-suite",
+    ] {
+        assert_none(&f, rule, "healthy-agent-go-legacy.pcap");
+    }
+}
+
+/// A broken suite the server chose is said once, by weak-suite-offered (high), not again
+/// as a suite outside the recommended list.
+fn suite_not_recommended_leaves_broken_suites_to_weak_suite_offered() {
+    for s in ["weak-3des.pcap", "weak-rc4.pcap", "weak-null-cipher.pcap"] {
+        let given = Given {
+            agent_os: Some(AgentOs::Windows),
+            ..Given::default()
+        };
+        let f = audit(&sample(s), given);
+        assert_none(&f, "suite-not-recommended", s);
+        assert_eq!(of(&f, "weak-suite-offered").len(), 1, "{s}: {f:#?}");
+    }
+}
+
+// ---------------------------------------------------------------- client-offers-weak-suites
+
+/// The done-when of issue 11: a healthy agent with Go 1.19's default suites passes at the
+/// default --fail-on with exactly one info hardening note for its one TLS stack.
+fn client_offers_weak_suites_once_for_the_go_legacy_agent() {
+    let path = sample("healthy-agent-go-legacy.pcap");
+    let f = audit(&path, Given::default());
+    assert_eq!(f.len(), 1, "{f:#?}");
+    let n = &f[0];
+    assert_eq!(n.rule, "client-offers-weak-suites");
+    assert_eq!(n.family, Family::WeakTls);
+    assert_eq!(n.severity, Severity::Info);
+    for needle in [
+        "JA4 t13d1910h2_",
+        "in 8 connection(s) to 8 endpoint(s)",
+        "management.azure.com",
+        "azgn1234.servicebus.windows.net",
+        "2 broken suite(s) no server chose: 0xc012 TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA, 0x000a TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+    ] {
+        assert!(n.evidence.contains(needle), "{needle}: {}", n.evidence);
+    }
+    assert_eq!(n.frames.len(), 8, "one ClientHello per endpoint");
+    let cfg = AuditConfig {
+        inputs: vec![Input::Path(path)],
+        given: Given::default(),
+        service_tags: Vec::new(),
+        catalog: None,
+        catalog_mode: Default::default(),
+        pipeline: PipelineConfig::default(),
+        fail_on: FailOn::parse("low").expect("the CLI's default --fail-on"),
+        suppress: Vec::new(),
+    };
+    assert_eq!(
+        run(&cfg).expect("audit runs").outcome(),
+        AuditOutcome::Clean
     );
+}
+
+/// One finding per client fingerprint: two stacks offering 3DES next to AES-GCM give two
+/// notes; a stack offering nothing but broken suites is weak-suite-offered's, not a note.
+fn client_offers_weak_suites_one_per_ja4() {
+    let go_like: &[u16] = &[0xc02f, 0xc030, 0xc012, 0x000a];
+    let other: &[u16] = &[0xc030, 0x0005];
+    let only_weak: &[u16] = &[0x000a, 0x0004];
+    let bytes = PcapBuilder::new()
+        .handshake_to(
+            [4, 150, 240, 10],
+            443,
+            50001,
+            &client_hello_with(b"management.azure.com", 0x0303, go_like, None),
+        )
+        .handshake_to(
+            [40, 126, 32, 74],
+            443,
+            50002,
+            &client_hello_with(b"login.microsoftonline.com", 0x0303, go_like, None),
+        )
+        .handshake_to(
+            [4, 150, 240, 10],
+            443,
+            50003,
+            &client_hello_with(b"management.azure.com", 0x0303, go_like, None),
+        )
+        .handshake_to(
+            [20, 50, 1, 197],
+            443,
+            50004,
+            &client_hello_with(b"westeurope.his.arc.azure.com", 0x0303, other, None),
+        )
+        .handshake_to(
+            [20, 50, 1, 197],
+            443,
+            50005,
+            &client_hello_with(b"westeurope.his.arc.azure.com", 0x0303, only_weak, None),
+        )
+        .build();
+    let (_d, p) = built("stacks.pcap", bytes);
+    let f = audit(&p, Given::default());
+    let mut notes = of(&f, "client-offers-weak-suites");
+    notes.sort_by_key(|n| n.frames.first().copied());
+    assert_eq!(notes.len(), 2, "{f:#?}");
+    let e = &notes[0].evidence;
+    assert!(
+        e.contains(
+            "in 3 connection(s) to 2 endpoint(s) (management.azure.com, login.microsoftonline.com)"
+        ),
+        "{e}"
+    );
+    assert!(e.contains("2 broken suite(s)"), "{e}");
+    assert_eq!(
+        notes[0].frames,
+        vec![4, 11],
+        "first ClientHello per endpoint"
+    );
+    let e = &notes[1].evidence;
+    assert!(
+        e.contains("in 1 connection(s) to 1 endpoint(s) (westeurope.his.arc.azure.com)"),
+        "{e}"
+    );
+    assert!(e.contains("0x0005 TLS_RSA_WITH_RC4_128_SHA"), "{e}");
+    assert!(
+        !e.contains("0x0004"),
+        "the only-weak flow is not counted: {e}"
+    );
+    let weak = of(&f, "weak-suite-offered");
+    assert_eq!(weak.len(), 1, "{f:#?}");
+    assert!(
+        weak[0].evidence.contains("every one broken"),
+        "{}",
+        weak[0].evidence
+    );
+}
+
+fn client_offers_weak_suites_quiet_when_chosen_or_not_offered() {
+    // weak-3des' server chose 3DES: that connection is weak-suite-offered's, high.
+    for s in [
+        "weak-3des.pcap",
+        "weak-rc4.pcap",
+        "weak-legacy-offer.pcap",
+        "healthy-agent.pcap",
+        "tls12-stacks.pcap",
+        "weak-cbc-tls12.pcap",
+    ] {
+        assert_none(
+            &audit(&sample(s), Given::default()),
+            "client-offers-weak-suites",
+            s,
+        );
+    }
 }
 
 fn weak_suite_offered_quiet_on_cbc_and_scsv() {
@@ -903,6 +1060,7 @@ fn group_quiet_on_healthy_samples() {
         "suite-not-recommended",
         "client-offers-no-recommended-suite",
         "weak-suite-offered",
+        "client-offers-weak-suites",
         "sql-endpoint-below-1-2",
     ];
     for s in [
@@ -951,6 +1109,11 @@ fn main() -> ExitCode {
             client_offers_no_recommended_suite_quiet_when_one_is_offered,
             weak_suite_offered_fires_on_rc4_3des_null_export,
             weak_suite_offered_quiet_on_cbc_and_scsv,
+            weak_suite_offered_quiet_when_the_server_declines_them,
+            suite_not_recommended_leaves_broken_suites_to_weak_suite_offered,
+            client_offers_weak_suites_once_for_the_go_legacy_agent,
+            client_offers_weak_suites_one_per_ja4,
+            client_offers_weak_suites_quiet_when_chosen_or_not_offered,
             sql_endpoint_below_1_2_fires_on_a_tls10_client,
             sql_endpoint_below_1_2_quiet_on_tls12_or_other_endpoints,
             group_quiet_on_healthy_samples,

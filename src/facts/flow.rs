@@ -36,6 +36,9 @@ pub struct TlsSummary {
     pub client_max_version: Option<TlsVersion>,
     pub client_versions: Vec<TlsVersion>,
     pub offered_suites: Vec<u16>,
+    /// The ClientHello's JA4 fingerprint (TCP): which TLS stack made the connection, so
+    /// what a stack offers is said once per stack rather than once per connection.
+    pub ja4: Option<String>,
     pub server_hello_frame: Option<u64>,
     pub negotiated_version: Option<TlsVersion>,
     pub cipher_suite: Option<u16>,
@@ -185,6 +188,7 @@ impl AuditFlow {
                             .collect()
                     })
                     .unwrap_or_default(),
+                ja4: ch.map(|c| c.ja4.clone()).filter(|j| !j.is_empty()),
                 server_hello_frame: sh.map(|s| s.frame),
                 negotiated_version: sh.map(|s| s.negotiated_version),
                 cipher_suite: sh.map(|s| s.cipher_suite),

@@ -8,6 +8,9 @@
 // as the agent does. -proxy sends requests through an HTTP proxy (CONNECT), like
 // `azcmagent config set proxy.url`; -bypass lists hosts that go direct anyway, like
 // `proxy.bypass`. Each URL is one connection (no keep-alive), requested in order.
+// -go-default-suites leaves the cipher suites to the Go toolchain that built the binary:
+// built with Debian 12's Go 1.19 it sends the list agents built before Go 1.22 send
+// (ending in TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA and TLS_RSA_WITH_3DES_EDE_CBC_SHA).
 package main
 
 import (
@@ -50,6 +53,7 @@ func main() {
 	var resolve, bypass list
 	cafile := flag.String("cafile", "", "PEM file of trusted roots")
 	proxy := flag.String("proxy", "", "HTTP proxy URL (CONNECT for https)")
+	goDefault := flag.Bool("go-default-suites", false, "offer the building Go's default cipher suites")
 	ua := flag.String("ua", "AzureConnectedMachineAgent/1.50.03017.2103", "User-Agent")
 	timeout := flag.Duration("timeout", 5*time.Second, "per-request timeout")
 	flag.Var(&resolve, "resolve", "NAME:PORT:ADDR, like curl --resolve (repeatable)")
@@ -74,6 +78,10 @@ func main() {
 		fixed[parts[0]+":"+parts[1]] = net.JoinHostPort(parts[2], parts[1])
 	}
 	dialer := &net.Dialer{Timeout: *timeout}
+	suites := modernSuites
+	if *goDefault {
+		suites = nil // crypto/tls's own default list
+	}
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			if a, ok := fixed[addr]; ok {
@@ -81,7 +89,7 @@ func main() {
 			}
 			return dialer.DialContext(ctx, network, addr)
 		},
-		TLSClientConfig:   &tls.Config{RootCAs: roots, CipherSuites: modernSuites},
+		TLSClientConfig:   &tls.Config{RootCAs: roots, CipherSuites: suites},
 		ForceAttemptHTTP2: true,
 		DisableKeepAlives: true,
 	}

@@ -53,6 +53,7 @@ registry! {
     suite_not_recommended::SuiteNotRecommended,
     client_offers_no_recommended_suite::ClientOffersNoRecommendedSuite,
     weak_suite_offered::WeakSuiteOffered,
+    client_offers_weak_suites::ClientOffersWeakSuites,
     sql_endpoint_below_1_2::SqlEndpointBelow12,
 }
 

@@ -5,7 +5,8 @@
 //! among the catalog's recommended suites (TLS 1.3: 0x1302, 0x1301; TLS 1.2: 0xc030,
 //! 0xc02f). TLS_CHACHA20_POLY1305_SHA256 (0x1303) is not in Microsoft's list either: it is
 //! strong, but a Windows agent 1.56+ configured as required would not pick it, so it is
-//! reported too (low, unless the agent runs on Windows).
+//! reported too (low, unless the agent runs on Windows). A broken suite (RC4, 3DES, NULL,
+//! ...) is not reported here: `weak-suite-offered` says it, high, once.
 //!
 //! Severity follows the machine: high with `--agent-os windows` (from agent 1.56 the Windows
 //! agent needs one of the listed suites for a recommended version), low with
@@ -20,6 +21,7 @@
 //! Example: ServerHello in frame 6 picks 0xc013 TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA for
 //! `management.azure.com`.
 
+use super::weak_suite_offered::is_weak;
 use crate::classify::{AgentOs, Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
 use crate::tls::{cipher_suite_name, version_name};
 
@@ -61,7 +63,9 @@ impl Rule for SuiteNotRecommended {
         let (Some(frame), Some(suite)) = (t.server_hello_frame, t.cipher_suite) else {
             return;
         };
-        if policy.cipher_suites.iter().any(|c| c.code() == Some(suite)) {
+        // A broken suite is a worse problem with a rule of its own (weak-suite-offered,
+        // high): one finding for one chosen suite.
+        if policy.cipher_suites.iter().any(|c| c.code() == Some(suite)) || is_weak(suite) {
             return;
         }
         let ver = t.negotiated_version.unwrap_or_default();

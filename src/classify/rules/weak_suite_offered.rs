@@ -1,21 +1,25 @@
-//! `weak-suite-offered` (weak-tls): the client offers, or the server picks, a broken cipher
-//! suite on a connection to an Arc endpoint.
+//! `weak-suite-offered` (weak-tls): a connection to an Arc endpoint that runs on, or can
+//! only run on, a broken cipher suite.
 //!
-//! What: a ClientHello or ServerHello on a flow attributed to a catalog entry naming a suite
-//! whose IANA name marks it broken: RC4, 3DES (`3DES_EDE`/`DES_EDE`), single DES
-//! (`DES_CBC`, `DES40`), NULL encryption or authentication, EXPORT grade, or anonymous key
-//! exchange (`DH_anon`, `ECDH_anon`). The signalling values (0x00ff, 0x5600) are not suites
-//! and never count. Medium when only offered; high when the server chose one.
+//! What: a flow attributed to a catalog entry whose ServerHello chose a suite whose IANA
+//! name marks it broken (RC4, 3DES (`3DES_EDE`/`DES_EDE`), single DES (`DES_CBC`,
+//! `DES40`), NULL encryption or authentication, EXPORT grade, anonymous key exchange
+//! (`DH_anon`, `ECDH_anon`)): high; or whose ClientHello offers nothing but such suites,
+//! so the connection is broken or refused whatever the server does: medium. The
+//! signalling values (0x00ff, 0x5600) are not suites and never count. Broken suites
+//! offered next to good ones that the server did not pick are not this rule's: they are a
+//! property of the machine's TLS stack, said once per client fingerprint by
+//! `client-offers-weak-suites` (info).
 //!
-//! Why: offering them lets a server or a device in between pick them, and some (EXPORT,
-//! NULL, anonymous) give no confidentiality or no authentication at all; a TLS stack that
-//! still offers them is configured far below what Azure expects.
+//! Why: these suites give weak, no confidentiality or no authentication at all. Azure's
+//! endpoints never choose them, so a server that did is a device in between; a client
+//! limited to them is configured far below what Azure expects.
 //!
 //! Example: ClientHello in frame 4 offering 0x0004 TLS_RSA_WITH_RC4_128_MD5 and 0x000a
 //! TLS_RSA_WITH_3DES_EDE_CBC_SHA; ServerHello in frame 6 picking 0xc012
 //! TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA.
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity, TlsSummary};
 use crate::tls::cipher_suite_name;
 
 pub struct WeakSuiteOffered;
@@ -24,9 +28,9 @@ static META: RuleMeta = RuleMeta {
     id: "weak-suite-offered",
     family: Family::WeakTls,
     severity: Severity::Medium,
-    summary: "Broken cipher suites (RC4, 3DES, DES, NULL, EXPORT, anonymous) offered or chosen",
-    why: "These suites give weak, no confidentiality or no authentication; offering them lets the server or a device in between choose them, and their presence shows a TLS stack configured far below the recommended suites.",
-    check: "Remove them from the machine's enabled suites (Windows: Disable-TlsCipherSuite or the SSL Cipher Suite Order policy and the SCHANNEL Ciphers keys; Linux: OpenSSL CipherString/crypto policy); when the server chose one, find the device that answered (Azure does not).",
+    summary: "A broken cipher suite (RC4, 3DES, DES, NULL, EXPORT, anonymous) chosen, or the only kind the client offers",
+    why: "These suites give weak, no confidentiality or no authentication; Azure's endpoints never choose them, so a server that did is a device in between, and a client offering nothing else can only connect insecurely or not at all.",
+    check: "When the server chose one: the device that answered (a TLS-inspecting proxy or firewall; Azure does not). When the client offers nothing else: the machine's enabled suites, to enable the recommended ones and remove these (Windows: Enable-/Disable-TlsCipherSuite or the SSL Cipher Suite Order policy and the SCHANNEL Ciphers keys; Linux: OpenSSL CipherString/crypto policy).",
     requirement: "Arc network requirements (2026-04-01): Cryptographic protocols (recommended versions and cipher suites)",
     example: "ClientHello in frame 4 offering 0x0004 TLS_RSA_WITH_RC4_128_MD5 and 0x000a TLS_RSA_WITH_3DES_EDE_CBC_SHA; ServerHello in frame 6 picking 0xc012 TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA.",
 };
@@ -55,15 +59,53 @@ pub(super) fn is_weak(suite: u16) -> bool {
     .contains(&suite)
 }
 
-fn describe(suite: u16) -> String {
+/// `0xc012 TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA`, for evidence.
+pub(super) fn describe(suite: u16) -> String {
     format!(
         "{suite:#06x} {}",
         cipher_suite_name(suite).unwrap_or("unknown")
     )
 }
 
+/// The suites of a ClientHello that are suites (the signalling values left aside).
+fn real_suites(t: &TlsSummary) -> impl Iterator<Item = u16> + '_ {
+    t.offered_suites
+        .iter()
+        .copied()
+        .filter(|s| !SCSV.contains(s))
+}
+
+/// Why a connection is weak by its cipher suite, judged on what happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum WeakConnection {
+    /// The server chose this broken suite.
+    Chosen(u16),
+    /// The client offered broken suites only: nothing else could be negotiated.
+    OnlyWeakOffered,
+}
+
+/// Whether the connection runs on, or can only run on, a broken suite. Broken suites the
+/// client offered next to others and the server did not pick give `None`: the connection
+/// was not weak (`client-offers-weak-suites` notes them once per client stack).
+pub(super) fn weak_connection(t: &TlsSummary) -> Option<WeakConnection> {
+    if let Some(s) = t.cipher_suite.filter(|s| is_weak(*s)) {
+        return Some(WeakConnection::Chosen(s));
+    }
+    let mut offered = real_suites(t).peekable();
+    (offered.peek().is_some() && offered.all(is_weak)).then_some(WeakConnection::OnlyWeakOffered)
+}
+
 /// At most this many weak suites are named in the evidence.
 const MAX_NAMED: usize = 12;
+
+/// The suites named for evidence, those past [`MAX_NAMED`] only counted.
+pub(super) fn named(suites: &[u16]) -> String {
+    let mut named: Vec<String> = suites.iter().take(MAX_NAMED).map(|s| describe(*s)).collect();
+    if suites.len() > MAX_NAMED {
+        named.push(format!("and {} more", suites.len() - MAX_NAMED));
+    }
+    named.join(", ")
+}
 
 impl Rule for WeakSuiteOffered {
     fn meta(&self) -> &'static RuleMeta {
@@ -75,61 +117,59 @@ impl Rule for WeakSuiteOffered {
             return;
         }
         let Some(t) = &v.flow.tls else { return };
-        let offered: Vec<u16> = t
-            .offered_suites
-            .iter()
-            .copied()
-            .filter(|s| is_weak(*s))
-            .collect();
-        let chosen = t.cipher_suite.filter(|s| is_weak(*s));
-        if offered.is_empty() && chosen.is_none() {
+        let Some(weak) = weak_connection(t) else {
             return;
-        }
-        let mut parts = Vec::new();
-        if !offered.is_empty() {
-            let mut named: Vec<String> = offered
-                .iter()
-                .take(MAX_NAMED)
-                .map(|s| describe(*s))
-                .collect();
-            if offered.len() > MAX_NAMED {
-                named.push(format!("and {} more", offered.len() - MAX_NAMED));
-            }
-            parts.push(format!(
-                "ClientHello in frame {} offers {} weak suite(s): {}",
-                t.client_hello_frame.unwrap_or_default(),
-                offered.len(),
-                named.join(", ")
-            ));
-        }
-        if let Some(s) = chosen {
-            parts.push(format!(
-                "ServerHello in frame {} chose {}",
-                t.server_hello_frame.unwrap_or_default(),
-                describe(s)
-            ));
-        }
-        let evidence = format!(
-            "{}: {}",
-            v.attribution.name.as_deref().unwrap_or("?"),
-            parts.join("; ")
-        );
-        let (severity, explanation) = if chosen.is_some() {
-            (
-                Severity::High,
-                "The connection runs on a broken cipher suite.",
-            )
-        } else {
-            (
-                Severity::Medium,
-                "The client offers broken cipher suites that a server or device could pick.",
-            )
         };
-        out.push(
-            Finding::new(&META, cx.file, evidence, explanation.to_string())
-                .severity(severity)
-                .on_flow(v, &[t.client_hello_frame, chosen.and(t.server_hello_frame)]),
-        );
+        let offered: Vec<u16> = real_suites(t).filter(|s| is_weak(*s)).collect();
+        let hello = t.client_hello_frame.unwrap_or_default();
+        let name = v.attribution.name.as_deref().unwrap_or("?");
+        let finding = match weak {
+            WeakConnection::Chosen(suite) => {
+                let offer = if offered.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "ClientHello in frame {hello} offers {} weak suite(s): {}; ",
+                        offered.len(),
+                        named(&offered)
+                    )
+                };
+                Finding::new(
+                    &META,
+                    cx.file,
+                    format!(
+                        "{name}: {offer}ServerHello in frame {} chose {}",
+                        t.server_hello_frame.unwrap_or_default(),
+                        describe(suite)
+                    ),
+                    "The connection runs on a broken cipher suite.".to_string(),
+                )
+                .severity(Severity::High)
+                .on_flow(v, &[t.client_hello_frame, t.server_hello_frame])
+            }
+            WeakConnection::OnlyWeakOffered => {
+                let answer = match (t.server_hello_frame, t.alerts.first()) {
+                    (Some(_), _) => String::new(),
+                    (None, Some(a)) => format!(
+                        "; the server answered with alert {} in frame {}",
+                        a.description_name, a.frame
+                    ),
+                    (None, None) => "; no ServerHello in the capture".to_string(),
+                };
+                Finding::new(
+                    &META,
+                    cx.file,
+                    format!(
+                        "{name}: ClientHello in frame {hello} offers {} suite(s), every one broken: {}{answer}",
+                        offered.len(),
+                        named(&offered)
+                    ),
+                    "The client offers nothing but broken cipher suites: the connection is insecure or refused.".to_string(),
+                )
+                .on_flow(v, &[t.client_hello_frame, t.first_alert_frame])
+            }
+        };
+        out.push(finding);
     }
 }
 
@@ -151,5 +191,35 @@ mod tests {
         ] {
             assert!(!is_weak(s), "{s:#06x} {:?}", cipher_suite_name(s));
         }
+    }
+
+    fn hello(offered: &[u16], chosen: Option<u16>) -> TlsSummary {
+        TlsSummary {
+            client_hello_frame: Some(4),
+            offered_suites: offered.to_vec(),
+            server_hello_frame: chosen.map(|_| 6),
+            cipher_suite: chosen,
+            ..TlsSummary::default()
+        }
+    }
+
+    /// Go before 1.22 offers two 3DES suites after its good ones: a server choosing
+    /// AES-GCM makes nothing weak (issue 11).
+    #[test]
+    fn judged_on_what_was_negotiated() {
+        let go119 = [0xc02f, 0xc030, 0x1301, 0xc012, 0x000a];
+        assert_eq!(weak_connection(&hello(&go119, Some(0x1301))), None);
+        assert_eq!(weak_connection(&hello(&go119, None)), None);
+        assert_eq!(
+            weak_connection(&hello(&go119, Some(0xc012))),
+            Some(WeakConnection::Chosen(0xc012))
+        );
+        // Nothing but broken suites (the SCSV is no suite): weak whatever the answer.
+        assert_eq!(
+            weak_connection(&hello(&[0x0004, 0x000a, 0x00ff], None)),
+            Some(WeakConnection::OnlyWeakOffered)
+        );
+        assert_eq!(weak_connection(&hello(&[0x00ff], None)), None);
+        assert_eq!(weak_connection(&hello(&[], None)), None);
     }
 }
