@@ -186,6 +186,50 @@ fn truth_name_matches_agree() {
     }
 }
 
+/// Every tag the catalog names (the page's tags of each entry, the services' own, the
+/// service-tag requirements, the attributing tags) is a tag of Microsoft's file for the
+/// cloud it is named for: a misspelt tag would silently match no address.
+fn catalog_tags_exist_in_the_service_tag_files() {
+    let dir = corpus().join("service-tags");
+    let names = |file: &str| -> BTreeSet<String> {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|x| x["name"].as_str().map(str::to_string))
+            .collect()
+    };
+    let files = [
+        (Cloud::Public, names("ServiceTags_Public_20251028.json")),
+        (
+            Cloud::UsGov,
+            names("ServiceTags_AzureGovernment_20260720.json"),
+        ),
+        (Cloud::China, names("ServiceTags_China_20260720.json")),
+    ];
+    let known = |cloud: Cloud, tag: &str| files.iter().any(|(c, n)| *c == cloud && n.contains(tag));
+    let cat = Catalog::builtin();
+    let mut checked = 0;
+    for e in cat.entries() {
+        for t in e.expected_tags() {
+            assert!(known(e.cloud, t), "{}: {t} is not a {} tag", e.id, e.cloud);
+            checked += 1;
+        }
+    }
+    for r in cat.service_tag_requirements() {
+        for c in &r.clouds {
+            let file_cloud = r.tag_cloud.unwrap_or(*c);
+            assert!(known(file_cloud, &r.tag), "{} ({file_cloud})", r.tag);
+        }
+    }
+    for t in cat.attributing_tags() {
+        assert!(Cloud::ALL.iter().all(|c| known(*c, t)), "{t}");
+    }
+    assert!(checked > 40, "{checked}");
+}
+
 fn main() -> ExitCode {
     let tags = harness::need_shared(&["corpus/service-tags"]);
     let truth = harness::need_shared(&["corpus/service-tags", "corpus/truth"]);
@@ -194,6 +238,7 @@ fn main() -> ExitCode {
             public_file_answers_inside_outside_and_ipv6,
             every_prefix_of_the_public_file_is_found_at_both_ends,
             government_and_china_files_load_with_their_cloud,
+            catalog_tags_exist_in_the_service_tag_files,
         ],
         truth => [truth_service_tag_matches_agree, truth_name_matches_agree],
     ])

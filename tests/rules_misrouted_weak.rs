@@ -303,31 +303,87 @@ fn outside_service_tag_quiet_inside_the_tag() {
     );
 }
 
-/// With the real tag file, the healthy sample's guest-configuration and Service Bus
-/// addresses lie outside the tags the catalog gives their entries (AzureArcInfrastructure):
-/// GuestAndHybridManagement and ServiceBus. A firewall allowing only the documented tags
-/// would block them, so these findings are right; they are Azure's addresses, hence medium.
-fn outside_service_tag_on_healthy_agent_names_only_gas_and_servicebus() {
+/// With the real tag file, the healthy sample's guest-configuration address lies in
+/// GuestAndHybridManagement and its notification namespace in ServiceBus.WestEurope: where
+/// those services live, so their entries expect those tags (`service_own_tags`) and nothing
+/// is reported.
+fn outside_service_tag_quiet_on_healthy_agent_with_the_public_file() {
     let tags = public_tags();
     let f = audit_with(&sample("healthy-agent.pcap"), Given::default(), vec![tags]);
-    let hits = of(&f, "outside-service-tag");
-    let endpoints: BTreeSet<&str> = hits.iter().filter_map(|h| h.endpoint.as_deref()).collect();
+    assert_none(
+        &f,
+        "outside-service-tag",
+        "healthy-agent.pcap with the Public file",
+    );
+}
+
+/// The first complaint: the README's advice (`--service-tags` with Microsoft's
+/// Public file) on the healthy agent must pass at the default `--fail-on`.
+fn healthy_agent_with_the_public_tag_file_exits_0() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_arcaudit"))
+        .arg("audit")
+        .arg(sample("healthy-agent.pcap"))
+        .arg("--service-tags")
+        .arg(public_tags())
+        .output()
+        .expect("arcaudit runs");
     assert_eq!(
-        endpoints,
-        BTreeSet::from(["public.guestconfig", "public.gns-servicebus"])
-    );
-    for h in hits {
-        assert_eq!(h.severity, Severity::Medium);
-    }
-    let gas = of(&f, "outside-service-tag")
-        .into_iter()
-        .find(|h| h.endpoint.as_deref() == Some("public.guestconfig"))
-        .unwrap();
-    assert!(
-        gas.evidence.contains("GuestAndHybridManagement"),
+        out.status.code(),
+        Some(0),
         "{}",
-        gas.evidence
+        String::from_utf8_lossy(&out.stdout)
     );
+}
+
+/// outside-service-tag.pcap, with the excerpt and with the full file: the name sent outside
+/// Microsoft's ranges is high, the one sent to a Storage address (ARM expects only
+/// AzureResourceManager) is an info note naming the tags the address is in, and the
+/// heartbeat in its own tag is quiet.
+fn outside_service_tag_grades_by_evidence() {
+    let excerpt = sample("service-tags/public-20251028-excerpt.json");
+    for tags in [excerpt, public_tags()] {
+        let f = audit_with(
+            &sample("outside-service-tag.pcap"),
+            Given::default(),
+            vec![tags.clone()],
+        );
+        let hits = of(&f, "outside-service-tag");
+        let by_host = |h: &str| -> Vec<&Finding> {
+            hits.iter()
+                .copied()
+                .filter(|x| x.host.as_deref() == Some(h))
+                .collect()
+        };
+        let login = by_host("login.microsoftonline.com");
+        assert_eq!(login.len(), 1, "{tags:?}: {hits:#?}");
+        assert_eq!(login[0].severity, Severity::High);
+        assert!(
+            login[0].evidence.contains("203.0.113.5")
+                && login[0].evidence.contains("not even AzureCloud"),
+            "{}",
+            login[0].evidence
+        );
+        let arm = by_host("management.azure.com");
+        assert_eq!(arm.len(), 1, "{tags:?}: {hits:#?}");
+        assert_eq!(arm[0].severity, Severity::Info);
+        assert_eq!(arm[0].family, Family::Misrouted);
+        for part in [
+            "13.69.40.20",
+            "AzureResourceManager",
+            "Storage.WestEurope",
+            "AzureCloud",
+        ] {
+            assert!(
+                arm[0].evidence.contains(part),
+                "{part}: {}",
+                arm[0].evidence
+            );
+        }
+        assert!(by_host("westeurope.his.arc.azure.com").is_empty());
+        // Info does not fail the audit at the default threshold; high does.
+        let default = FailOn::parse("low").unwrap();
+        assert!(!default.trips(arm[0]) && default.trips(login[0]));
+    }
 }
 
 // ---------------------------------------------------------------- wrong-cloud
@@ -1121,7 +1177,9 @@ fn main() -> ExitCode {
         tags => [
             outside_service_tag_fires_on_an_address_in_no_tag,
             outside_service_tag_quiet_inside_the_tag,
-            outside_service_tag_on_healthy_agent_names_only_gas_and_servicebus,
+            outside_service_tag_quiet_on_healthy_agent_with_the_public_file,
+            healthy_agent_with_the_public_tag_file_exits_0,
+            outside_service_tag_grades_by_evidence,
         ],
     ])
 }

@@ -59,6 +59,19 @@ fn ports_text(ports: &[u16]) -> String {
         .join(",")
 }
 
+/// The page's tags, then after `+` the service's own (`AzureArcInfrastructure +
+/// GuestAndHybridManagement`); `-` for none.
+fn tags_text(e: &Endpoint) -> String {
+    let page = e.service_tags.join(",");
+    let own = e.service_own_tags.join(",");
+    match (page.is_empty(), own.is_empty()) {
+        (true, true) => "-".into(),
+        (false, true) => page,
+        (true, false) => format!("+ {own}"),
+        (false, false) => format!("{page} + {own}"),
+    }
+}
+
 fn table(v: &EndpointsView<'_>) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -112,15 +125,16 @@ fn table(v: &EndpointsView<'_>) -> String {
                 e.private_link.as_str().to_string(),
                 ports_text(&e.ports),
                 e.min_tls.clone().unwrap_or_else(|| "-".into()),
-                if e.service_tags.is_empty() {
-                    "-".into()
-                } else {
-                    e.service_tags.join(",")
-                },
+                tags_text(e),
             ]);
             notes.extend(e.notes.iter().map(|n| format!("  {}: {n}", e.id)));
         }
         s.push_str(&columns(&rows));
+        if entries.iter().any(|e| !e.service_own_tags.is_empty()) {
+            s.push_str(
+                "SERVICE TAGS: the page's tags, then after `+` the service's own (note service-own-tags)\n",
+            );
+        }
         if !notes.is_empty() {
             s.push_str("Notes:\n");
             for n in notes {

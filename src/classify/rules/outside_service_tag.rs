@@ -1,19 +1,28 @@
-//! `outside-service-tag` (misrouted): an Arc endpoint's name led to a public address that lies
-//! in none of the service tags the endpoint is published under.
+//! `outside-service-tag` (misrouted): an Arc endpoint's name led to a public address that is
+//! not Microsoft's (high), or to an Azure address outside the tags the endpoint is expected
+//! in (info).
 //!
 //! What: with service-tag files loaded, a direct flow attributed by name (SNI, CONNECT
-//! authority, Host or DNS; not by address) to a catalog entry that lists service tags went to
-//! a public address outside all of them. A tag matches itself and its regional forms
-//! (`AzureArcInfrastructure.WestEurope`); for Azure Government and 21Vianet entries the
-//! public cloud's `AzureArcInfrastructure` counts as well, as the requirements ask for it.
-//! Private addresses and proxies are other rules' business; an entry whose cloud has no tag
-//! file loaded is not judged.
+//! authority, Host or DNS; not by address) to a catalog entry that expects service tags
+//! (the network page's tags plus the service's own, `Endpoint::expected_tags`) went to a
+//! public address in none of them. A tag matches itself and its regional forms
+//! (`ServiceBus.WestEurope`); for Azure Government and 21Vianet entries the public cloud's
+//! `AzureArcInfrastructure` counts as well, as the requirements ask for it. The evidence is
+//! graded: an address in no range of the loaded files at all (not even `AzureCloud`, every
+//! Azure address of a cloud) is high; an Azure address in other tags is info. Private
+//! addresses and proxies are other rules' business; an entry whose cloud has no tag file
+//! loaded, or that expects no tag (names served by content networks outside Azure, such as
+//! `download.microsoft.com`), is not judged.
 //!
-//! Why: a firewall that allows the documented service tags will not allow this address, so
-//! the connection works only as long as something else lets it through. When the address is
-//! in no Azure tag at all, the name did not lead to Microsoft: a DNS override or hijack, or a
-//! device answering in the service's place (high). When it is another Azure tag's address,
-//! it is Azure, but outside the ranges a tag-based allow-list would open (medium).
+//! Why: an Arc name that leads outside Microsoft's ranges was resolved or redirected
+//! elsewhere: a DNS override, a stale or hijacked record, or a device answering in the
+//! service's place. The agent's tokens and certificates then go to someone else, or the
+//! connection works only until that device goes away. An Azure address outside the
+//! expected tags is usually a service that moved or a tag file that lags (another Azure
+//! resource answering for the name would show in its certificate, which
+//! `tls-interception` checks); it matters to a firewall that allows the tags by range
+//! instead of by name (or `AzureCloud`), so it is a note for whoever maintains such an
+//! allow-list, not a failure.
 //!
 //! Example: `login.microsoftonline.com` (tag `AzureActiveDirectory`) reached at 203.0.113.5,
 //! which is in no service tag.
@@ -21,8 +30,7 @@
 use crate::classify::{
     Cx, Family, Finding, FlowView, NameSource, Rule, RuleMeta, Severity, is_private,
 };
-use crate::model::{Cloud, ServiceTags};
-use std::net::IpAddr;
+use crate::model::{Cloud, Endpoint};
 
 pub struct OutsideServiceTag;
 
@@ -30,39 +38,12 @@ static META: RuleMeta = RuleMeta {
     id: "outside-service-tag",
     family: Family::Misrouted,
     severity: Severity::High,
-    summary: "Arc endpoint name led to an address outside the endpoint's service tags",
-    why: "A firewall that allows the documented service tags blocks this address; and an address in no Azure tag at all means the name did not lead to Microsoft (DNS override, hijack or an intercepting device).",
-    check: "What the name resolves to on the machine and on its DNS servers (compare with a public resolver); if the address is Azure's (another tag), the allow-list needs that range or the URL rule; refresh the service-tag file, ranges change weekly.",
-    requirement: "Arc network requirements (2026-04-01): Service tags (allow the listed tags; the full AzureArcInfrastructure range, and the public one for Azure Government and 21Vianet)",
+    summary: "Arc endpoint name led to an address outside Microsoft's ranges (high), or outside the endpoint's expected service tags (info)",
+    why: "An address in no Azure range means the name did not lead to Microsoft (DNS override, stale or hijacked record, an intercepting device); an Azure address outside the expected tags is blocked only by a firewall that allows the tags by range.",
+    check: "What the name resolves to on the machine and on its DNS servers (compare with a public resolver), and whether a hosts file, DNS policy or appliance answers for it; for an Azure address outside the expected tags, a range-based allow-list needs that tag (or the URL rule, or AzureCloud). Refresh the service-tag file: ranges change weekly.",
+    requirement: "Arc network requirements (2026-04-01): Service tags (allow the listed tags; the full AzureArcInfrastructure range, and the public one for Azure Government and 21Vianet; AzureCloud covers every Azure service)",
     example: "`login.microsoftonline.com` (tag `AzureActiveDirectory`) reached at 203.0.113.5, which is in no service tag.",
 };
-
-/// `name` (as published) is `tag` or one of its regional forms (`tag.Region`).
-fn tag_covers(tag: &str, name: &str) -> bool {
-    if name.eq_ignore_ascii_case(tag) {
-        return true;
-    }
-    name.len() > tag.len()
-        && name
-            .get(..tag.len())
-            .is_some_and(|p| p.eq_ignore_ascii_case(tag))
-        && name.as_bytes().get(tag.len()) == Some(&b'.')
-}
-
-/// Whether `ip` lies in one of `tags` for an entry of `cloud`.
-fn in_entry_tags(tags: &ServiceTags, ip: IpAddr, cloud: Cloud, entry_tags: &[&str]) -> bool {
-    tags.lookup_iter(ip).any(|t| {
-        let file_cloud = Cloud::from_service_tag_name(t.cloud);
-        entry_tags.iter().any(|tag| {
-            tag_covers(tag, t.name)
-                && (file_cloud == Some(cloud)
-                    // Government and 21Vianet machines need the public AzureArcInfrastructure.
-                    || (cloud != Cloud::Public
-                        && file_cloud == Some(Cloud::Public)
-                        && tag.eq_ignore_ascii_case("AzureArcInfrastructure")))
-        })
-    })
-}
 
 impl Rule for OutsideServiceTag {
     fn meta(&self) -> &'static RuleMeta {
@@ -87,75 +68,82 @@ impl Rule for OutsideServiceTag {
         if !cx.tags.files().iter().any(|i| i.cloud_id == Some(cloud)) {
             return;
         }
-        // Every tag the name's entries of that cloud are published under: a name matched by
-        // several rows may use any of them.
-        let mut entry_tags: Vec<&str> = v
-            .entries(cx)
-            .filter(|e| e.cloud == cloud)
-            .flat_map(|e| e.service_tags.iter().map(String::as_str))
-            .collect();
-        entry_tags.sort_unstable();
-        entry_tags.dedup();
-        if entry_tags.is_empty() || in_entry_tags(cx.tags, ip, cloud, &entry_tags) {
+        // A name matched by several rows (`*.servicebus.windows.net`) may live in the tags
+        // of any of them.
+        let entries: Vec<&Endpoint> = v.entries(cx).filter(|e| e.cloud == cloud).collect();
+        let mut expected: Vec<&str> = entries.iter().flat_map(|e| e.expected_tags()).collect();
+        expected.sort_unstable();
+        expected.dedup();
+        if expected.is_empty() {
             return;
         }
-        let mut address_tags: Vec<&str> = cx.tags.lookup_iter(ip).map(|t| t.name).collect();
+        let mut in_expected = false;
+        let mut address_tags: Vec<String> = Vec::new();
+        for t in cx.tags.lookup_iter(ip) {
+            let Some(file_cloud) = Cloud::from_service_tag_name(t.cloud) else {
+                continue;
+            };
+            if entries
+                .iter()
+                .any(|e| cx.catalog.expects_tag_in(e, t.name, file_cloud))
+            {
+                in_expected = true;
+                break;
+            }
+            address_tags.push(if file_cloud == cloud {
+                t.name.to_string()
+            } else {
+                format!("{} ({} file)", t.name, t.cloud)
+            });
+        }
+        if in_expected {
+            return;
+        }
+        address_tags.sort_unstable();
         address_tags.dedup();
-        let (severity, where_) = if address_tags.is_empty() {
-            (
-                Severity::High,
-                "in no service tag of the loaded files".to_string(),
+        let microsofts = !address_tags.is_empty();
+        let where_ = if microsofts {
+            format!(
+                "Azure's ({}) but in none of the expected tags",
+                address_tags.join(", ")
             )
         } else {
-            (
-                Severity::Medium,
-                format!("in other tags only: {}", address_tags.join(", ")),
+            // Name the ranges it was checked against: a file older than the capture may
+            // lack a range Azure has added since.
+            let files: Vec<String> = cx
+                .tags
+                .files()
+                .iter()
+                .map(|i| format!("{} changeNumber {}", i.cloud, i.change_number))
+                .collect();
+            format!(
+                "in no service tag of the loaded files ({}), not even AzureCloud: not Microsoft's",
+                files.join(", ")
             )
         };
         let first = f.attempt_frame();
         let evidence = format!(
-            "{} ({}, tags {}) reached at {} (flow from frame {first}); the address is {where_}",
+            "{} ({}, expected tags {}) reached at {} (flow from frame {first}); the address is {where_}",
             v.attribution.name.as_deref().unwrap_or("?"),
             primary.id,
-            entry_tags.join(", "),
+            expected.join(", "),
             f.server,
         );
-        let explanation = if address_tags.is_empty() {
-            "The address is not Microsoft's: the name was resolved or redirected somewhere else."
+        let (severity, explanation) = if microsofts {
+            (
+                Severity::Info,
+                "The address is Azure's but outside the tags this endpoint is expected in: a firewall that allows those tags by range (rather than the name, or AzureCloud) would block it.",
+            )
         } else {
-            "The address is Azure's but outside the endpoint's service tags: a tag-based allow-list would block it."
+            (
+                Severity::High,
+                "The address is not Microsoft's: the name was resolved or redirected somewhere else (a DNS override, a stale or hijacked record, or a device answering in the service's place).",
+            )
         };
         out.push(
             Finding::new(&META, cx.file, evidence, explanation.to_string())
                 .severity(severity)
                 .on_flow(v, &[Some(first), v.attribution.dns_frame]),
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tag_covers_itself_and_regional_forms_only() {
-        assert!(tag_covers(
-            "AzureArcInfrastructure",
-            "AzureArcInfrastructure"
-        ));
-        assert!(tag_covers(
-            "AzureArcInfrastructure",
-            "azurearcinfrastructure.WestEurope"
-        ));
-        assert!(!tag_covers(
-            "AzureArcInfrastructure",
-            "AzureArcInfrastructureX"
-        ));
-        assert!(!tag_covers("AzureCloud", "AzureArcInfrastructure"));
-        assert!(!tag_covers("Storage", "Stor"));
-        assert!(tag_covers(
-            "AzureFrontDoor.Frontend",
-            "AzureFrontDoor.Frontend"
-        ));
     }
 }

@@ -6,6 +6,7 @@ use globset::{Candidate, GlobSet};
 use serde::Serialize;
 
 use super::{Catalog, Endpoint};
+use crate::model::Cloud;
 use crate::model::hostmatch::{HostPattern, write_candidate};
 
 /// An entry that matched a name.
@@ -108,6 +109,52 @@ impl Catalog {
     }
 }
 
+impl Endpoint {
+    /// Whether `published`, a tag name as a service-tag file writes it, is one of the tags
+    /// this endpoint's addresses are expected in ([`Endpoint::expected_tags`]) or a regional
+    /// form of one.
+    pub fn expects_tag(&self, published: &str) -> bool {
+        self.expected_tags().any(|t| tag_covers(t, published))
+    }
+}
+
+impl Catalog {
+    /// Whether an address in tag `published` of `file_cloud`'s service-tag file is where
+    /// `entry` is expected: one of its expected tags in its own cloud's file, or a tag a
+    /// service-tag requirement sends the entry's cloud to another cloud's file for (Azure
+    /// Government and 21Vianet machines need the public `AzureArcInfrastructure`), when the
+    /// entry expects that tag.
+    pub fn expects_tag_in(&self, entry: &Endpoint, published: &str, file_cloud: Cloud) -> bool {
+        if file_cloud == entry.cloud {
+            return entry.expects_tag(published);
+        }
+        self.service_tag_requirements().iter().any(|r| {
+            r.tag_cloud == Some(file_cloud)
+                && r.clouds.contains(&entry.cloud)
+                && tag_covers(&r.tag, published)
+                && entry
+                    .expected_tags()
+                    .any(|t| t.eq_ignore_ascii_case(&r.tag))
+        })
+    }
+}
+
+/// Whether `published` (a tag name as a service-tag file writes it) is `tag` or one of its
+/// regional forms (`AzureArcInfrastructure.WestEurope` for `AzureArcInfrastructure`), ASCII
+/// case ignored. `AzureArcInfrastructureX` is not covered, and a broad tag never covers a
+/// narrower one (`AzureCloud` does not cover `Storage`: whether an address is in both is the
+/// service-tag file's answer, not a name rule).
+pub(crate) fn tag_covers(tag: &str, published: &str) -> bool {
+    if published.eq_ignore_ascii_case(tag) {
+        return true;
+    }
+    published.len() > tag.len()
+        && published
+            .get(..tag.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(tag))
+        && published.as_bytes().get(tag.len()) == Some(&b'.')
+}
+
 /// Reusable buffers for [`Catalog::match_host_with`].
 #[derive(Debug, Default)]
 pub struct MatchScratch {
@@ -123,6 +170,63 @@ mod tests {
 
     fn regions(cat: &Catalog, name: &str) -> Vec<Option<String>> {
         cat.match_host(name).into_iter().map(|m| m.region).collect()
+    }
+
+    #[test]
+    fn tag_covers_itself_and_regional_forms_only() {
+        assert!(tag_covers(
+            "AzureArcInfrastructure",
+            "AzureArcInfrastructure"
+        ));
+        assert!(tag_covers(
+            "AzureArcInfrastructure",
+            "azurearcinfrastructure.WestEurope"
+        ));
+        assert!(!tag_covers(
+            "AzureArcInfrastructure",
+            "AzureArcInfrastructureX"
+        ));
+        assert!(!tag_covers("AzureCloud", "AzureArcInfrastructure"));
+        assert!(!tag_covers("Storage", "Stor"));
+        assert!(tag_covers(
+            "AzureFrontDoor.Frontend",
+            "AzureFrontDoor.Frontend"
+        ));
+        assert!(!tag_covers("AzureFrontDoor.Frontend", "AzureFrontDoor"));
+    }
+
+    #[test]
+    fn expected_tags_are_the_pages_then_the_services_own() {
+        let cat = Catalog::builtin();
+        let gas = cat.entry("public.guestconfig").unwrap();
+        assert_eq!(
+            gas.expected_tags().collect::<Vec<_>>(),
+            ["AzureArcInfrastructure", "GuestAndHybridManagement"]
+        );
+        assert!(gas.expects_tag("GuestAndHybridManagement"));
+        assert!(gas.expects_tag("AzureArcInfrastructure.WestEurope"));
+        assert!(!gas.expects_tag("AzureCloud"));
+        let sb = cat.entry("public.gns-servicebus").unwrap();
+        assert!(sb.expects_tag("ServiceBus.WestEurope"));
+        // ARM lives in its own tag: a Storage address for it stays unexpected.
+        let arm = cat.entry("public.arm").unwrap();
+        assert_eq!(
+            arm.expected_tags().collect::<Vec<_>>(),
+            ["AzureResourceManager"]
+        );
+        assert!(!arm.expects_tag("Storage"));
+        // Azure Government machines need the public AzureArcInfrastructure as well, and
+        // nothing else from the public file.
+        let his = cat.entry("usgov.his").unwrap();
+        assert!(cat.expects_tag_in(his, "AzureArcInfrastructure", Cloud::Public));
+        assert!(cat.expects_tag_in(his, "AzureArcInfrastructure.USGovVirginia", Cloud::UsGov));
+        let login = cat.entry("usgov.login").unwrap();
+        assert!(!cat.expects_tag_in(login, "AzureActiveDirectory", Cloud::Public));
+        assert!(cat.expects_tag_in(login, "AzureActiveDirectory", Cloud::UsGov));
+        assert!(!cat.expects_tag_in(gas, "GuestAndHybridManagement", Cloud::China));
+        // Content-network names expect nothing: their addresses are not judged.
+        let dl = cat.entry("public.download").unwrap();
+        assert_eq!(dl.expected_tags().count(), 0);
     }
 
     #[test]

@@ -350,6 +350,28 @@ fn validate(file: &CatalogFile, source_name: &str) -> Result<(), ModelError> {
                 "not a service tag name".into(),
             ));
         }
+        for (j, t) in e.service_own_tags.iter().enumerate() {
+            let at = || at(&format!("service_own_tags[{j}]"));
+            if !is_tag_name(t) {
+                return Err(err(at(), "not a service tag name".into()));
+            }
+            // A repeat would not change a verdict, but it says the author mixed up the two
+            // lists: the page's tags and the service's own are kept apart on purpose.
+            if e.service_tags.iter().any(|s| s.eq_ignore_ascii_case(t)) {
+                return Err(err(
+                    at(),
+                    format!(
+                        "`{t}` is already in service_tags (list the service's further tags only)"
+                    ),
+                ));
+            }
+            if e.service_own_tags[..j]
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(t))
+            {
+                return Err(err(at(), format!("`{t}` is listed twice")));
+            }
+        }
         if e.source.revision.trim().is_empty() {
             return Err(err(at("source.revision"), "empty revision".into()));
         }
@@ -458,6 +480,45 @@ mod tests {
         }));
         let round = Catalog::from_json(&cat.to_json().unwrap(), "round trip").unwrap();
         assert_eq!(round.entries(), cat.entries());
+    }
+
+    /// The page's tags and the services' own are kept apart: an entry's `service_tags` come
+    /// from the page's list (the catalog's service-tag requirements), everything else an
+    /// address may be expected in is in `service_own_tags`, and the note that says where
+    /// those come from is there.
+    #[test]
+    fn builtin_expected_tags_are_the_pages_plus_the_services_own() {
+        let cat = Catalog::builtin();
+        let page: HashSet<&str> = cat
+            .service_tag_requirements()
+            .iter()
+            .map(|r| r.tag.as_str())
+            .collect();
+        for e in cat.entries() {
+            for t in &e.service_tags {
+                assert!(page.contains(t.as_str()), "{}: {t} is not a page tag", e.id);
+            }
+        }
+        let own = |id: &str| cat.entry(id).unwrap().service_own_tags.clone();
+        for id in [
+            "public.guestconfig",
+            "usgov.guestconfig",
+            "china.guestconfig",
+            "esu.public.guestconfig",
+            "esu.usgov.guestconfig",
+        ] {
+            assert_eq!(own(id), ["GuestAndHybridManagement"], "{id}");
+        }
+        assert_eq!(own("public.gns-servicebus"), ["ServiceBus"]);
+        assert_eq!(own("china.gns-servicebus"), ["ServiceBus"]);
+        // Names served by content networks partly outside Azure expect no tag.
+        for id in ["public.download", "public.packages", "public.esu-certs"] {
+            assert_eq!(cat.entry(id).unwrap().expected_tags().count(), 0, "{id}");
+        }
+        let note = cat.notes().iter().find(|n| n.id == "service-own-tags");
+        let note = note.expect("the service-own-tags note");
+        assert_eq!(note.source.document, "azure-service-tags");
+        assert!(cat.documents().iter().any(|d| d.id == "azure-service-tags"));
     }
 
     fn minimal(entry_extra: &str) -> String {
@@ -580,7 +641,7 @@ mod tests {
 
     #[test]
     fn malformed_catalogs_name_the_place() {
-        let cases: [(String, &str); 9] = [
+        let cases: [(String, &str); 12] = [
             (
                 minimal("").replace(r#""cloud":"public""#, r#""cloud":"mars""#),
                 "entries[0].cloud",
@@ -602,6 +663,20 @@ mod tests {
             ),
             (minimal(r#","features":["ssh"]"#), "entries[0].features"),
             (minimal(r#","min_tls":"1.4""#), "entries[0].min_tls"),
+            (
+                minimal(r#","service_own_tags":["Service Bus"]"#),
+                "entries[0].service_own_tags[0]",
+            ),
+            (
+                minimal(
+                    r#","service_tags":["Storage"],"service_own_tags":["ServiceBus","storage"]"#,
+                ),
+                "entries[0].service_own_tags[1]",
+            ),
+            (
+                minimal(r#","service_own_tags":["ServiceBus","ServiceBus"]"#),
+                "entries[0].service_own_tags[1]",
+            ),
         ];
         for (text, path) in cases {
             let err = Catalog::from_json(&text, "org.json").unwrap_err();

@@ -152,15 +152,34 @@ pub struct Endpoint {
     /// Lowest TLS version the endpoint accepts (`1.2`), when the page states one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_tls: Option<String>,
-    /// Service tags whose ranges the endpoint's addresses fall in.
+    /// Tags of the network page's list that cover the endpoint (the page names tags for the
+    /// whole agent; which row goes with which tag follows the service behind the name).
     #[serde(default)]
     pub service_tags: Vec<String>,
+    /// Further tags of the service behind the names, where it is hosted: `ServiceBus` for a
+    /// Service Bus namespace, `GuestAndHybridManagement` for guest configuration. From
+    /// Microsoft's service-tag files, not from the Arc page (the catalog note
+    /// `service-own-tags` says so); none of them is already in `service_tags`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub service_own_tags: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     /// Set for endpoints no longer used by current software (date of the last release using it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retired_after: Option<String>,
     pub source: SourceRef,
+}
+
+impl Endpoint {
+    /// The tags an address of this endpoint is expected in: the page's tags, then the
+    /// service's own. Each matches itself and its regional forms (`Tag.Region`) in a
+    /// service-tag file.
+    pub fn expected_tags(&self) -> impl Iterator<Item = &str> {
+        self.service_tags
+            .iter()
+            .chain(&self.service_own_tags)
+            .map(String::as_str)
+    }
 }
 
 fn default_ports() -> Vec<u16> {
