@@ -850,6 +850,18 @@ s_gas-not-contacted() {
     splice gas-not-contacted
 }
 
+s_gas-not-contacted-long() {
+    rounds_setup
+    # as gas-not-contacted, over ten minutes: two heartbeat periods without any call to
+    # the guest configuration service, which it makes every five (overdue: medium)
+    local some=()
+    for n in "${ALWAYS[@]}"; do [ $n = $GAS ] || some+=($n); done
+    part gas-not-contacted-long 0 "${some[@]}"
+    part gas-not-contacted-long 300 $HIS
+    part gas-not-contacted-long 600 $HIS
+    splice gas-not-contacted-long
+}
+
 s_outside-service-tag() {
     # a DNS override: login.microsoftonline.com at an address in no service tag, and
     # management.azure.com at an Azure Storage address; the heartbeat name resolves
@@ -931,7 +943,7 @@ ALL=(healthy-agent tls13-stacks tls12-stacks pq-hello-split syn-no-answer syn-re
     weak-tls10 weak-cbc-tls12 weak-3des weak-rc4 weak-null-cipher weak-legacy-offer
     private-link public-his-gas plain-http-management esu-cert-fetch
     hostile-sni-script hostile-sni-ansi hostile-cert-names
-    legacy-endpoints heartbeat-silence heartbeat-regular gas-not-contacted
+    legacy-endpoints heartbeat-silence heartbeat-regular gas-not-contacted gas-not-contacted-long
     outside-service-tag proxy-bypass sql-tls10 unexpected-port wrong-cloud)
 
 main() {
