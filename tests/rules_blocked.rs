@@ -483,9 +483,9 @@ fn flows_at(flows: &[(u32, &str, [u8; 4])]) -> Vec<u8> {
 
 #[test]
 fn required_endpoint_never_succeeded_only_for_required_endpoints_nothing_explains() {
-    // The capture ends right after the ClientHello (too soon for a stall): no rule names
-    // why the attempt failed, so the summary speaks for his; management.azure.com
-    // (needed only to connect) failing the same way does not get it.
+    // Each attempt ends with its ClientHello in the second of its SYN (too short for a
+    // stall): no rule names why it failed, so the summary speaks for his;
+    // management.azure.com (needed only to connect) failing the same way does not get it.
     let c = HOST;
     let arm = [4, 150, 240, 10];
     let mut b = PcapBuilder::new();
@@ -511,6 +511,11 @@ fn required_endpoint_never_succeeded_only_for_required_endpoints_nothing_explain
         "{}",
         x.evidence
     );
+    // The same with a real stack: his closes with a FIN 50 ms after the ClientHello.
+    let f = audit("fin-after-clienthello.pcap");
+    let x = one(&f, "required-endpoint-never-succeeded", Family::Coverage);
+    assert_eq!(x.endpoint.as_deref(), Some("public.his"));
+    assert_eq!(f.len(), 1, "{f:#?}");
     // A blocked finding already explains the endpoint: one finding per problem.
     for s in [
         "proxy-connect-denied.pcap",
