@@ -492,15 +492,15 @@ fn required_endpoint_never_succeeded_only_for_required_endpoints_nothing_explain
     for (sport, server, name) in [(50100, HIS, HIS_NAME), (50101, arm, "management.azure.com")] {
         // Every frame in the same second (`at` before each): a flow that lasted no time.
         let hello = client_hello(name.as_bytes());
-        let frames: [([u8; 4], u16, [u8; 4], u16, u8, u32, u32, &[u8]); 4] = [
-            (c, sport, server, 443, 0x02, 1000, 0, b""),
-            (server, 443, c, sport, 0x12, 5000, 1001, b""),
-            (c, sport, server, 443, 0x10, 1001, 5001, b""),
-            (c, sport, server, 443, 0x18, 1001, 5001, &hello),
-        ];
-        for (src, sp, dst, dp, flags, seq, ack, payload) in frames {
-            b = b.at(0).tcp(src, sp, dst, dp, flags, seq, ack, payload);
-        }
+        b = b
+            .at(0)
+            .tcp(c, sport, server, 443, 0x02, 1000, 0, b"")
+            .at(0)
+            .tcp(server, 443, c, sport, 0x12, 5000, 1001, b"")
+            .at(0)
+            .tcp(c, sport, server, 443, 0x10, 1001, 5001, b"")
+            .at(0)
+            .tcp(c, sport, server, 443, 0x18, 1001, 5001, &hello);
     }
     let f = audit_bytes(&b.build());
     let x = one(&f, "required-endpoint-never-succeeded", Family::Coverage);
