@@ -6,8 +6,9 @@
 //! messages), never the pipeline's flow records or the parsers. The order of work for one
 //! capture, in [`audit_capture`]: index the DNS answers, attribute every flow to catalog
 //! entries (SNI, CONNECT authority, Host, DNS, service tag), infer the context the user did
-//! not give, choose each flow's primary entry in that context, run every rule, and build the
-//! coverage table.
+//! not give, choose each flow's primary entry in that context, run every rule (the
+//! per-endpoint summaries last, after the coverage table), and group what the rules find
+//! into one finding per problem ([`Folder`]).
 
 mod attribution;
 mod context;
