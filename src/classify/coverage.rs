@@ -47,7 +47,7 @@ pub struct CoverageRow {
 #[serde(rename_all = "kebab-case")]
 pub enum Unseen {
     /// The agent calls the entry on a fixed cadence and the capture spans a whole period
-    /// plus [`CADENCE_MARGIN_NS`]: it should be there.
+    /// plus a minute of slack (`CADENCE_MARGIN_NS`): it should be there.
     Overdue,
     /// The capture is too short to expect the entry, or the agent calls it with no fixed
     /// cadence (at start, on token expiry, on a long-lived connection opened earlier).

@@ -8,7 +8,7 @@
 //! entries (SNI, CONNECT authority, Host, DNS, service tag), infer the context the user did
 //! not give, choose each flow's primary entry in that context, run every rule (the
 //! per-endpoint summaries last, after the coverage table), and group what the rules find
-//! into one finding per problem ([`Folder`]).
+//! into one finding per problem (`Folder`).
 
 mod attribution;
 mod context;
