@@ -590,6 +590,16 @@ s_rst-after-clienthello() {
     finish
 }
 
+s_fin-after-clienthello() {
+    # the heartbeat endpoint's listener reads the ClientHello and closes with a FIN 50 ms
+    # later (something on port 443 that does not speak TLS, or drops it quietly): too
+    # quick for a stall, no RST, no alert; only required-endpoint-never-succeeded says it
+    srv westeurope.his.arc.azure.com ${IP[westeurope.his.arc.azure.com]} --mode stall --stall 0.05
+    capture fin-after-clienthello
+    curl_h --resolve "$(resolve westeurope.his.arc.azure.com)" https://westeurope.his.arc.azure.com/api/agentstatus
+    finish
+}
+
 s_handshake-stall() {
     srv management.azure.com ${IP[management.azure.com]} --mode stall --stall 20
     capture handshake-stall
@@ -850,6 +860,18 @@ s_gas-not-contacted() {
     splice gas-not-contacted
 }
 
+s_gas-not-contacted-long() {
+    rounds_setup
+    # as gas-not-contacted, over ten minutes: two heartbeat periods without any call to
+    # the guest configuration service, which it makes every five (overdue: medium)
+    local some=()
+    for n in "${ALWAYS[@]}"; do [ $n = $GAS ] || some+=($n); done
+    part gas-not-contacted-long 0 "${some[@]}"
+    part gas-not-contacted-long 300 $HIS
+    part gas-not-contacted-long 600 $HIS
+    splice gas-not-contacted-long
+}
+
 s_outside-service-tag() {
     # a DNS override: login.microsoftonline.com at an address in no service tag, and
     # management.azure.com at an Azure Storage address; the heartbeat name resolves
@@ -954,12 +976,12 @@ ALL=(healthy-agent tls13-stacks tls12-stacks pq-hello-split syn-no-answer syn-re
     proxy-connect-allowed proxy-connect-denied proxy-auth-407
     dns-nxdomain dns-servfail dns-refused
     fw-drop fw-reject-tcp-reset fw-reject-icmp-admin fw-reject-icmp-host-unreachable
-    rst-after-clienthello handshake-stall alert-handshake-failure
+    rst-after-clienthello fin-after-clienthello handshake-stall alert-handshake-failure
     tls-interception tls-cert-san-mismatch
     weak-tls10 weak-cbc-tls12 weak-3des weak-rc4 weak-null-cipher weak-legacy-offer
     private-link public-his-gas plain-http-management esu-cert-fetch
     hostile-sni-script hostile-sni-ansi hostile-cert-names
-    legacy-endpoints heartbeat-silence heartbeat-regular gas-not-contacted
+    legacy-endpoints heartbeat-silence heartbeat-regular gas-not-contacted gas-not-contacted-long
     outside-service-tag proxy-bypass sql-tls10 unexpected-port wrong-cloud
     healthy-agent-go-legacy)
 

@@ -7,8 +7,9 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use arcaudit::capture::Input;
-use arcaudit::classify::{AgentOs, Family, Finding, Given, Severity};
+use arcaudit::classify::{AgentOs, Family, Finding, Given, Severity, Unseen};
 use arcaudit::commands::audit::{AuditConfig, run};
+use arcaudit::model::Feature;
 use arcaudit::pipeline::PipelineConfig;
 use arcaudit::report::model::FailOn;
 use common::{PcapBuilder, client_hello};
@@ -313,25 +314,25 @@ fn proxy_connect_refused_403() {
 #[test]
 fn proxy_connect_refused_407_with_and_without_credentials_never_shows_them() {
     let f = audit("proxy-auth-407.pcap");
-    let x = of(&f, "proxy-connect-refused");
-    assert_eq!(x.len(), 2, "{f:#?}");
-    assert_eq!(x[0].frames, vec![4, 6]);
-    assert_eq!(x[1].frames, vec![18, 20]);
-    for y in &x {
-        assert!(
-            y.evidence.contains("407 Proxy Authentication Required"),
-            "{}",
-            y.evidence
-        );
-        assert!(
-            y.explanation.contains("authentication"),
-            "{}",
-            y.explanation
-        );
+    // Both refused CONNECTs are one problem of one endpoint: one finding counting two.
+    let x = one(&f, "proxy-connect-refused", Family::Blocked);
+    assert_eq!(x.count, 2, "{x:#?}");
+    assert_eq!(x.frames, vec![4, 6]);
+    assert_eq!((x.first_frame, x.last_frame), (Some(4), Some(20)));
+    assert_eq!(x.examples.len(), 1, "{x:#?}");
+    assert_eq!(x.examples[0].frames, vec![18, 20]);
+    for ev in [&x.evidence, &x.examples[0].evidence] {
+        assert!(ev.contains("407 Proxy Authentication Required"), "{ev}");
     }
-    assert!(x[0].evidence.contains("no Proxy-Authorization header"));
     assert!(
-        x[1].evidence
+        x.explanation.contains("authentication"),
+        "{}",
+        x.explanation
+    );
+    assert!(x.evidence.contains("no Proxy-Authorization header"));
+    assert!(
+        x.examples[0]
+            .evidence
             .contains("a Proxy-Authorization header was sent")
     );
     let json = serde_json::to_string(&f).expect("json");
@@ -481,30 +482,49 @@ fn flows_at(flows: &[(u32, &str, [u8; 4])]) -> Vec<u8> {
 }
 
 #[test]
-fn required_endpoint_never_succeeded_required_and_not() {
-    let f = audit("proxy-connect-denied.pcap");
+fn required_endpoint_never_succeeded_only_for_required_endpoints_nothing_explains() {
+    // Each attempt ends with its ClientHello in the second of its SYN (too short for a
+    // stall): no rule names why it failed, so the summary speaks for his;
+    // management.azure.com (needed only to connect) failing the same way does not get it.
+    let c = HOST;
+    let arm = [4, 150, 240, 10];
+    let mut b = PcapBuilder::new();
+    for (sport, server, name) in [(50100, HIS, HIS_NAME), (50101, arm, "management.azure.com")] {
+        // Every frame in the same second (`at` before each): a flow that lasted no time.
+        let hello = client_hello(name.as_bytes());
+        b = b
+            .at(0)
+            .tcp(c, sport, server, 443, 0x02, 1000, 0, b"")
+            .at(0)
+            .tcp(server, 443, c, sport, 0x12, 5000, 1001, b"")
+            .at(0)
+            .tcp(c, sport, server, 443, 0x10, 1001, 5001, b"")
+            .at(0)
+            .tcp(c, sport, server, 443, 0x18, 1001, 5001, &hello);
+    }
+    let f = audit_bytes(&b.build());
     let x = one(&f, "required-endpoint-never-succeeded", Family::Coverage);
-    assert_eq!(
-        x.severity,
-        Severity::High,
-        "gns-servicebus is always required"
-    );
-    assert_eq!(x.endpoint.as_deref(), Some("public.gns-servicebus"));
-    assert_eq!(x.frames, vec![1]);
+    assert_eq!(x.severity, Severity::High);
+    assert_eq!(x.endpoint.as_deref(), Some("public.his"));
     assert!(
         x.evidence.contains("1 attempt(s), 1 failed"),
         "{}",
         x.evidence
     );
-
-    let f = audit("handshake-stall.pcap");
+    // The same with a real stack: his closes with a FIN 50 ms after the ClientHello.
+    let f = audit("fin-after-clienthello.pcap");
     let x = one(&f, "required-endpoint-never-succeeded", Family::Coverage);
-    assert_eq!(
-        x.severity,
-        Severity::Medium,
-        "management is needed only to connect"
-    );
-    assert_eq!(x.endpoint.as_deref(), Some("public.arm"));
+    assert_eq!(x.endpoint.as_deref(), Some("public.his"));
+    assert_eq!(f.len(), 1, "{f:#?}");
+    // A blocked finding already explains the endpoint: one finding per problem.
+    for s in [
+        "proxy-connect-denied.pcap",
+        "handshake-stall.pcap",
+        "syn-refused.pcap",
+        "rst-after-clienthello.pcap",
+    ] {
+        none(&audit(s), "required-endpoint-never-succeeded");
+    }
 }
 
 #[test]
@@ -533,7 +553,13 @@ fn required_endpoint_not_contacted_in_a_long_capture() {
     );
     for y in &x {
         assert_eq!(y.family, Family::Coverage);
-        assert_eq!(y.severity, Severity::Medium, "20 minutes: {}", y.evidence);
+        // Overdue only for what the agent calls every five minutes; login has no cadence.
+        let want = if y.endpoint.as_deref() == Some("public.guestconfig") {
+            Severity::Medium
+        } else {
+            Severity::Info
+        };
+        assert_eq!(y.severity, want, "20 minutes: {}", y.evidence);
         assert!(y.evidence.starts_with("no flow to "), "{}", y.evidence);
     }
     let login = x
@@ -553,6 +579,60 @@ fn required_endpoint_not_contacted_is_info_in_a_two_minute_capture() {
     let x = of(&f, "required-endpoint-not-contacted");
     assert!(!x.is_empty());
     assert!(x.iter().all(|y| y.severity == Severity::Info), "{x:#?}");
+}
+
+#[test]
+fn required_endpoint_not_contacted_is_info_below_a_period_plus_a_minute() {
+    // Five and a half minutes: a capture starting right after a heartbeat round may not
+    // show the next one yet.
+    let f = audit("gas-not-contacted.pcap");
+    let x = one(&f, "required-endpoint-not-contacted", Family::Coverage);
+    assert_eq!(x.severity, Severity::Info);
+    let f = audit("gas-not-contacted-long.pcap");
+    let x = one(&f, "required-endpoint-not-contacted", Family::Coverage);
+    assert_eq!(x.severity, Severity::Medium);
+    assert_eq!(x.endpoint.as_deref(), Some("public.guestconfig"));
+}
+
+#[test]
+fn a_name_whose_lookup_failed_is_not_unseen() {
+    let report = run(&config(
+        &sample("dns-nxdomain.pcap"),
+        Given::default(),
+        Vec::new(),
+    ))
+    .expect("audit");
+    let rows = &report.files[0].audit.coverage;
+    let his = rows
+        .iter()
+        .find(|r| r.endpoint == "public.his")
+        .expect("his row");
+    assert!(his.required && his.attempts == 0);
+    assert_eq!(his.unseen, None, "dns-failure names it");
+    let login = rows
+        .iter()
+        .find(|r| r.endpoint == "public.login")
+        .expect("login row");
+    assert_eq!(login.unseen, Some(Unseen::NotDue));
+}
+
+#[test]
+fn a_retired_entry_is_never_required() {
+    let mut given = Given::default();
+    given.features.insert(Feature::SqlServer);
+    let report = run(&config(&sample("healthy-agent.pcap"), given, Vec::new())).expect("audit");
+    let rows = &report.files[0].audit.coverage;
+    assert!(
+        rows.iter()
+            .any(|r| r.endpoint == "public.sql-dataservices" && r.required),
+        "{rows:#?}"
+    );
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r.endpoint == "public.sql-legacy-san-af" && r.required),
+        "{rows:#?}"
+    );
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! The endpoint coverage table: for every catalog entry the capture touched, and every
-//! entry the context requires, how often it was tried, how often it worked, where it went.
+//! entry the context requires, how often it was tried, how often it worked, where it went;
+//! and for a required entry never tried, whether the capture is long enough to expect it
+//! ([`Unseen`]).
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,6 +36,66 @@ pub struct CoverageRow {
     pub by_address_only: usize,
     pub first_frame: Option<u64>,
     pub last_success_frame: Option<u64>,
+    /// Set for a required entry with no attempt and no finding (a failed lookup of its
+    /// name counts as an attempt): whether the capture is long enough to expect it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unseen: Option<Unseen>,
+}
+
+/// Why a required entry without attempts matters, or does not yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unseen {
+    /// The agent calls the entry on a fixed cadence and the capture spans a whole period
+    /// plus a minute of slack (`CADENCE_MARGIN_NS`): it should be there.
+    Overdue,
+    /// The capture is too short to expect the entry, or the agent calls it with no fixed
+    /// cadence (at start, on token expiry, on a long-lived connection opened earlier).
+    NotDue,
+}
+
+/// The agent's fixed cadence: the heartbeat to `*.his` and the guest configuration
+/// service's assignment check to `*.guestconfiguration` both run every five minutes.
+pub const CADENCE_NS: i64 = 5 * 60 * 1_000_000_000;
+
+/// Slack on top of one period before an entry is overdue: a capture that starts just
+/// after a call sees the next one a period later, give or take the timer's drift, a
+/// retry and the connection's setup; a minute covers them without waiting for a second
+/// period.
+pub const CADENCE_MARGIN_NS: i64 = 60 * 1_000_000_000;
+
+/// Whether the agent calls this entry on the fixed cadence (catalog ids end in the
+/// service's short name in every cloud and profile: `public.his`, `esu.usgov.guestconfig`).
+fn on_cadence(e: &Endpoint) -> bool {
+    e.id.ends_with(".his") || e.id.ends_with(".guestconfig")
+}
+
+/// Marks the required rows without attempts as [`Unseen`], after the rules have run:
+/// a row whose endpoint a finding names (a failed lookup, a silence) was attempted and
+/// is not "not seen". `span_ns` is the capture's span over its flows.
+pub fn mark_unseen(
+    rows: &mut [CoverageRow],
+    catalog: &Catalog,
+    span_ns: Option<i64>,
+    explained: &BTreeSet<String>,
+) {
+    let long_enough = span_ns.is_some_and(|s| s >= CADENCE_NS + CADENCE_MARGIN_NS);
+    for row in rows.iter_mut() {
+        row.unseen = None;
+        if !row.required || row.attempts > 0 || explained.contains(&row.endpoint) {
+            continue;
+        }
+        let cadence = catalog
+            .entries()
+            .iter()
+            .find(|e| e.id == row.endpoint)
+            .is_some_and(on_cadence);
+        row.unseen = Some(if long_enough && cadence {
+            Unseen::Overdue
+        } else {
+            Unseen::NotDue
+        });
+    }
 }
 
 /// Private, loopback, link-local or unique-local addresses: where a private endpoint or a
@@ -49,9 +111,10 @@ pub fn is_private(ip: IpAddr) -> bool {
     }
 }
 
-/// Whether the context requires this entry for the agent to keep working.
+/// Whether the context requires this entry for the agent to keep working. A retired
+/// entry (`retired_after`: no current release uses it) never is, whatever its features.
 pub fn required(e: &Endpoint, cx: &AuditContext) -> bool {
-    if e.cloud != cx.cloud || e.profile != Profile::Standard {
+    if e.cloud != cx.cloud || e.profile != Profile::Standard || e.retired_after.is_some() {
         return false;
     }
     match e.when {
@@ -149,6 +212,8 @@ pub fn coverage(views: &[FlowView<'_>], catalog: &Catalog, cx: &AuditContext) ->
                 by_address_only: a.by_address_only,
                 first_frame: a.first_frame,
                 last_success_frame: a.last_success_frame,
+                // Set by `mark_unseen` once the findings are known.
+                unseen: None,
             })
         })
         .collect()

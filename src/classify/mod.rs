@@ -6,8 +6,9 @@
 //! messages), never the pipeline's flow records or the parsers. The order of work for one
 //! capture, in [`audit_capture`]: index the DNS answers, attribute every flow to catalog
 //! entries (SNI, CONNECT authority, Host, DNS, service tag), infer the context the user did
-//! not give, choose each flow's primary entry in that context, run every rule, and build the
-//! coverage table.
+//! not give, choose each flow's primary entry in that context, run every rule (the
+//! per-endpoint summaries last, after the coverage table), and group what the rules find
+//! into one finding per problem (`Folder`).
 
 mod attribution;
 mod context;
@@ -17,7 +18,7 @@ mod timeline;
 
 pub use attribution::{Attribution, DnsIndex, NameSource};
 pub use context::{AgentOs, AuditContext, Given, Inferred, ProxyAddr};
-pub use coverage::{CoverageRow, coverage, is_private, required};
+pub use coverage::{CoverageRow, Unseen, coverage, is_private, required};
 // The facts rules read, re-exported so a rule names one module for what it uses.
 pub use crate::facts::{
     AuditFlow, CaptureFacts, CertSummary, DnsAnswer, DnsRecordData, HttpRequestSummary, TlsSummary,
@@ -168,58 +169,143 @@ pub struct Finding {
     /// Set when the user's suppression list accepts this finding.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub suppressed: bool,
-    /// Further flows with the same verdict (rule, endpoint, name, server address) that
-    /// are folded into this finding, and the frame where the last of them started.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub similar: u64,
+    /// How many times the rule found this problem (flows, DNS exchanges, ...): 1 for a
+    /// single occurrence. The fields above describe the first occurrence.
+    pub count: u64,
+    /// The earliest and latest frame over every occurrence (none for a finding about the
+    /// capture as a whole).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub similar_last_frame: Option<u64>,
+    pub first_frame: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_frame: Option<u64>,
+    /// Further occurrences, earliest first, at most [`MAX_EXAMPLES`]; occurrences that
+    /// say the same as one kept are only counted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<Example>,
 }
 
-fn is_zero(n: &u64) -> bool {
-    *n == 0
+/// One further occurrence of a finding's problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Example {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow: Option<FlowRef>,
+    pub frames: Vec<u64>,
+    pub evidence: String,
 }
 
-/// Findings shown in full per (rule, endpoint, name, server address); the rest are counted
-/// in the last one shown. A capture of a misconfigured machine repeats the same failure
-/// every few minutes: ten thousand identical findings help nobody and cost memory.
-const SHOWN_PER_KIND: u64 = 3;
+/// Further occurrences kept per finding. A capture of a misconfigured machine repeats
+/// the same failure every few minutes: the count and frame range say how often, and a
+/// few examples show whether the occurrences differ (another address, another answer);
+/// ten thousand copies help nobody and cost memory.
+pub const MAX_EXAMPLES: usize = 3;
 
-/// Folds findings as the rules produce them, so a capture repeating one failure ten
-/// thousand times never holds ten thousand findings.
+/// What one finding is about: the endpoint when the rule named one, else the name seen,
+/// else the server address. Findings of one rule, severity and subject are one problem.
+/// A finding about none of these is a capture-level rule's own summary (one per client
+/// fingerprint, say), already one per problem: its evidence tells it apart.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Subject {
+    Endpoint(String),
+    Host(String),
+    Address(IpAddr),
+    Capture(String),
+}
+
+type GroupKey = (&'static str, Severity, Subject);
+
+/// Groups findings as the rules produce them: one finding per (rule, severity, subject)
+/// with the count, frame range and a few examples of every occurrence, so a capture
+/// repeating one failure ten thousand times holds one finding. The severity is part of
+/// the key because a rule that grades its evidence (a HIGH misroute next to an info
+/// note) reports two different problems.
 #[derive(Default)]
 struct Folder {
-    shown: std::collections::HashMap<FoldKey, (u64, usize)>,
+    groups: std::collections::HashMap<GroupKey, usize>,
     out: Vec<Finding>,
+    /// Per flow (by its first frame), the first finding's (first frame, rule): what the
+    /// timeline names a failed attempt by, kept for every flow and not only the examples.
+    rule_by_flow: std::collections::HashMap<u64, (u64, &'static str)>,
 }
 
-type FoldKey = (&'static str, Option<String>, Option<String>, Option<IpAddr>);
-
 impl Folder {
-    fn add(&mut self, f: Finding) {
-        let key: FoldKey = (
-            f.rule,
-            f.endpoint.clone(),
-            f.host.as_ref().map(|h| h.to_ascii_lowercase()),
-            f.flow.as_ref().map(|r| r.server.ip()),
-        );
-        match self.shown.get_mut(&key) {
-            Some((n, last)) if *n >= SHOWN_PER_KIND => {
-                if let Some(kept) = self.out.get_mut(*last) {
-                    kept.similar += 1;
-                    kept.similar_last_frame = f.frames.first().copied().or(kept.similar_last_frame);
-                }
-            }
-            Some((n, last)) => {
-                *n += 1;
-                *last = self.out.len();
-                self.out.push(f);
-            }
-            None => {
-                self.shown.insert(key, (1, self.out.len()));
-                self.out.push(f);
-            }
+    fn add(&mut self, mut f: Finding) {
+        if let Some(r) = &f.flow {
+            let here = (f.frames.first().copied().unwrap_or(u64::MAX), f.rule);
+            let e = self.rule_by_flow.entry(r.first_frame).or_insert(here);
+            *e = (*e).min(here);
         }
+        let subject = match (&f.endpoint, &f.host, &f.flow) {
+            (Some(e), _, _) => Subject::Endpoint(e.clone()),
+            (None, Some(h), _) => Subject::Host(h.to_ascii_lowercase()),
+            (None, None, Some(r)) => Subject::Address(r.server.ip()),
+            (None, None, None) => Subject::Capture(f.evidence.clone()),
+        };
+        let key: GroupKey = (f.rule, f.severity, subject);
+        f.first_frame = f.frames.iter().min().copied();
+        f.last_frame = f.frames.iter().max().copied();
+        let Some(&i) = self.groups.get(&key) else {
+            f.count = f.count.max(1);
+            self.groups.insert(key, self.out.len());
+            self.out.push(f);
+            return;
+        };
+        let Some(kept) = self.out.get_mut(i) else {
+            return;
+        };
+        kept.merge(f);
+    }
+
+    /// The endpoints the findings so far name: a summary rule does not repeat them.
+    fn explained(&self) -> std::collections::BTreeSet<String> {
+        self.out.iter().filter_map(|f| f.endpoint.clone()).collect()
+    }
+}
+
+/// An occurrence's first frame, for ordering (occurrences without frames last).
+fn first_of(frames: &[u64]) -> u64 {
+    frames.first().copied().unwrap_or(u64::MAX)
+}
+
+impl Finding {
+    /// Adds a further occurrence of this finding's problem: counted, its frames widen the
+    /// range, and it is kept as an example while there is room and it says something new.
+    /// The earliest occurrence stays the finding's own flow, frames and evidence.
+    fn merge(&mut self, mut other: Finding) {
+        self.count += other.count.max(1);
+        self.first_frame = min_some(self.first_frame, other.first_frame);
+        self.last_frame = self.last_frame.max(other.last_frame);
+        if first_of(&other.frames) < first_of(&self.frames) {
+            std::mem::swap(&mut self.flow, &mut other.flow);
+            std::mem::swap(&mut self.frames, &mut other.frames);
+            std::mem::swap(&mut self.evidence, &mut other.evidence);
+            std::mem::swap(&mut self.host, &mut other.host);
+            std::mem::swap(&mut self.explanation, &mut other.explanation);
+        }
+        let example = Example {
+            flow: other.flow,
+            frames: other.frames,
+            evidence: other.evidence,
+        };
+        if example.evidence == self.evidence
+            || self.examples.iter().any(|e| e.evidence == example.evidence)
+        {
+            return;
+        }
+        let at = self
+            .examples
+            .partition_point(|e| first_of(&e.frames) <= first_of(&example.frames));
+        if at < MAX_EXAMPLES {
+            self.examples.insert(at, example);
+            self.examples.truncate(MAX_EXAMPLES);
+        }
+    }
+}
+
+fn min_some(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
     }
 }
 
@@ -240,8 +326,10 @@ impl Finding {
             check: meta.check,
             requirement: meta.requirement,
             suppressed: false,
-            similar: 0,
-            similar_last_frame: None,
+            count: 1,
+            first_frame: None,
+            last_frame: None,
+            examples: Vec::new(),
         }
     }
 
@@ -323,6 +411,17 @@ pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check_flow(&self, _v: &FlowView<'_>, _cx: &Cx<'_>, _out: &mut Vec<Finding>) {}
     fn check_capture(&self, _c: &CaptureView<'_>, _cx: &Cx<'_>, _out: &mut Vec<Finding>) {}
+    /// Runs last, for the rules that sum up an endpoint (never reached, never tried):
+    /// `explained` holds the endpoints the other rules' findings already name, which a
+    /// summary does not repeat (one finding per problem).
+    fn check_summary(
+        &self,
+        _c: &CaptureView<'_>,
+        _explained: &std::collections::BTreeSet<String>,
+        _cx: &Cx<'_>,
+        _out: &mut Vec<Finding>,
+    ) {
+    }
 }
 
 /// One flow's attribution and outcome, for per-flow output.
@@ -413,13 +512,15 @@ pub fn audit_capture(
             folder.add(f);
         }
     }
-    let table = coverage(&views, catalog, &context);
+    let mut table = coverage(&views, catalog, &context);
+    let first_ts_ns = flows.iter().map(|f| f.first_ts_ns).min();
+    let last_ts_ns = flows.iter().map(|f| f.last_ts_ns).max();
     let capture = CaptureView {
         flows: &views,
         coverage: &table,
         dns,
-        first_ts_ns: flows.iter().map(|f| f.first_ts_ns).min(),
-        last_ts_ns: flows.iter().map(|f| f.last_ts_ns).max(),
+        first_ts_ns,
+        last_ts_ns,
     };
     for r in rules {
         r.check_capture(&capture, &cx, &mut findings);
@@ -427,6 +528,31 @@ pub fn audit_capture(
     for f in findings.drain(..) {
         folder.add(f);
     }
+    // The summaries come last: an endpoint another finding already explains (a blocked
+    // connection, a failed lookup) is neither "never succeeded" nor "not seen".
+    let explained = folder.explained();
+    let span_ns = first_ts_ns
+        .zip(last_ts_ns)
+        .map(|(a, b)| b.saturating_sub(a));
+    coverage::mark_unseen(&mut table, catalog, span_ns, &explained);
+    let capture = CaptureView {
+        flows: &views,
+        coverage: &table,
+        dns,
+        first_ts_ns,
+        last_ts_ns,
+    };
+    for r in rules {
+        r.check_summary(&capture, &explained, &cx, &mut findings);
+    }
+    for f in findings.drain(..) {
+        folder.add(f);
+    }
+    let rule_by_flow: std::collections::HashMap<u64, &'static str> = folder
+        .rule_by_flow
+        .iter()
+        .map(|(&flow, &(_, rule))| (flow, rule))
+        .collect();
     let mut findings = folder.out;
     // Deterministic order: by first frame, then rule id.
     findings.sort_by(|a, b| {
@@ -456,7 +582,7 @@ pub fn audit_capture(
         })
         .collect();
     verdicts.sort_by_key(|v| v.flow.first_frame);
-    let timeline = timeline::timeline(&verdicts, &table, &findings);
+    let timeline = timeline::timeline(&verdicts, &table, &rule_by_flow);
     CaptureAudit {
         context,
         inferred,
@@ -467,5 +593,88 @@ pub fn audit_capture(
         dns_messages: dns.len(),
         timeline,
         flows: verdicts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn occurrence(rule: usize, endpoint: Option<&str>, frame: u64, evidence: &str) -> Finding {
+        let mut f = Finding::new(
+            rules::all()[rule].meta(),
+            "x.pcap",
+            evidence.to_string(),
+            String::new(),
+        );
+        f.endpoint = endpoint.map(str::to_string);
+        f.frames = vec![frame, frame + 2];
+        f.flow = Some(FlowRef {
+            transport: crate::wire::Transport::Tcp,
+            client: "10.0.0.2:50000".parse().unwrap(),
+            server: "20.0.0.1:443".parse().unwrap(),
+            first_frame: frame,
+        });
+        f
+    }
+
+    #[test]
+    fn one_finding_per_rule_and_endpoint_with_count_range_and_bounded_examples() {
+        let mut folder = Folder::default();
+        // Out of frame order, with one repeat of identical evidence.
+        for (frame, ev) in [
+            (50, "e50"),
+            (10, "e10"),
+            (30, "e30"),
+            (70, "e70"),
+            (90, "e90"),
+        ] {
+            folder.add(occurrence(0, Some("public.his"), frame, ev));
+        }
+        folder.add(occurrence(0, Some("public.his"), 110, "e30"));
+        folder.add(occurrence(0, Some("public.arm"), 5, "other endpoint"));
+        folder.add(occurrence(1, Some("public.his"), 7, "other rule"));
+        assert_eq!(folder.out.len(), 3);
+        let his = &folder.out[0];
+        assert_eq!(his.count, 6);
+        assert_eq!((his.first_frame, his.last_frame), (Some(10), Some(112)));
+        // The earliest occurrence is the finding's own; the examples are the next ones.
+        assert_eq!(his.evidence, "e10");
+        assert_eq!(his.frames, [10, 12]);
+        assert_eq!(his.flow.as_ref().map(|r| r.first_frame), Some(10));
+        let examples: Vec<&str> = his.examples.iter().map(|e| e.evidence.as_str()).collect();
+        assert_eq!(examples, ["e30", "e50", "e70"]);
+        assert_eq!(folder.out[1].count, 1);
+        assert!(folder.out[1].examples.is_empty());
+        // The timeline's rule per flow covers every flow, not only the examples.
+        assert_eq!(folder.rule_by_flow.len(), 8);
+        assert_eq!(folder.rule_by_flow[&90].1, rules::all()[0].meta().id);
+        assert_eq!(
+            folder.explained().into_iter().collect::<Vec<_>>(),
+            ["public.arm", "public.his"]
+        );
+    }
+
+    #[test]
+    fn findings_without_endpoint_group_by_name_then_address() {
+        let mut folder = Folder::default();
+        let mut a = occurrence(0, None, 1, "a");
+        a.host = Some("X.example".into());
+        let mut b = occurrence(0, None, 9, "b");
+        b.host = Some("x.EXAMPLE".into());
+        let c = occurrence(0, None, 20, "c");
+        folder.add(a);
+        folder.add(b);
+        folder.add(c);
+        let counts: Vec<u64> = folder.out.iter().map(|f| f.count).collect();
+        assert_eq!(counts, [2, 1]);
+    }
+
+    #[test]
+    fn a_different_severity_is_a_different_finding() {
+        let mut folder = Folder::default();
+        folder.add(occurrence(0, Some("public.arm"), 1, "a"));
+        folder.add(occurrence(0, Some("public.arm"), 9, "b").severity(Severity::Info));
+        assert_eq!(folder.out.len(), 2);
     }
 }

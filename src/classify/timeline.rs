@@ -8,7 +8,9 @@
 
 use serde::Serialize;
 
-use super::{CoverageRow, Finding, FlowVerdict};
+use std::collections::HashMap;
+
+use super::{CoverageRow, FlowVerdict};
 
 /// Most marks per lane before attempts are binned.
 pub const MAX_MARKS: usize = 120;
@@ -56,25 +58,20 @@ pub struct Timeline {
 }
 
 /// Builds the timeline from the per-flow verdicts (first-frame order), the coverage
-/// table (which endpoints get a lane: every one tried, every one required) and the
-/// findings (to name the rule a failed mark stands for).
+/// table (which endpoints get a lane: every one tried, every one required and not seen)
+/// and, per flow (by its first frame), the rule of the first finding raised on it (to name
+/// the rule a failed mark stands for; a finding groups many flows, so the audit keeps
+/// this for every flow, not only a finding's examples).
 pub fn timeline(
     verdicts: &[FlowVerdict],
     coverage: &[CoverageRow],
-    findings: &[Finding],
+    rules: &HashMap<u64, &'static str>,
 ) -> Timeline {
     let start_ns = verdicts.iter().map(|v| v.first_ts_ns).min();
     let end_ns = verdicts
         .iter()
         .map(|v| v.last_ts_ns.max(v.first_ts_ns))
         .max();
-    // The first finding (findings are in frame order) on each flow.
-    let mut rules: std::collections::HashMap<u64, &'static str> = std::collections::HashMap::new();
-    for f in findings {
-        if let Some(r) = &f.flow {
-            rules.entry(r.first_frame).or_insert(f.rule);
-        }
-    }
     let rule_of = |frame: u64| rules.get(&frame).copied();
     // Each lane's attempts, gathered in one pass (first-frame order is kept).
     let mut by_endpoint: std::collections::HashMap<&str, Vec<&FlowVerdict>> =
@@ -86,7 +83,9 @@ pub fn timeline(
     }
     // Endpoints tried first, then the required ones never tried; each in catalog order.
     let tried = coverage.iter().filter(|r| r.attempts > 0);
-    let unseen = coverage.iter().filter(|r| r.attempts == 0 && r.required);
+    let unseen = coverage
+        .iter()
+        .filter(|r| r.attempts == 0 && r.unseen.is_some());
     let lanes = tried
         .chain(unseen)
         .map(|row| {
@@ -228,6 +227,7 @@ mod tests {
             by_address_only: 0,
             first_frame: None,
             last_success_frame: None,
+            unseen: (required && attempts == 0).then_some(crate::classify::Unseen::NotDue),
         }
     }
 
@@ -238,13 +238,7 @@ mod tests {
             verdict(7, 101, "public.his", false),
             verdict(9, 102, "public.gas", true),
         ];
-        let mut f = Finding::new(
-            crate::classify::rules::all()[0].meta(),
-            "x.pcap",
-            String::new(),
-            String::new(),
-        );
-        f.flow = Some(v[1].flow.clone());
+        let rules = HashMap::from([(7, "syn-unanswered")]);
         let t = timeline(
             &v,
             &[
@@ -253,7 +247,7 @@ mod tests {
                 row("public.aad", 0, true),
                 row("public.unused", 0, false),
             ],
-            std::slice::from_ref(&f),
+            &rules,
         );
         assert_eq!(t.start_ns, Some(100_000_000_000));
         assert_eq!(t.end_ns, Some(102_000_000_005));
@@ -272,7 +266,7 @@ mod tests {
         );
         let failed = &t.lanes[0].marks[1];
         assert_eq!((failed.ok, failed.failed, failed.first_frame), (0, 1, 7));
-        assert_eq!(failed.rule, Some(f.rule));
+        assert_eq!(failed.rule, Some("syn-unanswered"));
         assert_eq!(t.lanes[0].marks[0].rule, None);
     }
 
@@ -281,7 +275,7 @@ mod tests {
         let v: Vec<FlowVerdict> = (0..1000)
             .map(|i| verdict(i + 1, i as i64, "public.his", i % 10 != 0))
             .collect();
-        let t = timeline(&v, &[row("public.his", 1000, true)], &[]);
+        let t = timeline(&v, &[row("public.his", 1000, true)], &HashMap::new());
         let lane = &t.lanes[0];
         assert!(lane.bin_ns.is_some());
         assert!(lane.marks.len() <= MAX_MARKS);

@@ -5,10 +5,12 @@
 
 use std::io::{self, Write};
 
-use super::common::{capture_counts, context_items, format_ts, format_utc, plural, similar_last};
+use super::common::{
+    attempts, capture_counts, context_items, format_ts, format_utc, frames_phrase, plural,
+};
 use super::model::{FileReport, Report};
 use super::{Styles, escape_text};
-use crate::classify::{Family, Finding};
+use crate::classify::{Family, Finding, Unseen};
 
 /// Output formats of `arcaudit audit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,17 +226,27 @@ fn file_section(f: &FileReport, styles: &Styles, out: &mut dyn Write) -> io::Res
             )?;
         }
     }
-    let unseen: Vec<&str> = a
-        .coverage
-        .iter()
-        .filter(|r| r.required && r.attempts == 0)
-        .map(|r| r.endpoint.as_str())
-        .collect();
-    if !unseen.is_empty() {
+    let unseen = |which: Unseen| -> Vec<&str> {
+        a.coverage
+            .iter()
+            .filter(|r| r.unseen == Some(which))
+            .map(|r| r.endpoint.as_str())
+            .collect()
+    };
+    let overdue = unseen(Unseen::Overdue);
+    if !overdue.is_empty() {
         writeln!(
             out,
-            "  required, not seen in this capture: {}",
-            unseen.join(", ")
+            "  required, not seen although the agent calls them every five minutes: {}",
+            overdue.join(", ")
+        )?;
+    }
+    let not_due = unseen(Unseen::NotDue);
+    if !not_due.is_empty() {
+        writeln!(
+            out,
+            "  required, not seen (not necessarily due in this capture): {}",
+            not_due.join(", ")
         )?;
     }
     if a.findings.is_empty() {
@@ -278,12 +290,19 @@ fn finding(x: &Finding, styles: &Styles, out: &mut dyn Write) -> io::Result<()> 
         head.push_str(&format!(" {m}[suppressed]{m:#}"));
     }
     writeln!(out, "{head}")?;
-    if x.similar > 0 {
-        let last = similar_last(x);
-        writeln!(out, "        and {} more flow(s) like it{last}", x.similar)?;
+    if let Some(n) = attempts(x) {
+        writeln!(out, "        {n}")?;
     }
     writeln!(out, "        {}", escape_text(&x.explanation))?;
     writeln!(out, "        evidence: {}", escape_text(&x.evidence))?;
+    for e in &x.examples {
+        writeln!(
+            out,
+            "        also ({}): {}",
+            frames_phrase(&e.frames),
+            escape_text(&e.evidence)
+        )?;
+    }
     writeln!(out, "        check: {}", x.check)?;
     writeln!(out, "        requirement: {}", x.requirement)
 }

@@ -66,11 +66,28 @@ pub fn family_breakdown(t: &Totals) -> String {
         .join(", ")
 }
 
-/// ", the last from frame N" for a finding with similar flows folded into it.
-pub fn similar_last(x: &Finding) -> String {
-    x.similar_last_frame
-        .map(|f| format!(", the last from frame {f}"))
-        .unwrap_or_default()
+/// "3 attempts, frames 9..412" for a finding that groups several occurrences of its
+/// problem; none for a single one (its frames are on the finding's own line).
+pub fn attempts(x: &Finding) -> Option<String> {
+    if x.count <= 1 {
+        return None;
+    }
+    let range = match (x.first_frame, x.last_frame) {
+        (Some(a), Some(b)) if a != b => format!(", frames {a}..{b}"),
+        (Some(a), _) => format!(", frame {a}"),
+        _ => String::new(),
+    };
+    Some(format!("{} attempts{range}", x.count))
+}
+
+/// "frame 9" or "frames 9, 12" (an example's frames), empty for none.
+pub fn frames_phrase(frames: &[u64]) -> String {
+    let list: Vec<String> = frames.iter().map(u64::to_string).collect();
+    match list.len() {
+        0 => String::new(),
+        1 => format!("frame {}", list.join("")),
+        _ => format!("frames {}", list.join(", ")),
+    }
 }
 
 /// The context a capture was judged in, one phrase per item, unescaped (each renderer

@@ -13,12 +13,12 @@
 use std::io::{self, Write};
 
 use super::common::{
-    capture_counts, context_items, family_breakdown, family_title, format_ts, format_utc,
-    similar_last,
+    attempts, capture_counts, context_items, family_breakdown, family_title, format_ts, format_utc,
+    frames_phrase,
 };
 use super::escape_text;
 use super::model::{FileReport, Report};
-use crate::classify::{Family, Finding};
+use crate::classify::{Family, Finding, Unseen};
 
 /// Characters that start Markdown or HTML in the middle of a line (GFM).
 const MARKUP: &str = "\\`*_[]<>#|~&";
@@ -133,10 +133,10 @@ fn file_section(f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
             } else {
                 r.failures.to_string()
             };
-            let tries = if r.required && r.attempts == 0 {
-                "**0** (not seen)".to_string()
-            } else {
-                r.attempts.to_string()
+            let tries = match r.unseen {
+                Some(Unseen::Overdue) => "**0** (not seen, overdue)".to_string(),
+                Some(Unseen::NotDue) => "0 (not seen)".to_string(),
+                None => r.attempts.to_string(),
             };
             writeln!(
                 out,
@@ -203,11 +203,18 @@ fn finding(x: &Finding, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "{head}  ")?;
     writeln!(out, "  {}", md(&x.explanation))?;
-    if x.similar > 0 {
-        let last = similar_last(x);
-        writeln!(out, "  - and {} more flow(s) like it{last}", x.similar)?;
+    if let Some(n) = attempts(x) {
+        writeln!(out, "  - {n}")?;
     }
     writeln!(out, "  - Evidence: {}", md(&x.evidence))?;
+    for e in &x.examples {
+        writeln!(
+            out,
+            "  - Also ({}): {}",
+            frames_phrase(&e.frames),
+            md(&e.evidence)
+        )?;
+    }
     // Our own words (rule metadata), written as Markdown: `azcmagent check` stays code.
     writeln!(out, "  - Check: {}", x.check)?;
     writeln!(out, "  - Requirement: {}", x.requirement)

@@ -7,12 +7,12 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::classify::{CaptureAudit, Family, Finding, Given, Severity};
+use crate::classify::{CaptureAudit, Family, Finding, Given, Severity, Unseen};
 use crate::model::TagFileInfo;
 use crate::pipeline::FileStats;
 
 /// The version of the JSON report schema described in docs/audit.md.
-pub const AUDIT_SCHEMA: &str = "arcaudit.audit/1";
+pub const AUDIT_SCHEMA: &str = "arcaudit.audit/2";
 
 /// When `audit` exits with 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -85,10 +85,12 @@ pub struct Totals {
     /// one failed connection, over all files.
     pub endpoints_reached: usize,
     pub endpoints_failing: usize,
-    /// Distinct required catalog entries no file shows an attempt for.
+    /// Distinct required catalog entries no file shows an attempt or a finding for, and
+    /// of those, the ones a file is long enough to expect ([`Unseen::Overdue`]).
     pub required_unseen: usize,
+    pub required_overdue: usize,
     pub findings: usize,
-    /// Findings plus the similar flows folded into them.
+    /// The occurrences the findings group (the sum of their `count`s).
     pub occurrences: u64,
     pub suppressed: usize,
     pub by_family: BTreeMap<&'static str, usize>,
@@ -107,7 +109,8 @@ impl Totals {
         };
         let mut reached = BTreeSet::new();
         let mut failing = BTreeSet::new();
-        let mut required = BTreeSet::new();
+        let mut unseen = BTreeSet::new();
+        let mut overdue = BTreeSet::new();
         let mut tried = BTreeSet::new();
         for f in files {
             for r in &f.audit.coverage {
@@ -117,17 +120,25 @@ impl Totals {
                 if r.failures > 0 {
                     failing.insert(r.endpoint.as_str());
                 }
-                if r.attempts > 0 {
+                if r.attempts > 0 || (r.required && r.unseen.is_none()) {
                     tried.insert(r.endpoint.as_str());
                 }
-                if r.required {
-                    required.insert(r.endpoint.as_str());
+                match r.unseen {
+                    Some(Unseen::Overdue) => {
+                        overdue.insert(r.endpoint.as_str());
+                        unseen.insert(r.endpoint.as_str());
+                    }
+                    Some(Unseen::NotDue) => {
+                        unseen.insert(r.endpoint.as_str());
+                    }
+                    None => {}
                 }
             }
         }
         totals.endpoints_reached = reached.len();
         totals.endpoints_failing = failing.len();
-        totals.required_unseen = required.difference(&tried).count();
+        totals.required_unseen = unseen.difference(&tried).count();
+        totals.required_overdue = overdue.difference(&tried).count();
         for f in files {
             totals.files_with_errors += usize::from(f.stats.error.is_some());
             totals.tcp_flows += f.audit.tcp_flows;
@@ -138,7 +149,7 @@ impl Totals {
                     continue;
                 }
                 totals.findings += 1;
-                totals.occurrences += 1 + x.similar;
+                totals.occurrences += x.count;
                 *totals.by_family.entry(x.family.as_str()).or_default() += 1;
                 *totals.by_severity.entry(x.severity.as_str()).or_default() += 1;
             }

@@ -2,22 +2,29 @@
 //! context) has no flow in a capture long enough to expect one.
 //!
 //! What: a row of the coverage table that is required (the context's cloud, the standard
-//! profile, "always" or a feature in use) with no attempt at all. It only fires when the
-//! capture shows Arc traffic (at least one attributed flow) and spans at least
-//! [`MIN_SPAN_NS`]: a short capture of one connection says nothing about the others.
-//! Severity is info below [`MEDIUM_SPAN_NS`] (the agent may simply not have called the
-//! endpoint yet), medium from there on.
+//! profile, "always" or a feature in use, not retired) with no attempt and no other
+//! finding (a failed lookup of its name is an attempt: `dns-failure` says it once). It
+//! only fires when the capture shows Arc traffic (at least one attributed flow) and spans
+//! at least [`MIN_SPAN_NS`]: a short capture of one connection says nothing about the
+//! others. Severity is medium only when the coverage table marks the entry overdue
+//! ([`Unseen::Overdue`]): the agent calls it on its five-minute cadence (the heartbeat to
+//! `*.his`, the guest configuration check to `*.guestconfiguration`) and the capture spans
+//! a whole period plus a minute of slack. Otherwise it is info: a capture that starts just
+//! after a call sees the next one only five minutes later, and the other required
+//! endpoints are called at start, on token expiry or over a long-lived connection opened
+//! before the capture, so their absence proves nothing.
 //!
-//! Why: the agent reaches most of its endpoints every few minutes (heartbeat every five,
-//! extension and configuration checks every five to fifteen). An endpoint that never shows
-//! up over that time is either blocked before the capture point (a DNS override, a hosts
-//! file, a local firewall dropping before the capture) or reached by a path the capture
-//! does not see (a proxy on another interface).
+//! Why: the agent reaches his and the guest configuration service every five minutes. An
+//! endpoint that never shows up over that time is either blocked before the capture point
+//! (a DNS override, a hosts file, a local firewall dropping before the capture) or reached
+//! by a path the capture does not see (a proxy on another interface).
 //!
 //! Example: a 20-minute capture with flows to management.azure.com and
 //! login.microsoftonline.com and none to `*.guestconfiguration.azure.com`.
 
-use crate::classify::{CaptureView, Cx, Family, Finding, Rule, RuleMeta, Severity};
+use std::collections::BTreeSet;
+
+use crate::classify::{CaptureView, Cx, Family, Finding, Rule, RuleMeta, Severity, Unseen};
 
 pub struct RequiredEndpointNotContacted;
 
@@ -34,15 +41,19 @@ static META: RuleMeta = RuleMeta {
 
 /// Shortest capture that can show an endpoint missing: a minute of agent activity.
 const MIN_SPAN_NS: i64 = 60 * 1_000_000_000;
-/// From this span on, the five-minute heartbeat and status checks should all have run.
-const MEDIUM_SPAN_NS: i64 = 5 * 60 * 1_000_000_000;
 
 impl Rule for RequiredEndpointNotContacted {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check_capture(&self, c: &CaptureView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_summary(
+        &self,
+        c: &CaptureView<'_>,
+        _explained: &BTreeSet<String>,
+        cx: &Cx<'_>,
+        out: &mut Vec<Finding>,
+    ) {
         let (Some(first), Some(last)) = (c.first_ts_ns, c.last_ts_ns) else {
             return;
         };
@@ -50,12 +61,20 @@ impl Rule for RequiredEndpointNotContacted {
         if span < MIN_SPAN_NS || !c.flows.iter().any(|v| v.is_arc()) {
             return;
         }
-        let severity = if span < MEDIUM_SPAN_NS {
-            Severity::Info
-        } else {
-            Severity::Medium
-        };
-        for row in c.coverage.iter().filter(|r| r.required && r.attempts == 0) {
+        // The coverage table marked the rows after the other rules ran: an endpoint with
+        // a finding is not unseen.
+        for row in c.coverage.iter() {
+            let Some(unseen) = row.unseen else { continue };
+            let (severity, explanation) = match unseen {
+                Unseen::Overdue => (
+                    Severity::Medium,
+                    "The agent calls this required endpoint every five minutes and did not during the capture.",
+                ),
+                Unseen::NotDue => (
+                    Severity::Info,
+                    "The agent did not reach this required endpoint during the capture; the capture is too short, or the endpoint is not called on a fixed cadence, to expect it.",
+                ),
+            };
             let mut f = Finding::new(
                 &META,
                 cx.file,
@@ -64,11 +83,7 @@ impl Rule for RequiredEndpointNotContacted {
                     row.hosts.join(", "),
                     span / 1_000_000_000
                 ),
-                if severity == Severity::Info {
-                    "The agent did not reach this required endpoint during the capture; it may not have needed it yet in so short a time.".to_string()
-                } else {
-                    "The agent did not reach this required endpoint in several of its regular check-in intervals.".to_string()
-                },
+                explanation.to_string(),
             )
             .severity(severity);
             f.endpoint = Some(row.endpoint.clone());

@@ -16,11 +16,11 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::common::{
-    capture_counts, context_items, family_breakdown, family_title, format_ts, format_utc,
-    similar_last,
+    attempts, capture_counts, context_items, family_breakdown, family_title, format_ts, format_utc,
+    frames_phrase,
 };
 use super::model::{FileReport, Report};
-use crate::classify::{Family, Finding};
+use crate::classify::{Family, Finding, Unseen};
 
 mod escape;
 mod timeline;
@@ -166,7 +166,9 @@ fn summary(report: &Report, o: &mut String) -> std::fmt::Result {
         "required-unseen",
         t.required_unseen,
         "required endpoints not seen",
-        if t.required_unseen > 0 { "bad" } else { "" },
+        // Red only when a capture is long enough to expect the endpoint: a short
+        // capture's missing endpoints are a note, not a verdict.
+        if t.required_overdue > 0 { "bad" } else { "" },
     )?;
     card(
         o,
@@ -210,7 +212,7 @@ fn summary(report: &Report, o: &mut String) -> std::fmt::Result {
     )?;
     writeln!(
         o,
-        "<tr><th>Flows with findings</th><td>{} (findings plus the similar flows folded into them)</td></tr>",
+        "<tr><th>Occurrences</th><td>{} (the attempts the findings group)</td></tr>",
         t.occurrences
     )?;
     match &report.service_tags.skipped {
@@ -288,13 +290,14 @@ fn coverage(f: &FileReport, o: &mut String) -> std::fmt::Result {
     )?;
     writeln!(o, "<tbody>")?;
     for r in rows {
-        let unseen = r.required && r.attempts == 0;
+        let unseen = r.unseen.is_some();
+        let overdue = r.unseen == Some(Unseen::Overdue);
         let names: Vec<String> = r.names.iter().map(|n| h(n)).collect();
         let addrs: Vec<String> = r.addresses.iter().map(|x| h(&x.to_string())).collect();
         writeln!(
             o,
             "<tr{}><td class=\"mono\">{}</td><td>{}</td><td class=\"n\" data-sort=\"{}\">{}</td><td class=\"n\">{}</td><td class=\"n{}\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
-            if unseen { " class=\"unseen\"" } else { "" },
+            if overdue { " class=\"unseen\"" } else { "" },
             h(&r.endpoint),
             if r.required { "yes" } else { "no" },
             r.attempts,
@@ -355,8 +358,8 @@ fn finding(x: &Finding, open: bool, o: &mut String) -> std::fmt::Result {
             frames.join(", ")
         )?;
     }
-    if x.similar > 0 {
-        write!(o, " <span class=\"muted\">+{} similar</span>", x.similar)?;
+    if let Some(n) = attempts(x) {
+        write!(o, " <span class=\"muted\">{}</span>", h(&n))?;
     }
     if x.suppressed {
         write!(o, " <em>suppressed</em>")?;
@@ -374,13 +377,12 @@ fn finding(x: &Finding, open: bool, o: &mut String) -> std::fmt::Result {
             r.first_frame
         )?;
     }
-    if x.similar > 0 {
-        let last = similar_last(x);
+    for e in &x.examples {
         writeln!(
             o,
-            "<dt>Similar</dt><dd>{} more flow(s) with the same verdict{}</dd>",
-            x.similar,
-            h(&last)
+            "<dt>Also</dt><dd>{}: {}</dd>",
+            h(&frames_phrase(&e.frames)),
+            h(&e.evidence)
         )?;
     }
     writeln!(o, "<dt>What to check</dt><dd>{}</dd>", h(x.check))?;
