@@ -522,6 +522,21 @@ s_proxy-auth-407() {
     finish
 }
 
+s_context-contradicted() {
+    local names=(westeurope.his.arc.azure.com westeurope-gas.guestconfiguration.azure.com)
+    dns_start < <(dns_public)
+    for n in "${names[@]}"; do srv $n ${IP[$n]}; done
+    squid_start
+    capture context-contradicted
+    # a machine registered in westeurope whose agent uses the proxy on 3128; the audit is
+    # told eastus and another proxy (tests/samples_snapshots.rs given_for), which the
+    # capture contradicts; given westeurope and this proxy, it is the near miss
+    for n in "${names[@]}"; do
+        curl_h --proxy http://${IP[proxy]}:3128 https://$n/
+    done
+    finish
+}
+
 s_dns-nxdomain() {
     dns_start < <(dns_public; echo "address=/gbl.his.arc.azure.com/")
     capture dns-nxdomain
@@ -932,7 +947,8 @@ ALL=(healthy-agent tls13-stacks tls12-stacks pq-hello-split syn-no-answer syn-re
     private-link public-his-gas plain-http-management esu-cert-fetch
     hostile-sni-script hostile-sni-ansi hostile-cert-names
     legacy-endpoints heartbeat-silence heartbeat-regular gas-not-contacted
-    outside-service-tag proxy-bypass sql-tls10 unexpected-port wrong-cloud)
+    outside-service-tag proxy-bypass sql-tls10 unexpected-port wrong-cloud
+    context-contradicted)
 
 main() {
     [ "$(id -u)" = 0 ] || { echo "run as root (network namespaces)" >&2; exit 1; }

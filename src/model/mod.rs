@@ -12,6 +12,7 @@
 
 mod catalog;
 mod hostmatch;
+mod regions;
 mod service_tags;
 
 pub use catalog::{
@@ -20,6 +21,7 @@ pub use catalog::{
     TlsPolicy, When,
 };
 pub use hostmatch::{HostPattern, normalize_host, split_authority};
+pub use regions::{RegionError, region_source, regions, resolve_region};
 pub use service_tags::{
     SERVICE_TAG_DOWNLOADS, ServiceTags, TagFileInfo, TagRef, discover_service_tag_files,
 };
