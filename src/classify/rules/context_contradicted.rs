@@ -47,7 +47,7 @@ impl Rule for ContextContradicted {
         for c in &cx.context.contradictions {
             let explanation = match c.kind {
                 ContradictionKind::Region => format!(
-                    "The agent talks to the {} region's endpoints, not to those of {}, the region given.",
+                    "The Arc traffic is for the {} region's endpoints, not for those of {}, the region given.",
                     c.seen, c.given
                 ),
                 ContradictionKind::Proxy => format!(
