@@ -9,6 +9,9 @@
 //!   every tag whose prefixes contain it.
 //!
 //! Judging a flow against the model is the classify stage's job, not this module's.
+//!
+//! Besides: each cloud's region names ([`regions`], [`resolve_region`]), embedded data
+//! generated from the service-tag files, so that `--region` is checked before an audit.
 
 mod catalog;
 mod hostmatch;
