@@ -522,6 +522,21 @@ s_proxy-auth-407() {
     finish
 }
 
+s_context-contradicted() {
+    local names=(westeurope.his.arc.azure.com westeurope-gas.guestconfiguration.azure.com)
+    dns_start < <(dns_public)
+    for n in "${names[@]}"; do srv $n ${IP[$n]}; done
+    squid_start
+    capture context-contradicted
+    # a machine registered in westeurope whose agent uses the proxy on 3128; the audit is
+    # told eastus and another proxy (tests/samples_snapshots.rs given_for), which the
+    # capture contradicts; given westeurope and this proxy, it is the near miss
+    for n in "${names[@]}"; do
+        curl_h --proxy http://${IP[proxy]}:3128 https://$n/
+    done
+    finish
+}
+
 s_dns-nxdomain() {
     dns_start < <(dns_public; echo "address=/gbl.his.arc.azure.com/")
     capture dns-nxdomain
@@ -983,7 +998,7 @@ ALL=(healthy-agent tls13-stacks tls12-stacks pq-hello-split syn-no-answer syn-re
     hostile-sni-script hostile-sni-ansi hostile-cert-names
     legacy-endpoints heartbeat-silence heartbeat-regular gas-not-contacted gas-not-contacted-long
     outside-service-tag proxy-bypass sql-tls10 unexpected-port wrong-cloud
-    healthy-agent-go-legacy)
+    healthy-agent-go-legacy context-contradicted)
 
 main() {
     [ "$(id -u)" = 0 ] || { echo "run as root (network namespaces)" >&2; exit 1; }

@@ -576,3 +576,37 @@ fn man_pages_start_with_their_title_and_document_the_options() {
     );
     assert!(pages.join("arcaudit-flows.1").is_file());
 }
+
+/// `--region` is checked before any capture is read: a typo is refused with the nearest
+/// region, a region of another cloud than `--cloud` names its cloud, and a known name in
+/// any case is accepted.
+#[test]
+fn region_names_are_checked_with_a_did_you_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("c.pcap");
+    std::fs::write(&cap, sample_capture(b"westeurope.his.arc.azure.com")).unwrap();
+    let run = |args: &[&str]| {
+        let out = arcaudit()
+            .arg("audit")
+            .args(args)
+            .arg(&cap)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stderr).unwrap())
+    };
+    let (code, err) = run(&["--region", "westeurop"]);
+    assert_eq!(code, Some(3), "an invocation error: {err}");
+    assert!(err.contains("did you mean westeurope?"), "{err}");
+    let (code, err) = run(&["--region", "westeurope", "--cloud", "usgov"]);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(
+        err.contains("region of the public cloud, not of usgov"),
+        "{err}"
+    );
+    assert!(
+        err.contains("usgovvirginia"),
+        "lists the cloud's regions: {err}"
+    );
+    let (code, err) = run(&["--region", "WestEurope", "--fail-on", "never"]);
+    assert_eq!(code, Some(0), "{err}");
+}

@@ -362,15 +362,72 @@ fn service_tags_and_cipher_suites_match_the_page() {
     assert!(text.contains("Log Analytics gateway"));
 }
 
+/// src/model/regions/regions.json against the service-tag files it was generated from
+/// (src/model/regions/make.py): each cloud's list is named after its file, every region of
+/// the file is accepted for its cloud (in the file's own spelling too) except staging
+/// regions, and the list holds no region the file does not have.
+fn region_list_matches_the_service_tag_files() {
+    let dir = harness::shared("corpus/service-tags");
+    for cloud in Cloud::ALL {
+        let file = arcaudit::model::region_source(cloud).expect("every cloud has a source");
+        let path = dir.join(file);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(
+            doc["cloud"].as_str(),
+            Some(cloud.service_tag_name()),
+            "{file}"
+        );
+        let mut tag_names: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for v in doc["values"].as_array().expect("values") {
+            let region = v["properties"]["region"].as_str().unwrap_or_default();
+            if region.is_empty() {
+                continue;
+            }
+            let name = v["name"].as_str().unwrap_or_default();
+            let suffix = name.split_once('.').map_or("", |(_, s)| s);
+            tag_names
+                .entry(region.to_string())
+                .or_default()
+                .push(suffix.to_string());
+        }
+        let mut accepted = BTreeSet::new();
+        for (region, suffixes) in &tag_names {
+            match arcaudit::model::resolve_region(region, Some(cloud)) {
+                Ok(name) => {
+                    accepted.insert(name);
+                }
+                Err(e) => {
+                    let staging = suffixes.iter().filter(|s| *s != region).all(|s| {
+                        let s = s.to_ascii_lowercase();
+                        s.ends_with("stg") || s.ends_with("stage")
+                    });
+                    assert!(staging, "{file}: region {region} refused: {e}");
+                }
+            }
+        }
+        let listed: BTreeSet<String> = arcaudit::model::regions(cloud).iter().cloned().collect();
+        assert_eq!(
+            listed, accepted,
+            "{file}: the list and the file's regions differ (regenerate with src/model/regions/make.py)"
+        );
+    }
+}
+
 fn main() -> ExitCode {
+    let tags = harness::need_shared(&["corpus/service-tags"]);
     let reference = harness::need_shared(&[
         "reference/arc-network-requirements-2026-04-01.md",
         "reference/arc-network-requirements-2026-02-13.md",
         "reference/arc-esu-network-requirements.md",
     ]);
-    harness::run(harness::trials![reference => [
-        every_table_row_is_in_the_catalog_and_nothing_else,
-        seed_revision_has_the_same_rows,
-        service_tags_and_cipher_suites_match_the_page,
-    ]])
+    harness::run(harness::trials![
+        reference => [
+            every_table_row_is_in_the_catalog_and_nothing_else,
+            seed_revision_has_the_same_rows,
+            service_tags_and_cipher_suites_match_the_page,
+        ],
+        tags => [region_list_matches_the_service_tag_files],
+    ])
 }

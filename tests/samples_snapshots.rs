@@ -54,6 +54,12 @@ fn given_for(path: &Path) -> Given {
     if name.starts_with("private-link") || name.starts_with("public-his-gas") {
         g.private_link = true;
     }
+    // The machine is registered in westeurope and uses the proxy 10.1.0.8:3128; the context
+    // given here is what the capture contradicts (context-contradicted).
+    if name.starts_with("context-contradicted") {
+        g.region = Some("eastus".into());
+        g.proxies = vec![ProxyAddr::parse("10.9.9.9:3128").unwrap()];
+    }
     g
 }
 

@@ -1,12 +1,16 @@
 //! What the audit knows about the machine's setup: what the user said ([`Given`]), what
 //! the capture shows ([`Inferred`]: the cloud from the endpoints seen, the region from
 //! his/gas names, a proxy from CONNECT traffic), and the two merged ([`AuditContext`]),
-//! the user's word winning.
+//! the user's word winning. Where the capture contradicts the user's word (a region no Arc
+//! name carries while others do, Arc flows tunnelled through a proxy the user did not name),
+//! the merge records a [`Contradiction`] with its evidence for the `context-contradicted`
+//! rule; a given cloud contradicted by the endpoints seen is `wrong-cloud`'s, flow by flow.
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
+use super::FlowRef;
 use super::attribution::{Attribution, NameSource};
 use crate::facts::AuditFlow;
 use crate::model::{Catalog, Cloud, Feature, split_authority};
@@ -40,6 +44,23 @@ impl ProxyAddr {
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip == addr.ip())
     }
+
+    /// This proxy may be the one at `addr`: the same address and port, or a name (which the
+    /// audit cannot resolve) with the same port.
+    fn may_be(&self, addr: SocketAddr) -> bool {
+        self.matches(addr)
+            || (self.port == addr.port() && self.host.parse::<std::net::IpAddr>().is_err())
+    }
+}
+
+impl std::fmt::Display for ProxyAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
 }
 
 /// What the user told us.
@@ -69,6 +90,194 @@ pub struct Inferred {
     pub region: Option<InferredValue<String>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub proxies: Vec<InferredValue<SocketAddr>>,
+    /// What the Arc flows show whatever the user said: the evidence a given region or
+    /// proxy is checked against (reports show the contradictions, not this).
+    #[serde(skip)]
+    pub observed: Observed,
+}
+
+/// Where one observed value was seen: the Arc flows that show it.
+#[derive(Debug, Clone)]
+pub struct Sighting {
+    pub flows: usize,
+    /// The first of those flows.
+    pub first: FlowRef,
+    /// The first flow of each distinct name, up to [`Sighting::EXAMPLES`]: the name, how it
+    /// was seen (`SNI`) and the frame where the flow's attempt starts.
+    pub examples: Vec<(String, &'static str, u64)>,
+    /// Some flow showed it in its own bytes (SNI, CONNECT, Host), not only through a DNS
+    /// answer for its address.
+    pub on_the_wire: bool,
+    /// How many of the flows completed (TLS handshake, or a 2xx CONNECT answer and TLS).
+    pub succeeded: usize,
+}
+
+impl Sighting {
+    /// Enough examples to show his and gas side by side without listing a long capture.
+    const EXAMPLES: usize = 3;
+
+    fn new(f: &AuditFlow, a: &Attribution, how: &'static str, frame: u64) -> Sighting {
+        let mut s = Sighting {
+            flows: 0,
+            first: FlowRef::of(f),
+            examples: Vec::new(),
+            on_the_wire: false,
+            succeeded: 0,
+        };
+        s.add(f, a, how, frame);
+        s
+    }
+
+    /// Counts flow `f`, whose name shows the value `how` (`SNI`, `CONNECT request`) in
+    /// `frame`.
+    fn add(&mut self, f: &AuditFlow, a: &Attribution, how: &'static str, frame: u64) {
+        self.flows += 1;
+        self.on_the_wire |= a.source != Some(NameSource::Dns);
+        self.succeeded += usize::from(f.succeeded());
+        let name = a.name.clone().unwrap_or_default();
+        if self.examples.len() < Self::EXAMPLES && !self.examples.iter().any(|e| e.0 == name) {
+            self.examples.push((name, how, frame));
+        }
+    }
+
+    /// The first flow's name.
+    pub fn name(&self) -> &str {
+        self.examples.first().map_or("", |e| e.0.as_str())
+    }
+
+    /// The examples in words: `westeurope.his.arc.azure.com (SNI, frame 92), ...`.
+    fn examples_text(&self) -> String {
+        self.examples
+            .iter()
+            .map(|(n, how, frame)| format!("{n} ({how}, frame {frame})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn frames(&self) -> impl Iterator<Item = u64> + '_ {
+        self.examples.iter().map(|e| e.2)
+    }
+}
+
+/// The regions and proxies the Arc flows of a capture show, whether or not the user gave
+/// them.
+#[derive(Debug, Clone, Default)]
+pub struct Observed {
+    /// Region (lower case) -> the flows whose name carries it (`<region>.his.arc.azure.com`).
+    pub regions: BTreeMap<String, Sighting>,
+    /// Proxy address -> the Arc flows that sent it a CONNECT.
+    pub arc_proxies: BTreeMap<SocketAddr, Sighting>,
+}
+
+/// Which given value the capture contradicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContradictionKind {
+    Region,
+    Proxy,
+}
+
+/// A value the user gave that the capture shows to be otherwise.
+#[derive(Debug, Clone)]
+pub struct Contradiction {
+    pub kind: ContradictionKind,
+    /// What was given (`eastus`, `10.9.9.9:3128`).
+    pub given: String,
+    /// What the capture shows instead (`westeurope`, `10.1.0.8:3128`).
+    pub seen: String,
+    /// The first flow that shows it and its name.
+    pub flow: FlowRef,
+    pub name: String,
+    /// Frames that prove it: the first attempt of each flow group named in `evidence`.
+    pub frames: Vec<u64>,
+    /// The facts, in a sentence.
+    pub evidence: String,
+    /// Seen in the flows' own bytes (SNI, CONNECT request), not only through DNS answers.
+    pub on_the_wire: bool,
+}
+
+/// How a flow's name was seen, in words for evidence.
+fn source_words(a: &Attribution) -> &'static str {
+    match a.source {
+        Some(NameSource::Sni) => "SNI",
+        Some(NameSource::ConnectAuthority) => "CONNECT authority",
+        Some(NameSource::HttpHost) => "Host header",
+        Some(NameSource::Dns) => "DNS answer for its address",
+        Some(NameSource::ServiceTag) | None => "address",
+    }
+}
+
+/// The given region and proxies against what the Arc flows show.
+fn contradictions(given: &Given, observed: &Observed) -> Vec<Contradiction> {
+    let mut out = Vec::new();
+    // A region is contradicted only when Arc names carry regions and none is the given one:
+    // a capture without his/gas traffic says nothing about the region.
+    if let Some(region) = &given.region
+        && !observed.regions.is_empty()
+        && !observed.regions.contains_key(region)
+        && let Some((seen, first)) = observed
+            .regions
+            .iter()
+            .max_by_key(|(r, s)| (s.flows, std::cmp::Reverse(*r)))
+    {
+        let named: Vec<String> = observed
+            .regions
+            .iter()
+            .map(|(r, s)| {
+                format!(
+                    "{r} in {} flow(s) ({} completed): {}",
+                    s.flows,
+                    s.succeeded,
+                    s.examples_text()
+                )
+            })
+            .collect();
+        out.push(Contradiction {
+            kind: ContradictionKind::Region,
+            given: region.clone(),
+            seen: seen.clone(),
+            flow: first.first.clone(),
+            name: first.name().to_string(),
+            frames: observed
+                .regions
+                .values()
+                .flat_map(Sighting::frames)
+                .collect(),
+            evidence: format!(
+                "--region {region}, but the Arc flows' names carry {}; none carries {region}",
+                named.join("; ")
+            ),
+            on_the_wire: observed.regions.values().any(|s| s.on_the_wire),
+        });
+    }
+    // Arc flows tunnelled through a proxy the user did not name: the configured proxy is
+    // not the one used. A given proxy never seen while Arc flows go direct is
+    // `proxy-bypass`'s finding, not this one.
+    if !given.proxies.is_empty() {
+        let listed: Vec<String> = given.proxies.iter().map(ToString::to_string).collect();
+        for (addr, s) in &observed.arc_proxies {
+            if given.proxies.iter().any(|p| p.may_be(*addr)) {
+                continue;
+            }
+            out.push(Contradiction {
+                kind: ContradictionKind::Proxy,
+                given: listed.join(", "),
+                seen: addr.to_string(),
+                flow: s.first.clone(),
+                name: s.name().to_string(),
+                frames: s.frames().collect(),
+                evidence: format!(
+                    "--proxy {}, but {} Arc flow(s) sent CONNECT to {addr} instead ({} completed): {}",
+                    listed.join(", "),
+                    s.flows,
+                    s.succeeded,
+                    s.examples_text(),
+                ),
+                on_the_wire: true,
+            });
+        }
+    }
+    out
 }
 
 /// The context the rules use.
@@ -86,6 +295,9 @@ pub struct AuditContext {
     pub private_link: bool,
     pub features: BTreeSet<Feature>,
     pub agent_os: Option<AgentOs>,
+    /// Given values the capture contradicts (the `context-contradicted` rule reports them).
+    #[serde(skip)]
+    pub contradictions: Vec<Contradiction>,
 }
 
 impl AuditContext {
@@ -108,6 +320,7 @@ impl AuditContext {
             private_link: given.private_link,
             features: given.features.clone(),
             agent_os: given.agent_os,
+            contradictions: contradictions(given, &inferred.observed),
         }
     }
 
@@ -127,11 +340,31 @@ pub fn infer(
     let mut inferred = Inferred::default();
     let mut clouds: BTreeMap<Cloud, (usize, String)> = BTreeMap::new();
     let mut regions: BTreeMap<String, (usize, String)> = BTreeMap::new();
-    for a in attributions {
+    for (f, a) in flows.iter().zip(attributions) {
         if a.source == Some(NameSource::ServiceTag) {
             continue;
         }
         let name = a.name.clone().unwrap_or_default();
+        if let Some(r) = &a.region {
+            let r = r.to_ascii_lowercase();
+            inferred
+                .observed
+                .regions
+                .entry(r)
+                .and_modify(|s| s.add(f, a, source_words(a), f.attempt_frame()))
+                .or_insert_with(|| Sighting::new(f, a, source_words(a), f.attempt_frame()));
+        }
+        if !a.entries.is_empty()
+            && let Some(connect) = f.connect()
+        {
+            let how = "CONNECT request";
+            inferred
+                .observed
+                .arc_proxies
+                .entry(f.server)
+                .and_modify(|s| s.add(f, a, how, connect.frame))
+                .or_insert_with(|| Sighting::new(f, a, how, connect.frame));
+        }
         let flow_clouds: BTreeSet<Cloud> = a
             .entries
             .iter()

@@ -201,14 +201,12 @@ pub const MAX_EXAMPLES: usize = 3;
 
 /// What one finding is about: the endpoint when the rule named one, else the name seen,
 /// else the server address. Findings of one rule, severity and subject are one problem.
-/// A finding about none of these is a capture-level rule's own summary (one per client
-/// fingerprint, say), already one per problem: its evidence tells it apart.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Subject {
     Endpoint(String),
     Host(String),
     Address(IpAddr),
-    Capture(String),
+    Capture,
 }
 
 type GroupKey = (&'static str, Severity, Subject);
@@ -238,7 +236,7 @@ impl Folder {
             (Some(e), _, _) => Subject::Endpoint(e.clone()),
             (None, Some(h), _) => Subject::Host(h.to_ascii_lowercase()),
             (None, None, Some(r)) => Subject::Address(r.server.ip()),
-            (None, None, None) => Subject::Capture(f.evidence.clone()),
+            (None, None, None) => Subject::Capture,
         };
         let key: GroupKey = (f.rule, f.severity, subject);
         f.first_frame = f.frames.iter().min().copied();
@@ -253,6 +251,17 @@ impl Folder {
             return;
         };
         kept.merge(f);
+    }
+
+    /// A finding of a rule that looks at the whole capture: such a rule already says one
+    /// finding per problem (one per client fingerprint, one per contradicted setting, one
+    /// per silent endpoint), so two of its findings about one endpoint or name are two
+    /// problems and are kept apart, not grouped.
+    fn add_whole(&mut self, mut f: Finding) {
+        f.first_frame = f.frames.iter().min().copied();
+        f.last_frame = f.frames.iter().max().copied();
+        f.count = f.count.max(1);
+        self.out.push(f);
     }
 
     /// The endpoints the findings so far name: a summary rule does not repeat them.
@@ -526,7 +535,7 @@ pub fn audit_capture(
         r.check_capture(&capture, &cx, &mut findings);
     }
     for f in findings.drain(..) {
-        folder.add(f);
+        folder.add_whole(f);
     }
     // The summaries come last: an endpoint another finding already explains (a blocked
     // connection, a failed lookup) is neither "never succeeded" nor "not seen".
@@ -546,7 +555,7 @@ pub fn audit_capture(
         r.check_summary(&capture, &explained, &cx, &mut findings);
     }
     for f in findings.drain(..) {
-        folder.add(f);
+        folder.add_whole(f);
     }
     let rule_by_flow: std::collections::HashMap<u64, &'static str> = folder
         .rule_by_flow

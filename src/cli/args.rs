@@ -185,7 +185,9 @@ pub(super) struct AuditArgs {
     /// The machine's cloud (default: inferred from the endpoints seen, else public).
     #[arg(long, value_enum)]
     pub(super) cloud: Option<CloudArg>,
-    /// The machine's Azure region (default: inferred from his/gas host names).
+    /// The machine's Azure region, a location name as `azcmagent connect --location` takes it
+    /// (checked against the known regions of the cloud; default: inferred from his/gas host
+    /// names).
     #[arg(long, value_name = "NAME")]
     pub(super) region: Option<String>,
     /// The HTTPS proxy the agent is configured with (repeatable).

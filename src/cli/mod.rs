@@ -29,7 +29,7 @@ use crate::commands::explain;
 use crate::commands::flows::{self, FlowsConfig, FlowsOutcome};
 use crate::commands::lookup::{self, LookupConfig};
 use crate::flow::FlowConfig;
-use crate::model::{Cloud, Feature};
+use crate::model::{Cloud, Feature, resolve_region};
 use crate::pipeline::{PipelineConfig, discover_inputs};
 use crate::report::audit::{self as render_audit, AuditFormat};
 use crate::report::model::{AuditOutcome, FailOn};
@@ -108,7 +108,12 @@ fn audit_config(a: &AuditArgs) -> Result<AuditConfig, String> {
         inputs,
         given: Given {
             cloud: a.cloud.map(Cloud::from),
-            region: a.region.as_ref().map(|r| r.to_ascii_lowercase()),
+            region: a
+                .region
+                .as_deref()
+                .map(|r| resolve_region(r, a.cloud.map(Cloud::from)))
+                .transpose()
+                .map_err(|e| format!("--region {e}"))?,
             proxies,
             private_link: a.private_link,
             features: a.features.iter().map(|f| Feature::from(*f)).collect(),

@@ -9,9 +9,13 @@
 //!   every tag whose prefixes contain it.
 //!
 //! Judging a flow against the model is the classify stage's job, not this module's.
+//!
+//! Besides: each cloud's region names ([`regions`], [`resolve_region`]), embedded data
+//! generated from the service-tag files, so that `--region` is checked before an audit.
 
 mod catalog;
 mod hostmatch;
+mod regions;
 mod service_tags;
 
 pub use catalog::{
@@ -20,6 +24,7 @@ pub use catalog::{
     TlsPolicy, When,
 };
 pub use hostmatch::{HostPattern, normalize_host, split_authority};
+pub use regions::{RegionError, region_source, regions, resolve_region};
 pub use service_tags::{
     SERVICE_TAG_DOWNLOADS, ServiceTags, TagFileInfo, TagRef, discover_service_tag_files,
 };

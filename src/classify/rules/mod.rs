@@ -43,6 +43,7 @@ registry! {
     private_link_public_address::PrivateLinkPublicAddress,
     public_endpoint_private_address::PublicEndpointPrivateAddress,
     proxy_bypass::ProxyBypass,
+    context_contradicted::ContextContradicted,
     outside_service_tag::OutsideServiceTag,
     wrong_cloud::WrongCloud,
     tls_interception::TlsInterception,
