@@ -311,7 +311,8 @@ fn row(f: &Flow) -> Row {
                 .map_or("-", crate::wire::AppProtocol::as_str)
                 .to_string(),
             or_dash(version),
-            or_dash(escape_text(&alpn).into_owned()),
+            // A space would split the field for `awk` and `column -t`.
+            or_dash(escape_text(&alpn).replace(' ', "\\x20")),
             or_dash(escape_text(&result(f)).into_owned()),
         ],
         name: escape_text(&name).into_owned(),
