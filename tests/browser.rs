@@ -997,6 +997,109 @@ fn html_report_in_chromium() {
     assert_no_problems(&problems);
 }
 
+/// In the window of a laptop (1400x900), the report of every sample uses the width: no
+/// coverage table overflows its container (which would scroll it sideways), no cell's
+/// content is cut or ellipsized, the page itself does not scroll sideways, and the Expand
+/// all / Collapse all buttons above the findings open and close them.
+const FIT_SCRIPT: &str = "
+  const problems = [];
+  const doc = document.documentElement;
+  if (window.innerWidth < 1380 || window.innerWidth > 1400)
+    problems.push('the viewport is ' + window.innerWidth + ' px wide, not 1400');
+  if (doc.scrollWidth > doc.clientWidth)
+    problems.push('the page scrolls sideways: ' + doc.scrollWidth + ' > ' + doc.clientWidth);
+  const tables = Array.from(document.querySelectorAll('table.coverage'));
+  if (tables.length === 0) problems.push('no table.coverage');
+  tables.forEach((t, i) => {
+    const box = t.parentElement;
+    const where = (t.closest('section') || {}).id + ' coverage';
+    if (box.scrollWidth > box.clientWidth)
+      problems.push(where + ': the table overflows its container: ' + box.scrollWidth + ' > ' + box.clientWidth);
+    if (t.getBoundingClientRect().right > box.getBoundingClientRect().right + 0.5)
+      problems.push(where + ': the table ends right of its container');
+    Array.from(t.querySelectorAll('th, td')).forEach(c => {
+      const st = getComputedStyle(c);
+      if (c.scrollWidth > c.clientWidth || c.scrollHeight > c.clientHeight)
+        problems.push(where + ': cell cut: ' + JSON.stringify(c.textContent) + ' ' + c.scrollWidth + '/' + c.clientWidth);
+      if (st.textOverflow === 'ellipsis' || st.overflow === 'hidden')
+        problems.push(where + ': cell may cut its text: ' + JSON.stringify(c.textContent));
+    });
+  });
+  return { problems: problems, width: window.innerWidth, tables: tables.length };";
+
+fn html_all_samples_fit_1400() {
+    let s = browser();
+    let html = stdout_of(&[
+        "audit",
+        "samples/",
+        "--fail-on",
+        "never",
+        "-q",
+        "--format",
+        "html",
+    ]);
+    let page = Page::new("all-samples-1400", html);
+    let mut problems = Vec::new();
+    let mut note = |what: String| problems.push(format!("{}: {what}", page.name));
+    s.set_window_size(1400, 900)
+        .unwrap_or_else(|e| panic!("cannot resize the window: {e}"));
+    s.goto(&page.url)
+        .unwrap_or_else(|e| panic!("cannot load {}: {e}", page.url));
+    let v = s.execute(FIT_SCRIPT, json!([])).unwrap();
+    for p in v["problems"].as_array().into_iter().flatten() {
+        note(p.as_str().unwrap_or_default().to_string());
+    }
+    harness::note!(
+        "viewport {} px, {} coverage tables",
+        v["width"],
+        v["tables"]
+    );
+    // The rule for open/closed is said above the findings, and the buttons obey it.
+    let v = s
+        .execute(
+            "const secs = Array.from(document.querySelectorAll('section.capture'))
+               .filter(x => x.querySelector('details.finding'));
+             if (secs.length === 0) return 'no capture with findings';
+             for (const sec of secs) {
+               const all = () => Array.from(sec.querySelectorAll('details.finding'));
+               const rule = sec.querySelector('.fold-rule');
+               if (!rule || !/at most 8/.test(rule.textContent)) return sec.id + ': no fold rule line';
+               const open = all().length <= 8;
+               if (all().some(d => d.open !== open)) return sec.id + ': findings do not start as the rule says';
+               if (!rule.textContent.includes(open ? 'start open' : 'start closed')) return sec.id + ': the rule line names the wrong state';
+               sec.querySelector('button[data-fold=close]').click();
+               if (all().some(d => d.open)) return sec.id + ': Collapse all left findings open';
+               sec.querySelector('button[data-fold=open]').click();
+               if (!all().every(d => d.open)) return sec.id + ': Expand all left findings closed';
+             }
+             return '';",
+            json!([]),
+        )
+        .unwrap();
+    if v != json!("") {
+        note(format!("fold: {v}"));
+    }
+    // The screenshot shows the coverage table with the most text: the one most likely cut.
+    s.execute(
+        "const t = Array.from(document.querySelectorAll('table.coverage'))
+           .reduce((a, b) => (a && a.textContent.length >= b.textContent.length ? a : b), null);
+         if (t) t.scrollIntoView();
+         window.scrollBy(0, -60);
+         return null;",
+        json!([]),
+    )
+    .unwrap();
+    match save_screenshot(&s, &page.name) {
+        Ok(p) => problems.extend(p),
+        Err(e) => problems.push(format!("screenshot: {e}")),
+    }
+    match check_console(&s) {
+        Ok(p) => problems.extend(p),
+        Err(e) => problems.push(format!("console: {e}")),
+    }
+    assert_no_problems(&problems);
+}
+
 fn main() -> ExitCode {
     let browser = harness::need_installed(
         webdriver::browser_installed(),
@@ -1009,6 +1112,7 @@ fn main() -> ExitCode {
             harness_catches_console_errors,
             harness_catches_broken_pages,
             html_report_in_chromium,
+            html_all_samples_fit_1400,
         ],
         harness::Need::Met => [external_reference_scan],
     ])

@@ -451,7 +451,8 @@ fn color_always_colours_the_text_formats_only() {
     // The table colours the state of a flow that never got an answer.
     let cap = sample("syn-no-answer.pcap");
     let table = stdout_of(&["flows", "--color", "always"], &cap, None);
-    assert!(table.contains("\u{1b}[31mS0    \u{1b}[0m"), "{table}");
+    // Padded inside the colour, to the column's width ("state": 5 characters).
+    assert!(table.contains("\u{1b}[31mS0   \u{1b}[0m"), "{table}");
     assert_eq!(strip_our_colours(&table), stdout_of(&["flows"], &cap, None));
 }
 

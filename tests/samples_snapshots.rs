@@ -12,7 +12,7 @@ use arcaudit::commands::audit::{self, AuditConfig};
 use arcaudit::model::CatalogMode;
 use arcaudit::pipeline::PipelineConfig;
 use arcaudit::report::audit::{AuditFormat, render};
-use arcaudit::report::flows::{FlowsFormat, FlowsWriter};
+use arcaudit::report::flows::FlowsFormat;
 use arcaudit::report::model::{FailOn, Report};
 
 fn samples() -> Vec<PathBuf> {
@@ -99,15 +99,19 @@ fn audit_as(paths: &[&Path], format: AuditFormat) -> (String, Report) {
     (String::from_utf8(out).unwrap(), report)
 }
 
+/// The table as `arcaudit flows` prints it (through the command, which also names flows
+/// from the capture's DNS answers).
 fn flows_table(path: &Path) -> String {
-    let input = Input::Path(path.to_path_buf());
-    let mut w = FlowsWriter::new(Vec::new(), FlowsFormat::Table).unwrap();
-    w.begin_file(&input.to_string()).unwrap();
-    let stats = arcaudit::pipeline::analyze(&input, &PipelineConfig::default(), &mut |f| {
-        w.flow(&f).unwrap()
-    });
-    w.end_file(&stats).unwrap();
-    String::from_utf8(w.finish().unwrap()).unwrap()
+    let cfg = arcaudit::commands::flows::FlowsConfig {
+        inputs: vec![Input::Path(path.to_path_buf())],
+        format: FlowsFormat::Table,
+        pipeline: PipelineConfig::default(),
+        summary: false,
+        styles: arcaudit::report::Styles::plain(),
+    };
+    let mut out = Vec::new();
+    arcaudit::commands::flows::run(&cfg, &mut out, &mut std::io::sink()).unwrap();
+    String::from_utf8(out).unwrap()
 }
 
 fn snap_name(path: &Path) -> String {

@@ -207,6 +207,12 @@ pub(super) struct AuditArgs {
     pub(super) agent_os: Option<AgentOsArg>,
     #[arg(long, value_enum, default_value_t = AuditFormatArg::Text)]
     pub(super) format: AuditFormatArg,
+    /// With --format markdown: the most characters the report may have (default 60000,
+    /// which fits a GitHub issue comment; 0 for no limit). A longer report keeps the
+    /// summary, the list of captures, the coverage tables and the worst findings, and
+    /// says what it left out.
+    #[arg(long, value_name = "N")]
+    pub(super) max_chars: Option<usize>,
     /// Also write the HTML report to FILE (whatever --format prints).
     #[arg(long, value_name = "FILE")]
     pub(super) html: Option<std::path::PathBuf>,

@@ -32,6 +32,7 @@ use crate::flow::FlowConfig;
 use crate::model::{Cloud, Feature, resolve_region};
 use crate::pipeline::{PipelineConfig, discover_inputs};
 use crate::report::audit::{self as render_audit, AuditFormat};
+use crate::report::markdown::MarkdownConfig;
 use crate::report::model::{AuditOutcome, FailOn};
 
 fn pipeline_config(a: &CaptureArgs) -> Result<PipelineConfig, String> {
@@ -131,6 +132,18 @@ fn audit_config(a: &AuditArgs) -> Result<AuditConfig, String> {
     })
 }
 
+/// `--max-chars` shapes the Markdown report only: refused with any other format rather
+/// than ignored.
+fn markdown_config(a: &AuditArgs, format: AuditFormat) -> Result<MarkdownConfig, String> {
+    match a.max_chars {
+        Some(_) if format != AuditFormat::Markdown => {
+            Err("--max-chars applies to --format markdown only".into())
+        }
+        Some(max_chars) => Ok(MarkdownConfig { max_chars }),
+        None => Ok(MarkdownConfig::default()),
+    }
+}
+
 /// Writes a whole file through a buffer; errors name the file.
 fn write_file(
     path: &std::path::Path,
@@ -172,6 +185,8 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
             }
         },
         Command::Audit(a) => {
+            let format = AuditFormat::from(a.format);
+            let markdown = markdown_config(a, format)?;
             let mut cfg = audit_config(a)?;
             out.check_not_an_input(&cfg.inputs)?;
             if let Some(html) = &a.html {
@@ -189,10 +204,11 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
                 p.finish();
             }
             let report = report.map_err(|e| format!("{e:#}"))?;
-            let format = AuditFormat::from(a.format);
             let styles = out.styles(cli.color);
             let rendered = if format == AuditFormat::Text {
                 render_audit::render_text(&report, &styles, out)
+            } else if format == AuditFormat::Markdown {
+                crate::report::markdown::render_with(&report, &markdown, out)
             } else {
                 render_audit::render(&report, format, out)
             };

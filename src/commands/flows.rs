@@ -1,5 +1,9 @@
 //! `arcaudit flows`: every flow of every capture, with its TCP state and handshake facts.
 //! Files run in parallel (rayon); output keeps the input order whatever the thread count.
+//! The table names a flow whose payload named nothing through the DNS answers of the same
+//! capture ([`dns_names`]).
+
+mod dns_names;
 
 use rayon::prelude::*;
 use std::io::{self, Read, Seek, Write};
@@ -93,7 +97,9 @@ fn render_file<W: Write>(
 ) -> io::Result<FileStats> {
     w.begin_file(&input.to_string())?;
     let mut io_error: Option<io::Error> = None;
+    let mut names = dns_names::DnsNames::default();
     let stats = pipeline::analyze(input, cfg, &mut |flow| {
+        names.learn(&flow);
         if io_error.is_none()
             && let Err(e) = w.flow(&flow)
         {
@@ -103,7 +109,9 @@ fn render_file<W: Write>(
     if let Some(e) = io_error {
         return Err(e);
     }
-    w.end_file(&stats)?;
+    // The table is printed when the file ends, so an answer in a flow that finished after
+    // the connection it named still counts (by time, it came before).
+    w.end_file_named(&stats, &|addr, ts| names.name_of(addr, ts))?;
     Ok(stats)
 }
 

@@ -1,8 +1,11 @@
-//! Renders flow records as a table, one JSON document, or NDJSON lines. Output is written
-//! file by file, flow by flow, so memory does not depend on the number of flows.
+//! Renders flow records as a table, one JSON document, or NDJSON lines. JSON and NDJSON are
+//! written flow by flow, so memory does not depend on the number of flows. The table is
+//! sized from its content, as `ss` or `column -t` do: a file's rows are kept until the file
+//! ends (one pass to measure, one to print), so its memory is one file's rows.
 
 use serde::Serialize;
 use std::io::{self, Write};
+use std::net::IpAddr;
 
 use super::{Styles, escape_text};
 use crate::pipeline::{FileStats, Flow};
@@ -31,7 +34,29 @@ pub struct FlowsWriter<W: Write> {
     scratch: Vec<u8>,
     /// Colours of the table; the machine formats ignore them.
     styles: Styles,
+    /// The table's rows of the current file, printed when it ends.
+    rows: Vec<Row>,
 }
+
+/// The table's columns before `name`, which is last and not padded.
+const COLUMNS: [&str; 10] = [
+    "frame", "proto", "client", "server", "state", "history", "app", "version", "alpn", "result",
+];
+/// Index of the `state` column, the one coloured.
+const STATE: usize = 4;
+
+/// One flow of the table, its cells already escaped.
+struct Row {
+    cells: [String; COLUMNS.len()],
+    /// From the payload (SNI, CONNECT target, Host, DNS question); empty when none said.
+    name: String,
+    server: IpAddr,
+    first_ts_ns: i64,
+}
+
+/// The name of a server address learned elsewhere in the same capture (DNS answers), for
+/// flows whose payload named nothing: (server address, the flow's first packet) -> name.
+pub type NameOf<'a> = &'a dyn Fn(IpAddr, i64) -> Option<String>;
 
 #[derive(Serialize)]
 struct NdFile<'a> {
@@ -47,23 +72,9 @@ fn json_err(e: serde_json::Error) -> io::Error {
 
 impl<W: Write> FlowsWriter<W> {
     pub fn new(out: W, format: FlowsFormat) -> io::Result<Self> {
-        let mut w = FlowsWriter {
-            out,
-            format,
-            files: 0,
-            flows_in_file: 0,
-            file: String::new(),
-            scratch: Vec::new(),
-            styles: Styles::plain(),
-        };
-        match format {
-            FlowsFormat::Json => write!(w.out, "{{\"schema\":\"{FLOWS_SCHEMA}\",\"files\":[")?,
-            FlowsFormat::Table => writeln!(
-                w.out,
-                "{:<7} {:<5} {:<45} {:<45} {:<6} {:<12} {:<8} {:<8} {:<16} name",
-                "frame", "proto", "client", "server", "state", "history", "app", "version", "alpn",
-            )?,
-            FlowsFormat::Ndjson => {}
+        let mut w = FlowsWriter::fragment(out, format, 0);
+        if format == FlowsFormat::Json {
+            write!(w.out, "{{\"schema\":\"{FLOWS_SCHEMA}\",\"files\":[")?;
         }
         Ok(w)
     }
@@ -80,6 +91,7 @@ impl<W: Write> FlowsWriter<W> {
             file: String::new(),
             scratch: Vec::new(),
             styles: Styles::plain(),
+            rows: Vec::new(),
         }
     }
 
@@ -147,70 +159,17 @@ impl<W: Write> FlowsWriter<W> {
     }
 
     fn table_row(&mut self, f: &Flow) -> io::Result<()> {
-        let (state, history) = match (&f.tcp, f.udp_conn_state) {
-            (Some(t), _) => (t.conn_state.as_str(), t.history.as_str()),
-            (None, Some(s)) => (s, ""),
-            (None, None) => ("", ""),
-        };
-        let mut version = String::new();
-        let mut alpn = String::new();
-        let mut name = String::new();
-        if let Some(t) = &f.app.tls {
-            if let Some(sh) = &t.server_hello {
-                version = tls::version_name(sh.negotiated_version).to_string();
-            }
-            if let Some(ch) = &t.client_hello {
-                name = ch.sni.clone().unwrap_or_default();
-                alpn = ch.alpn.join(",");
-            }
-        }
-        if let Some(h) = &f.app.http
-            && let Some(r) = h.requests.first()
-        {
-            let target = if r.method.eq_ignore_ascii_case("CONNECT") {
-                r.target.clone()
-            } else {
-                r.host.clone().unwrap_or_default()
-            };
-            if name.is_empty() {
-                name = target;
-            } else {
-                name = format!("{target} -> {name}");
-            }
-        }
-        if name.is_empty()
-            && let Some(d) = f.app.dns.first()
-            && let Some(q) = d.message.questions.first()
-        {
-            name = q.name.clone();
-        }
-        let style = state_style(&self.styles, state);
-        let client = if f.client_guessed {
-            format!("{}?", f.client)
-        } else {
-            f.client.to_string()
-        };
-        writeln!(
-            self.out,
-            "{:<7} {:<5} {:<45} {:<45} {style}{:<6}{style:#} {:<12} {:<8} {:<8} {:<16} {}",
-            f.frames.first,
-            f.transport,
-            client,
-            f.server,
-            state,
-            history,
-            f.app.protocol.map_or("-", crate::wire::AppProtocol::as_str),
-            if version.is_empty() { "-" } else { &version },
-            if alpn.is_empty() {
-                "-".into()
-            } else {
-                escape_text(&alpn)
-            },
-            escape_text(&name),
-        )
+        let row = row(f);
+        self.rows.push(row);
+        Ok(())
     }
 
     pub fn end_file(&mut self, stats: &FileStats) -> io::Result<()> {
+        self.end_file_named(stats, &|_, _| None)
+    }
+
+    /// Ends a file; the table names the flows whose payload named nothing with `name_of`.
+    pub fn end_file_named(&mut self, stats: &FileStats, name_of: NameOf) -> io::Result<()> {
         match self.format {
             FlowsFormat::Json => {
                 write!(self.out, "],\"stats\":")?;
@@ -229,12 +188,60 @@ impl<W: Write> FlowsWriter<W> {
                 self.out.write_all(b"\n")?;
             }
             FlowsFormat::Table => {
+                self.print_table(name_of)?;
                 if let Some(e) = &stats.error {
                     writeln!(self.out, "# error: {}", escape_text(e))?;
                 }
             }
         }
         Ok(())
+    }
+
+    /// Prints the file's rows, each column as wide as its widest cell.
+    fn print_table(&mut self, name_of: NameOf) -> io::Result<()> {
+        let mut rows = std::mem::take(&mut self.rows);
+        if rows.is_empty() {
+            return Ok(());
+        }
+        for r in &mut rows {
+            if r.name.is_empty()
+                && let Some(n) = name_of(r.server, r.first_ts_ns)
+            {
+                // Said apart from a name the flow itself carried.
+                r.name = format!("{} (dns)", escape_text(&n));
+            }
+        }
+        let mut widths = COLUMNS.map(|c| c.chars().count());
+        for r in &rows {
+            for (w, c) in widths.iter_mut().zip(&r.cells) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        let header: [String; COLUMNS.len()] = COLUMNS.map(str::to_string);
+        self.print_row(&header, "name", &widths, anstyle::Style::new())?;
+        for r in &rows {
+            let style = state_style(&self.styles, &r.cells[STATE]);
+            self.print_row(&r.cells, &r.name, &widths, style)?;
+        }
+        Ok(())
+    }
+
+    fn print_row(
+        &mut self,
+        cells: &[String; COLUMNS.len()],
+        name: &str,
+        widths: &[usize; COLUMNS.len()],
+        state_style: anstyle::Style,
+    ) -> io::Result<()> {
+        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+            // `{:<w$}` pads by characters, which is what the terminal shows.
+            if i == STATE {
+                write!(self.out, "{state_style}{c:<w$}{state_style:#} ")?;
+            } else {
+                write!(self.out, "{c:<w$} ")?;
+            }
+        }
+        writeln!(self.out, "{}", if name.is_empty() { "-" } else { name })
     }
 
     pub fn finish(mut self) -> io::Result<W> {
@@ -244,6 +251,120 @@ impl<W: Write> FlowsWriter<W> {
         self.out.flush()?;
         Ok(self.out)
     }
+}
+
+/// A flow's table row: its cells escaped, `-` for nothing.
+fn row(f: &Flow) -> Row {
+    let (state, history) = match (&f.tcp, f.udp_conn_state) {
+        (Some(t), _) => (t.conn_state.as_str(), t.history.as_str()),
+        (None, Some(s)) => (s, ""),
+        (None, None) => ("", ""),
+    };
+    let mut version = String::new();
+    let mut alpn = String::new();
+    let mut name = String::new();
+    if let Some(t) = &f.app.tls {
+        if let Some(sh) = &t.server_hello {
+            version = tls::version_name(sh.negotiated_version).to_string();
+        }
+        if let Some(ch) = &t.client_hello {
+            name = ch.sni.clone().unwrap_or_default();
+            alpn = ch.alpn.join(",");
+        }
+    }
+    if let Some(h) = &f.app.http
+        && let Some(r) = h.requests.first()
+    {
+        let target = if r.method.eq_ignore_ascii_case("CONNECT") {
+            r.target.clone()
+        } else {
+            r.host.clone().unwrap_or_default()
+        };
+        if name.is_empty() {
+            name = target;
+        } else {
+            name = format!("{target} -> {name}");
+        }
+    }
+    if name.is_empty()
+        && let Some(d) = f.app.dns.first()
+        && let Some(q) = d.message.questions.first()
+    {
+        name = q.name.clone();
+    }
+    let client = if f.client_guessed {
+        format!("{}?", f.client)
+    } else {
+        f.client.to_string()
+    };
+    let or_dash = |s: String| if s.is_empty() { "-".to_string() } else { s };
+    Row {
+        cells: [
+            f.frames.first.to_string(),
+            f.transport.to_string(),
+            client,
+            f.server.to_string(),
+            or_dash(state.to_string()),
+            or_dash(history.to_string()),
+            f.app
+                .protocol
+                .map_or("-", crate::wire::AppProtocol::as_str)
+                .to_string(),
+            or_dash(version),
+            // A space would split the field for `awk` and `column -t`.
+            or_dash(escape_text(&alpn).replace(' ', "\\x20")),
+            or_dash(escape_text(&result(f)).into_owned()),
+        ],
+        name: escape_text(&name).into_owned(),
+        server: f.server.ip(),
+        first_ts_ns: f.first_ts_ns,
+    }
+}
+
+/// What came back, in a few words: the DNS response code, ICMP errors, the HTTP status
+/// (a proxy's answer to CONNECT, or the server's), TLS alerts; `,` between several.
+fn result(f: &Flow) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut push = |p: String| {
+        if !parts.contains(&p) {
+            parts.push(p);
+        }
+    };
+    if let Some(d) = f.app.dns.iter().find(|d| d.message.is_response) {
+        push(d.message.rcode.name());
+    }
+    for e in &f.icmp {
+        push(format!("icmp:{}", icmp_name(e.v6, e.icmp_type, e.code)));
+    }
+    if let Some(h) = &f.app.http {
+        for r in &h.responses {
+            push(format!("http:{}", r.status));
+        }
+    }
+    if let Some(t) = &f.app.tls {
+        for a in &t.alerts {
+            push(format!("alert:{}", a.description_name));
+        }
+    }
+    parts.join(",")
+}
+
+/// ICMP errors in one token (RFC 792, 1122, 1812 for v4; RFC 4443 for v6): the ones a path
+/// to a cloud endpoint meets by name, others as `type/code`.
+fn icmp_name(v6: bool, icmp_type: u8, code: u8) -> String {
+    let name = match (v6, icmp_type, code) {
+        (false, 3, 0) | (true, 1, 0) => "net-unreachable",
+        (false, 3, 1) | (true, 1, 3) => "host-unreachable",
+        (false, 3, 2) => "protocol-unreachable",
+        (false, 3, 3) | (true, 1, 4) => "port-unreachable",
+        (false, 3, 4) => "frag-needed",
+        (false, 3, 9 | 10 | 13) | (true, 1, 1) => "admin-prohibited",
+        (true, 1, 5 | 6) => "policy-rejected",
+        (true, 2, _) => "packet-too-big",
+        (false, 11, _) | (true, 3, _) => "time-exceeded",
+        _ => return format!("{icmp_type}/{code}"),
+    };
+    name.to_string()
 }
 
 /// The colour of a Zeek `conn_state` in the table.

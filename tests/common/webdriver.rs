@@ -300,6 +300,17 @@ impl Session {
             .map(|_| ())
     }
 
+    /// Resizes the browser window (CSS pixels; headless Chromium has no window frame, so
+    /// this is the viewport too).
+    pub fn set_window_size(&self, width: u32, height: u32) -> Result<(), WdError> {
+        self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .map(|_| ())
+    }
+
     /// Runs a function body (`return ...`) in the page; `arguments[i]` are `args`.
     pub fn execute(&self, script: &str, args: Value) -> Result<Value, WdError> {
         self.cmd(

@@ -49,6 +49,16 @@
       if (count) count.textContent = q === "" ? "" : shown + " of " + total + " findings shown";
     });
   }
+  // Expand all / Collapse all: each button acts on the findings of its own capture.
+  Array.prototype.forEach.call(document.querySelectorAll("button[data-fold]"), function (b) {
+    b.addEventListener("click", function () {
+      var open = b.getAttribute("data-fold") === "open";
+      var scope = b.closest("section") || document;
+      Array.prototype.forEach.call(scope.querySelectorAll("details.finding"), function (d) {
+        d.open = open;
+      });
+    });
+  });
   window.addEventListener("beforeprint", function () {
     Array.prototype.forEach.call(document.querySelectorAll("details"), function (d) {
       d.setAttribute("data-was-open", d.open ? "1" : "0");

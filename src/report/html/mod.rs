@@ -261,6 +261,8 @@ fn file_section(n: usize, f: &FileReport, o: &mut String) -> std::fmt::Result {
     writeln!(o, "<h3>Findings</h3>")?;
     if a.findings.is_empty() {
         writeln!(o, "<p>None.</p>")?;
+    } else {
+        fold_rule(a.findings.len(), o)?;
     }
     for fam in Family::ALL {
         let of: Vec<&Finding> = a.findings.iter().filter(|x| x.family == fam).collect();
@@ -269,7 +271,7 @@ fn file_section(n: usize, f: &FileReport, o: &mut String) -> std::fmt::Result {
         }
         writeln!(o, "<h4>{} ({})</h4>", family_title(fam), of.len())?;
         for x in of {
-            finding(x, a.findings.len() <= OPEN_UP_TO, o)?;
+            finding(x, starts_open(a.findings.len()), o)?;
         }
     }
     writeln!(o, "</section>")
@@ -322,6 +324,25 @@ fn coverage(f: &FileReport, o: &mut String) -> std::fmt::Result {
 
 /// A capture with at most this many findings shows them opened; more start closed.
 const OPEN_UP_TO: usize = 8;
+
+fn starts_open(findings: usize) -> bool {
+    findings <= OPEN_UP_TO
+}
+
+/// The line above a capture's findings: why they start open or closed, so two reports
+/// that differ in this do not look inconsistent, and buttons to change it (wired in
+/// report.js; without script they do nothing and the summaries still toggle one by one).
+fn fold_rule(findings: usize, o: &mut String) -> std::fmt::Result {
+    writeln!(
+        o,
+        "<p class=\"fold-rule muted\"><span>Findings start open when a capture has at most {OPEN_UP_TO}; this one has {findings}, so they start {}.</span> <button type=\"button\" data-fold=\"open\">Expand all</button> <button type=\"button\" data-fold=\"close\">Collapse all</button></p>",
+        if starts_open(findings) {
+            "open"
+        } else {
+            "closed"
+        }
+    )
+}
 
 fn finding(x: &Finding, open: bool, o: &mut String) -> std::fmt::Result {
     writeln!(
