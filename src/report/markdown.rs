@@ -50,13 +50,13 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             t.files_with_errors
         )?;
     }
-    if let (Some(a), Some(b)) = (t.first_ts_ns, t.last_ts_ns) {
+    if let Some((a, b)) = report.single_capture_span() {
         writeln!(
             out,
             "| Time span | {} to {} ({} s) |",
             md(&format_utc(a)),
             md(&format_utc(b)),
-            md(&format_ts(b - a))
+            md(&format_ts(b.saturating_sub(a)))
         )?;
     }
     writeln!(out, "| TCP flows | {} |", t.tcp_flows)?;

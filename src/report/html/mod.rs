@@ -178,13 +178,13 @@ fn summary(report: &Report, o: &mut String) -> std::fmt::Result {
     card(o, "suppressed", t.suppressed, "suppressed", "")?;
     writeln!(o, "</div>")?;
     writeln!(o, "<table class=\"facts\"><tbody>")?;
-    if let (Some(a), Some(b)) = (t.first_ts_ns, t.last_ts_ns) {
+    if let Some((a, b)) = report.single_capture_span() {
         writeln!(
             o,
             "<tr><th>Time span</th><td>{} to {} ({} s)</td></tr>",
             h(&format_utc(a)),
             h(&format_utc(b)),
-            h(&format_ts(b - a))
+            h(&format_ts(b.saturating_sub(a)))
         )?;
     }
     writeln!(
