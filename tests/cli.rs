@@ -576,3 +576,108 @@ fn man_pages_start_with_their_title_and_document_the_options() {
     );
     assert!(pages.join("arcaudit-flows.1").is_file());
 }
+
+#[test]
+fn two_outputs_naming_one_file_are_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("out.html");
+    let cap = sample("fw-drop.pcap");
+    let out = arcaudit()
+        .arg("audit")
+        .arg(&cap)
+        .arg("-o")
+        .arg(&page)
+        .arg("--html")
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("are the same file"), "{stderr}");
+    assert!(!page.exists(), "nothing created");
+    // The same file under two names (a hard link, a symbolic link): refused, kept.
+    std::fs::write(&page, "keep me").unwrap();
+    let hard = dir.path().join("hard.html");
+    std::fs::hard_link(&page, &hard).unwrap();
+    let soft = dir.path().join("soft.html");
+    std::os::unix::fs::symlink(&page, &soft).unwrap();
+    for other in [&hard, &soft] {
+        let out = arcaudit()
+            .arg("audit")
+            .arg(&cap)
+            .arg("-o")
+            .arg(&page)
+            .arg("--html")
+            .arg(other)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{other:?}");
+        assert_eq!(std::fs::read_to_string(&page).unwrap(), "keep me");
+    }
+}
+
+#[test]
+fn outputs_that_are_inputs_through_links_or_side_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("c.pcap");
+    std::fs::copy(sample("fw-drop.pcap"), &cap).unwrap();
+    let bytes = std::fs::read(&cap).unwrap();
+    let hard = dir.path().join("hard.pcap");
+    std::fs::hard_link(&cap, &hard).unwrap();
+    let soft = dir.path().join("soft.pcap");
+    std::os::unix::fs::symlink(&cap, &soft).unwrap();
+    for (flag, target) in [("-o", &hard), ("--html", &soft)] {
+        let out = arcaudit()
+            .arg("audit")
+            .arg(&cap)
+            .arg(flag)
+            .arg(target)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{flag} {target:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains("is also an input"), "{stderr}");
+        assert_eq!(std::fs::read(&cap).unwrap(), bytes);
+    }
+    let suppress = dir.path().join("accepted.txt");
+    std::fs::write(&suppress, "# nothing accepted\n").unwrap();
+    let out = arcaudit()
+        .arg("audit")
+        .arg(&cap)
+        .arg("--suppress")
+        .arg(&suppress)
+        .arg("--html")
+        .arg(&suppress)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("(--suppress "), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&suppress).unwrap(),
+        "# nothing accepted\n"
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_the_run_quietly() {
+    // Many flows so the report is larger than a pipe's buffer, and a reader that reads
+    // one line and goes away, like `| head -1`.
+    for format in ["ndjson", "text", "json"] {
+        let mut child = arcaudit()
+            .args(["audit", "samples", "--format", format])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 1];
+        std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(!stderr.contains("Broken pipe"), "{format}: {stderr}");
+        assert!(!stderr.contains("writing output"), "{format}: {stderr}");
+        assert_eq!(out.status.code(), Some(141), "{format}: 128 + SIGPIPE");
+    }
+}

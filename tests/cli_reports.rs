@@ -384,6 +384,22 @@ fn an_unread_input_gets_no_verdict_and_exits_2() {
     );
 }
 
+/// The rule id among the words after a Markdown finding's severity: the first word that
+/// looks like a rule id (family titles are capitalised, "Weak TLS" is two words).
+trait FirstRuleId {
+    fn first_rule_id(self) -> Option<String>;
+}
+
+impl<'a, I: Iterator<Item = &'a str>> FirstRuleId for I {
+    fn first_rule_id(mut self) -> Option<String> {
+        self.find(|w| {
+            w.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+        .map(str::to_string)
+    }
+}
+
 fn severity_rank(s: &str) -> u8 {
     match s {
         "high" => 0,
@@ -468,13 +484,24 @@ fn findings_are_worst_first_in_every_format() {
                 .output()
                 .unwrap();
             let text = String::from_utf8(out.stdout).unwrap();
-            let mut at = 0;
-            for rule in &ranks {
-                let pos = text[at..]
-                    .find(rule.as_str())
-                    .unwrap_or_else(|| panic!("{path:?} {format}: {rule} after byte {at}"));
-                at += pos + rule.len();
-            }
+            // Markdown: "- **HIGH** Blocked rule ..."; HTML: `data-rule="rule"` of each
+            // finding's <details>.
+            let rules: Vec<String> = if format == "markdown" {
+                text.lines()
+                    .filter_map(|l| l.strip_prefix("- **"))
+                    .filter_map(|l| l.split_once("** "))
+                    .filter(|(s, _)| ["HIGH", "MEDIUM", "LOW", "INFO"].contains(s))
+                    .filter_map(|(_, rest)| rest.split_whitespace().first_rule_id())
+                    .collect()
+            } else {
+                text.split("<details class=\"finding ")
+                    .skip(1)
+                    .filter_map(|d| d.split("data-rule=\"").nth(1))
+                    .filter_map(|d| d.split('"').next())
+                    .map(str::to_string)
+                    .collect()
+            };
+            assert_eq!(rules, ranks, "{path:?} {format} in the report's order");
         }
     }
 }

@@ -12,6 +12,7 @@ mod suppress;
 
 use clap::Parser;
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -76,6 +77,8 @@ pub fn main() -> ExitCode {
     // A run that ended well leaves its output file even when it wrote nothing into it.
     let code = match run(&cli, &mut out, &mut err).and_then(|code| out.open().map(|()| code)) {
         Ok(code) => code,
+        // The error is the closed pipe itself: nothing to say.
+        Err(_) if out.pipe_closed() => Exit::PipeClosed,
         Err(msg) => {
             let _ = writeln!(err, "arcaudit: {msg}");
             Exit::Usage
@@ -84,6 +87,11 @@ pub fn main() -> ExitCode {
     if let Err(msg) = out.finish() {
         let _ = writeln!(err, "arcaudit: {msg}");
         return Exit::Usage.into();
+    }
+    // A reader that went away (`| head -1`) ends the run quietly, with the status a Unix
+    // filter killed by SIGPIPE has (128 + 13): never 0, since the report was not all read.
+    if out.pipe_closed() {
+        return Exit::PipeClosed.into();
     }
     code.into()
 }
@@ -124,6 +132,21 @@ fn audit_config(a: &AuditArgs) -> Result<AuditConfig, String> {
             None => Vec::new(),
         },
     })
+}
+
+/// An error with its causes, each said once: our errors already put their source's text
+/// in their own message (`x.json: cannot read: No such file...`), which anyhow's `{:#}`
+/// would append a second time.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 /// Writes a whole file through a buffer; errors name the file.
@@ -168,10 +191,19 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
         },
         Command::Audit(a) => {
             let mut cfg = audit_config(a)?;
-            out.check_not_an_input(&cfg.inputs)?;
+            let mut outputs: Vec<(&str, &Path)> = out.file().into_iter().collect();
             if let Some(html) = &a.html {
-                output::not_an_input("--html", html, &cfg.inputs)?;
+                outputs.push(("--html", html));
             }
+            let mut inputs = output::capture_paths(&cfg.inputs);
+            inputs.extend(
+                cfg.service_tags
+                    .iter()
+                    .map(|p| ("--service-tags", p.as_path())),
+            );
+            inputs.extend(cfg.catalog.as_deref().map(|p| ("--catalog", p)));
+            inputs.extend(a.suppress.as_deref().map(|p| ("--suppress", p)));
+            output::check_outputs(&outputs, &inputs)?;
             out.open()?;
             let counter = Arc::new(AtomicU64::new(0));
             // The report is rendered after the bar is gone, so it may go to the terminal too.
@@ -183,7 +215,7 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
             if let Some(p) = progress {
                 p.finish();
             }
-            let report = report.map_err(|e| format!("{e:#}"))?;
+            let report = report.map_err(|e| error_text(&e))?;
             let format = AuditFormat::from(a.format);
             let styles = out.styles(cli.color);
             let rendered = if format == AuditFormat::Text {
@@ -215,16 +247,28 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
             })
         }
         Command::Endpoints(a) => {
+            let catalog = a.catalog.catalog.as_deref().map(|p| ("--catalog", p));
+            output::check_outputs(
+                &out.file().into_iter().collect::<Vec<_>>(),
+                &catalog.into_iter().collect::<Vec<_>>(),
+            )?;
             let cfg = EndpointsConfig {
                 cloud: a.cloud.map(Cloud::from),
                 format: a.format.into(),
                 catalog: a.catalog.catalog.clone(),
                 catalog_mode: a.catalog.mode(),
             };
-            endpoints::run(&cfg, out).map_err(|e| format!("{e:#}"))?;
+            endpoints::run(&cfg, out).map_err(|e| error_text(&e))?;
             Ok(Exit::Ok)
         }
         Command::Lookup(a) => {
+            let mut inputs: Vec<(&str, &Path)> = a
+                .service_tags
+                .iter()
+                .map(|p| ("--service-tags", p.as_path()))
+                .collect();
+            inputs.extend(a.catalog.catalog.as_deref().map(|p| ("--catalog", p)));
+            output::check_outputs(&out.file().into_iter().collect::<Vec<_>>(), &inputs)?;
             let cfg = LookupConfig {
                 items: a.items.clone(),
                 service_tags: a.service_tags.clone(),
@@ -233,7 +277,7 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
                 catalog_mode: a.catalog.mode(),
                 format: a.format.into(),
             };
-            lookup::run(&cfg, out, err).map_err(|e| format!("{e:#}"))?;
+            lookup::run(&cfg, out, err).map_err(|e| error_text(&e))?;
             Ok(Exit::Ok)
         }
         Command::Flows(a) => {
@@ -242,7 +286,10 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
             if inputs.is_empty() {
                 return Err("no capture files found in the given paths".into());
             }
-            out.check_not_an_input(&inputs)?;
+            output::check_outputs(
+                &out.file().into_iter().collect::<Vec<_>>(),
+                &output::capture_paths(&inputs),
+            )?;
             let mut cfg = FlowsConfig {
                 inputs,
                 format: a.format.into(),

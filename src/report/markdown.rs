@@ -18,7 +18,7 @@ use super::common::{
 };
 use super::escape_text;
 use super::model::{FileReport, Report};
-use crate::classify::{Family, Finding};
+use crate::classify::Finding;
 
 /// Characters that start Markdown or HTML in the middle of a line (GFM).
 const MARKUP: &str = "\\`*_[]<>#|~&";
@@ -162,25 +162,19 @@ fn file_section(f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "None.")?;
         return Ok(());
     }
-    for fam in Family::ALL {
-        let of: Vec<&Finding> = a.findings.iter().filter(|x| x.family == fam).collect();
-        if of.is_empty() {
-            continue;
-        }
-        writeln!(out, "#### {} ({})", family_title(fam), of.len())?;
-        writeln!(out)?;
-        for x in of {
-            finding(x, out)?;
-        }
-        writeln!(out)?;
+    // In the report's order (worst first, then family, then time): no regrouping here.
+    for x in &a.findings {
+        finding(x, out)?;
     }
+    writeln!(out)?;
     Ok(())
 }
 
 fn finding(x: &Finding, out: &mut dyn Write) -> io::Result<()> {
     let mut head = format!(
-        "- **{}** {}",
+        "- **{}** {} {}",
         x.severity.as_str().to_uppercase(),
+        family_title(x.family),
         md(x.rule)
     );
     if let Some(e) = &x.endpoint {

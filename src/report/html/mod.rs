@@ -20,7 +20,7 @@ use super::common::{
     similar_last,
 };
 use super::model::{FileReport, Report};
-use crate::classify::{Family, Finding};
+use crate::classify::Finding;
 
 mod escape;
 mod timeline;
@@ -260,15 +260,9 @@ fn file_section(n: usize, f: &FileReport, o: &mut String) -> std::fmt::Result {
     if a.findings.is_empty() {
         writeln!(o, "<p>None.</p>")?;
     }
-    for fam in Family::ALL {
-        let of: Vec<&Finding> = a.findings.iter().filter(|x| x.family == fam).collect();
-        if of.is_empty() {
-            continue;
-        }
-        writeln!(o, "<h4>{} ({})</h4>", family_title(fam), of.len())?;
-        for x in of {
-            finding(x, a.findings.len() <= OPEN_UP_TO, o)?;
-        }
+    // In the report's order (worst first, then family, then time): no regrouping here.
+    for x in &a.findings {
+        finding(x, a.findings.len() <= OPEN_UP_TO, o)?;
     }
     writeln!(o, "</section>")
 }
@@ -332,8 +326,9 @@ fn finding(x: &Finding, open: bool, o: &mut String) -> std::fmt::Result {
     )?;
     write!(
         o,
-        "<summary><span class=\"badge\">{}</span> <code>{}</code>",
+        "<summary><span class=\"badge\">{}</span> {} <code>{}</code>",
         x.severity.as_str().to_uppercase(),
+        family_title(x.family),
         h(x.rule)
     )?;
     if let Some(e) = &x.endpoint {
