@@ -31,7 +31,7 @@ use crate::commands::flows::{self, FlowsConfig, FlowsOutcome};
 use crate::commands::lookup::{self, LookupConfig};
 use crate::flow::FlowConfig;
 use crate::model::{Cloud, Feature};
-use crate::pipeline::{PipelineConfig, discover_inputs};
+use crate::pipeline::{PipelineConfig, discover_inputs_noting_skipped};
 use crate::report::audit::{self as render_audit, AuditFormat};
 use crate::report::model::{AuditOutcome, FailOn};
 
@@ -50,6 +50,52 @@ fn pipeline_config(a: &CaptureArgs) -> Result<PipelineConfig, String> {
         },
         ..PipelineConfig::default()
     })
+}
+
+/// The captures the paths name; none is an error that names the paths and what was left
+/// out of the folders walked.
+fn find_inputs(a: &CaptureArgs) -> Result<Vec<crate::capture::Input>, String> {
+    let mut skipped = Vec::new();
+    let inputs = discover_inputs_noting_skipped(&a.paths, &a.globs, &mut skipped)
+        .map_err(|e| e.to_string())?;
+    if !inputs.is_empty() {
+        return Ok(inputs);
+    }
+    let mut msg = format!("no capture files found in {}", a.paths.join(", "));
+    if !a.globs.is_empty() {
+        msg.push_str(&format!(" matching --glob {}", a.globs.join(", ")));
+    }
+    if skipped.is_empty() {
+        msg.push_str(" (no files there)");
+    } else {
+        const SHOWN: usize = 5;
+        let names: Vec<String> = skipped
+            .iter()
+            .take(SHOWN)
+            .map(|p| p.display().to_string())
+            .collect();
+        let more = skipped.len().saturating_sub(SHOWN);
+        msg.push_str(&format!(
+            "; skipped {} as not a capture{}: {}{}",
+            if skipped.len() == 1 {
+                "1 file".to_string()
+            } else {
+                format!("{} files", skipped.len())
+            },
+            if a.globs.is_empty() {
+                ""
+            } else {
+                " or not matching"
+            },
+            names.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    Err(msg)
 }
 
 /// Entry point used by `main.rs`.
@@ -97,10 +143,7 @@ pub fn main() -> ExitCode {
 }
 
 fn audit_config(a: &AuditArgs) -> Result<AuditConfig, String> {
-    let inputs = discover_inputs(&a.capture.paths, &a.capture.globs).map_err(|e| e.to_string())?;
-    if inputs.is_empty() {
-        return Err("no capture files found in the given paths".into());
-    }
+    let inputs = find_inputs(&a.capture)?;
     let proxies = a
         .proxies
         .iter()
@@ -128,7 +171,15 @@ fn audit_config(a: &AuditArgs) -> Result<AuditConfig, String> {
         pipeline: pipeline_config(&a.capture)?,
         fail_on,
         suppress: match &a.suppress {
-            Some(p) => read_suppressions(p)?,
+            Some(p) => {
+                // The catalog the audit will use, to check the endpoints named.
+                let catalog = crate::model::Catalog::with_user_file(
+                    a.catalog.catalog.as_deref(),
+                    a.catalog.mode(),
+                )
+                .map_err(|e| e.to_string())?;
+                read_suppressions(p, &catalog)?
+            }
             None => Vec::new(),
         },
     })
@@ -281,11 +332,7 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
             Ok(Exit::Ok)
         }
         Command::Flows(a) => {
-            let inputs =
-                discover_inputs(&a.capture.paths, &a.capture.globs).map_err(|e| e.to_string())?;
-            if inputs.is_empty() {
-                return Err("no capture files found in the given paths".into());
-            }
+            let inputs = find_inputs(&a.capture)?;
             output::check_outputs(
                 &out.file().into_iter().collect::<Vec<_>>(),
                 &output::capture_paths(&inputs),

@@ -209,6 +209,8 @@ fn file_section(f: &FileReport, styles: &Styles, out: &mut dyn Write) -> io::Res
     writeln!(out, "== {} ==", escape_text(&file_label(&f.file)))?;
     if let Some(why) = f.not_read() {
         let bad = styles.bad;
+        // The heading names the file already.
+        let why = why.strip_prefix(&format!("{}: ", f.file)).unwrap_or(why);
         writeln!(out, "  {bad}not read{bad:#}: {}", escape_text(why))?;
         return Ok(());
     }

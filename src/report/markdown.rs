@@ -13,8 +13,8 @@
 use std::io::{self, Write};
 
 use super::common::{
-    capture_counts, context_items, family_breakdown, family_title, format_ts, format_utc,
-    similar_last,
+    capture_counts, context_items, family_breakdown, family_title, file_label, format_ts,
+    format_utc, similar_last,
 };
 use super::escape_text;
 use super::model::{FileReport, Report};
@@ -102,8 +102,12 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 fn file_section(f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
     let a = &f.audit;
     writeln!(out)?;
-    writeln!(out, "## {}", md(&f.file))?;
+    writeln!(out, "## {}", md(&file_label(&f.file)))?;
     writeln!(out)?;
+    if let Some(why) = f.not_read() {
+        // Nothing was read, so nothing is judged: no context, coverage or findings.
+        return writeln!(out, "> **Not read:** {}", md(why));
+    }
     if let Some(e) = &f.stats.error {
         writeln!(out, "> **Input error:** {}", md(e))?;
         writeln!(out)?;

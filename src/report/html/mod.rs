@@ -16,8 +16,8 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::common::{
-    capture_counts, context_items, family_breakdown, family_title, format_ts, format_utc,
-    similar_last,
+    capture_counts, context_items, family_breakdown, family_title, file_label, format_ts,
+    format_utc, similar_last,
 };
 use super::model::{FileReport, Report};
 use crate::classify::Finding;
@@ -238,7 +238,16 @@ fn summary(report: &Report, o: &mut String) -> std::fmt::Result {
 fn file_section(n: usize, f: &FileReport, o: &mut String) -> std::fmt::Result {
     let a = &f.audit;
     writeln!(o, "<section class=\"capture\" id=\"capture-{n}\">")?;
-    writeln!(o, "<h2>{}</h2>", h(&f.file))?;
+    writeln!(o, "<h2>{}</h2>", h(&file_label(&f.file)))?;
+    if let Some(why) = f.not_read() {
+        // Nothing was read, so nothing is judged: no context, coverage or findings.
+        writeln!(
+            o,
+            "<p class=\"error\"><strong>Not read:</strong> {}</p>",
+            h(why)
+        )?;
+        return writeln!(o, "</section>");
+    }
     if let Some(e) = &f.stats.error {
         writeln!(
             o,
