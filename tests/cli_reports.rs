@@ -55,7 +55,7 @@ fn markdown_states_the_reports_numbers() {
             "a section per capture: {s}"
         );
     }
-    assert!(md.contains("#### Blocked"), "{md}");
+    assert!(md.contains("** Blocked "), "a finding says its family: {md}");
     assert!(md.contains("reset-after-client-hello"), "{md}");
 }
 
