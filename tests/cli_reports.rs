@@ -55,7 +55,10 @@ fn markdown_states_the_reports_numbers() {
             "a section per capture: {s}"
         );
     }
-    assert!(md.contains("** Blocked "), "a finding says its family: {md}");
+    assert!(
+        md.contains("** Blocked "),
+        "a finding says its family: {md}"
+    );
     assert!(md.contains("reset-after-client-hello"), "{md}");
 }
 
@@ -415,7 +418,7 @@ fn findings_in(format: &str, text: &str) -> Vec<(u8, String)> {
     let mut v = Vec::new();
     for line in text.lines() {
         let found: Option<(String, String)> = match format {
-            // "    [HIGH] blocked syn-refused ...": severity, family, rule.
+            // "    [HIGH] syn-refused (blocked) ...": severity, rule, family.
             "text" => line
                 .trim_start()
                 .strip_prefix('[')

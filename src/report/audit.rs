@@ -303,11 +303,13 @@ fn file_section(f: &FileReport, styles: &Styles, out: &mut dyn Write) -> io::Res
 fn finding(x: &Finding, styles: &Styles, out: &mut dyn Write) -> io::Result<()> {
     let frames: Vec<String> = x.frames.iter().map(|n| n.to_string()).collect();
     let sev = styles.severity(x.severity);
+    // The rule right after the severity (what people grep for), then its family: the
+    // list is in severity order, so no family heading says it.
     let mut head = format!(
-        "    {sev}[{}]{sev:#} {} {}",
+        "    {sev}[{}]{sev:#} {} ({})",
         x.severity.as_str().to_uppercase(),
-        x.family.as_str(),
-        x.rule
+        x.rule,
+        x.family.as_str()
     );
     if let Some(e) = &x.endpoint {
         head.push_str(&format!(" {e}"));
