@@ -225,13 +225,31 @@ fn suppressed_findings_are_shown_marked_and_do_not_fail_the_run() {
     ));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("reset-after-client-hello public.arm management.azure.com"),
+        text.contains("reset-after-client-hello (blocked) public.arm management.azure.com"),
         "{text}"
     );
     assert!(text.contains("[suppressed]"), "{text}");
     assert_eq!(out.status.code(), Some(0), "{text}");
     let out = run(Some("not-a-rule\n"));
     assert_eq!(out.status.code(), Some(3));
+    // A misspelt endpoint would suppress nothing: refused, with its line.
+    let out = run(Some("# lab\nreset-after-client-hello public.armm\n"));
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("line 2: unknown endpoint \"public.armm\""),
+        "{err}"
+    );
+    // A near miss of a rule id gets a suggestion.
+    let out = run(Some("reset-after-clienthello\n"));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("did you mean \"reset-after-client-hello\"?"),
+        "{err}"
+    );
+    // A name the catalog knows is accepted as well as an entry id.
+    let out = run(Some("reset-after-client-hello management.azure.com\n"));
+    assert_eq!(out.status.code(), Some(0));
 }
 
 fn sample(name: &str) -> std::path::PathBuf {
@@ -680,4 +698,95 @@ fn a_closed_pipe_ends_the_run_quietly() {
         assert!(!stderr.contains("writing output"), "{format}: {stderr}");
         assert_eq!(out.status.code(), Some(141), "{format}: 128 + SIGPIPE");
     }
+}
+
+#[test]
+fn inputs_that_are_not_captures_are_named_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "meeting notes\n").unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, b"more meeting notes\n").unwrap();
+    let gz = gz.finish().unwrap();
+    std::fs::write(dir.path().join("notes.txt.gz"), &gz).unwrap();
+    // Only non-captures: the error names the folder and what it skipped.
+    let out = arcaudit().arg("audit").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(&format!(
+            "no capture files found in {}",
+            dir.path().display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("skipped 2 files as not a capture") && err.contains("notes.txt.gz"),
+        "{err}"
+    );
+    // Beside a capture, the compressed notes are skipped like the plain ones.
+    std::fs::copy(sample("fw-drop.pcap"), dir.path().join("fw-drop.pcap")).unwrap();
+    let out = arcaudit()
+        .arg("audit")
+        .arg(dir.path())
+        .args(["--fail-on", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // Named explicitly, it is tried and not read.
+    let out = arcaudit()
+        .arg("audit")
+        .arg(dir.path().join("notes.txt.gz"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // JSON that is not a service-tag file says so.
+    let other = dir.path().join("other.json");
+    std::fs::write(&other, r#"{"entries": []}"#).unwrap();
+    let out = arcaudit()
+        .arg("audit")
+        .arg(sample("fw-drop.pcap"))
+        .arg("--service-tags")
+        .arg(&other)
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("not a service-tag file"), "{err}");
+    assert!(!err.contains("changeNumber`"), "{err}");
+    // A missing file's error is said once.
+    let out = arcaudit()
+        .arg("audit")
+        .arg(sample("fw-drop.pcap"))
+        .arg("--service-tags")
+        .arg(dir.path().join("missing.json"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+}
+
+#[test]
+fn explain_offers_the_rule_meant_and_stdin_is_named() {
+    let out = arcaudit()
+        .args(["explain", "reset-after-clienthello"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("did you mean \"reset-after-client-hello\"?"),
+        "{err}"
+    );
+    let mut child = arcaudit()
+        .args(["audit", "-", "--fail-on", "never"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bytes = std::fs::read(sample("fw-drop.pcap")).unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("== standard input =="), "{text}");
+    assert!(text.contains("1 TCP flow (1 to Arc endpoints)"), "{text}");
+    assert!(text.contains("(frame 5)"), "{text}");
 }
