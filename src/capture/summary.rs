@@ -191,3 +191,23 @@ impl CaptureSummary {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_span_covers_frames_out_of_order_and_never_overflows() {
+        let mut s = CaptureSummary::default();
+        assert_eq!(s.duration_ns(), None);
+        for ts in [5, 3, 9] {
+            s.add_frame_time(ts);
+        }
+        assert_eq!((s.first_ts_ns, s.last_ts_ns), (Some(3), Some(9)));
+        assert_eq!(s.duration_ns(), Some(6));
+        // if_tsoffset can put frames at both ends of the range.
+        s.add_frame_time(i64::MIN);
+        s.add_frame_time(i64::MAX);
+        assert_eq!(s.duration_ns(), Some(i64::MAX));
+    }
+}
