@@ -426,7 +426,7 @@ fn findings_in(format: &str, text: &str) -> Vec<(u8, String)> {
                 .and_then(|(s, rest)| {
                     Some((
                         s.to_lowercase(),
-                        rest.split_whitespace().nth(1)?.to_string(),
+                        rest.split_whitespace().next()?.to_string(),
                     ))
                 }),
             "ndjson" => {
