@@ -358,6 +358,21 @@ fn an_unread_input_gets_no_verdict_and_exits_2() {
         let err = String::from_utf8(out.stderr).unwrap();
         assert!(!err.contains("(os error 2): "), "said twice: {err}");
     }
+    for (format, said, unsaid) in [
+        ("markdown", "> **Not read:** ", "Context:"),
+        ("html", "<strong>Not read:</strong>", "<p>Context:"),
+    ] {
+        let out = arcaudit()
+            .arg("audit")
+            .arg(&missing)
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        let page = String::from_utf8(out.stdout).unwrap();
+        assert!(page.contains(said), "{format}\n{page}");
+        assert!(!page.contains(unsaid), "{format}\n{page}");
+    }
     // Beside a capture that was read: counted apart, out of the coverage, still exit 2.
     let out = arcaudit()
         .arg("audit")

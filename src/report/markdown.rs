@@ -50,6 +50,13 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             t.files_with_errors
         )?;
     }
+    if t.files_not_read > 0 {
+        writeln!(
+            out,
+            "| Captures not read (no verdict) | **{}** |",
+            t.files_not_read
+        )?;
+    }
     if let Some((a, b)) = report.single_capture_span() {
         writeln!(
             out,

@@ -145,6 +145,15 @@ fn summary(report: &Report, o: &mut String) -> std::fmt::Result {
             "bad",
         )?;
     }
+    if t.files_not_read > 0 {
+        card(
+            o,
+            "files-not-read",
+            t.files_not_read,
+            "captures not read (no verdict)",
+            "bad",
+        )?;
+    }
     card(o, "tcp-flows", t.tcp_flows, "TCP flows", "")?;
     card(o, "arc-flows", t.arc_flows, "flows to Arc endpoints", "")?;
     card(
