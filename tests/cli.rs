@@ -225,13 +225,31 @@ fn suppressed_findings_are_shown_marked_and_do_not_fail_the_run() {
     ));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("reset-after-client-hello public.arm management.azure.com"),
+        text.contains("reset-after-client-hello (blocked) public.arm management.azure.com"),
         "{text}"
     );
     assert!(text.contains("[suppressed]"), "{text}");
     assert_eq!(out.status.code(), Some(0), "{text}");
     let out = run(Some("not-a-rule\n"));
     assert_eq!(out.status.code(), Some(3));
+    // A misspelt endpoint would suppress nothing: refused, with its line.
+    let out = run(Some("# lab\nreset-after-client-hello public.armm\n"));
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("line 2: unknown endpoint \"public.armm\""),
+        "{err}"
+    );
+    // A near miss of a rule id gets a suggestion.
+    let out = run(Some("reset-after-clienthello\n"));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("did you mean \"reset-after-client-hello\"?"),
+        "{err}"
+    );
+    // A name the catalog knows is accepted as well as an entry id.
+    let out = run(Some("reset-after-client-hello management.azure.com\n"));
+    assert_eq!(out.status.code(), Some(0));
 }
 
 fn sample(name: &str) -> std::path::PathBuf {
@@ -610,4 +628,209 @@ fn region_names_are_checked_with_a_did_you_mean() {
     );
     let (code, err) = run(&["--region", "WestEurope", "--fail-on", "never"]);
     assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn two_outputs_naming_one_file_are_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("out.html");
+    let cap = sample("fw-drop.pcap");
+    let out = arcaudit()
+        .arg("audit")
+        .arg(&cap)
+        .arg("-o")
+        .arg(&page)
+        .arg("--html")
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("are the same file"), "{stderr}");
+    assert!(!page.exists(), "nothing created");
+    // The same file under two names (a hard link, a symbolic link): refused, kept.
+    std::fs::write(&page, "keep me").unwrap();
+    let hard = dir.path().join("hard.html");
+    std::fs::hard_link(&page, &hard).unwrap();
+    let soft = dir.path().join("soft.html");
+    std::os::unix::fs::symlink(&page, &soft).unwrap();
+    for other in [&hard, &soft] {
+        let out = arcaudit()
+            .arg("audit")
+            .arg(&cap)
+            .arg("-o")
+            .arg(&page)
+            .arg("--html")
+            .arg(other)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{other:?}");
+        assert_eq!(std::fs::read_to_string(&page).unwrap(), "keep me");
+    }
+}
+
+#[test]
+fn outputs_that_are_inputs_through_links_or_side_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("c.pcap");
+    std::fs::copy(sample("fw-drop.pcap"), &cap).unwrap();
+    let bytes = std::fs::read(&cap).unwrap();
+    let hard = dir.path().join("hard.pcap");
+    std::fs::hard_link(&cap, &hard).unwrap();
+    let soft = dir.path().join("soft.pcap");
+    std::os::unix::fs::symlink(&cap, &soft).unwrap();
+    for (flag, target) in [("-o", &hard), ("--html", &soft)] {
+        let out = arcaudit()
+            .arg("audit")
+            .arg(&cap)
+            .arg(flag)
+            .arg(target)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{flag} {target:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains("is also an input"), "{stderr}");
+        assert_eq!(std::fs::read(&cap).unwrap(), bytes);
+    }
+    let suppress = dir.path().join("accepted.txt");
+    std::fs::write(&suppress, "# nothing accepted\n").unwrap();
+    let out = arcaudit()
+        .arg("audit")
+        .arg(&cap)
+        .arg("--suppress")
+        .arg(&suppress)
+        .arg("--html")
+        .arg(&suppress)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("(--suppress "), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&suppress).unwrap(),
+        "# nothing accepted\n"
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_the_run_quietly() {
+    // Many flows so the report is larger than a pipe's buffer, and a reader that reads
+    // one line and goes away, like `| head -1`.
+    for format in ["ndjson", "text", "json"] {
+        let mut child = arcaudit()
+            .args(["audit", "samples", "--format", format])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 1];
+        std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(!stderr.contains("Broken pipe"), "{format}: {stderr}");
+        assert!(!stderr.contains("writing output"), "{format}: {stderr}");
+        assert_eq!(out.status.code(), Some(141), "{format}: 128 + SIGPIPE");
+    }
+}
+
+#[test]
+fn inputs_that_are_not_captures_are_named_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "meeting notes\n").unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, b"more meeting notes\n").unwrap();
+    let gz = gz.finish().unwrap();
+    std::fs::write(dir.path().join("notes.txt.gz"), &gz).unwrap();
+    // Only non-captures: the error names the folder and what it skipped.
+    let out = arcaudit().arg("audit").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(&format!(
+            "no capture files found in {}",
+            dir.path().display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("skipped 2 files as not a capture") && err.contains("notes.txt.gz"),
+        "{err}"
+    );
+    // Beside a capture, the compressed notes are skipped like the plain ones.
+    std::fs::copy(sample("fw-drop.pcap"), dir.path().join("fw-drop.pcap")).unwrap();
+    let out = arcaudit()
+        .arg("audit")
+        .arg(dir.path())
+        .args(["--fail-on", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // Named explicitly, it is tried and not read.
+    let out = arcaudit()
+        .arg("audit")
+        .arg(dir.path().join("notes.txt.gz"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // JSON that is not a service-tag file says so.
+    let other = dir.path().join("other.json");
+    std::fs::write(&other, r#"{"entries": []}"#).unwrap();
+    let out = arcaudit()
+        .arg("audit")
+        .arg(sample("fw-drop.pcap"))
+        .arg("--service-tags")
+        .arg(&other)
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("not a service-tag file"), "{err}");
+    assert!(!err.contains("changeNumber`"), "{err}");
+    // A missing file's error is said once.
+    let out = arcaudit()
+        .arg("audit")
+        .arg(sample("fw-drop.pcap"))
+        .arg("--service-tags")
+        .arg(dir.path().join("missing.json"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+}
+
+#[test]
+fn explain_offers_the_rule_meant_and_stdin_is_named() {
+    let out = arcaudit()
+        .args(["explain", "reset-after-clienthello"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("did you mean \"reset-after-client-hello\"?"),
+        "{err}"
+    );
+    let mut child = arcaudit()
+        .args(["audit", "-", "--fail-on", "never"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bytes = std::fs::read(sample("fw-drop.pcap")).unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("== standard input =="), "{text}");
+    assert!(text.contains("1 TCP flow (1 to Arc endpoints)"), "{text}");
+    assert!(text.contains("(frames 5,8)"), "{text}");
+    // One frame is "frame", not "frames".
+    let out = arcaudit()
+        .args(["audit", "--fail-on", "never"])
+        .arg(sample("wrong-cloud.pcap"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("(frame 70)"), "{text}");
+    assert!(!text.contains("(frames 70)"), "{text}");
 }

@@ -192,8 +192,11 @@ fn many_findings_with_multibyte_text_stay_within_the_limit_in_characters() {
         let md = markdown(&report, max);
         let n = chars(&md);
         assert!(n <= max, "--max-chars {max}: {n} characters");
-        // Filled to most of the limit: bytes were not counted as characters.
-        assert!(n * 10 >= max * 8, "--max-chars {max}: only {n} characters");
+        // Filled to most of the limit: bytes were not counted as characters. (Below the
+        // summary's own size the text is cut at a whole line, which may leave more room.)
+        if max >= 5_000 {
+            assert!(n * 10 >= max * 8, "--max-chars {max}: only {n} characters");
+        }
         assert!(md.contains("left out") || md.contains("[cut at"), "{max}");
     }
 }

@@ -154,7 +154,15 @@ pub fn read_from_counted<R: Read, F: FnMut(&Frame<'_>)>(
         counter,
         taken: 0,
     };
-    let error = run(&mut ctx, &mut counted, &mut sink).err();
+    // The time span is kept here, once for both formats, from what the sink is given.
+    let mut span = CaptureSummary::default();
+    let error = run(&mut ctx, &mut counted, &mut |frame: &Frame<'_>| {
+        span.add_frame_time(frame.ts_nanos);
+        sink(frame)
+    })
+    .err();
+    ctx.summary.first_ts_ns = span.first_ts_ns;
+    ctx.summary.last_ts_ns = span.last_ts_ns;
     ReadOutcome {
         summary: ctx.summary,
         error,

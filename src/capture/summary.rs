@@ -141,6 +141,14 @@ pub struct CaptureSummary {
     pub compression: Compression,
     /// Frames delivered to the sink.
     pub frames: u64,
+    /// The earliest and the latest frame timestamp (ns since the epoch), as capinfos'
+    /// "first/last packet time": the capture's own time span. `None` without frames. The
+    /// minimum and maximum rather than the first and last record, since frames of a
+    /// multi-interface pcapng are not always in time order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_ts_ns: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_ts_ns: Option<i64>,
     /// Bytes read from the decompressed stream (the whole stream when reading completed).
     pub bytes_read: u64,
     /// Distinct link types of the file header / all interfaces, ascending.
@@ -163,11 +171,43 @@ pub struct CaptureSummary {
 }
 
 impl CaptureSummary {
+    /// Widens the time span to cover a frame stamped `ts_nanos`.
+    pub(crate) fn add_frame_time(&mut self, ts_nanos: i64) {
+        self.first_ts_ns = Some(self.first_ts_ns.map_or(ts_nanos, |t| t.min(ts_nanos)));
+        self.last_ts_ns = Some(self.last_ts_ns.map_or(ts_nanos, |t| t.max(ts_nanos)));
+    }
+
+    /// The capture's time span in nanoseconds, never overflowing (a pcapng `if_tsoffset`
+    /// can put frames at both ends of the i64 range).
+    pub fn duration_ns(&self) -> Option<i64> {
+        Some(self.last_ts_ns?.saturating_sub(self.first_ts_ns?))
+    }
+
     pub(crate) fn add_linktype(&mut self, linktype: u32) {
         // Sorted insert: a handful of entries, and only on headers, never per frame. A file with
         // thousands of interfaces of distinct types is bounded by the 16-bit link-type space.
         if let Err(pos) = self.linktypes.binary_search(&linktype) {
             self.linktypes.insert(pos, linktype);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_span_covers_frames_out_of_order_and_never_overflows() {
+        let mut s = CaptureSummary::default();
+        assert_eq!(s.duration_ns(), None);
+        for ts in [5, 3, 9] {
+            s.add_frame_time(ts);
+        }
+        assert_eq!((s.first_ts_ns, s.last_ts_ns), (Some(3), Some(9)));
+        assert_eq!(s.duration_ns(), Some(6));
+        // if_tsoffset can put frames at both ends of the range.
+        s.add_frame_time(i64::MIN);
+        s.add_frame_time(i64::MAX);
+        assert_eq!(s.duration_ns(), Some(i64::MAX));
     }
 }

@@ -14,6 +14,9 @@ pub enum Exit {
     InputError = 2,
     /// Bad invocation or an internal error (output could not be written, ...).
     Usage = 3,
+    /// The reader of standard output went away (`arcaudit audit ... | head -1`): the run
+    /// ends quietly, with the status of a Unix filter killed by SIGPIPE (128 + 13).
+    PipeClosed = 141,
 }
 
 impl From<Exit> for ExitCode {

@@ -31,7 +31,7 @@ fn command() -> clap::Command {
 }
 
 /// What `arcaudit` exits with, in the words of README.md.
-const EXIT_STATUS: [(Exit, &str); 4] = [
+const EXIT_STATUS: [(Exit, &str); 5] = [
     (
         Exit::Ok,
         "Every input was read completely (and, for audit, no finding trips --fail-on).",
@@ -47,6 +47,10 @@ const EXIT_STATUS: [(Exit, &str); 4] = [
     (
         Exit::Usage,
         "Bad invocation, or the output could not be written.",
+    ),
+    (
+        Exit::PipeClosed,
+        "The reader of the output went away (| head -1): the run ends quietly, as a Unix filter killed by SIGPIPE (128 + 13); never 0, since the report was not all read.",
     ),
 ];
 
@@ -162,7 +166,7 @@ mod tests {
     #[test]
     fn exit_status_lists_every_code_once() {
         let codes: Vec<u8> = EXIT_STATUS.iter().map(|(e, _)| *e as u8).collect();
-        assert_eq!(codes, [0, 1, 2, 3]);
+        assert_eq!(codes, [0, 1, 2, 3, 141]);
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod suppress;
 
 use clap::Parser;
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -30,7 +31,7 @@ use crate::commands::flows::{self, FlowsConfig, FlowsOutcome};
 use crate::commands::lookup::{self, LookupConfig};
 use crate::flow::FlowConfig;
 use crate::model::{Cloud, Feature, resolve_region};
-use crate::pipeline::{PipelineConfig, discover_inputs};
+use crate::pipeline::{PipelineConfig, discover_inputs_noting_skipped};
 use crate::report::audit::{self as render_audit, AuditFormat};
 use crate::report::markdown::MarkdownConfig;
 use crate::report::model::{AuditOutcome, FailOn};
@@ -50,6 +51,52 @@ fn pipeline_config(a: &CaptureArgs) -> Result<PipelineConfig, String> {
         },
         ..PipelineConfig::default()
     })
+}
+
+/// The captures the paths name; none is an error that names the paths and what was left
+/// out of the folders walked.
+fn find_inputs(a: &CaptureArgs) -> Result<Vec<crate::capture::Input>, String> {
+    let mut skipped = Vec::new();
+    let inputs = discover_inputs_noting_skipped(&a.paths, &a.globs, &mut skipped)
+        .map_err(|e| e.to_string())?;
+    if !inputs.is_empty() {
+        return Ok(inputs);
+    }
+    let mut msg = format!("no capture files found in {}", a.paths.join(", "));
+    if !a.globs.is_empty() {
+        msg.push_str(&format!(" matching --glob {}", a.globs.join(", ")));
+    }
+    if skipped.is_empty() {
+        msg.push_str(" (no files there)");
+    } else {
+        const SHOWN: usize = 5;
+        let names: Vec<String> = skipped
+            .iter()
+            .take(SHOWN)
+            .map(|p| p.display().to_string())
+            .collect();
+        let more = skipped.len().saturating_sub(SHOWN);
+        msg.push_str(&format!(
+            "; skipped {} as not a capture{}: {}{}",
+            if skipped.len() == 1 {
+                "1 file".to_string()
+            } else {
+                format!("{} files", skipped.len())
+            },
+            if a.globs.is_empty() {
+                ""
+            } else {
+                " or not matching"
+            },
+            names.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    Err(msg)
 }
 
 /// Entry point used by `main.rs`.
@@ -77,6 +124,8 @@ pub fn main() -> ExitCode {
     // A run that ended well leaves its output file even when it wrote nothing into it.
     let code = match run(&cli, &mut out, &mut err).and_then(|code| out.open().map(|()| code)) {
         Ok(code) => code,
+        // The error is the closed pipe itself: nothing to say.
+        Err(_) if out.pipe_closed() => Exit::PipeClosed,
         Err(msg) => {
             let _ = writeln!(err, "arcaudit: {msg}");
             Exit::Usage
@@ -86,14 +135,16 @@ pub fn main() -> ExitCode {
         let _ = writeln!(err, "arcaudit: {msg}");
         return Exit::Usage.into();
     }
+    // A reader that went away (`| head -1`) ends the run quietly, with the status a Unix
+    // filter killed by SIGPIPE has (128 + 13): never 0, since the report was not all read.
+    if out.pipe_closed() {
+        return Exit::PipeClosed.into();
+    }
     code.into()
 }
 
 fn audit_config(a: &AuditArgs) -> Result<AuditConfig, String> {
-    let inputs = discover_inputs(&a.capture.paths, &a.capture.globs).map_err(|e| e.to_string())?;
-    if inputs.is_empty() {
-        return Err("no capture files found in the given paths".into());
-    }
+    let inputs = find_inputs(&a.capture)?;
     let proxies = a
         .proxies
         .iter()
@@ -126,7 +177,15 @@ fn audit_config(a: &AuditArgs) -> Result<AuditConfig, String> {
         pipeline: pipeline_config(&a.capture)?,
         fail_on,
         suppress: match &a.suppress {
-            Some(p) => read_suppressions(p)?,
+            Some(p) => {
+                // The catalog the audit will use, to check the endpoints named.
+                let catalog = crate::model::Catalog::with_user_file(
+                    a.catalog.catalog.as_deref(),
+                    a.catalog.mode(),
+                )
+                .map_err(|e| e.to_string())?;
+                read_suppressions(p, &catalog)?
+            }
             None => Vec::new(),
         },
     })
@@ -142,6 +201,21 @@ fn markdown_config(a: &AuditArgs, format: AuditFormat) -> Result<MarkdownConfig,
         Some(max_chars) => Ok(MarkdownConfig { max_chars }),
         None => Ok(MarkdownConfig::default()),
     }
+}
+
+/// An error with its causes, each said once: our errors already put their source's text
+/// in their own message (`x.json: cannot read: No such file...`), which anyhow's `{:#}`
+/// would append a second time.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 /// Writes a whole file through a buffer; errors name the file.
@@ -188,10 +262,19 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
             let format = AuditFormat::from(a.format);
             let markdown = markdown_config(a, format)?;
             let mut cfg = audit_config(a)?;
-            out.check_not_an_input(&cfg.inputs)?;
+            let mut outputs: Vec<(&str, &Path)> = out.file().into_iter().collect();
             if let Some(html) = &a.html {
-                output::not_an_input("--html", html, &cfg.inputs)?;
+                outputs.push(("--html", html));
             }
+            let mut inputs = output::capture_paths(&cfg.inputs);
+            inputs.extend(
+                cfg.service_tags
+                    .iter()
+                    .map(|p| ("--service-tags", p.as_path())),
+            );
+            inputs.extend(cfg.catalog.as_deref().map(|p| ("--catalog", p)));
+            inputs.extend(a.suppress.as_deref().map(|p| ("--suppress", p)));
+            output::check_outputs(&outputs, &inputs)?;
             out.open()?;
             let counter = Arc::new(AtomicU64::new(0));
             // The report is rendered after the bar is gone, so it may go to the terminal too.
@@ -203,7 +286,7 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
             if let Some(p) = progress {
                 p.finish();
             }
-            let report = report.map_err(|e| format!("{e:#}"))?;
+            let report = report.map_err(|e| error_text(&e))?;
             let styles = out.styles(cli.color);
             let rendered = if format == AuditFormat::Text {
                 render_audit::render_text(&report, &styles, out)
@@ -236,16 +319,28 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
             })
         }
         Command::Endpoints(a) => {
+            let catalog = a.catalog.catalog.as_deref().map(|p| ("--catalog", p));
+            output::check_outputs(
+                &out.file().into_iter().collect::<Vec<_>>(),
+                &catalog.into_iter().collect::<Vec<_>>(),
+            )?;
             let cfg = EndpointsConfig {
                 cloud: a.cloud.map(Cloud::from),
                 format: a.format.into(),
                 catalog: a.catalog.catalog.clone(),
                 catalog_mode: a.catalog.mode(),
             };
-            endpoints::run(&cfg, out).map_err(|e| format!("{e:#}"))?;
+            endpoints::run(&cfg, out).map_err(|e| error_text(&e))?;
             Ok(Exit::Ok)
         }
         Command::Lookup(a) => {
+            let mut inputs: Vec<(&str, &Path)> = a
+                .service_tags
+                .iter()
+                .map(|p| ("--service-tags", p.as_path()))
+                .collect();
+            inputs.extend(a.catalog.catalog.as_deref().map(|p| ("--catalog", p)));
+            output::check_outputs(&out.file().into_iter().collect::<Vec<_>>(), &inputs)?;
             let cfg = LookupConfig {
                 items: a.items.clone(),
                 service_tags: a.service_tags.clone(),
@@ -254,16 +349,15 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
                 catalog_mode: a.catalog.mode(),
                 format: a.format.into(),
             };
-            lookup::run(&cfg, out, err).map_err(|e| format!("{e:#}"))?;
+            lookup::run(&cfg, out, err).map_err(|e| error_text(&e))?;
             Ok(Exit::Ok)
         }
         Command::Flows(a) => {
-            let inputs =
-                discover_inputs(&a.capture.paths, &a.capture.globs).map_err(|e| e.to_string())?;
-            if inputs.is_empty() {
-                return Err("no capture files found in the given paths".into());
-            }
-            out.check_not_an_input(&inputs)?;
+            let inputs = find_inputs(&a.capture)?;
+            output::check_outputs(
+                &out.file().into_iter().collect::<Vec<_>>(),
+                &output::capture_paths(&inputs),
+            )?;
             let mut cfg = FlowsConfig {
                 inputs,
                 format: a.format.into(),

@@ -21,6 +21,8 @@ pub(crate) struct Output {
     path: Option<PathBuf>,
     /// `None` until opened: the file is created then.
     w: Option<BufWriter<Box<dyn Write>>>,
+    /// The reader went away (`| head -1`): a write failed with a broken pipe.
+    closed: bool,
 }
 
 impl Output {
@@ -29,7 +31,21 @@ impl Output {
         Output {
             path: path.filter(|p| *p != Path::new("-")).map(Path::to_path_buf),
             w: None,
+            closed: false,
         }
+    }
+
+    /// Whether the reader of standard output went away before the report was written.
+    pub(crate) fn pipe_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Remembers a closed pipe, and names the file in any other error.
+    fn seen(&mut self, e: io::Error) -> io::Error {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            self.closed = true;
+        }
+        named_if(self.path.as_deref(), e)
     }
 
     /// Whether the report lands on a terminal (standard output, and it is one).
@@ -68,13 +84,9 @@ impl Output {
         Ok(())
     }
 
-    /// Refuses a run whose output file is one of its inputs: creating the output would
-    /// truncate the capture before it is read. Called before [`Output::open`].
-    pub(crate) fn check_not_an_input(&self, inputs: &[Input]) -> Result<(), String> {
-        match &self.path {
-            Some(path) => not_an_input("--output", path, inputs),
-            None => Ok(()),
-        }
+    /// `--output FILE` as a `(flag, path)` pair for [`check_outputs`], if it is a file.
+    pub(crate) fn file(&self) -> Option<(&'static str, &Path)> {
+        self.path.as_deref().map(|p| ("--output", p))
     }
 
     /// Flushes what is buffered. A reader that went away early (`| head`) is not an error.
@@ -134,51 +146,105 @@ fn named_if(path: Option<&Path>, e: io::Error) -> io::Error {
 impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.open_io()?;
-        match &mut self.w {
-            Some(w) => w.write(buf).map_err(|e| named_if(self.path.as_deref(), e)),
+        let r = match &mut self.w {
+            Some(w) => w.write(buf),
             None => Err(io::ErrorKind::NotConnected.into()),
-        }
+        };
+        r.map_err(|e| self.seen(e))
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         self.open_io()?;
-        match &mut self.w {
-            Some(w) => w
-                .write_all(buf)
-                .map_err(|e| named_if(self.path.as_deref(), e)),
+        let r = match &mut self.w {
+            Some(w) => w.write_all(buf),
             None => Err(io::ErrorKind::NotConnected.into()),
-        }
+        };
+        r.map_err(|e| self.seen(e))
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match &mut self.w {
-            Some(w) => w.flush().map_err(|e| named_if(self.path.as_deref(), e)),
+        let r = match &mut self.w {
+            Some(w) => w.flush(),
             None => Ok(()),
-        }
+        };
+        r.map_err(|e| self.seen(e))
     }
 }
-/// Refuses an output file (`flag FILE`) that is one of the inputs: writing it would destroy
-/// a capture.
-pub(crate) fn not_an_input(
-    flag: &str,
-    path: &std::path::Path,
-    inputs: &[Input],
-) -> Result<(), String> {
-    // A file that does not exist yet cannot be an input.
-    let Ok(out) = path.canonicalize() else {
-        return Ok(());
+
+/// What makes two paths one file: (device, inode) for a file that exists, so hard links
+/// and symbolic links are seen through; for one that does not exist yet, its canonical
+/// folder and name (two outputs may name one new file, `-o r.html --html r.html`).
+#[derive(Debug, PartialEq, Eq)]
+enum FileId {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+fn file_id(path: &Path) -> Option<FileId> {
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path) {
+        use std::os::unix::fs::MetadataExt;
+        return Some(FileId::Inode(meta.dev(), meta.ino()));
+    }
+    if let Ok(p) = path.canonicalize() {
+        return Some(FileId::Path(p));
+    }
+    let name = path.file_name()?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
     };
-    for input in inputs {
-        if let Input::Path(p) = input
-            && p.canonicalize().is_ok_and(|p| p == out)
-        {
-            return Err(format!(
-                "{flag} {} is also an input; refusing to overwrite it",
-                p.display()
-            ));
+    Some(FileId::Path(parent.canonicalize().ok()?.join(name)))
+}
+
+/// Refuses, before anything is created or truncated, an output file that is another
+/// output (both would be written into one file) or that is one of the files the run reads
+/// (captures and side files such as `--service-tags`, `--catalog`, `--suppress`): writing it
+/// would destroy what is being read. `outputs` and `inputs` are `(flag, path)` pairs;
+/// links are seen through.
+pub(crate) fn check_outputs(
+    outputs: &[(&str, &Path)],
+    inputs: &[(&str, &Path)],
+) -> Result<(), String> {
+    let outs: Vec<(&str, &Path, Option<FileId>)> = outputs
+        .iter()
+        .filter(|(_, p)| *p != Path::new("-"))
+        .map(|(f, p)| (*f, *p, file_id(p)))
+        .collect();
+    for (i, (flag, path, id)) in outs.iter().enumerate() {
+        let Some(id) = id else { continue };
+        for (flag2, path2, id2) in &outs[i + 1..] {
+            if id2.as_ref() == Some(id) {
+                return Err(format!(
+                    "{flag} {} and {flag2} {} are the same file; refusing to write two reports into one",
+                    path.display(),
+                    path2.display()
+                ));
+            }
+        }
+        for (what, input) in inputs {
+            if file_id(input).as_ref() == Some(id) {
+                return Err(format!(
+                    "{flag} {} is also an input ({what} {}); refusing to overwrite it",
+                    path.display(),
+                    input.display()
+                ));
+            }
         }
     }
     Ok(())
+}
+
+/// The captures among `inputs` as `(what, path)` pairs for [`check_outputs`].
+pub(crate) fn capture_paths(inputs: &[Input]) -> Vec<(&'static str, &Path)> {
+    inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::Path(p) => Some(("capture", p.as_path())),
+            Input::Stdin => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -104,6 +104,12 @@ fn audit_file(
     let facts = facts.finish();
     let file = input.to_string();
     let mut audit = classify::audit_capture(&file, &facts, &cfg.given, catalog, tags);
+    if stats.error.is_some() && stats.capture.frames == 0 {
+        // Not read at all: nothing was judged, so nothing is said (the report prints
+        // "not read" instead of a verdict, and coverage leaves the file out).
+        audit.coverage.clear();
+        audit.findings.clear();
+    }
     for f in &mut audit.findings {
         f.suppressed = suppressed(f, &cfg.suppress);
     }

@@ -13,7 +13,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use crate::model::{Catalog, CatalogMode, ServiceTags, discover_service_tag_files, normalize_host};
+use crate::model::{
+    Catalog, CatalogMode, Cloud, ServiceTags, discover_service_tag_files, normalize_host,
+};
 use crate::report::common::when_text;
 use crate::report::lookup::{
     self as render_lookup, EntryHit, ItemKind, ItemResult, LookupFormat, LookupView, TagHit,
@@ -144,33 +146,47 @@ pub fn run(cfg: &LookupConfig, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     render_lookup::render(&view, cfg.format, out).context("writing the lookup result")
 }
 
-/// When the Arc requirements need `tag` from a file of `file_cloud`: `always`, `feature: ...`,
-/// with the clouds whose machines need it.
+/// When the Arc requirements need `tag` from a file of `file_cloud`: `always for public
+/// machines and for usgov/china machines from 2025-10-28`. A requirement met from each
+/// cloud's own file names only the machines of this file's cloud (usgov machines read the
+/// usgov file); a cross-cloud one names the clouds it serves. Requirements with the same
+/// "when" are said once.
 fn requirement_of(catalog: &Catalog, tag: &str, file_cloud: &str) -> Option<String> {
-    let reqs: Vec<String> = catalog
+    let mut by_when: Vec<(String, Vec<String>)> = Vec::new();
+    for r in catalog
         .service_tag_requirements()
         .iter()
         .filter(|r| r.tag.eq_ignore_ascii_case(tag))
-        .filter(|r| match r.tag_cloud {
+    {
+        let of_file = |c: &&Cloud| c.service_tag_name().eq_ignore_ascii_case(file_cloud);
+        let clouds: Vec<&str> = match r.tag_cloud {
             // Cross-cloud requirement: only the named cloud's file carries it.
-            Some(c) => c.service_tag_name().eq_ignore_ascii_case(file_cloud),
+            Some(c) if of_file(&&c) => r.clouds.iter().map(|c| c.as_str()).collect(),
+            Some(_) => continue,
             None => r
                 .clouds
                 .iter()
-                .any(|c| c.service_tag_name().eq_ignore_ascii_case(file_cloud)),
-        })
-        .map(|r| {
-            let clouds: Vec<&str> = r.clouds.iter().map(|c| c.as_str()).collect();
-            let mut s = format!(
-                "{} for {} machines",
-                when_text(r.when, &r.features),
-                clouds.join("/")
-            );
-            if let Some(from) = &r.required_from {
-                let _ = write!(s, " from {from}");
-            }
-            s
-        })
+                .filter(of_file)
+                .map(|c| c.as_str())
+                .collect(),
+        };
+        if clouds.is_empty() {
+            continue;
+        }
+        let mut who = format!("{} machines", clouds.join("/"));
+        if let Some(from) = &r.required_from {
+            let _ = write!(who, " from {from}");
+        }
+        let when = when_text(r.when, &r.features);
+        match by_when.iter_mut().find(|(w, _)| *w == when) {
+            Some((_, whos)) if !whos.contains(&who) => whos.push(who),
+            Some(_) => {}
+            None => by_when.push((when, vec![who])),
+        }
+    }
+    let reqs: Vec<String> = by_when
+        .into_iter()
+        .map(|(when, whos)| format!("{when} for {}", whos.join(" and for ")))
         .collect();
     (!reqs.is_empty()).then(|| reqs.join("; "))
 }
@@ -275,7 +291,17 @@ mod tests {
         let out = String::from_utf8(out).unwrap();
         assert!(err.is_empty());
         assert!(out.contains("service tags: Public changeNumber 9"), "{out}");
-        assert!(out.contains("AzureArcInfrastructure  Public  Arc requirement: always for public/usgov/china machines"), "{out}");
+        // Column headers, and each requirement said once: public machines read this
+        // file's tag, usgov/china machines too since 2025-10-28 (cross-cloud).
+        assert!(
+            out.contains("  service tag             cloud   Arc requirement\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("AzureArcInfrastructure  Public  always for public machines and for usgov/china machines from 2025-10-28\n"),
+            "{out}"
+        );
+        assert!(out.contains("AzureCloud              Public  -\n"), "{out}");
         assert!(out.contains("in no service tag of the loaded files"));
     }
 

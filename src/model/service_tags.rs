@@ -293,12 +293,30 @@ impl ServiceTags {
 
 fn parse_file(text: &str, path: &Path) -> Result<ParsedFile, ModelError> {
     let source_name = path.display().to_string();
-    let raw: RawFile<'_> = parse_json(text, &source_name)?;
     let invalid = |p: String, message: String| ModelError::Invalid {
         source_name: source_name.clone(),
         path: p,
         message,
     };
+    let raw: RawFile<'_> = parse_json(text, &source_name).map_err(|e| {
+        // JSON of another kind (a catalog, a report) is not a damaged service-tag file:
+        // say what it is not rather than which field serde missed first.
+        let top: Option<std::collections::BTreeMap<String, serde::de::IgnoredAny>> =
+            serde_json::from_str(text).ok();
+        let looks_like_tags = top.is_some_and(|m| {
+            ["changeNumber", "cloud", "values"]
+                .iter()
+                .all(|k| m.contains_key(*k))
+        });
+        if looks_like_tags || serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
+            e
+        } else {
+            invalid(
+                ".".into(),
+                "not a service-tag file (expected the \"Azure IP Ranges and Service Tags\" JSON, with changeNumber, cloud and values)".into(),
+            )
+        }
+    })?;
     if raw.cloud.trim().is_empty() {
         return Err(invalid("cloud".into(), "empty cloud name".into()));
     }

@@ -35,6 +35,32 @@ fn has_capture_magic(path: &Path) -> bool {
     if f.read_exact(&mut magic).is_err() {
         return false;
     }
+    // A compressed file is a capture only if what it holds is one (`notes.txt.gz` is not):
+    // peek at the first bytes of the decompressed stream.
+    let inner = match magic {
+        [0x1f, 0x8b, _, _] => std::fs::File::open(path)
+            .and_then(|f| first_bytes(flate2::read::MultiGzDecoder::new(f))),
+        [0x28, 0xb5, 0x2f, 0xfd] => std::fs::File::open(path)
+            .and_then(zstd::stream::read::Decoder::new)
+            .and_then(first_bytes),
+        _ => return is_capture_magic(magic),
+    };
+    match inner {
+        Ok(magic) => is_capture_magic(magic),
+        // Fewer than four bytes inside: no capture.
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => false,
+        // Unreadable or corrupt: let the reader report it, as for an unopenable file.
+        Err(_) => true,
+    }
+}
+
+/// The first four bytes of `r`.
+fn first_bytes(mut r: impl Read) -> std::io::Result<[u8; 4]> {
+    let mut magic = [0u8; 4];
+    r.read_exact(&mut magic).map(|()| magic)
+}
+
+fn is_capture_magic(magic: [u8; 4]) -> bool {
     matches!(
         magic,
         [0xd4, 0xc3, 0xb2, 0xa1]
@@ -67,7 +93,12 @@ fn build_globs(patterns: &[String]) -> Result<Option<GlobSet>, InputError> {
     })
 }
 
-fn walk(dir: &Path, globs: Option<&GlobSet>, out: &mut Vec<Input>) -> Result<(), InputError> {
+fn walk(
+    dir: &Path,
+    globs: Option<&GlobSet>,
+    out: &mut Vec<Input>,
+    skipped: &mut Vec<PathBuf>,
+) -> Result<(), InputError> {
     let io = |source| InputError::Io {
         path: dir.to_path_buf(),
         source,
@@ -79,7 +110,7 @@ fn walk(dir: &Path, globs: Option<&GlobSet>, out: &mut Vec<Input>) -> Result<(),
     entries.sort();
     for p in entries {
         if p.is_dir() {
-            walk(&p, globs, out)?;
+            walk(&p, globs, out, skipped)?;
         } else if p.is_file() {
             let wanted = match globs {
                 Some(g) => {
@@ -89,6 +120,8 @@ fn walk(dir: &Path, globs: Option<&GlobSet>, out: &mut Vec<Input>) -> Result<(),
             };
             if wanted {
                 out.push(Input::Path(p));
+            } else {
+                skipped.push(p);
             }
         }
     }
@@ -97,6 +130,16 @@ fn walk(dir: &Path, globs: Option<&GlobSet>, out: &mut Vec<Input>) -> Result<(),
 
 /// Expands the command line's paths into inputs, in a stable order.
 pub fn discover_inputs(paths: &[String], globs: &[String]) -> Result<Vec<Input>, InputError> {
+    discover_inputs_noting_skipped(paths, globs, &mut Vec::new())
+}
+
+/// [`discover_inputs`], also noting the files of the folders walked that were left out
+/// (not a capture, or not matching `--glob`), so "no capture files found" can name them.
+pub fn discover_inputs_noting_skipped(
+    paths: &[String],
+    globs: &[String],
+    skipped: &mut Vec<PathBuf>,
+) -> Result<Vec<Input>, InputError> {
     let globs = build_globs(globs)?;
     let mut out = Vec::new();
     for p in paths {
@@ -106,7 +149,7 @@ pub fn discover_inputs(paths: &[String], globs: &[String]) -> Result<Vec<Input>,
         }
         let path = PathBuf::from(p);
         if path.is_dir() {
-            walk(&path, globs.as_ref(), &mut out)?;
+            walk(&path, globs.as_ref(), &mut out, skipped)?;
         } else {
             // A missing or unreadable file is reported by the reader, per file.
             out.push(Input::Path(path));
@@ -135,6 +178,37 @@ mod tests {
         assert!(names[1].ends_with("x.pcap"));
         let got = discover_inputs(&[d], &["*.pcap".to_string()]).unwrap();
         assert_eq!(got.len(), 1);
+    }
+
+    #[test]
+    fn a_compressed_file_in_a_folder_is_a_capture_only_if_it_holds_one() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let gz = |name: &str, bytes: &[u8]| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(bytes).unwrap();
+            std::fs::write(dir.path().join(name), e.finish().unwrap()).unwrap();
+        };
+        gz("notes.txt.gz", b"meeting notes, not packets\n");
+        gz("hi.txt.gz", b"hi");
+        gz("trace.pcap.gz", &[0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0]);
+        let text = zstd::encode_all(&b"more notes\n"[..], 3).unwrap();
+        std::fs::write(dir.path().join("notes.txt.zst"), text).unwrap();
+        let d = dir.path().to_string_lossy().into_owned();
+        let mut skipped = Vec::new();
+        let got =
+            discover_inputs_noting_skipped(std::slice::from_ref(&d), &[], &mut skipped).unwrap();
+        let names: Vec<String> = got.iter().map(|i| i.to_string()).collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        assert!(names[0].ends_with("trace.pcap.gz"));
+        assert_eq!(skipped.len(), 3, "{skipped:?}");
+        // Named explicitly, a compressed non-capture is still tried (and its error said).
+        let named = dir
+            .path()
+            .join("notes.txt.gz")
+            .to_string_lossy()
+            .into_owned();
+        assert_eq!(discover_inputs(&[named], &[]).unwrap().len(), 1);
     }
 
     #[test]

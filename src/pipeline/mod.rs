@@ -4,7 +4,7 @@
 
 mod inputs;
 
-pub use inputs::{InputError, discover_inputs};
+pub use inputs::{InputError, discover_inputs, discover_inputs_noting_skipped};
 
 use serde::Serialize;
 use std::sync::Arc;

@@ -6,7 +6,8 @@
 use std::io::{self, Write};
 
 use super::common::{
-    attempts, capture_counts, context_items, format_ts, format_utc, frames_phrase, plural,
+    attempts, capture_counts, context_items, file_label, format_ts, format_utc, frames_phrase,
+    plural,
 };
 use super::model::{FileReport, Report};
 use super::{Styles, escape_text};
@@ -25,7 +26,7 @@ pub enum AuditFormat {
 pub fn render(report: &Report, format: AuditFormat, out: &mut dyn Write) -> io::Result<()> {
     match format {
         AuditFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
+            serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
             writeln!(out)
         }
         AuditFormat::Ndjson => ndjson(report, out),
@@ -36,38 +37,42 @@ pub fn render(report: &Report, format: AuditFormat, out: &mut dyn Write) -> io::
 }
 
 fn ndjson(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    /// One line: its type, the file when the body does not name it itself (a finding
+    /// does: a key twice in one object is refused by strict parsers), then the body.
     #[derive(serde::Serialize)]
     struct Line<'a, T: serde::Serialize> {
         #[serde(rename = "type")]
         kind: &'static str,
-        file: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        file: Option<&'a str>,
         #[serde(flatten)]
         body: &'a T,
     }
+    fn line<T: serde::Serialize>(out: &mut dyn Write, line: &Line<'_, T>) -> io::Result<()> {
+        // io::Error::from keeps the kind of a write error (a closed pipe stays BrokenPipe).
+        serde_json::to_writer(&mut *out, line).map_err(io::Error::from)?;
+        writeln!(out)
+    }
     for f in &report.files {
         for v in &f.audit.flows {
-            serde_json::to_writer(
-                &mut *out,
+            line(
+                out,
                 &Line {
                     kind: "flow",
-                    file: &f.file,
+                    file: Some(&f.file),
                     body: v,
                 },
-            )
-            .map_err(io::Error::other)?;
-            writeln!(out)?;
+            )?;
         }
         for x in &f.audit.findings {
-            serde_json::to_writer(
-                &mut *out,
+            line(
+                out,
                 &Line {
                     kind: "finding",
-                    file: &f.file,
+                    file: None,
                     body: x,
                 },
-            )
-            .map_err(io::Error::other)?;
-            writeln!(out)?;
+            )?;
         }
         #[derive(serde::Serialize)]
         struct FileLine<'a> {
@@ -76,21 +81,37 @@ fn ndjson(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             inferred: &'a crate::classify::Inferred,
             coverage: &'a [crate::classify::CoverageRow],
         }
-        serde_json::to_writer(
-            &mut *out,
-            &Line {
-                kind: "file",
-                file: &f.file,
-                body: &FileLine {
-                    stats: &f.stats,
-                    context: &f.audit.context,
-                    inferred: &f.audit.inferred,
-                    coverage: &f.audit.coverage,
+        #[derive(serde::Serialize)]
+        struct NotReadLine<'a> {
+            not_read: &'a str,
+            stats: &'a crate::pipeline::FileStats,
+        }
+        match f.not_read() {
+            Some(why) => line(
+                out,
+                &Line {
+                    kind: "file",
+                    file: Some(&f.file),
+                    body: &NotReadLine {
+                        not_read: why,
+                        stats: &f.stats,
+                    },
                 },
-            },
-        )
-        .map_err(io::Error::other)?;
-        writeln!(out)?;
+            )?,
+            None => line(
+                out,
+                &Line {
+                    kind: "file",
+                    file: Some(&f.file),
+                    body: &FileLine {
+                        stats: &f.stats,
+                        context: &f.audit.context,
+                        inferred: &f.audit.inferred,
+                        coverage: &f.audit.coverage,
+                    },
+                },
+            )?,
+        }
     }
     Ok(())
 }
@@ -105,25 +126,19 @@ pub fn render_text(report: &Report, styles: &Styles, out: &mut dyn Write) -> io:
     let t = &report.totals;
     writeln!(
         out,
-        "arcaudit audit: {}, {} TCP flows, {} to Arc endpoints",
+        "arcaudit audit: {}, {}, {} to Arc endpoints",
         plural(t.files, "capture", "captures"),
-        t.tcp_flows,
+        plural(t.tcp_flows, "TCP flow", "TCP flows"),
         t.arc_flows
     )?;
-    if let (Some(a), Some(b)) = (t.first_ts_ns, t.last_ts_ns) {
+    let read = t.files - t.files_not_read;
+    if read > 0 {
         writeln!(
             out,
-            "  time span: {} .. {} ({} s)",
-            format_utc(a),
-            format_utc(b),
-            format_ts(b - a)
+            "  Arc endpoints: {} reached, {} failing, {} required not seen",
+            t.endpoints_reached, t.endpoints_failing, t.required_unseen
         )?;
     }
-    writeln!(
-        out,
-        "  Arc endpoints: {} reached, {} failing, {} required not seen",
-        t.endpoints_reached, t.endpoints_failing, t.required_unseen
-    )?;
     let families: Vec<String> = Family::ALL
         .iter()
         .map(|f| {
@@ -134,16 +149,29 @@ pub fn render_text(report: &Report, styles: &Styles, out: &mut dyn Write) -> io:
             )
         })
         .collect();
-    let (verdict, style) = if t.findings == 0 {
-        ("no findings".to_string(), styles.good)
+    if read == 0 {
+        let bad = styles.bad;
+        writeln!(out, "  verdict: {bad}none{bad:#}: no capture could be read")?;
     } else {
-        (plural(t.findings, "finding", "findings"), styles.bad)
-    };
-    writeln!(
-        out,
-        "  verdict: {style}{verdict}{style:#} ({})",
-        families.join(", ")
-    )?;
+        let (verdict, style) = if t.findings == 0 {
+            ("no findings".to_string(), styles.good)
+        } else {
+            (plural(t.findings, "finding", "findings"), styles.bad)
+        };
+        let unread = if t.files_not_read > 0 {
+            format!(
+                "; {} not read, not judged",
+                plural(t.files_not_read, "capture", "captures")
+            )
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "  verdict: {style}{verdict}{style:#} ({}){unread}",
+            families.join(", ")
+        )?;
+    }
     if t.suppressed > 0 {
         writeln!(out, "  suppressed: {}", t.suppressed)?;
     }
@@ -179,10 +207,26 @@ pub fn render_text(report: &Report, styles: &Styles, out: &mut dyn Write) -> io:
 fn file_section(f: &FileReport, styles: &Styles, out: &mut dyn Write) -> io::Result<()> {
     let a = &f.audit;
     writeln!(out)?;
-    writeln!(out, "== {} ==", escape_text(&f.file))?;
+    writeln!(out, "== {} ==", escape_text(&file_label(&f.file)))?;
+    if let Some(why) = f.not_read() {
+        let bad = styles.bad;
+        // The heading names the file already.
+        let why = why.strip_prefix(&format!("{}: ", f.file)).unwrap_or(why);
+        writeln!(out, "  {bad}not read{bad:#}: {}", escape_text(why))?;
+        return Ok(());
+    }
     if let Some(e) = &f.stats.error {
         let bad = styles.bad;
         writeln!(out, "  {bad}input error{bad:#}: {}", escape_text(e))?;
+    }
+    if let Some((a, b)) = f.span() {
+        writeln!(
+            out,
+            "  time span: {} .. {} ({} s)",
+            format_utc(a),
+            format_utc(b),
+            format_ts(b.saturating_sub(a))
+        )?;
     }
     let context: Vec<String> = context_items(f)
         .iter()
@@ -254,16 +298,15 @@ fn file_section(f: &FileReport, styles: &Styles, out: &mut dyn Write) -> io::Res
         writeln!(out, "  findings: {good}none{good:#}")?;
         return Ok(());
     }
-    for fam in Family::ALL {
-        let of: Vec<&Finding> = a.findings.iter().filter(|x| x.family == fam).collect();
-        if of.is_empty() {
-            continue;
-        }
-        let h = styles.heading;
-        writeln!(out, "  {h}{} ({}){h:#}:", fam.as_str(), of.len())?;
-        for x in of {
-            finding(x, styles, out)?;
-        }
+    // In the report's order (worst first, then family, then time): no regrouping here.
+    let h = styles.heading;
+    writeln!(
+        out,
+        "  {h}findings{h:#} ({}, worst first):",
+        a.findings.len()
+    )?;
+    for x in &a.findings {
+        finding(x, styles, out)?;
     }
     Ok(())
 }
@@ -271,10 +314,13 @@ fn file_section(f: &FileReport, styles: &Styles, out: &mut dyn Write) -> io::Res
 fn finding(x: &Finding, styles: &Styles, out: &mut dyn Write) -> io::Result<()> {
     let frames: Vec<String> = x.frames.iter().map(|n| n.to_string()).collect();
     let sev = styles.severity(x.severity);
+    // The rule right after the severity (what people grep for), then its family: the
+    // list is in severity order, so no family heading says it.
     let mut head = format!(
-        "    {sev}[{}]{sev:#} {}",
+        "    {sev}[{}]{sev:#} {} ({})",
         x.severity.as_str().to_uppercase(),
-        x.rule
+        x.rule,
+        x.family.as_str()
     );
     if let Some(e) = &x.endpoint {
         head.push_str(&format!(" {e}"));
@@ -283,7 +329,8 @@ fn finding(x: &Finding, styles: &Styles, out: &mut dyn Write) -> io::Result<()> 
         head.push_str(&format!(" {}", escape_text(h)));
     }
     if !frames.is_empty() {
-        head.push_str(&format!(" (frames {})", frames.join(",")));
+        let word = if frames.len() == 1 { "frame" } else { "frames" };
+        head.push_str(&format!(" ({word} {})", frames.join(",")));
     }
     if x.suppressed {
         let m = styles.muted;

@@ -36,9 +36,26 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
 pub fn capture_counts(f: &FileReport) -> String {
     let a = &f.audit;
     format!(
-        "{} frames, {} TCP flows ({} to Arc endpoints), {} DNS messages",
-        f.stats.capture.frames, a.tcp_flows, a.arc_flows, a.dns_messages
+        "{}, {} ({} to Arc endpoints), {}",
+        plural_u64(f.stats.capture.frames, "frame", "frames"),
+        plural(a.tcp_flows, "TCP flow", "TCP flows"),
+        a.arc_flows,
+        plural(a.dns_messages, "DNS message", "DNS messages")
     )
+}
+
+fn plural_u64(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// How an input is named in headings: a path as given, standard input as such (`-` is
+/// what the user typed, not a name a reader recognises).
+pub fn file_label(file: &str) -> std::borrow::Cow<'_, str> {
+    if file == "-" {
+        "standard input".into()
+    } else {
+        file.into()
+    }
 }
 
 /// A family's heading in the Markdown and HTML reports.

@@ -174,7 +174,18 @@ fn table(v: &LookupView<'_>) -> String {
                 s.push_str("  no catalog entry matches this name\n")
             }
             ItemKind::Name => {
-                let mut rows = Vec::new();
+                let mut rows = vec![
+                    [
+                        "  entry",
+                        "pattern",
+                        "when",
+                        "private link",
+                        "ports",
+                        "min TLS",
+                    ]
+                    .map(str::to_string)
+                    .to_vec(),
+                ];
                 for e in &r.entries {
                     let mut pattern = e.pattern.to_string();
                     if let Some(reg) = &e.region {
@@ -210,17 +221,17 @@ fn table(v: &LookupView<'_>) -> String {
                 None => s.push_str("  service tags: not checked (no service-tag file)\n"),
                 Some(t) if t.is_empty() => s.push_str("  in no service tag of the loaded files\n"),
                 Some(t) => {
-                    let rows: Vec<Vec<String>> = t
-                        .iter()
-                        .map(|h| {
+                    let header = ["  service tag", "cloud", "Arc requirement"]
+                        .map(str::to_string)
+                        .to_vec();
+                    let rows: Vec<Vec<String>> = std::iter::once(header)
+                        .chain(t.iter().map(|h| {
                             vec![
                                 format!("  {}", h.tag),
                                 h.cloud.to_string(),
-                                h.arc_requirement
-                                    .as_ref()
-                                    .map_or_else(String::new, |r| format!("Arc requirement: {r}")),
+                                h.arc_requirement.clone().unwrap_or_else(|| "-".to_string()),
                             ]
-                        })
+                        }))
                         .collect();
                     s.push_str(&columns(&rows));
                 }

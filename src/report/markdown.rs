@@ -16,8 +16,8 @@
 use std::io::{self, Write};
 
 use super::common::{
-    attempts, capture_counts, context_items, family_breakdown, family_title, format_ts, format_utc,
-    frames_phrase,
+    attempts, capture_counts, context_items, family_breakdown, family_title, file_label, format_ts,
+    format_utc, frames_phrase,
 };
 use super::escape_text;
 use super::model::{FileReport, Report};
@@ -92,7 +92,7 @@ fn full_report(report: &Report) -> io::Result<String> {
     for f in &report.files {
         o.push_str(&text_of(|out| section_head(f, out))?);
         o.push_str(&text_of(|out| coverage(f, out))?);
-        o.push_str(&text_of(|out| findings_by_family(f, out))?);
+        o.push_str(&text_of(|out| findings_in_order(f, out))?);
     }
     Ok(o)
 }
@@ -111,13 +111,20 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             t.files_with_errors
         )?;
     }
-    if let (Some(a), Some(b)) = (t.first_ts_ns, t.last_ts_ns) {
+    if t.files_not_read > 0 {
+        writeln!(
+            out,
+            "| Captures not read (no verdict) | **{}** |",
+            t.files_not_read
+        )?;
+    }
+    if let Some((a, b)) = report.single_capture_span() {
         writeln!(
             out,
             "| Time span | {} to {} ({} s) |",
             md(&format_utc(a)),
             md(&format_utc(b)),
-            md(&format_ts(b - a))
+            md(&format_ts(b.saturating_sub(a)))
         )?;
     }
     writeln!(out, "| TCP flows | {} |", t.tcp_flows)?;
@@ -210,8 +217,12 @@ fn overview_line(f: &FileReport) -> String {
 fn section_head(f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
     let a = &f.audit;
     writeln!(out)?;
-    writeln!(out, "## {}", md(&f.file))?;
+    writeln!(out, "## {}", md(&file_label(&f.file)))?;
     writeln!(out)?;
+    if let Some(why) = f.not_read() {
+        // Nothing was read, so nothing is judged: no context, coverage or findings.
+        return writeln!(out, "> **Not read:** {}", md(why));
+    }
     if let Some(e) = &f.stats.error {
         writeln!(out, "> **Input error:** {}", md(e))?;
         writeln!(out)?;
@@ -297,7 +308,7 @@ fn coverage_of(f: &FileReport, compact: bool, out: &mut dyn Write) -> io::Result
     writeln!(out)
 }
 
-fn findings_by_family(f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
+fn findings_in_order(f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
     let a = &f.audit;
     writeln!(out, "### Findings")?;
     writeln!(out)?;
@@ -305,18 +316,11 @@ fn findings_by_family(f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "None.")?;
         return Ok(());
     }
-    for fam in Family::ALL {
-        let of: Vec<&Finding> = a.findings.iter().filter(|x| x.family == fam).collect();
-        if of.is_empty() {
-            continue;
-        }
-        writeln!(out, "#### {} ({})", family_title(fam), of.len())?;
-        writeln!(out)?;
-        for x in of {
-            finding(x, out)?;
-        }
-        writeln!(out)?;
+    // In the report's order (worst first, then family, then time): no regrouping here.
+    for x in &a.findings {
+        finding(x, out)?;
     }
+    writeln!(out)?;
     Ok(())
 }
 
@@ -675,8 +679,9 @@ fn hard_cut(text: &str, max: usize, full_chars: usize) -> String {
 
 fn finding(x: &Finding, out: &mut dyn Write) -> io::Result<()> {
     let mut head = format!(
-        "- **{}** {}",
+        "- **{}** {} {}",
         x.severity.as_str().to_uppercase(),
+        family_title(x.family),
         md(x.rule)
     );
     if let Some(e) = &x.endpoint {

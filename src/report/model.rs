@@ -58,12 +58,84 @@ pub enum AuditOutcome {
 }
 
 /// One capture's part of the report.
-#[derive(Debug, Clone, Serialize)]
+///
+/// A capture that could not be read at all ([`FileReport::not_read`]) has no verdict: its
+/// `audit` is empty, it is left out of coverage and counted apart in [`Totals`], and its JSON
+/// carries `not_read` (the reason) instead of context, coverage and findings.
+#[derive(Debug, Clone)]
 pub struct FileReport {
     pub file: String,
     pub stats: FileStats,
-    #[serde(flatten)]
     pub audit: CaptureAudit,
+}
+
+impl FileReport {
+    /// Why this input gave nothing to judge: an error before its first frame (missing,
+    /// empty, not a capture). A capture cut short after some frames is read, with an error.
+    pub fn not_read(&self) -> Option<&str> {
+        self.stats
+            .error
+            .as_deref()
+            .filter(|_| self.stats.capture.frames == 0)
+    }
+
+    /// The capture's own time span, first to last packet (ns since the epoch).
+    pub fn span(&self) -> Option<(i64, i64)> {
+        Some((
+            self.stats.capture.first_ts_ns?,
+            self.stats.capture.last_ts_ns?,
+        ))
+    }
+
+    /// Findings worst first: severity (high first), then family, then time (first frame),
+    /// then rule, host and endpoint so equal keys keep one order. Every renderer shows
+    /// them in this order; none sorts again.
+    fn sort_findings(&mut self) {
+        self.audit.findings.sort_by(|a, b| {
+            let fa = a.frames.first().copied().unwrap_or(u64::MAX);
+            let fb = b.frames.first().copied().unwrap_or(u64::MAX);
+            (b.severity, a.family, fa, a.rule, &a.host, &a.endpoint).cmp(&(
+                a.severity,
+                b.family,
+                fb,
+                b.rule,
+                &b.host,
+                &b.endpoint,
+            ))
+        });
+    }
+}
+
+impl Serialize for FileReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Read<'a> {
+            file: &'a str,
+            stats: &'a FileStats,
+            #[serde(flatten)]
+            audit: &'a CaptureAudit,
+        }
+        #[derive(Serialize)]
+        struct NotRead<'a> {
+            file: &'a str,
+            not_read: &'a str,
+            stats: &'a FileStats,
+        }
+        match self.not_read() {
+            Some(why) => NotRead {
+                file: &self.file,
+                not_read: why,
+                stats: &self.stats,
+            }
+            .serialize(s),
+            None => Read {
+                file: &self.file,
+                stats: &self.stats,
+                audit: &self.audit,
+            }
+            .serialize(s),
+        }
+    }
 }
 
 /// Where the service-tag ranges came from, or why address checks were skipped.
@@ -78,7 +150,10 @@ pub struct ServiceTagStatus {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Totals {
     pub files: usize,
+    /// Files with a read error, whether or not some frames were read before it.
     pub files_with_errors: usize,
+    /// Files not read at all (see [`FileReport::not_read`]): no verdict, no coverage.
+    pub files_not_read: usize,
     pub tcp_flows: usize,
     pub arc_flows: usize,
     /// Distinct catalog entries with at least one working connection, and with at least
@@ -95,8 +170,8 @@ pub struct Totals {
     pub suppressed: usize,
     pub by_family: BTreeMap<&'static str, usize>,
     pub by_severity: BTreeMap<&'static str, usize>,
-    pub first_ts_ns: Option<i64>,
-    pub last_ts_ns: Option<i64>,
+    // No report-wide time span: captures of unrelated machines and days have none worth
+    // printing. Each capture has its own (`stats.capture.first_ts_ns` / `last_ts_ns`).
 }
 
 impl Totals {
@@ -112,7 +187,7 @@ impl Totals {
         let mut unseen = BTreeSet::new();
         let mut overdue = BTreeSet::new();
         let mut tried = BTreeSet::new();
-        for f in files {
+        for f in files.iter().filter(|f| f.not_read().is_none()) {
             for r in &f.audit.coverage {
                 if r.successes > 0 {
                     reached.insert(r.endpoint.as_str());
@@ -141,6 +216,7 @@ impl Totals {
         totals.required_overdue = overdue.difference(&tried).count();
         for f in files {
             totals.files_with_errors += usize::from(f.stats.error.is_some());
+            totals.files_not_read += usize::from(f.not_read().is_some());
             totals.tcp_flows += f.audit.tcp_flows;
             totals.arc_flows += f.audit.arc_flows;
             for x in &f.audit.findings {
@@ -152,18 +228,6 @@ impl Totals {
                 totals.occurrences += x.count;
                 *totals.by_family.entry(x.family.as_str()).or_default() += 1;
                 *totals.by_severity.entry(x.severity.as_str()).or_default() += 1;
-            }
-            for v in &f.audit.flows {
-                totals.first_ts_ns = Some(
-                    totals
-                        .first_ts_ns
-                        .map_or(v.first_ts_ns, |t| t.min(v.first_ts_ns)),
-                );
-                totals.last_ts_ns = Some(
-                    totals
-                        .last_ts_ns
-                        .map_or(v.first_ts_ns, |t| t.max(v.first_ts_ns)),
-                );
             }
         }
         totals
@@ -190,8 +254,11 @@ impl Report {
         fail_on: FailOn,
         catalog_sources: Vec<String>,
         service_tags: ServiceTagStatus,
-        files: Vec<FileReport>,
+        mut files: Vec<FileReport>,
     ) -> Report {
+        for f in &mut files {
+            f.sort_findings();
+        }
         Report {
             schema: AUDIT_SCHEMA,
             tool: format!("arcaudit {}", env!("CARGO_PKG_VERSION")),
@@ -201,6 +268,15 @@ impl Report {
             service_tags,
             totals: Totals::from_files(&files),
             files,
+        }
+    }
+
+    /// The time span to show for the whole report: only with a single capture read, since
+    /// a span across unrelated captures is not a fact.
+    pub fn single_capture_span(&self) -> Option<(i64, i64)> {
+        match self.files.as_slice() {
+            [f] => f.span(),
+            _ => None,
         }
     }
 

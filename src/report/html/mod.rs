@@ -16,11 +16,11 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::common::{
-    attempts, capture_counts, context_items, family_breakdown, family_title, format_ts, format_utc,
-    frames_phrase,
+    attempts, capture_counts, context_items, family_breakdown, family_title, file_label, format_ts,
+    format_utc, frames_phrase,
 };
 use super::model::{FileReport, Report};
-use crate::classify::{Family, Finding, Unseen};
+use crate::classify::{Finding, Unseen};
 
 mod escape;
 mod timeline;
@@ -145,6 +145,15 @@ fn summary(report: &Report, o: &mut String) -> std::fmt::Result {
             "bad",
         )?;
     }
+    if t.files_not_read > 0 {
+        card(
+            o,
+            "files-not-read",
+            t.files_not_read,
+            "captures not read (no verdict)",
+            "bad",
+        )?;
+    }
     card(o, "tcp-flows", t.tcp_flows, "TCP flows", "")?;
     card(o, "arc-flows", t.arc_flows, "flows to Arc endpoints", "")?;
     card(
@@ -180,13 +189,13 @@ fn summary(report: &Report, o: &mut String) -> std::fmt::Result {
     card(o, "suppressed", t.suppressed, "suppressed", "")?;
     writeln!(o, "</div>")?;
     writeln!(o, "<table class=\"facts\"><tbody>")?;
-    if let (Some(a), Some(b)) = (t.first_ts_ns, t.last_ts_ns) {
+    if let Some((a, b)) = report.single_capture_span() {
         writeln!(
             o,
             "<tr><th>Time span</th><td>{} to {} ({} s)</td></tr>",
             h(&format_utc(a)),
             h(&format_utc(b)),
-            h(&format_ts(b - a))
+            h(&format_ts(b.saturating_sub(a)))
         )?;
     }
     writeln!(
@@ -240,7 +249,16 @@ fn summary(report: &Report, o: &mut String) -> std::fmt::Result {
 fn file_section(n: usize, f: &FileReport, o: &mut String) -> std::fmt::Result {
     let a = &f.audit;
     writeln!(o, "<section class=\"capture\" id=\"capture-{n}\">")?;
-    writeln!(o, "<h2>{}</h2>", h(&f.file))?;
+    writeln!(o, "<h2>{}</h2>", h(&file_label(&f.file)))?;
+    if let Some(why) = f.not_read() {
+        // Nothing was read, so nothing is judged: no context, coverage or findings.
+        writeln!(
+            o,
+            "<p class=\"error\"><strong>Not read:</strong> {}</p>",
+            h(why)
+        )?;
+        return writeln!(o, "</section>");
+    }
     if let Some(e) = &f.stats.error {
         writeln!(
             o,
@@ -264,15 +282,9 @@ fn file_section(n: usize, f: &FileReport, o: &mut String) -> std::fmt::Result {
     } else {
         fold_rule(a.findings.len(), o)?;
     }
-    for fam in Family::ALL {
-        let of: Vec<&Finding> = a.findings.iter().filter(|x| x.family == fam).collect();
-        if of.is_empty() {
-            continue;
-        }
-        writeln!(o, "<h4>{} ({})</h4>", family_title(fam), of.len())?;
-        for x in of {
-            finding(x, starts_open(a.findings.len()), o)?;
-        }
+    // In the report's order (worst first, then family, then time): no regrouping here.
+    for x in &a.findings {
+        finding(x, starts_open(a.findings.len()), o)?;
     }
     writeln!(o, "</section>")
 }
@@ -356,8 +368,9 @@ fn finding(x: &Finding, open: bool, o: &mut String) -> std::fmt::Result {
     )?;
     write!(
         o,
-        "<summary><span class=\"badge\">{}</span> <code>{}</code>",
+        "<summary><span class=\"badge\">{}</span> {} <code>{}</code>",
         x.severity.as_str().to_uppercase(),
+        family_title(x.family),
         h(x.rule)
     )?;
     if let Some(e) = &x.endpoint {
