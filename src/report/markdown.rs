@@ -79,18 +79,19 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "| Tool | {} |", md(&report.tool))?;
     writeln!(out)?;
-    match &report.service_tags.skipped {
-        Some(why) => writeln!(out, "> {}", md(why))?,
-        None => {
-            for f in &report.service_tags.files {
-                writeln!(
-                    out,
-                    "Service tags: {} changeNumber {} ({})  ",
-                    md(&f.cloud),
-                    f.change_number,
-                    md(&f.path.display().to_string())
-                )?;
-            }
+    if report.service_tags.skipped.is_some() {
+        for why in super::common::service_tag_lines(&report.service_tags) {
+            writeln!(out, "> {}", md(&why))?;
+        }
+    } else {
+        for line in super::common::service_tag_lines(&report.service_tags) {
+            // Markdown's hard line break: two trailing spaces.
+            let line = match line.split_once(": ") {
+                Some(("service tags", rest)) => format!("Service tags: {rest}"),
+                Some(("note", rest)) => format!("Note: {rest}"),
+                _ => line,
+            };
+            writeln!(out, "{}  ", md(&line))?;
         }
     }
     for f in &report.files {
