@@ -1,8 +1,8 @@
 //! `unattributed-failure` (blocked): a TCP connection failed and nothing in the capture says
 //! which endpoint it was for, but its address or port says it may be the agent's.
 //!
-//! What: TCP flows that no name (SNI, CONNECT, Host, DNS, certificate) and no catalog service
-//! tag attributes to an Arc endpoint, and that failed: the SYN went unanswered (`S0`, also
+//! What: TCP flows without any name (no SNI, CONNECT, Host, certificate or earlier DNS answer)
+//! whose address is in no service tag the catalog attributes by, and that failed: the SYN went unanswered (`S0`, also
 //! with a FIN `SH`), was refused (`REJ`, `RSTOS0`), drew an ICMP error, or the server reset
 //! the connection before answering the client's first bytes (a ClientHello without
 //! ServerHello, or no data at all). One finding per server address and port: repeats are
@@ -86,7 +86,9 @@ impl Rule for UnattributedFailure {
             || cx.context.private_link;
         let mut groups: BTreeMap<SocketAddr, Group<'_, '_>> = BTreeMap::new();
         for v in c.flows {
-            if v.is_arc() {
+            // A flow named by SNI, CONNECT, Host, certificate or DNS with a name the catalog
+            // does not know is attributed, just not to Arc: not this rule's.
+            if v.is_arc() || v.attribution.name.is_some() {
                 continue;
             }
             let Some(state) = failure(v) else { continue };
