@@ -186,3 +186,38 @@ fn no_blocked_verdict_disappears_without_dns_and_without_a_tag_file() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The sample made for the rule: the dropped SYN to an Azure address nothing names fires
+/// once, medium; its near miss in the same capture, a refused connection to another port of
+/// an address in no service tag, does not.
+#[test]
+fn unattributed_failure_sample_fires_and_its_near_miss_does_not() {
+    let path = Path::new("samples/unattributed-failure.pcap");
+    let report = audit(path, Given::default());
+    let hits: Vec<_> = report
+        .files
+        .iter()
+        .flat_map(|f| &f.audit.findings)
+        .filter(|x| x.rule == "unattributed-failure")
+        .collect();
+    assert_eq!(hits.len(), 1, "{hits:#?}");
+    let hit = hits[0];
+    assert_eq!(hit.severity, arcaudit::classify::Severity::Medium);
+    assert_eq!(
+        hit.flow.as_ref().map(|r| r.server.to_string()).as_deref(),
+        Some("13.69.109.180:443")
+    );
+    assert!(
+        hit.evidence.contains("S0") && hit.evidence.contains("GuestAndHybridManagement"),
+        "{}",
+        hit.evidence
+    );
+    assert!(
+        !report
+            .files
+            .iter()
+            .flat_map(|f| &f.audit.findings)
+            .any(|x| x.flow.as_ref().is_some_and(|r| r.server.port() == 8443)),
+        "the refused 8443 connection is not the agent's"
+    );
+}
