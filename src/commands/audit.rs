@@ -78,7 +78,6 @@ fn load_tags(cfg: &AuditConfig) -> anyhow::Result<(Cow<'static, ServiceTags>, Se
                 source: TagSource::BuiltInSnapshot,
                 snapshot,
                 notes: Vec::new(),
-                skipped: None,
             },
         ));
     }
@@ -91,7 +90,6 @@ fn load_tags(cfg: &AuditConfig) -> anyhow::Result<(Cow<'static, ServiceTags>, Se
             source: TagSource::Files,
             snapshot: Vec::new(),
             notes: Vec::new(),
-            skipped: None,
         },
     ))
 }

@@ -114,12 +114,9 @@ pub fn context_items(f: &FileReport) -> Vec<String> {
 
 /// The "service tags" context of a run, one line per item, unescaped: each file in use (or
 /// each cloud of the built-in snapshot with its publication date), then the notes (a
-/// snapshot much older than the capture), or why address checks were skipped. Each line but
-/// the notes starts with `service tags:`; renderers escape and label for their output.
+/// snapshot much older than the capture). Each line but the notes starts with
+/// `service tags:`; renderers escape and label for their output.
 pub fn service_tag_lines(s: &ServiceTagStatus) -> Vec<String> {
-    if let Some(why) = &s.skipped {
-        return vec![why.clone()];
-    }
     let mut lines: Vec<String> = match s.source {
         TagSource::BuiltInSnapshot => s
             .snapshot
@@ -131,7 +128,7 @@ pub fn service_tag_lines(s: &ServiceTagStatus) -> Vec<String> {
                 )
             })
             .collect(),
-        TagSource::Files | TagSource::None => s
+        TagSource::Files => s
             .files
             .iter()
             .map(|f| {

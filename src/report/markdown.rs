@@ -79,20 +79,14 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "| Tool | {} |", md(&report.tool))?;
     writeln!(out)?;
-    if report.service_tags.skipped.is_some() {
-        for why in super::common::service_tag_lines(&report.service_tags) {
-            writeln!(out, "> {}", md(&why))?;
-        }
-    } else {
-        for line in super::common::service_tag_lines(&report.service_tags) {
-            // Markdown's hard line break: two trailing spaces.
-            let line = match line.split_once(": ") {
-                Some(("service tags", rest)) => format!("Service tags: {rest}"),
-                Some(("note", rest)) => format!("Note: {rest}"),
-                _ => line,
-            };
-            writeln!(out, "{}  ", md(&line))?;
-        }
+    for line in super::common::service_tag_lines(&report.service_tags) {
+        let line = match line.split_once(": ") {
+            Some(("service tags", rest)) => format!("Service tags: {rest}"),
+            Some(("note", rest)) => format!("Note: {rest}"),
+            _ => line,
+        };
+        // Markdown's hard line break: two trailing spaces.
+        writeln!(out, "{}  ", md(&line))?;
     }
     for f in &report.files {
         file_section(f, out)?;

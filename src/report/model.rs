@@ -66,7 +66,8 @@ pub struct FileReport {
     pub audit: CaptureAudit,
 }
 
-/// Where the service-tag ranges came from, or why address checks were skipped.
+/// Where the service-tag ranges came from: files, or the snapshot compiled in (so address
+/// checks always run).
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceTagStatus {
     pub files: Vec<TagFileInfo>,
@@ -78,8 +79,6 @@ pub struct ServiceTagStatus {
     /// Context notes about the ranges (a snapshot much older than the capture); not findings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub skipped: Option<String>,
 }
 
 /// Where the service-tag ranges of a run came from.
@@ -90,8 +89,6 @@ pub enum TagSource {
     Files,
     /// The dated snapshot compiled into arcaudit (`model::tag_snapshot`).
     BuiltInSnapshot,
-    /// None at all: address checks skipped.
-    None,
 }
 
 /// One cloud's edition of the built-in snapshot.

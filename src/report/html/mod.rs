@@ -215,8 +215,8 @@ fn summary(report: &Report, o: &mut String) -> std::fmt::Result {
     )?;
     for line in super::common::service_tag_lines(&report.service_tags) {
         let (class, text) = match line.strip_prefix("service tags: ") {
-            Some(rest) if report.service_tags.skipped.is_none() => ("", rest),
-            _ => (" class=\"note\"", line.as_str()),
+            Some(rest) => ("", rest),
+            None => (" class=\"note\"", line.as_str()),
         };
         writeln!(
             o,
