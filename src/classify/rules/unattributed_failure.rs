@@ -68,6 +68,18 @@ fn failure(v: &FlowView<'_>) -> Option<&'static str> {
     }
 }
 
+/// The severity the evidence supports, or `None` when the flow is not the agent's business:
+/// `azure` = the address is in a service tag of the loaded ranges, `agent_port` = port 443 or
+/// the proxy in use, `arc_capture` = the capture shows the agent at work.
+fn grade(azure: bool, agent_port: bool, arc_capture: bool) -> Option<Severity> {
+    match (azure, agent_port) {
+        (true, true) => Some(Severity::Medium),
+        (true, false) => Some(Severity::Low),
+        (false, true) if arc_capture => Some(Severity::Low),
+        _ => None,
+    }
+}
+
 /// One (server address, port) with its failed flows.
 struct Group<'v, 'a> {
     flows: Vec<&'v FlowView<'a>>,
@@ -106,11 +118,8 @@ impl Rule for UnattributedFailure {
             let tags = &first.attribution.server_tags;
             let azure = !tags.is_empty();
             let agent_port = server.port() == AGENT_PORT || first.to_proxy;
-            let severity = match (azure, agent_port) {
-                (true, true) => Severity::Medium,
-                (true, false) => Severity::Low,
-                (false, true) if arc_capture => Severity::Low,
-                _ => continue,
+            let Some(severity) = grade(azure, agent_port, arc_capture) else {
+                continue;
             };
             let states: Vec<String> = g
                 .states
@@ -163,5 +172,22 @@ impl Rule for UnattributedFailure {
             }
             out.push(finding);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_follows_the_evidence_that_the_flow_is_the_agents() {
+        assert_eq!(grade(true, true, false), Some(Severity::Medium));
+        assert_eq!(grade(true, false, false), Some(Severity::Low));
+        assert_eq!(grade(false, true, true), Some(Severity::Low));
+        // Port 443 to an address in no tag, in a capture without the agent: anyone's.
+        assert_eq!(grade(false, true, false), None);
+        // Another port on an address in no tag is never the agent's.
+        assert_eq!(grade(false, false, true), None);
+        assert_eq!(grade(false, false, false), None);
     }
 }
