@@ -983,6 +983,20 @@ s_healthy-agent-go-legacy() {
         i=$((i + 1))
     done
     agent -go-default-suites "${u[@]}"
+}
+
+s_unattributed-failure() {
+    # The agent resolved its names before the capture started (curl --resolve: no DNS in
+    # it) and no SYN gets an answer, so no SNI or certificate names the flow either: only
+    # the address (GuestAndHybridManagement, not a tag the catalog attributes by) is left.
+    srv management.azure.com ${IP[management.azure.com]}
+    nft_fwd "ip daddr ${IP[fw-gas]} tcp dport 443 drop"
+    capture unattributed-failure
+    curl_h --resolve "$(resolve management.azure.com)" https://management.azure.com/
+    curl_h --connect-timeout 3 --resolve "westeurope-gas.guestconfiguration.azure.com:443:${IP[fw-gas]}" \
+        https://westeurope-gas.guestconfiguration.azure.com/
+    # Near miss: refused on another port of an address in no service tag (not the agent's).
+    curl_h --connect-timeout 3 http://${IP[notazure]}:8443/
     finish
 }
 
@@ -998,7 +1012,7 @@ ALL=(healthy-agent tls13-stacks tls12-stacks pq-hello-split syn-no-answer syn-re
     hostile-sni-script hostile-sni-ansi hostile-cert-names
     legacy-endpoints heartbeat-silence heartbeat-regular gas-not-contacted gas-not-contacted-long
     outside-service-tag proxy-bypass sql-tls10 unexpected-port wrong-cloud
-    healthy-agent-go-legacy context-contradicted)
+    healthy-agent-go-legacy context-contradicted unattributed-failure)
 
 main() {
     [ "$(id -u)" = 0 ] || { echo "run as root (network namespaces)" >&2; exit 1; }

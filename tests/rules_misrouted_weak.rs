@@ -279,12 +279,14 @@ fn outside_service_tag_fires_on_an_address_in_no_tag() {
     assert!(h.evidence.contains("in no service tag"), "{}", h.evidence);
 }
 
-fn outside_service_tag_quiet_without_tags() {
+/// Without a tag file the built-in snapshot is used: an address in no Azure range is
+/// still found, and the healthy sample stays quiet.
+fn outside_service_tag_without_a_file_judges_by_the_snapshot() {
     let (_d, p) = built("testnet.pcap", login_at_sni([203, 0, 113, 5]));
-    assert_none(
-        &audit(&p, Given::default()),
-        "outside-service-tag",
-        "no tag file",
+    assert_eq!(
+        of(&audit(&p, Given::default()), "outside-service-tag").len(),
+        1,
+        "203.0.113.5 is in no range of the built-in snapshot"
     );
     assert_none(
         &audit(&sample("healthy-agent.pcap"), Given::default()),
@@ -1145,7 +1147,7 @@ fn main() -> ExitCode {
             public_endpoint_private_address_quiet_on_private_link_endpoints,
             proxy_bypass_fires_on_direct_flows_with_a_proxy_configured,
             proxy_bypass_quiet_through_the_proxy_and_without_one,
-            outside_service_tag_quiet_without_tags,
+            outside_service_tag_without_a_file_judges_by_the_snapshot,
             wrong_cloud_fires_with_usgov_on_public_endpoints,
             wrong_cloud_quiet_on_the_right_cloud,
             tls_interception_fires_on_inspection_ca_and_san_mismatch,

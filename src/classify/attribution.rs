@@ -1,7 +1,8 @@
 //! Who a flow talks to. In order of trust: the TLS SNI; the CONNECT authority of a proxied
-//! flow; the HTTP Host header; a DNS answer seen before the flow for its server address
-//! (following CNAME chains, respecting time); and last, the service tag of the address,
-//! which is attribution by address only and said so.
+//! flow; the HTTP Host header; the server certificate's DNS names (TLS 1.2 and older send
+//! it in the clear; a client that sends no SNI still gets one); a DNS answer seen before the
+//! flow for its server address (following CNAME chains, respecting time); and last, the
+//! service tag of the address, which is attribution by address only and said so.
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -19,6 +20,9 @@ pub enum NameSource {
     ConnectAuthority,
     HttpHost,
     Dns,
+    /// No SNI: a DNS name (subject alternative name) of the server's certificate, the first
+    /// one the catalog knows, else the first.
+    CertificateSan,
     /// No name: the server address lies in a service tag the catalog names.
     ServiceTag,
 }
@@ -230,6 +234,29 @@ pub fn attribute(
         }
     }
     if a.name.is_none()
+        && let Some(sans) = f
+            .tls
+            .as_ref()
+            .and_then(|t| t.certificates.first())
+            .map(|leaf| leaf.san_dns.as_slice())
+            .filter(|sans| !sans.is_empty())
+    {
+        // The certificate speaks for this connection, where a DNS answer speaks for an
+        // address other names may share (a CDN front end), so it comes first.
+        let known = sans.iter().find_map(|n| {
+            let (entries, region) = names.matches(n);
+            (!entries.is_empty()).then(|| (n.clone(), entries, region))
+        });
+        let (name, entries, region) = match known {
+            Some(k) => k,
+            None => (sans.first().cloned().unwrap_or_default(), Vec::new(), None),
+        };
+        a.name = Some(name);
+        a.source = Some(NameSource::CertificateSan);
+        a.entries = entries;
+        a.region = region;
+    }
+    if a.name.is_none()
         && let Some((frame, chain)) = dns.names_for(f.server.ip(), f.first_ts_ns)
     {
         // The first name of the chain the catalog knows, else the question.
@@ -274,6 +301,111 @@ pub fn attribute(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A TCP flow to `server` on 443 with a TLS 1.2 handshake carrying `sni` and a leaf
+    /// certificate naming `sans`.
+    fn tls_flow(server: &str, sni: Option<&str>, sans: &[&str]) -> AuditFlow {
+        AuditFlow {
+            transport: crate::wire::Transport::Tcp,
+            client: "10.1.0.4:50000".parse().unwrap(),
+            server: server.parse().unwrap(),
+            client_guessed: false,
+            first_ts_ns: 10,
+            last_ts_ns: 20,
+            frames: crate::flow::KeyFrames::default(),
+            conn_state: None,
+            history: String::new(),
+            syn_retransmissions: 0,
+            client_bytes: 0,
+            server_bytes: 0,
+            server_packets: 0,
+            icmp: Vec::new(),
+            protocol: None,
+            tls: Some(crate::facts::TlsSummary {
+                sni: sni.map(str::to_string),
+                certificates: vec![crate::facts::CertSummary {
+                    subject: String::new(),
+                    issuer: String::new(),
+                    subject_cn: None,
+                    issuer_cn: None,
+                    san_dns: sans.iter().map(|s| s.to_string()).collect(),
+                    self_signed: false,
+                }],
+                ..Default::default()
+            }),
+            requests: Vec::new(),
+            responses: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn without_sni_the_certificate_names_the_flow() {
+        let c = Catalog::builtin();
+        let names = NameMatcher::new(c);
+        let tags = ServiceTags::empty();
+        let dns = DnsIndex::default();
+        // The first SAN the catalog knows wins over an earlier unknown one.
+        let f = tls_flow(
+            "192.0.2.10:443",
+            None,
+            &["www.example.com", "westeurope.his.arc.azure.com"],
+        );
+        let a = attribute(&f, &dns, &names, &tags);
+        assert_eq!(a.source, Some(NameSource::CertificateSan));
+        assert_eq!(a.name.as_deref(), Some("westeurope.his.arc.azure.com"));
+        assert!(!a.entries.is_empty());
+        // None known: the first SAN names the flow, attributed to nothing.
+        let f = tls_flow(
+            "192.0.2.10:443",
+            None,
+            &["www.example.com", "a.example.org"],
+        );
+        let a = attribute(&f, &dns, &names, &tags);
+        assert_eq!(a.name.as_deref(), Some("www.example.com"));
+        assert!(a.entries.is_empty());
+        // The SNI stays first.
+        let f = tls_flow(
+            "192.0.2.10:443",
+            Some("management.azure.com"),
+            &["westeurope.his.arc.azure.com"],
+        );
+        let a = attribute(&f, &dns, &names, &tags);
+        assert_eq!(a.source, Some(NameSource::Sni));
+    }
+
+    #[test]
+    fn without_sni_or_certificate_an_earlier_dns_answer_names_the_flow() {
+        let c = Catalog::builtin();
+        let names = NameMatcher::new(c);
+        let answer = DnsAnswer {
+            frame: 1,
+            ts_ns: 5,
+            resolver: "10.1.0.53:53".parse().unwrap(),
+            client: "10.1.0.4:40000".parse().unwrap(),
+            id: 7,
+            is_response: true,
+            rcode: Rcode::NoError,
+            qname: Some("management.azure.com".into()),
+            qtype: 1,
+            answers: vec![(
+                "management.azure.com".into(),
+                DnsRecordData::A("192.0.2.10".parse().unwrap()),
+            )],
+            answered: false,
+        };
+        let dns = DnsIndex::build(&[answer]);
+        let mut f = tls_flow("192.0.2.10:443", None, &[]);
+        f.tls = None;
+        let a = attribute(&f, &dns, &names, &ServiceTags::empty());
+        assert_eq!(a.source, Some(NameSource::Dns));
+        assert_eq!(a.name.as_deref(), Some("management.azure.com"));
+        assert!(!a.entries.is_empty());
+        assert_eq!(a.dns_frame, Some(1));
+        // An answer given after the flow started does not name it.
+        f.first_ts_ns = 1;
+        let a = attribute(&f, &dns, &names, &ServiceTags::empty());
+        assert_eq!(a.name, None);
+    }
 
     #[test]
     fn request_paths() {

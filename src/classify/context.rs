@@ -202,6 +202,7 @@ fn source_words(a: &Attribution) -> &'static str {
         Some(NameSource::Sni) => "SNI",
         Some(NameSource::ConnectAuthority) => "CONNECT authority",
         Some(NameSource::HttpHost) => "Host header",
+        Some(NameSource::CertificateSan) => "server certificate's name",
         Some(NameSource::Dns) => "DNS answer for its address",
         Some(NameSource::ServiceTag) | None => "address",
     }

@@ -257,9 +257,11 @@ impl Folder {
     /// finding per problem (one per client fingerprint, one per contradicted setting, one
     /// per silent endpoint), so two of its findings about one endpoint or name are two
     /// problems and are kept apart, not grouped.
+    /// The rule may have set `count` and the frame range over occurrences it summarised;
+    /// the finding's own frames widen that range.
     fn add_whole(&mut self, mut f: Finding) {
-        f.first_frame = f.frames.iter().min().copied();
-        f.last_frame = f.frames.iter().max().copied();
+        f.first_frame = min_some(f.first_frame, f.frames.iter().min().copied());
+        f.last_frame = f.last_frame.max(f.frames.iter().max().copied());
         f.count = f.count.max(1);
         self.out.push(f);
     }

@@ -3,14 +3,17 @@
 //! Files run in parallel; the report keeps the input order whatever the thread count.
 
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::capture::Input;
 use crate::classify::{self, Given};
 use crate::facts::FactsBuilder;
-use crate::model::{Catalog, CatalogMode, ServiceTags, discover_service_tag_files};
+use crate::model::{Catalog, CatalogMode, ServiceTags, discover_service_tag_files, tag_snapshot};
 use crate::pipeline::{self, PipelineConfig};
-use crate::report::model::{FailOn, FileReport, Report, ServiceTagStatus};
+use crate::report::model::{
+    FailOn, FileReport, Report, ServiceTagStatus, SnapshotEdition, TagSource,
+};
 
 /// What `arcaudit audit` needs, validated by the CLI.
 #[derive(Debug, Clone)]
@@ -18,7 +21,7 @@ pub struct AuditConfig {
     pub inputs: Vec<Input>,
     pub given: Given,
     /// `--service-tags` files; when empty, `ServiceTags_*.json` beside the captures and in
-    /// the working folder are used.
+    /// the working folder are used, else the built-in snapshot.
     pub service_tags: Vec<PathBuf>,
     pub catalog: Option<PathBuf>,
     pub catalog_mode: CatalogMode,
@@ -28,7 +31,10 @@ pub struct AuditConfig {
     pub suppress: Vec<(String, Option<String>)>,
 }
 
-fn load_tags(cfg: &AuditConfig) -> anyhow::Result<(ServiceTags, ServiceTagStatus)> {
+/// The service-tag ranges of the run: the files given with `--service-tags`, else the
+/// `ServiceTags_*.json` beside the captures or in the working folder, else the snapshot
+/// compiled in. A file the user has always wins: it is newer than any snapshot we ship.
+fn load_tags(cfg: &AuditConfig) -> anyhow::Result<(Cow<'static, ServiceTags>, ServiceTagStatus)> {
     let mut paths = cfg.service_tags.clone();
     if paths.is_empty() {
         let mut dirs: Vec<PathBuf> = cfg
@@ -53,30 +59,62 @@ fn load_tags(cfg: &AuditConfig) -> anyhow::Result<(ServiceTags, ServiceTagStatus
         paths = discover_service_tag_files(&dirs);
     }
     if paths.is_empty() {
+        let tags = ServiceTags::embedded()?;
+        let snapshot = tag_snapshot::editions()
+            .map(|(cloud, published)| SnapshotEdition {
+                cloud: cloud.to_string(),
+                published: published.to_string(),
+                change_number: tags
+                    .files()
+                    .iter()
+                    .find(|f| f.cloud == cloud)
+                    .map_or(0, |f| f.change_number),
+            })
+            .collect();
         return Ok((
-            ServiceTags::empty(),
+            Cow::Borrowed(tags),
             ServiceTagStatus {
-                files: Vec::new(),
-                skipped: Some(format!(
-                    "address checks skipped: no service-tag file given and no ServiceTags_*.json beside the captures or in the working folder. Download \"Azure IP Ranges and Service Tags\" ({}) and pass it with --service-tags FILE",
-                    crate::model::SERVICE_TAG_DOWNLOADS
-                        .iter()
-                        .map(|(cloud, url)| format!("{cloud}: {url}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
+                files: tags.files().to_vec(),
+                source: TagSource::BuiltInSnapshot,
+                snapshot,
+                notes: Vec::new(),
             },
         ));
     }
     let tags = ServiceTags::load_all(&paths)?;
     let files = tags.files().to_vec();
     Ok((
-        tags,
+        Cow::Owned(tags),
         ServiceTagStatus {
             files,
-            skipped: None,
+            source: TagSource::Files,
+            snapshot: Vec::new(),
+            notes: Vec::new(),
         },
     ))
+}
+
+/// The note that says the built-in snapshot is much older than the captures: ranges
+/// Microsoft added since are unknown to it. Measured against the newest capture's first
+/// packet, the capture the snapshot is least likely to describe.
+fn snapshot_age_notes(status: &mut ServiceTagStatus, files: &[FileReport]) {
+    if status.source != TagSource::BuiltInSnapshot {
+        return;
+    }
+    let Some(start) = files
+        .iter()
+        .filter_map(|f| f.audit.flows.iter().map(|v| v.first_ts_ns).min())
+        .max()
+    else {
+        return;
+    };
+    for (cloud, published, days) in tag_snapshot::stale_editions(start) {
+        status.notes.push(format!(
+            "the built-in {cloud} snapshot (published {published}) is {} weeks older than the capture (first packet {}): addresses Microsoft added since are not in it; pass a current file with --service-tags",
+            days / 7,
+            crate::report::common::format_utc(start),
+        ));
+    }
 }
 
 fn suppressed(f: &classify::Finding, list: &[(String, Option<String>)]) -> bool {
@@ -119,12 +157,13 @@ fn audit_file(
 /// Runs the audit and builds the report.
 pub fn run(cfg: &AuditConfig) -> anyhow::Result<Report> {
     let catalog = Catalog::with_user_file(cfg.catalog.as_deref(), cfg.catalog_mode)?;
-    let (tags, tag_status) = load_tags(cfg)?;
+    let (tags, mut tag_status) = load_tags(cfg)?;
     let files: Vec<FileReport> = cfg
         .inputs
         .par_iter()
         .map(|input| audit_file(input, cfg, &catalog, &tags))
         .collect();
+    snapshot_age_notes(&mut tag_status, &files);
     Ok(Report::new(
         cfg.given.clone(),
         cfg.fail_on,

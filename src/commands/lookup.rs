@@ -3,8 +3,8 @@
 //!
 //! Names are matched against the catalog; addresses against the service-tag files given (or
 //! found beside the captures and in the working folder). No DNS is resolved: the answer is about
-//! exactly what was typed. Without a service-tag file, address checks are skipped and the user
-//! is told where to get one. The answer is computed here and written by `report::lookup`.
+//! exactly what was typed. Without a service-tag file, addresses are checked against the
+//! snapshot compiled in, and the user is told its date and where to get current files. The answer is computed here and written by `report::lookup`.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -19,8 +19,10 @@ use crate::model::{
 use crate::report::common::when_text;
 use crate::report::lookup::{
     self as render_lookup, EntryHit, ItemKind, ItemResult, LookupFormat, LookupView, TagHit,
-    skipped_note,
+    snapshot_note,
 };
+use crate::report::model::TagSource;
+use std::borrow::Cow;
 
 /// What `arcaudit lookup` was asked for.
 #[derive(Debug, Clone, Default)]
@@ -84,14 +86,19 @@ pub fn run(cfg: &LookupConfig, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     } else {
         Vec::new()
     };
-    let tags = if tag_paths.is_empty() {
-        ServiceTags::empty()
+    // Without a file, addresses are checked against the snapshot compiled in, and stderr
+    // says so (with its dates and where to get current files).
+    let builtin = wants_tags && tag_paths.is_empty();
+    let tags: Cow<'static, ServiceTags> = if builtin {
+        Cow::Borrowed(ServiceTags::embedded().context("loading the built-in service-tag snapshot")?)
+    } else if tag_paths.is_empty() {
+        Cow::Owned(ServiceTags::empty())
     } else {
-        ServiceTags::load_all(&tag_paths).context("loading service-tag files")?
+        Cow::Owned(ServiceTags::load_all(&tag_paths).context("loading service-tag files")?)
     };
     let skipped = wants_tags && tags.is_empty();
-    if skipped {
-        err.write_all(skipped_note(&cfg.search_dirs).as_bytes())
+    if builtin {
+        err.write_all(snapshot_note(&cfg.search_dirs).as_bytes())
             .context("writing to stderr")?;
     }
 
@@ -141,6 +148,11 @@ pub fn run(cfg: &LookupConfig, out: &mut dyn Write, err: &mut dyn Write) -> anyh
         service_tag_files: tags.files(),
         superseded_service_tag_files: tags.superseded(),
         address_checks_skipped: skipped,
+        service_tag_source: wants_tags.then_some(if builtin {
+            TagSource::BuiltInSnapshot
+        } else {
+            TagSource::Files
+        }),
         results,
     };
     render_lookup::render(&view, cfg.format, out).context("writing the lookup result")
@@ -253,10 +265,10 @@ mod tests {
     }
 
     #[test]
-    fn addresses_without_a_file_say_checks_were_skipped() {
+    fn addresses_without_a_file_use_the_built_in_snapshot() {
         let dir = tempfile::tempdir().unwrap();
         let cfg = LookupConfig {
-            items: vec!["40.126.9.5".into()],
+            items: vec!["20.38.128.1".into()],
             search_dirs: vec![dir.path().to_path_buf()],
             format: LookupFormat::Json,
             ..Default::default()
@@ -265,12 +277,16 @@ mod tests {
         run(&cfg, &mut out, &mut err).unwrap();
         let err = String::from_utf8(err).unwrap();
         assert!(
-            err.contains("address checks skipped") && err.contains("id=56519"),
+            err.contains("built-in snapshot")
+                && err.contains("Public published 2025-10-28")
+                && err.contains("id=56519"),
             "{err}"
         );
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        assert_eq!(v["address_checks_skipped"], true);
-        assert!(v["results"][0].get("service_tags").is_none());
+        assert_eq!(v["address_checks_skipped"], false);
+        assert_eq!(v["service_tag_source"], "built-in-snapshot");
+        let tags = v["results"][0]["service_tags"].as_array().unwrap();
+        assert!(tags.iter().any(|t| t["tag"] == "AzureCloud"), "{tags:?}");
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //!   clouds (plus the ESU-only profile), embedded as `catalog.json` and matched against host
 //!   names with one compiled [`globset::GlobSet`];
 //! - [`ServiceTags`]: Microsoft's weekly "Azure IP Ranges and Service Tags" files, loaded at run
-//!   time (never compiled in, they change every week) and indexed so that an address returns
-//!   every tag whose prefixes contain it.
+//!   time and indexed so that an address returns every tag whose prefixes contain it; when no
+//!   file is given, a dated, reduced snapshot compiled in ([`tag_snapshot`]).
 //!
 //! Judging a flow against the model is the classify stage's job, not this module's.
 //!
@@ -17,6 +17,7 @@ mod catalog;
 mod hostmatch;
 mod regions;
 mod service_tags;
+pub mod tag_snapshot;
 
 pub use catalog::{
     Catalog, CatalogMode, CipherSuite, DocumentInfo, Endpoint, Feature, HostMatch, MatchScratch,

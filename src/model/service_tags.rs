@@ -455,6 +455,21 @@ pub fn discover_service_tag_files(dirs: &[PathBuf]) -> Vec<PathBuf> {
     found.into_iter().collect()
 }
 
+/// Building one index from texts already in memory: the embedded snapshot
+/// ([`super::tag_snapshot`]) decompresses its files and hands them here, so they go through
+/// the same parser and checks as a file the user gives.
+impl ServiceTags {
+    /// Parses each `(name, text)` as one published file and builds one index; `name` stands
+    /// for the path in errors and in [`TagFileInfo::path`].
+    pub(crate) fn from_texts(files: &[(PathBuf, String)]) -> Result<ServiceTags, ModelError> {
+        let mut parsed = Vec::with_capacity(files.len());
+        for (name, text) in files {
+            parsed.push(parse_file(text, name)?);
+        }
+        Ok(ServiceTags::build(parsed))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -184,19 +184,8 @@ pub fn render_text(report: &Report, styles: &Styles, out: &mut dyn Write) -> io:
             plural(t.files_with_errors, "file", "files")
         )?;
     }
-    match &report.service_tags.skipped {
-        Some(why) => writeln!(out, "  {why}")?,
-        None => {
-            for f in &report.service_tags.files {
-                writeln!(
-                    out,
-                    "  service tags: {} changeNumber {} ({})",
-                    f.cloud,
-                    f.change_number,
-                    escape_text(&f.path.display().to_string())
-                )?;
-            }
-        }
+    for line in super::common::service_tag_lines(&report.service_tags) {
+        writeln!(out, "  {}", escape_text(&line))?;
     }
     for f in &report.files {
         file_section(f, styles, out)?;

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use crate::classify::{Family, Finding};
 use crate::model::{Feature, When};
 
-use super::model::{FileReport, Totals};
+use super::model::{FileReport, ServiceTagStatus, TagSource, Totals};
 
 /// Formats nanoseconds since the epoch as `seconds.micros`, like Zeek's `ts`.
 pub fn format_ts(ns: i64) -> String {
@@ -144,6 +144,39 @@ pub fn context_items(f: &FileReport) -> Vec<String> {
         context.push(format!("features {}", feats.join(",")));
     }
     context
+}
+
+/// The "service tags" context of a run, one line per item, unescaped: each file in use (or
+/// each cloud of the built-in snapshot with its publication date), then the notes (a
+/// snapshot much older than the capture). Each line but the notes starts with
+/// `service tags:`; renderers escape and label for their output.
+pub fn service_tag_lines(s: &ServiceTagStatus) -> Vec<String> {
+    let mut lines: Vec<String> = match s.source {
+        TagSource::BuiltInSnapshot => s
+            .snapshot
+            .iter()
+            .map(|e| {
+                format!(
+                    "service tags: {} changeNumber {} (built-in snapshot published {})",
+                    e.cloud, e.change_number, e.published
+                )
+            })
+            .collect(),
+        TagSource::Files => s
+            .files
+            .iter()
+            .map(|f| {
+                format!(
+                    "service tags: {} changeNumber {} ({})",
+                    f.cloud,
+                    f.change_number,
+                    f.path.display()
+                )
+            })
+            .collect(),
+    };
+    lines.extend(s.notes.iter().map(|n| format!("note: {n}")));
+    lines
 }
 
 /// "when" as a reader wants it: `feature: ssh, windows-admin-center`.

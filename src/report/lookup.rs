@@ -1,6 +1,6 @@
 //! Renders the answer of `arcaudit lookup`: per item typed, the catalog entries a name
 //! matches or the service tags an address lies in, as text or as one JSON document
-//! ([`LookupView`]). Also the note, for stderr, that says address checks were skipped and
+//! ([`LookupView`]). Also the note, for stderr, that says the built-in snapshot was used and
 //! where to get the files. Matching is the command's; this module only writes.
 
 use std::fmt::Write as _;
@@ -106,6 +106,9 @@ pub struct LookupView<'a> {
     #[serde(skip_serializing_if = "<[TagFileInfo]>::is_empty")]
     pub superseded_service_tag_files: &'a [TagFileInfo],
     pub address_checks_skipped: bool,
+    /// Where the ranges came from; absent when no address was asked about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_tag_source: Option<crate::report::model::TagSource>,
     pub results: Vec<ItemResult<'a>>,
 }
 
@@ -122,21 +125,26 @@ pub fn render(view: &LookupView<'_>, format: LookupFormat, out: &mut dyn Write) 
     out.write_all(text.as_bytes())
 }
 
-/// Why address checks were skipped and where to get the service-tag files, for stderr;
+/// For stderr, when addresses were checked against the snapshot compiled in: that no file
+/// was found, each cloud's publication date, and where to get current files;
 /// `search_dirs` are the folders searched for `ServiceTags_*.json`.
-pub fn skipped_note(search_dirs: &[PathBuf]) -> String {
+pub fn snapshot_note(search_dirs: &[PathBuf]) -> String {
     let dirs: Vec<String> = search_dirs
         .iter()
         .map(|d| format!("'{}'", d.display()))
         .collect();
+    let editions: Vec<String> = crate::model::tag_snapshot::editions()
+        .map(|(cloud, date)| format!("{cloud} published {date}"))
+        .collect();
     let mut msg = format!(
-        "address checks skipped: no service-tag file was given (--service-tags FILE) and no ServiceTags_*.json was found in {}.\n\
-         Microsoft publishes the ranges weekly; download the file for your cloud and pass it with --service-tags:\n",
+        "service tags: no file was given (--service-tags FILE) and no ServiceTags_*.json was found in {}; using the built-in snapshot ({}).\n\
+         Microsoft publishes the ranges weekly; for current ranges download the file for your cloud and pass it with --service-tags:\n",
         if dirs.is_empty() {
             "any search folder".to_string()
         } else {
             dirs.join(", ")
-        }
+        },
+        editions.join(", ")
     );
     for (cloud, url) in SERVICE_TAG_DOWNLOADS {
         let _ = writeln!(msg, "  {cloud}: {url}");

@@ -147,19 +147,14 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "| Tool | {} |", md(&report.tool))?;
     writeln!(out)?;
-    match &report.service_tags.skipped {
-        Some(why) => writeln!(out, "> {}", md(why))?,
-        None => {
-            for f in &report.service_tags.files {
-                writeln!(
-                    out,
-                    "Service tags: {} changeNumber {} ({})  ",
-                    md(&f.cloud),
-                    f.change_number,
-                    md(&f.path.display().to_string())
-                )?;
-            }
-        }
+    for line in super::common::service_tag_lines(&report.service_tags) {
+        let line = match line.split_once(": ") {
+            Some(("service tags", rest)) => format!("Service tags: {rest}"),
+            Some(("note", rest)) => format!("Note: {rest}"),
+            _ => line,
+        };
+        // Markdown's hard line break: two trailing spaces.
+        writeln!(out, "{}  ", md(&line))?;
     }
     Ok(())
 }

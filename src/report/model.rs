@@ -138,12 +138,40 @@ impl Serialize for FileReport {
     }
 }
 
-/// Where the service-tag ranges came from, or why address checks were skipped.
+/// Where the service-tag ranges came from: files, or the snapshot compiled in (so address
+/// checks always run).
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceTagStatus {
     pub files: Vec<TagFileInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub skipped: Option<String>,
+    /// Given or found files, or the snapshot compiled in.
+    pub source: TagSource,
+    /// For the built-in snapshot: each cloud's edition (cloud as published, publication date).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub snapshot: Vec<SnapshotEdition>,
+    /// Context notes about the ranges (a snapshot much older than the capture); not findings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// Where the service-tag ranges of a run came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TagSource {
+    /// `--service-tags` files, or `ServiceTags_*.json` found beside the captures.
+    Files,
+    /// The dated snapshot compiled into arcaudit (`model::tag_snapshot`).
+    BuiltInSnapshot,
+}
+
+/// One cloud's edition of the built-in snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SnapshotEdition {
+    /// The cloud as published (`Public`, `AzureGovernment`, `China`).
+    pub cloud: String,
+    /// Publication date, `YYYY-MM-DD`.
+    pub published: String,
+    /// The edition's `changeNumber`.
+    pub change_number: u64,
 }
 
 /// Totals over all files.

@@ -36,6 +36,7 @@ registry! {
     tls_alert_fatal::TlsAlertFatal,
     proxy_connect_refused::ProxyConnectRefused,
     dns_failure::DnsFailure,
+    unattributed_failure::UnattributedFailure,
     required_endpoint_never_succeeded::RequiredEndpointNeverSucceeded,
     required_endpoint_not_contacted::RequiredEndpointNotContacted,
     heartbeat_silence::HeartbeatSilence,

@@ -224,23 +224,16 @@ fn summary(report: &Report, o: &mut String) -> std::fmt::Result {
         "<tr><th>Occurrences</th><td>{} (the attempts the findings group)</td></tr>",
         t.occurrences
     )?;
-    match &report.service_tags.skipped {
-        Some(why) => writeln!(
+    for line in super::common::service_tag_lines(&report.service_tags) {
+        let (class, text) = match line.strip_prefix("service tags: ") {
+            Some(rest) => ("", rest),
+            None => (" class=\"note\"", line.as_str()),
+        };
+        writeln!(
             o,
-            "<tr><th>Service tags</th><td class=\"note\">{}</td></tr>",
-            h(why)
-        )?,
-        None => {
-            for f in &report.service_tags.files {
-                writeln!(
-                    o,
-                    "<tr><th>Service tags</th><td>{} changeNumber {} (<span class=\"mono\">{}</span>)</td></tr>",
-                    h(&f.cloud),
-                    f.change_number,
-                    h(&f.path.display().to_string())
-                )?;
-            }
-        }
+            "<tr><th>Service tags</th><td{class}>{}</td></tr>",
+            h(text)
+        )?;
     }
     writeln!(o, "</tbody></table>")?;
     writeln!(o, "</section>")
