@@ -97,6 +97,10 @@ const NO_NODE: u32 = u32::MAX;
 /// Longest chain of distinct nested prefixes: one per prefix length, /0 to /128 for IPv6
 /// (IPv4 needs 33). A lookup never walks further than this.
 const MAX_DEPTH: usize = 129;
+/// Longest answer stored ready-made per prefix. Real addresses have a handful of tags, and
+/// their lookups become one slice; the bound keeps the copies to at most 16 per prefix, so the
+/// index stays linear when a wide prefix holds thousands of tags.
+const MAX_FLAT: usize = 16;
 
 /// One distinct prefix of one address family.
 #[derive(Debug, Clone, Copy)]
@@ -106,6 +110,10 @@ struct Node {
     /// Tags listing this prefix: `ServiceTags::members[first..end]`, sorted by tag id.
     first: u32,
     end: u32,
+    /// The whole answer for an address whose innermost prefix is this one (its tags and its
+    /// ancestors', merged), `members[flat.0..flat.1]`, kept only when it has at most
+    /// [`MAX_FLAT`] tags; `flat.0 == NO_NODE` otherwise.
+    flat: (u32, u32),
 }
 
 /// The prefixes of one address family as a forest, plus a flat search array over it.
@@ -134,23 +142,6 @@ impl<T: Ord + Copy> PrefixForest<T> {
             None => NO_NODE,
         }
     }
-
-    /// Loads the tag lists of the prefixes containing `x`, innermost first, into `cursors`.
-    fn chain(&self, x: T, cursors: &mut [(u32, u32); MAX_DEPTH]) -> usize {
-        let mut len = 0;
-        let mut node = self.innermost_of(x);
-        // Parents are strictly wider prefixes, so the walk ends within MAX_DEPTH steps; the
-        // bound on `len` only keeps the indexing panic-free.
-        while let Some(n) = self.nodes.get(node as usize) {
-            let Some(slot) = cursors.get_mut(len) else {
-                break;
-            };
-            *slot = (n.first, n.end);
-            len += 1;
-            node = n.parent;
-        }
-        len
-    }
 }
 
 /// Builds one family's forest from inclusive ranges `(first, last, tag)` that are CIDR prefixes
@@ -177,6 +168,7 @@ fn build_forest(
                 parent: NO_NODE,
                 first: at,
                 end: at,
+                flat: (NO_NODE, NO_NODE),
             });
         }
         members.push(tag);
@@ -207,8 +199,49 @@ fn build_forest(
         open.push(id);
     }
     close_before(&mut open, &spans, None, top, &mut forest);
+    flatten(&mut nodes, members);
+    nodes.shrink_to_fit();
+    forest.starts.shrink_to_fit();
+    forest.innermost.shrink_to_fit();
     forest.nodes = nodes;
     forest
+}
+
+/// Stores the merged answer of each prefix whose chain holds at most [`MAX_FLAT`] tags.
+/// A parent precedes its children in `nodes` (sorted by start, wider first), so its answer is
+/// ready when theirs is made; a chain over the bound stays over it for every prefix inside.
+fn flatten(nodes: &mut [Node], members: &mut Vec<u32>) {
+    let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let mut merged: Vec<u32> = Vec::with_capacity(2 * MAX_FLAT);
+    for id in 0..nodes.len() {
+        let Some(&n) = nodes.get(id) else { break };
+        let inherited = if n.parent == NO_NODE {
+            Some((0, 0))
+        } else {
+            nodes
+                .get(n.parent as usize)
+                .map(|p| p.flat)
+                .filter(|&(first, _)| first != NO_NODE)
+        };
+        let Some((pf, pe)) = inherited else { continue };
+        let own = members.get(n.first as usize..n.end as usize).unwrap_or(&[]);
+        let above = members.get(pf as usize..pe as usize).unwrap_or(&[]);
+        if own.len() > MAX_FLAT {
+            continue;
+        }
+        merged.clear();
+        merged.extend_from_slice(own);
+        merged.extend_from_slice(above);
+        merged.sort_unstable();
+        merged.dedup();
+        if merged.len() <= MAX_FLAT {
+            let first = to_u32(members.len());
+            members.extend_from_slice(&merged);
+            if let Some(n) = nodes.get_mut(id) {
+                n.flat = (first, to_u32(members.len()));
+            }
+        }
+    }
 }
 
 /// Closes the open prefixes that end before `pos` (all of them when `pos` is `None`), each
@@ -270,44 +303,59 @@ impl PrefixForest<u128> {
 
 /// Tags containing one address, in tag-id order (name, then file position), each once.
 ///
-/// A k-way merge of the sorted tag lists of the ≤ [`MAX_DEPTH`] prefixes on the address's
-/// chain, held in a fixed array so that a lookup never allocates. Each step costs one pass over
-/// the lists still open; real files nest a handful of levels deep.
+/// A merge of the sorted tag lists on the address's chain of prefixes that keeps no per-list
+/// state, so a lookup neither allocates nor copies a cursor per level: each step walks the
+/// chain (at most [`MAX_DEPTH`] prefixes, a handful in real files) and takes the smallest tag
+/// id above the last one reported, by binary search in each list.
 struct TagIter<'a> {
     st: &'a ServiceTags,
-    /// Unread part of each list: `members[pos..end]`; only the first `len` are in use.
-    cursors: [(u32, u32); MAX_DEPTH],
-    len: usize,
+    /// The address family's prefixes.
+    nodes: &'a [Node],
+    /// Innermost prefix containing the address, or [`NO_NODE`].
+    innermost: u32,
+    /// Last tag id reported.
+    after: Option<u32>,
+    /// The innermost prefix's ready-made answer, when it has one ([`Node::flat`]).
+    flat: Option<std::slice::Iter<'a, u32>>,
 }
 
 impl<'a> Iterator for TagIter<'a> {
     type Item = TagRef<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<TagRef<'a>> {
-        let members = &self.st.members;
         loop {
-            let live = self.cursors.get_mut(..self.len)?;
-            let next = live
-                .iter()
-                .filter_map(|&(pos, _)| members.get(pos as usize))
-                .min()
-                .copied()?;
-            // Advance every list at `next` (a tag on two nested prefixes is reported once)
-            // and drop the lists that ran out.
-            let mut i = 0;
-            while let Some(c) = self.cursors.get_mut(i).filter(|_| i < self.len) {
-                if members.get(c.0 as usize) == Some(&next) {
-                    c.0 += 1;
-                }
-                if c.0 >= c.1 {
-                    self.len -= 1;
-                    self.cursors.swap(i, self.len);
-                } else {
-                    i += 1;
+            // The common case: the answer was merged when the index was built.
+            if let Some(list) = &mut self.flat {
+                let t = *list.next()?;
+                match self.st.tag_ref(t) {
+                    Some(r) => return Some(r),
+                    None => continue,
                 }
             }
-            if let Some(t) = self.st.tag_ref(next) {
-                return Some(t);
+            let mut next: Option<u32> = None;
+            let mut node = self.innermost;
+            // Parents are strictly wider prefixes, so the chain ends within MAX_DEPTH steps;
+            // the bound only guards against a malformed forest.
+            for _ in 0..MAX_DEPTH {
+                let Some(n) = self.nodes.get(node as usize) else {
+                    break;
+                };
+                let list = self
+                    .st
+                    .members
+                    .get(n.first as usize..n.end as usize)
+                    .unwrap_or(&[]);
+                let i = self.after.map_or(0, |a| list.partition_point(|&m| m <= a));
+                if let Some(&m) = list.get(i) {
+                    next = Some(next.map_or(m, |b| b.min(m)));
+                }
+                node = n.parent;
+            }
+            let t = next?;
+            self.after = Some(t);
+            if let Some(r) = self.st.tag_ref(t) {
+                return Some(r);
             }
         }
     }
@@ -408,6 +456,8 @@ impl ServiceTags {
         let mut members = Vec::new();
         let v4 = build_forest(r4, u128::from(u32::MAX), &mut members).into_v4();
         let v6 = build_forest(r6, u128::MAX, &mut members);
+        // Built by appending: give back the growth slack, the index lives for the whole run.
+        members.shrink_to_fit();
         drop(id_of);
         ServiceTags {
             files: kept.into_iter().map(|f| f.info).collect(),
@@ -435,22 +485,32 @@ impl ServiceTags {
     }
 
     /// Every tag whose prefixes contain `addr`, sorted by name then by the file's position,
-    /// each once. Allocation-free: O(log n) to find the innermost prefix, then at most
-    /// 129 parents and one merge step per answer.
+    /// each once. Allocation-free: O(log n) to find the innermost prefix, then per answer a walk
+    /// over the at most 129 enclosing prefixes, a binary search in each.
     pub fn lookup_iter(&self, addr: IpAddr) -> impl Iterator<Item = TagRef<'_>> + '_ {
-        let mut cursors = [(0u32, 0u32); MAX_DEPTH];
-        let len = match addr {
-            IpAddr::V4(a) => self.v4.chain(u32::from(a), &mut cursors),
+        let (nodes, innermost) = match addr {
+            IpAddr::V4(a) => (&self.v4.nodes, self.v4.innermost_of(u32::from(a))),
             IpAddr::V6(a) => match a.to_ipv4_mapped() {
                 // ::ffff:a.b.c.d is how dual-stack sockets show IPv4 peers.
-                Some(v4) => self.v4.chain(u32::from(v4), &mut cursors),
-                None => self.v6.chain(u128::from(a), &mut cursors),
+                Some(v4) => (&self.v4.nodes, self.v4.innermost_of(u32::from(v4))),
+                None => (&self.v6.nodes, self.v6.innermost_of(u128::from(a))),
             },
         };
+        let flat = nodes
+            .get(innermost as usize)
+            .filter(|n| n.flat.0 != NO_NODE)
+            .map(|n| {
+                self.members
+                    .get(n.flat.0 as usize..n.flat.1 as usize)
+                    .unwrap_or(&[])
+                    .iter()
+            });
         TagIter {
             st: self,
-            cursors,
-            len,
+            nodes,
+            innermost,
+            after: None,
+            flat,
         }
     }
 
