@@ -221,7 +221,7 @@ fn lookups_agree_with_a_per_prefix_length_oracle() {
                     .or_default()
                     .push((name.to_string(), position));
                 k += 1;
-                if k % 10 == 0 {
+                if k.is_multiple_of(10) {
                     let (first, last) = (net.network(), net.broadcast());
                     probes.extend([first, last]);
                     probes.extend(step(first, -1));
