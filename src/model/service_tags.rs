@@ -4,9 +4,9 @@
 //! China ones); nothing is compiled in because the ranges change every week. All prefixes of all
 //! loaded files are indexed as a prefix forest per address family (see `PrefixForest`): a
 //! binary search finds the innermost prefix holding an address, and its at most 129 ancestors
-//! hold the other tags. The index is linear in the file's size however its prefixes nest, and
-//! built in O(n log n). Regional tags
-//! (`AzureArcInfrastructure.WestEurope`) are ordinary tags in the files and are indexed too.
+//! hold the other tags. The index is linear in the files' (prefix, tag) pairs however the
+//! prefixes nest, and built in O(n log n). Regional tags (`AzureArcInfrastructure.WestEurope`)
+//! are ordinary tags in the files and are indexed too.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -122,10 +122,12 @@ struct Node {
 /// prefix has one innermost enclosing prefix (its parent) and a chain of ancestors at most
 /// [`MAX_DEPTH`] long. The elementary intervals `starts[i]..starts[i+1]` (at most two per
 /// prefix, plus one) each point at the innermost prefix covering them, and a lookup is a binary
-/// search plus a walk up the parents. Every tag is stored once per prefix that lists it, so the
-/// index is linear in the (prefix, tag) pairs of the file, whatever their nesting; the previous
-/// design stored the full tag set of every interval, which is quadratic for a wide prefix
-/// holding many narrow ones (4 GB for a 12.5 MB file).
+/// search plus a walk up the parents. Every tag is stored once per prefix that lists it (plus
+/// at most [`MAX_FLAT`] ready-made answer entries per prefix), so the index is linear in the
+/// (prefix, tag) pairs of the file, whatever their nesting. The previous design stored the
+/// full tag set of every interval, which is quadratic for a wide prefix holding many narrow
+/// ones (4 GB for a 12.5 MB file); a segment or interval tree would also do, but neither uses
+/// the nesting that CIDR guarantees, and both need more than a parent index per prefix.
 #[derive(Debug, Clone, Default)]
 struct PrefixForest<T> {
     starts: Vec<T>,
