@@ -1,8 +1,9 @@
 //! Benchmarks of the model's lookups: host-name matching against the catalog, address lookup in
-//! the service-tag index, and loading Microsoft's Public service-tag file.
+//! the service-tag index, loading Microsoft's Public service-tag file, and indexing the nested
+//! shape that used to be quadratic (many tags on one wide prefix, many narrow prefixes inside).
 //!
-//! Run with `cargo bench --bench model`. The service-tag benchmarks need the corpus at
-//! ../shared/corpus and are skipped with a message without it.
+//! Run with `cargo bench --bench model`. The benchmarks over the Public file need the corpus
+//! at ../shared/corpus and are skipped with a message without it.
 
 use std::hint::black_box;
 use std::net::IpAddr;
@@ -134,5 +135,38 @@ fn addresses(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, names, addresses);
+/// `n` tags on 10.0.0.0/8 and `n` /32 prefixes inside it, each its own tag (issue 13).
+fn nested_file(n: usize) -> String {
+    let value = |name: String, prefix: String| {
+        format!(r#"{{"name":"{name}","properties":{{"addressPrefixes":["{prefix}"]}}}}"#)
+    };
+    let wide = (0..n).map(|i| value(format!("Wide{i:06}"), "10.0.0.0/8".into()));
+    let narrow = (0..n).map(|i| {
+        let a = std::net::Ipv4Addr::from(0x0a00_0000u32 + 2 * i as u32 + 1);
+        value(format!("Narrow{i:06}"), format!("{a}/32"))
+    });
+    let values: Vec<String> = wide.chain(narrow).collect();
+    format!(
+        r#"{{"changeNumber":1,"cloud":"Public","values":[{}]}}"#,
+        values.join(",")
+    )
+}
+
+fn nested(c: &mut Criterion) {
+    let mut g = c.benchmark_group("service_tags_nested");
+    g.sample_size(10);
+    for n in [2_000usize, 16_000] {
+        let text = nested_file(n);
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_function(format!("from_json_{n}"), |b| {
+            b.iter(|| {
+                ServiceTags::from_json(black_box(&text), Path::new("nested.json"))
+                    .map(|s| s.index_entries())
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, names, addresses, nested);
 criterion_main!(benches);

@@ -4,9 +4,12 @@ capture_reader: the files as they are, plus some prefixed with b"G"/b"Z" (the ta
 gzip/zstd-wraps the rest). pipeline: the files as they are. decode: the first frames of
 each classic pcap in the target's recipe format. tls_stream/http: TCP payloads of TLS/HTTP
 conversations (tshark) in the common::Chunks format. dns: UDP DNS messages.
-tls_certificate: certificate DER from TLS Certificate messages.
+tls_certificate: certificate DER from TLS Certificate messages. side_files (when the corpus
+folder is given as a third argument): cut-down copies of its service-tag files (selector byte
+0x00) and the built-in catalog (0x01), each under libFuzzer's -max_len.
 """
 import hashlib
+import json
 import os
 import struct
 import subprocess
@@ -154,6 +157,34 @@ for path in files:
     if ("http" in low or "proxy" in low) and wants("http"):
         for s in streams(path, "http || tcp.port == 3128 || tcp.port == 8080"):
             put("http", s)
+
+# Side files: the fuzz target's first byte picks the loader (even: service tags, odd: catalog).
+if len(sys.argv) > 3:
+    tags_dir = os.path.join(sys.argv[3], "service-tags")
+    for name in sorted(os.listdir(tags_dir)) if os.path.isdir(tags_dir) else []:
+        if not name.lower().endswith(".json"):
+            continue
+        with open(os.path.join(tags_dir, name), encoding="utf-8") as f:
+            doc = json.load(f)
+        values = doc.get("values", [])
+        # Several cuts per file: few tags with many prefixes, many tags with few, and the
+        # Arc tags (nested inside AzureCloud) together with AzureCloud.
+        picks = [values[:4], values[:40], [v for v in values if "Arc" in v.get("name", "")
+                                           or v.get("name") == "AzureCloud"]]
+        for keep in (3, 24):
+            for vs in picks:
+                cut = dict(doc, values=[dict(v, properties=dict(
+                    v["properties"], addressPrefixes=v["properties"]["addressPrefixes"][:keep]))
+                    for v in vs])
+                data = json.dumps(cut, separators=(",", ":")).encode()
+                if len(data) < 60000:
+                    put("side_files", b"\x00" + data)
+catalog = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "model", "catalog.json")
+if os.path.exists(catalog):
+    with open(catalog, "rb") as f:
+        data = f.read()
+    if len(data) < 65000:
+        put("side_files", b"\x01" + data)
 
 for t in sorted(counts):
     print(f"{t}: {counts[t]} seeds")

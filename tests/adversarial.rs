@@ -655,3 +655,126 @@ fn dns_compression_loops_end_with_an_error() {
     assert_eq!(out.len(), dns::MAX_TCP_MESSAGES);
     assert!(!s.wants_more());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Side files: service tags, catalog, and the folders captures are found in. As untrusted as the
+// captures themselves (issue 13).
+
+/// A service-tag file with `n` wide tags on 10.0.0.0/8 and `n` narrow /32 prefixes inside it,
+/// each its own tag: every narrow prefix lies in all the wide tags.
+fn nested_service_tags(n: usize) -> String {
+    let value = |name: String, prefix: String| {
+        format!(r#"{{"name":"{name}","properties":{{"addressPrefixes":["{prefix}"]}}}}"#)
+    };
+    let wide = (0..n).map(|i| value(format!("Wide{i:06}"), "10.0.0.0/8".into()));
+    let narrow = (0..n).map(|i| {
+        let a = Ipv4Addr::from(0x0a00_0000u32 + 2 * i as u32 + 1);
+        value(format!("Narrow{i:06}"), format!("{a}/32"))
+    });
+    let values: Vec<String> = wide.chain(narrow).collect();
+    format!(
+        r#"{{"changeNumber":1,"cloud":"Public","values":[{}]}}"#,
+        values.join(",")
+    )
+}
+
+#[test]
+fn nested_service_tag_prefixes_index_in_linear_space() {
+    use arcaudit::model::ServiceTags;
+    use std::path::Path;
+    // The old interval sweep stored every wide tag once per narrow prefix: n² entries, 4 GB
+    // for a 12.5 MB file. Now each (prefix, tag) pair is stored once.
+    let load =
+        |n| ServiceTags::from_json(&nested_service_tags(n), Path::new("nested.json")).unwrap();
+    let (small, big) = (load(2_000), load(16_000));
+    let (s, b) = (small.index_entries(), big.index_entries());
+    // Eight times the prefixes: about eight times the entries (quadratic would be 64).
+    assert!(b <= 9 * s, "{s} entries for 2,000, {b} for 16,000");
+    assert!(
+        b <= 5 * 32_000,
+        "{b} entries for 32,000 (prefix, tag) pairs"
+    );
+    // And the answers are still all of it, in name order.
+    let hit = big.lookup(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)));
+    assert_eq!(hit.len(), 16_001);
+    assert_eq!(hit[0].name, "Narrow000000");
+    assert_eq!(hit[1].name, "Wide000000");
+    let miss = big.lookup(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)));
+    assert_eq!(miss.len(), 16_000);
+}
+
+#[test]
+fn side_files_that_never_end_are_refused_with_too_large() {
+    use arcaudit::model::{Catalog, ModelError, ServiceTags};
+    use std::path::Path;
+    // /dev/zero has length 0 in its metadata, so only a cap on the read itself stops it.
+    let zero = Path::new("/dev/zero");
+    if zero.exists() {
+        let err = ServiceTags::load(zero).unwrap_err();
+        assert!(
+            matches!(err, ModelError::TooLarge { size: None, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().starts_with("/dev/zero: "), "{err}");
+        let err = Catalog::load(zero).unwrap_err();
+        assert!(
+            matches!(err, ModelError::TooLarge { size: None, .. }),
+            "{err}"
+        );
+    }
+
+    // A FIFO (what `--catalog <(cat big)` hands over), fed by a writer that never stops.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("catalog.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let path = fifo.clone();
+        let writer = std::thread::spawn(move || {
+            use std::io::Write;
+            let Ok(mut w) = std::fs::OpenOptions::new().write(true).open(&path) else {
+                return;
+            };
+            let chunk = vec![b' '; 1 << 16];
+            // Ends when the reader closes its end (EPIPE: Rust ignores SIGPIPE).
+            while w.write_all(&chunk).is_ok() {}
+        });
+        let err = Catalog::load(&fifo).unwrap_err();
+        assert!(
+            matches!(err, ModelError::TooLarge { size: None, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("catalog.fifo"), "{err}");
+        writer.join().unwrap();
+    }
+
+    // A directory is named as one.
+    let err = ServiceTags::load(dir.path()).unwrap_err();
+    assert!(matches!(err, ModelError::Directory { .. }), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_in_a_capture_folder_end_with_each_capture_once() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let header = Pcap::new(1).0;
+    for name in ["a.pcap", "b.pcap"] {
+        std::fs::write(dir.path().join(name), &header).unwrap();
+    }
+    let deeper = dir.path().join("d");
+    std::fs::create_dir(&deeper).unwrap();
+    std::fs::write(deeper.join("c.pcap"), &header).unwrap();
+    // Two links back to the folder itself and one from below: without a loop check the walk
+    // never ends (or, with one link, reads every capture dozens of times).
+    symlink(".", dir.path().join("x")).unwrap();
+    symlink(".", dir.path().join("y")).unwrap();
+    symlink("..", deeper.join("up")).unwrap();
+    let root = dir.path().to_string_lossy().into_owned();
+    let inputs = pipeline::discover_inputs(&[root], &[]).unwrap();
+    let names: Vec<String> = inputs.iter().map(|i| i.to_string()).collect();
+    let rel: Vec<&str> = names
+        .iter()
+        .filter_map(|n| n.strip_prefix(dir.path().to_str().unwrap()))
+        .collect();
+    assert_eq!(rel, ["/a.pcap", "/b.pcap", "/d/c.pcap"], "{names:?}");
+}

@@ -230,6 +230,75 @@ fn catalog_tags_exist_in_the_service_tag_files() {
     assert!(checked > 40, "{checked}");
 }
 
+fn lookups_agree_with_a_per_prefix_length_oracle() {
+    use std::collections::HashMap;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    let dir = corpus();
+    let files = discover_service_tag_files(&[dir.join("service-tags")]);
+    let st = ServiceTags::load_all(&files).unwrap();
+    let mut by_prefix: HashMap<(u8, IpAddr), Vec<(String, usize)>> = HashMap::new();
+    let mut probes: Vec<IpAddr> = Vec::new();
+    for (position, info) in st.files().iter().enumerate() {
+        let text = std::fs::read_to_string(&info.path).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut k = 0usize;
+        for value in v["values"].as_array().unwrap() {
+            let name = value["name"].as_str().unwrap();
+            for p in value["properties"]["addressPrefixes"].as_array().unwrap() {
+                let net: ipnet::IpNet = p.as_str().unwrap().parse().unwrap();
+                let net = net.trunc();
+                by_prefix
+                    .entry((net.prefix_len(), net.network()))
+                    .or_default()
+                    .push((name.to_string(), position));
+                k += 1;
+                if k.is_multiple_of(10) {
+                    let (first, last) = (net.network(), net.broadcast());
+                    probes.extend([first, last]);
+                    probes.extend(step(first, -1));
+                    probes.extend(step(last, 1));
+                }
+            }
+        }
+    }
+    fn step(a: IpAddr, by: i8) -> Option<IpAddr> {
+        Some(match a {
+            IpAddr::V4(a) => IpAddr::V4(Ipv4Addr::from(
+                u32::from(a).checked_add_signed(i32::from(by))?,
+            )),
+            IpAddr::V6(a) => IpAddr::V6(Ipv6Addr::from(
+                u128::from(a).checked_add_signed(i128::from(by))?,
+            )),
+        })
+    }
+    assert!(probes.len() > 30_000, "{}", probes.len());
+    let mut nonempty = 0;
+    for addr in probes {
+        let mut want: Vec<(String, usize)> = Vec::new();
+        let max_len = if addr.is_ipv4() { 32 } else { 128 };
+        for len in 0..=max_len {
+            let net = ipnet::IpNet::new(addr, len).unwrap().trunc();
+            if let Some(tags) = by_prefix.get(&(len, net.network())) {
+                want.extend(tags.iter().cloned());
+            }
+        }
+        want.sort();
+        want.dedup();
+        let got: Vec<(String, usize)> = st
+            .lookup(addr)
+            .into_iter()
+            .map(|t| {
+                let file = st.files().iter().position(|f| f.cloud == t.cloud).unwrap();
+                (t.name.to_string(), file)
+            })
+            .collect();
+        assert_eq!(got, want, "{addr}");
+        nonempty += usize::from(!got.is_empty());
+    }
+    assert!(nonempty > 15_000, "{nonempty}");
+}
+
 fn main() -> ExitCode {
     let tags = harness::need_shared(&["corpus/service-tags"]);
     let truth = harness::need_shared(&["corpus/service-tags", "corpus/truth"]);
@@ -239,6 +308,7 @@ fn main() -> ExitCode {
             every_prefix_of_the_public_file_is_found_at_both_ends,
             government_and_china_files_load_with_their_cloud,
             catalog_tags_exist_in_the_service_tag_files,
+            lookups_agree_with_a_per_prefix_length_oracle,
         ],
         truth => [truth_service_tag_matches_agree, truth_name_matches_agree],
     ])

@@ -120,12 +120,19 @@ pub enum ModelError {
         path: String,
         message: String,
     },
-    #[error("{source_name}: file is {size} bytes, more than the {limit}-byte limit")]
+    /// More than `limit` bytes. `size` is the file's length when it is a regular file; a pipe,
+    /// a device or a process substitution has none, and is cut off at `limit + 1` bytes.
+    #[error(
+        "{source_name}: {}, more than the {limit}-byte limit",
+        .size.map_or_else(|| "more bytes kept coming".to_string(), |s| format!("file is {s} bytes"))
+    )]
     TooLarge {
         source_name: String,
-        size: u64,
+        size: Option<u64>,
         limit: u64,
     },
+    #[error("{}: is a directory, not a file", path.display())]
+    Directory { path: PathBuf },
 }
 
 /// Parses `text` as `T`, reporting the JSON path of the first problem.
@@ -153,21 +160,46 @@ pub(crate) fn parse_json<'de, T: serde::Deserialize<'de>>(
 
 /// Reads a model file with a size cap, so a wrong path (a capture, a disk image) fails fast
 /// instead of being read whole into memory.
+///
+/// The length in the metadata is only a shortcut for regular files: a pipe, `/dev/zero` or a
+/// process substitution (`<(cat big)`) reports 0, so the read itself stops after `limit + 1`
+/// bytes, and more than `limit` is the same error whatever the file's type.
 pub(crate) fn read_capped(path: &std::path::Path, limit: u64) -> Result<String, ModelError> {
-    let meta = std::fs::metadata(path).map_err(|source| ModelError::Io {
+    use std::io::Read;
+
+    let io = |source| ModelError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    if meta.len() > limit {
-        return Err(ModelError::TooLarge {
-            source_name: path.display().to_string(),
-            size: meta.len(),
-            limit,
+    };
+    let too_large = |size| ModelError::TooLarge {
+        source_name: path.display().to_string(),
+        size,
+        limit,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_dir() {
+        return Err(ModelError::Directory {
+            path: path.to_path_buf(),
         });
     }
-    std::fs::read_to_string(path).map_err(|source| ModelError::Io {
-        path: path.to_path_buf(),
-        source,
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_large(Some(meta.len())));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    let read = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if read > limit {
+        // A regular file that grew since `metadata`: its length is known, if stale.
+        return Err(too_large(meta.is_file().then(|| meta.len().max(read))));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
     })
 }
 
@@ -201,5 +233,63 @@ mod tests {
         assert!(text.starts_with("f.json: at a[1]:"), "{text}");
         let err = parse_json::<T>("{", "f.json").unwrap_err();
         assert!(err.to_string().starts_with("f.json: at .:"), "{err}");
+    }
+
+    #[test]
+    fn read_capped_caps_every_kind_of_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let small = dir.path().join("small.json");
+        std::fs::write(&small, "{}").unwrap();
+        assert_eq!(read_capped(&small, 2).unwrap(), "{}");
+        let err = read_capped(&small, 1).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ModelError::TooLarge {
+                    size: Some(2),
+                    limit: 1,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("small.json: file is 2 bytes"),
+            "{err}"
+        );
+
+        let err = read_capped(dir.path(), 100).unwrap_err();
+        assert!(matches!(err, ModelError::Directory { .. }), "{err}");
+        assert!(
+            err.to_string().ends_with("is a directory, not a file"),
+            "{err}"
+        );
+
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, [0xff, 0xfe]).unwrap();
+        let err = read_capped(&bad, 100).unwrap_err();
+        assert!(err.to_string().contains("valid UTF-8"), "{err}");
+
+        // A character device reports length 0 and never ends.
+        #[cfg(unix)]
+        {
+            let err = read_capped(std::path::Path::new("/dev/zero"), 4096).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    ModelError::TooLarge {
+                        size: None,
+                        limit: 4096,
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+            assert!(
+                err.to_string()
+                    .starts_with("/dev/zero: more bytes kept coming"),
+                "{err}"
+            );
+        }
     }
 }

@@ -2,9 +2,11 @@
 //!
 //! The files are loaded as published (`ServiceTags_Public_YYYYMMDD.json` and the Government and
 //! China ones); nothing is compiled in because the ranges change every week. All prefixes of all
-//! loaded files are flattened into sorted, non-overlapping address ranges, each pointing at the
-//! (interned) set of tags that cover it, so a lookup is one binary search. Regional tags
-//! (`AzureArcInfrastructure.WestEurope`) are ordinary tags in the files and are indexed too.
+//! loaded files are indexed as a prefix forest per address family (see `PrefixForest`): a
+//! binary search finds the innermost prefix holding an address, and its at most 129 ancestors
+//! hold the other tags. The index is linear in the files' (prefix, tag) pairs however the
+//! prefixes nest, and built in O(n log n). Regional tags (`AzureArcInfrastructure.WestEurope`)
+//! are ordinary tags in the files and are indexed too.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -36,8 +38,6 @@ pub const SERVICE_TAG_DOWNLOADS: [(&str, &str); 3] = [
 /// The Public file is about 4 MB; 64 MiB leaves room for growth and stops a wrong path (a
 /// multi-gigabyte capture) from being read into memory.
 const MAX_TAG_FILE_BYTES: u64 = 64 << 20;
-/// Marks a range no tag covers.
-const NO_SET: u32 = u32::MAX;
 
 /// What was loaded from one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -92,19 +92,273 @@ struct ParsedFile {
     tags: Vec<(String, Vec<IpNet>)>,
 }
 
-/// Sorted, non-overlapping ranges: `starts[i]..starts[i+1]` is covered by tag set `sets[i]`.
-#[derive(Debug, Clone, Default)]
-struct RangeIndex<T> {
-    starts: Vec<T>,
-    sets: Vec<u32>,
+/// Marks "no prefix": an address range no tag covers, or a prefix with no enclosing one.
+const NO_NODE: u32 = u32::MAX;
+/// Longest chain of distinct nested prefixes: one per prefix length, /0 to /128 for IPv6
+/// (IPv4 needs 33). A lookup never walks further than this.
+const MAX_DEPTH: usize = 129;
+/// Longest answer stored ready-made per prefix. Real addresses have a handful of tags, and
+/// their lookups become one slice; the bound keeps the copies to at most 16 per prefix, so the
+/// index stays linear when a wide prefix holds thousands of tags.
+const MAX_FLAT: usize = 16;
+
+/// One distinct prefix of one address family.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    /// The innermost distinct prefix strictly containing this one, or [`NO_NODE`].
+    parent: u32,
+    /// Tags listing this prefix: `ServiceTags::members[first..end]`, sorted by tag id.
+    first: u32,
+    end: u32,
+    /// The whole answer for an address whose innermost prefix is this one (its tags and its
+    /// ancestors', merged), `members[flat.0..flat.1]`, kept only when it has at most
+    /// [`MAX_FLAT`] tags; `flat.0 == NO_NODE` otherwise.
+    flat: (u32, u32),
 }
 
-impl<T: Ord + Copy> RangeIndex<T> {
-    fn set_of(&self, x: T) -> u32 {
+/// The prefixes of one address family as a forest, plus a flat search array over it.
+///
+/// CIDR prefixes form a laminar family (two prefixes are nested or disjoint), so each distinct
+/// prefix has one innermost enclosing prefix (its parent) and a chain of ancestors at most
+/// [`MAX_DEPTH`] long. The elementary intervals `starts[i]..starts[i+1]` (at most two per
+/// prefix, plus one) each point at the innermost prefix covering them, and a lookup is a binary
+/// search plus a walk up the parents. Every tag is stored once per prefix that lists it (plus
+/// at most [`MAX_FLAT`] ready-made answer entries per prefix), so the index is linear in the
+/// (prefix, tag) pairs of the file, whatever their nesting. The previous design stored the
+/// full tag set of every interval, which is quadratic for a wide prefix holding many narrow
+/// ones (4 GB for a 12.5 MB file); a segment or interval tree would also do, but neither uses
+/// the nesting that CIDR guarantees, and both need more than a parent index per prefix.
+#[derive(Debug, Clone, Default)]
+struct PrefixForest<T> {
+    starts: Vec<T>,
+    /// Innermost prefix covering each interval, or [`NO_NODE`] for a gap.
+    innermost: Vec<u32>,
+    nodes: Vec<Node>,
+}
+
+impl<T: Ord + Copy> PrefixForest<T> {
+    fn innermost_of(&self, x: T) -> u32 {
         let i = self.starts.partition_point(|&s| s <= x);
-        match i.checked_sub(1).and_then(|i| self.sets.get(i)) {
-            Some(&s) => s,
-            None => NO_SET,
+        match i.checked_sub(1).and_then(|i| self.innermost.get(i)) {
+            Some(&n) => n,
+            None => NO_NODE,
+        }
+    }
+}
+
+/// Builds one family's forest from inclusive ranges `(first, last, tag)` that are CIDR prefixes
+/// (so nested or disjoint); `top` is the family's highest address. Tag lists are appended to
+/// `members`. Sorting dominates: O(n log n) time, O(n) space.
+fn build_forest(
+    mut ranges: Vec<(u128, u128, u32)>,
+    top: u128,
+    members: &mut Vec<u32>,
+) -> PrefixForest<u128> {
+    // Outer prefixes before the inner ones that start at the same address; a prefix listed
+    // twice by the same tag counts once.
+    ranges.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+    ranges.dedup();
+    let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+
+    let mut spans: Vec<(u128, u128)> = Vec::new();
+    let mut nodes: Vec<Node> = Vec::new();
+    for &(first, last, tag) in &ranges {
+        if spans.last() != Some(&(first, last)) {
+            spans.push((first, last));
+            let at = to_u32(members.len());
+            nodes.push(Node {
+                parent: NO_NODE,
+                first: at,
+                end: at,
+                flat: (NO_NODE, NO_NODE),
+            });
+        }
+        members.push(tag);
+        if let Some(n) = nodes.last_mut() {
+            n.end = to_u32(members.len());
+        }
+    }
+
+    let mut forest = PrefixForest {
+        starts: Vec::with_capacity(spans.len() * 2 + 1),
+        innermost: Vec::with_capacity(spans.len() * 2 + 1),
+        nodes: Vec::new(),
+    };
+    // Prefixes enclosing the current position, outermost first.
+    let mut open: Vec<usize> = Vec::new();
+    for (id, &(first, last)) in spans.iter().enumerate() {
+        close_before(&mut open, &spans, Some(first), top, &mut forest);
+        debug_assert!(
+            open.last()
+                .and_then(|&o| spans.get(o))
+                .is_none_or(|&(_, outer_last)| last <= outer_last),
+            "CIDR prefixes are nested or disjoint"
+        );
+        if let Some(n) = nodes.get_mut(id) {
+            n.parent = open.last().map_or(NO_NODE, |&o| to_u32(o));
+        }
+        forest.enter(first, to_u32(id));
+        open.push(id);
+    }
+    close_before(&mut open, &spans, None, top, &mut forest);
+    flatten(&mut nodes, members);
+    nodes.shrink_to_fit();
+    forest.starts.shrink_to_fit();
+    forest.innermost.shrink_to_fit();
+    forest.nodes = nodes;
+    forest
+}
+
+/// Stores the merged answer of each prefix whose chain holds at most [`MAX_FLAT`] tags.
+/// A parent precedes its children in `nodes` (sorted by start, wider first), so its answer is
+/// ready when theirs is made; a chain over the bound stays over it for every prefix inside.
+fn flatten(nodes: &mut [Node], members: &mut Vec<u32>) {
+    let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let mut merged: Vec<u32> = Vec::with_capacity(2 * MAX_FLAT);
+    for id in 0..nodes.len() {
+        let Some(&n) = nodes.get(id) else { break };
+        let inherited = if n.parent == NO_NODE {
+            Some((0, 0))
+        } else {
+            nodes
+                .get(n.parent as usize)
+                .map(|p| p.flat)
+                .filter(|&(first, _)| first != NO_NODE)
+        };
+        let Some((pf, pe)) = inherited else { continue };
+        let own = members.get(n.first as usize..n.end as usize).unwrap_or(&[]);
+        let above = members.get(pf as usize..pe as usize).unwrap_or(&[]);
+        if own.len() > MAX_FLAT {
+            continue;
+        }
+        merged.clear();
+        merged.extend_from_slice(own);
+        merged.extend_from_slice(above);
+        merged.sort_unstable();
+        merged.dedup();
+        if merged.len() <= MAX_FLAT {
+            let first = to_u32(members.len());
+            members.extend_from_slice(&merged);
+            if let Some(n) = nodes.get_mut(id) {
+                n.flat = (first, to_u32(members.len()));
+            }
+        }
+    }
+}
+
+/// Closes the open prefixes that end before `pos` (all of them when `pos` is `None`), each
+/// handing its remaining addresses back to its parent.
+fn close_before(
+    open: &mut Vec<usize>,
+    spans: &[(u128, u128)],
+    pos: Option<u128>,
+    top: u128,
+    forest: &mut PrefixForest<u128>,
+) {
+    while let Some(&o) = open.last() {
+        let Some(&(_, last)) = spans.get(o) else {
+            break;
+        };
+        if pos.is_some_and(|p| last >= p) {
+            break;
+        }
+        open.pop();
+        if last < top {
+            let parent = open
+                .last()
+                .map_or(NO_NODE, |&p| u32::try_from(p).unwrap_or(NO_NODE));
+            forest.enter(last + 1, parent);
+        }
+    }
+}
+
+impl PrefixForest<u128> {
+    /// Records that from `pos` on the innermost prefix is `node`. Positions arrive in
+    /// non-decreasing order; a later entry at the same position replaces the earlier one, and
+    /// an entry equal to the one before it is merged into it.
+    fn enter(&mut self, pos: u128, node: u32) {
+        if self.starts.last() == Some(&pos) {
+            self.starts.pop();
+            self.innermost.pop();
+        }
+        if self.innermost.last().copied().unwrap_or(NO_NODE) != node {
+            self.starts.push(pos);
+            self.innermost.push(node);
+        }
+    }
+
+    /// The same forest with IPv4 positions, which all fit a u32 (`top` is `u32::MAX`).
+    fn into_v4(self) -> PrefixForest<u32> {
+        let (starts, innermost) = self
+            .starts
+            .into_iter()
+            .zip(self.innermost)
+            .filter_map(|(s, n)| Some((u32::try_from(s).ok()?, n)))
+            .unzip();
+        PrefixForest {
+            starts,
+            innermost,
+            nodes: self.nodes,
+        }
+    }
+}
+
+/// Tags containing one address, in tag-id order (name, then file position), each once.
+///
+/// A merge of the sorted tag lists on the address's chain of prefixes that keeps no per-list
+/// state, so a lookup neither allocates nor copies a cursor per level: each step walks the
+/// chain (at most [`MAX_DEPTH`] prefixes, a handful in real files) and takes the smallest tag
+/// id above the last one reported, by binary search in each list.
+struct TagIter<'a> {
+    st: &'a ServiceTags,
+    /// The address family's prefixes.
+    nodes: &'a [Node],
+    /// Innermost prefix containing the address, or [`NO_NODE`].
+    innermost: u32,
+    /// Last tag id reported.
+    after: Option<u32>,
+    /// The innermost prefix's ready-made answer, when it has one ([`Node::flat`]).
+    flat: Option<std::slice::Iter<'a, u32>>,
+}
+
+impl<'a> Iterator for TagIter<'a> {
+    type Item = TagRef<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<TagRef<'a>> {
+        loop {
+            // The common case: the answer was merged when the index was built.
+            if let Some(list) = &mut self.flat {
+                let t = *list.next()?;
+                match self.st.tag_ref(t) {
+                    Some(r) => return Some(r),
+                    None => continue,
+                }
+            }
+            let mut next: Option<u32> = None;
+            let mut node = self.innermost;
+            // Parents are strictly wider prefixes, so the chain ends within MAX_DEPTH steps;
+            // the bound only guards against a malformed forest.
+            for _ in 0..MAX_DEPTH {
+                let Some(n) = self.nodes.get(node as usize) else {
+                    break;
+                };
+                let list = self
+                    .st
+                    .members
+                    .get(n.first as usize..n.end as usize)
+                    .unwrap_or(&[]);
+                let i = self.after.map_or(0, |a| list.partition_point(|&m| m <= a));
+                if let Some(&m) = list.get(i) {
+                    next = Some(next.map_or(m, |b| b.min(m)));
+                }
+                node = n.parent;
+            }
+            let t = next?;
+            self.after = Some(t);
+            if let Some(r) = self.st.tag_ref(t) {
+                return Some(r);
+            }
         }
     }
 }
@@ -116,11 +370,10 @@ pub struct ServiceTags {
     superseded: Vec<TagFileInfo>,
     /// (name, index into `files`), sorted by name then cloud: the order lookups report in.
     tags: Vec<(String, usize)>,
-    /// Interned tag sets, flattened: set `k` is `members[bounds[k].0 .. bounds[k].1]`.
+    /// Tag ids of every distinct prefix, one run per prefix (see [`Node`]).
     members: Vec<u32>,
-    bounds: Vec<(u32, u32)>,
-    v4: RangeIndex<u32>,
-    v6: RangeIndex<u128>,
+    v4: PrefixForest<u32>,
+    v6: PrefixForest<u128>,
 }
 
 impl ServiceTags {
@@ -202,28 +455,17 @@ impl ServiceTags {
             }
         }
 
-        let mut interner = Interner::default();
-        let (s4, sets4) = sweep(r4, tags.len(), &mut interner);
-        let (s6, sets6) = sweep(r6, tags.len(), &mut interner);
-        let v4 = RangeIndex {
-            // Every value came from a u32 above, so the conversion cannot fail.
-            starts: s4
-                .into_iter()
-                .filter_map(|s| u32::try_from(s).ok())
-                .collect(),
-            sets: sets4,
-        };
-        let v6 = RangeIndex {
-            starts: s6,
-            sets: sets6,
-        };
+        let mut members = Vec::new();
+        let v4 = build_forest(r4, u128::from(u32::MAX), &mut members).into_v4();
+        let v6 = build_forest(r6, u128::MAX, &mut members);
+        // Built by appending: give back the growth slack, the index lives for the whole run.
+        members.shrink_to_fit();
         drop(id_of);
         ServiceTags {
             files: kept.into_iter().map(|f| f.info).collect(),
             superseded,
             tags,
-            members: interner.members,
-            bounds: interner.bounds,
+            members,
             v4,
             v6,
         }
@@ -244,26 +486,40 @@ impl ServiceTags {
         self.files.is_empty()
     }
 
-    /// Every tag whose prefixes contain `addr`, sorted by name then by the file's position.
-    /// Allocation-free.
+    /// Every tag whose prefixes contain `addr`, sorted by name then by the file's position,
+    /// each once. Allocation-free: O(log n) to find the innermost prefix, then per answer a walk
+    /// over the at most 129 enclosing prefixes, a binary search in each.
     pub fn lookup_iter(&self, addr: IpAddr) -> impl Iterator<Item = TagRef<'_>> + '_ {
-        let set = match addr {
-            IpAddr::V4(a) => self.v4.set_of(u32::from(a)),
+        let (nodes, innermost) = match addr {
+            IpAddr::V4(a) => (&self.v4.nodes, self.v4.innermost_of(u32::from(a))),
             IpAddr::V6(a) => match a.to_ipv4_mapped() {
                 // ::ffff:a.b.c.d is how dual-stack sockets show IPv4 peers.
-                Some(v4) => self.v4.set_of(u32::from(v4)),
-                None => self.v6.set_of(u128::from(a)),
+                Some(v4) => (&self.v4.nodes, self.v4.innermost_of(u32::from(v4))),
+                None => (&self.v6.nodes, self.v6.innermost_of(u128::from(a))),
             },
         };
-        let slice: &[u32] = match self.bounds.get(set as usize) {
-            Some(&(a, b)) => self.members.get(a as usize..b as usize).unwrap_or(&[]),
-            None => &[],
-        };
-        slice.iter().filter_map(move |&t| {
-            let (name, file) = self.tags.get(t as usize)?;
-            let cloud = self.files.get(*file)?.cloud.as_str();
-            Some(TagRef { name, cloud })
-        })
+        let flat = nodes
+            .get(innermost as usize)
+            .filter(|n| n.flat.0 != NO_NODE)
+            .map(|n| {
+                self.members
+                    .get(n.flat.0 as usize..n.flat.1 as usize)
+                    .unwrap_or(&[])
+                    .iter()
+            });
+        TagIter {
+            st: self,
+            nodes,
+            innermost,
+            after: None,
+            flat,
+        }
+    }
+
+    fn tag_ref(&self, id: u32) -> Option<TagRef<'_>> {
+        let (name, file) = self.tags.get(id as usize)?;
+        let cloud = self.files.get(*file)?.cloud.as_str();
+        Some(TagRef { name, cloud })
     }
 
     /// [`ServiceTags::lookup_iter`], collected.
@@ -285,9 +541,20 @@ impl ServiceTags {
         })
     }
 
-    /// Number of distinct address ranges in the index (IPv4, IPv6), for diagnostics.
+    /// Number of elementary address ranges in the index (IPv4, IPv6): stretches with one
+    /// innermost prefix (or none), at most two per distinct prefix plus one. For diagnostics.
     pub fn range_counts(&self) -> (usize, usize) {
         (self.v4.starts.len(), self.v6.starts.len())
+    }
+
+    /// Entries the index holds (range bounds, distinct prefixes, tag memberships): linear in
+    /// the (prefix, tag) pairs of the files whatever their nesting. For tests and diagnostics.
+    pub fn index_entries(&self) -> usize {
+        self.v4.starts.len()
+            + self.v6.starts.len()
+            + self.v4.nodes.len()
+            + self.v6.nodes.len()
+            + self.members.len()
     }
 }
 
@@ -354,81 +621,6 @@ fn parse_file(text: &str, path: &Path) -> Result<ParsedFile, ModelError> {
         },
         tags,
     })
-}
-
-#[derive(Default)]
-struct Interner {
-    ids: FxHashMap<Vec<u32>, u32>,
-    members: Vec<u32>,
-    bounds: Vec<(u32, u32)>,
-}
-
-impl Interner {
-    fn intern(&mut self, set: Vec<u32>) -> u32 {
-        if set.is_empty() {
-            return NO_SET;
-        }
-        if let Some(&id) = self.ids.get(&set) {
-            return id;
-        }
-        // Sizes are bounded by the file's prefix count, far below u32::MAX (64 MiB cap).
-        let start = u32::try_from(self.members.len()).unwrap_or(u32::MAX);
-        self.members.extend_from_slice(&set);
-        let end = u32::try_from(self.members.len()).unwrap_or(u32::MAX);
-        let id = u32::try_from(self.bounds.len()).unwrap_or(NO_SET);
-        self.bounds.push((start, end));
-        self.ids.insert(set, id);
-        id
-    }
-}
-
-/// Turns possibly overlapping inclusive ranges `(first, last, tag)` into elementary intervals.
-/// Returns interval starts and the tag set of each; a set of [`NO_SET`] marks a gap.
-fn sweep(
-    ranges: Vec<(u128, u128, u32)>,
-    ntags: usize,
-    interner: &mut Interner,
-) -> (Vec<u128>, Vec<u32>) {
-    // (position, +1 opens / -1 closes, tag). `last + 1` overflows only for a range ending at
-    // the top of the address space, which then simply never closes.
-    let mut events: Vec<(u128, i8, u32)> = Vec::with_capacity(ranges.len() * 2);
-    for (first, last, tag) in ranges {
-        events.push((first, 1, tag));
-        if let Some(after) = last.checked_add(1) {
-            events.push((after, -1, tag));
-        }
-    }
-    events.sort_unstable();
-    let mut counts = vec![0u32; ntags];
-    let mut active: BTreeSet<u32> = BTreeSet::new();
-    let mut starts = Vec::new();
-    let mut sets = Vec::new();
-    let mut i = 0;
-    while let Some(&(pos, _, _)) = events.get(i) {
-        while let Some(&(p, delta, tag)) = events.get(i) {
-            if p != pos {
-                break;
-            }
-            if let Some(c) = counts.get_mut(tag as usize) {
-                if delta > 0 {
-                    *c = c.saturating_add(1);
-                    active.insert(tag);
-                } else {
-                    *c = c.saturating_sub(1);
-                    if *c == 0 {
-                        active.remove(&tag);
-                    }
-                }
-            }
-            i += 1;
-        }
-        let set = interner.intern(active.iter().copied().collect());
-        if sets.last() != Some(&set) {
-            starts.push(pos);
-            sets.push(set);
-        }
-    }
-    (starts, sets)
 }
 
 /// `ServiceTags_*.json` files directly inside each of `dirs` (not recursive), sorted by path,
@@ -724,6 +916,80 @@ mod tests {
             err.to_string()
                 .contains("/nonexistent/ServiceTags_Public.json")
         );
+    }
+
+    #[test]
+    fn siblings_parents_and_shared_ends() {
+        // 10.0.0.0/8 and 10.255.0.0/16 end together; 10.0.0.0/24 and 10.0.1.0/24 are adjacent
+        // siblings with the same tag; one prefix listed by two tags and twice by one.
+        let text = file(
+            "Public",
+            1,
+            &[
+                value("A", &["10.0.0.0/8", "10.0.0.0/8"]),
+                value("B", &["10.255.0.0/16", "10.0.0.0/24", "10.0.1.0/24"]),
+                value("C", &["10.0.1.0/24", "10.0.1.7/32"]),
+                value("D", &["0.0.0.0/0"]),
+            ]
+            .join(","),
+        );
+        let st = ServiceTags::from_json(&text, Path::new("t.json")).unwrap();
+        assert_eq!(names(&st, "9.0.0.0"), ["D"]);
+        assert_eq!(names(&st, "10.0.0.9"), ["A", "B", "D"]);
+        assert_eq!(names(&st, "10.0.1.9"), ["A", "B", "C", "D"]);
+        assert_eq!(names(&st, "10.0.1.7"), ["A", "B", "C", "D"]);
+        assert_eq!(names(&st, "10.0.2.0"), ["A", "D"]);
+        assert_eq!(names(&st, "10.255.255.255"), ["A", "B", "D"]);
+        assert_eq!(names(&st, "11.0.0.0"), ["D"]);
+        assert_eq!(names(&st, "255.255.255.255"), ["D"]);
+        assert!(names(&st, "::1").is_empty());
+    }
+
+    #[test]
+    fn deepest_chains_merge_in_tag_order() {
+        // Every IPv6 prefix length /0../128 on one address, tags named against the nesting
+        // order so the merge has to reorder them; every IPv4 length too.
+        let v6: Vec<String> = (0..=128)
+            .map(|l| value(&format!("T{:03}", 128 - l), &[&format!("2001:db8::1/{l}")]))
+            .collect();
+        let v4: Vec<String> = (0..=32)
+            .map(|l| value(&format!("F{l:02}"), &[&format!("192.0.2.1/{l}")]))
+            .collect();
+        let text = file("Public", 1, &[v6, v4].concat().join(","));
+        let st = ServiceTags::from_json(&text, Path::new("t.json")).unwrap();
+        let got = names(&st, "2001:db8::1");
+        let want: Vec<String> = (0..=128).map(|i| format!("T{i:03}")).collect();
+        assert_eq!(got, want);
+        assert_eq!(names(&st, "2001:db8::2").len(), 127);
+        assert_eq!(names(&st, "192.0.2.1").len(), 33);
+        assert_eq!(names(&st, "::ffff:192.0.2.1").len(), 33);
+        assert_eq!(names(&st, "8.8.8.8"), ["F00"]);
+    }
+
+    #[test]
+    fn many_narrow_prefixes_inside_many_wide_tags_stay_linear() {
+        // The shape that made the old interval sweep quadratic: n wide tags on one prefix,
+        // n narrow prefixes inside it, each its own tag.
+        let shape = |n: usize| {
+            let wide = (0..n).map(|i| value(&format!("W{i:05}"), &["10.0.0.0/8"]));
+            let narrow = (0..n).map(|i| {
+                let a = std::net::Ipv4Addr::from(0x0a00_0000u32 + 2 * i as u32 + 1);
+                value(&format!("N{i:05}"), &[&format!("{a}/32")])
+            });
+            let text = file(
+                "Public",
+                1,
+                &wide.chain(narrow).collect::<Vec<_>>().join(","),
+            );
+            ServiceTags::from_json(&text, Path::new("t.json")).unwrap()
+        };
+        let (small, big) = (shape(500), shape(2000));
+        assert_eq!(small.lookup("10.0.0.1".parse().unwrap()).len(), 501);
+        assert_eq!(big.lookup("10.0.0.2".parse().unwrap()).len(), 2000);
+        // Four times the prefixes, about four times the entries (not sixteen).
+        let ratio = big.index_entries() as f64 / small.index_entries() as f64;
+        assert!(ratio < 4.5, "{ratio}");
+        assert!(big.index_entries() < 10 * 4000, "{}", big.index_entries());
     }
 
     #[test]

@@ -1,8 +1,14 @@
 //! Turns the paths a user typed into the list of captures to read: files as given,
 //! directories walked recursively (sorted, so the order never depends on the file system),
 //! filtered by `--glob` patterns when given, and `-` for standard input.
+//!
+//! Symbolic links are followed, but a walk enters each directory and lists each file once,
+//! by identity (device and inode on Unix, the canonical path elsewhere): `x -> .` ends
+//! instead of looping, and a capture reachable by two names is read under the first name in
+//! sorted order. Opening and reading the files is the capture reader's job.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -93,9 +99,43 @@ fn build_globs(patterns: &[String]) -> Result<Option<GlobSet>, InputError> {
     })
 }
 
+/// What makes two paths the same file or directory, whatever links lead to them.
+#[cfg(unix)]
+type FileId = (u64, u64);
+#[cfg(not(unix))]
+type FileId = PathBuf;
+
+/// The identity of what `path` leads to, given its (link-following) metadata.
+#[cfg(unix)]
+fn file_id(_path: &Path, meta: &std::fs::Metadata) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path, _meta: &std::fs::Metadata) -> Option<FileId> {
+    std::fs::canonicalize(path).ok()
+}
+
+/// Directories and files already taken by one walk.
+#[derive(Default)]
+struct Seen(HashSet<FileId>);
+
+impl Seen {
+    /// True the first time `path` is seen. A path whose identity cannot be read counts as new:
+    /// without links to it, it cannot loop.
+    fn first(&mut self, path: &Path, meta: &std::fs::Metadata) -> bool {
+        match file_id(path, meta) {
+            Some(id) => self.0.insert(id),
+            None => true,
+        }
+    }
+}
+
 fn walk(
     dir: &Path,
     globs: Option<&GlobSet>,
+    seen: &mut Seen,
     out: &mut Vec<Input>,
     skipped: &mut Vec<PathBuf>,
 ) -> Result<(), InputError> {
@@ -109,19 +149,27 @@ fn walk(
         .collect();
     entries.sort();
     for p in entries {
-        if p.is_dir() {
-            walk(&p, globs, out, skipped)?;
-        } else if p.is_file() {
+        // Follows links; a dangling link has no metadata and is skipped, as before.
+        let Ok(meta) = std::fs::metadata(&p) else {
+            continue;
+        };
+        if meta.is_dir() {
+            if seen.first(&p, &meta) {
+                walk(&p, globs, seen, out, skipped)?;
+            }
+        } else if meta.is_file() {
             let wanted = match globs {
                 Some(g) => {
                     g.is_match(&p) || p.file_name().is_some_and(|n| g.is_match(Path::new(n)))
                 }
                 None => has_capture_magic(&p),
             };
-            if wanted {
-                out.push(Input::Path(p));
-            } else {
+            if !wanted {
                 skipped.push(p);
+            } else if seen.first(&p, &meta) {
+                // A second link to a capture already taken is neither read again nor
+                // "skipped as not a capture".
+                out.push(Input::Path(p));
             }
         }
     }
@@ -148,11 +196,16 @@ pub fn discover_inputs_noting_skipped(
             continue;
         }
         let path = PathBuf::from(p);
-        if path.is_dir() {
-            walk(&path, globs.as_ref(), &mut out, skipped)?;
-        } else {
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => {
+                // Each directory argument is its own walk: naming a folder twice reads it
+                // twice, as naming a file twice does.
+                let mut seen = Seen::default();
+                seen.first(&path, &meta);
+                walk(&path, globs.as_ref(), &mut seen, &mut out, skipped)?;
+            }
             // A missing or unreadable file is reported by the reader, per file.
-            out.push(Input::Path(path));
+            _ => out.push(Input::Path(path)),
         }
     }
     Ok(out)
@@ -178,6 +231,34 @@ mod tests {
         assert!(names[1].ends_with("x.pcap"));
         let got = discover_inputs(&[d], &["*.pcap".to_string()]).unwrap();
         assert_eq!(got.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_end_and_each_capture_is_listed_once() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join("a.pcap"), [0xd4, 0xc3, 0xb2, 0xa1]).unwrap();
+        std::fs::write(dir.path().join("b.pcap"), [0xd4, 0xc3, 0xb2, 0xa1]).unwrap();
+        symlink(".", dir.path().join("x")).unwrap();
+        symlink(".", dir.path().join("y")).unwrap();
+        symlink("..", sub.join("up")).unwrap();
+        symlink("a.pcap", sub.join("again.pcap")).unwrap();
+        symlink("missing.pcap", sub.join("dangling.pcap")).unwrap();
+        let d = dir.path().to_string_lossy().into_owned();
+        let got = discover_inputs(std::slice::from_ref(&d), &[]).unwrap();
+        let names: Vec<String> = got.iter().map(|i| i.to_string()).collect();
+        // Sorted walk: b.pcap, then sub/ where a.pcap sorts before the link again.pcap.
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(names[0].ends_with("/b.pcap"), "{names:?}");
+        assert!(names[1].ends_with("sub/a.pcap"), "{names:?}");
+        // The same again through a link to the folder given as the argument.
+        let link = tempfile::tempdir().unwrap();
+        symlink(dir.path(), link.path().join("l")).unwrap();
+        let l = link.path().join("l").to_string_lossy().into_owned();
+        assert_eq!(discover_inputs(&[l], &[]).unwrap().len(), 2);
     }
 
     #[test]
