@@ -2,11 +2,10 @@
 //! the JSON report, `--html FILE` writes the page beside any other format, and a file that
 //! cannot be written is named.
 
-use std::process::Command;
+#[path = "common/cli.rs"]
+mod cli;
 
-fn arcaudit() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_arcaudit"))
-}
+use cli::{all_samples, arcaudit, audit_json};
 
 const SAMPLES: [&str; 2] = ["samples/fw-drop.pcap", "samples/rst-after-clienthello.pcap"];
 
@@ -133,32 +132,6 @@ fn an_html_file_that_is_an_input_is_refused_and_kept() {
 // ---- issue 12: reports that tell the truth at a glance ----
 
 /// Every capture in samples/, in name order.
-fn all_samples() -> Vec<std::path::PathBuf> {
-    let mut v: Vec<_> = std::fs::read_dir("samples")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let n = p.file_name().unwrap().to_string_lossy();
-            [".pcap", ".pcapng", ".gz", ".zst"]
-                .iter()
-                .any(|s| n.ends_with(s))
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-fn audit_json(paths: &[&std::path::Path], extra: &[&str]) -> serde_json::Value {
-    let out = arcaudit()
-        .arg("audit")
-        .args(paths)
-        .args(["--fail-on", "never", "--format", "json"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{paths:?}");
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 /// A JSON value that refuses an object with a key twice (serde_json keeps the last one
 /// silently; strict parsers refuse the document).
@@ -254,72 +227,6 @@ fn every_json_and_ndjson_output_of_every_sample_has_no_duplicate_key() {
         .unwrap();
     for line in String::from_utf8(out.stdout).unwrap().lines() {
         parse_strict(line).unwrap();
-    }
-}
-
-/// capinfos' first and last packet time of `path` in ns, and how many fractional digits it
-/// printed (6 for microsecond captures, 9 for nanosecond ones).
-fn capinfos_span(path: &std::path::Path) -> Option<(i64, i64, u32)> {
-    let out = Command::new("capinfos")
-        .args(["-T", "-r", "-a", "-e", "-S"])
-        .arg(path)
-        .output()
-        .ok()?;
-    let text = String::from_utf8(out.stdout).ok()?;
-    let cols: Vec<&str> = text.trim_end().split('\t').collect();
-    let ns = |s: &str| -> (i64, u32) {
-        let (secs, frac) = s.split_once('.').unwrap();
-        let digits = frac.len() as u32;
-        let frac: i64 = frac.parse().unwrap();
-        (
-            secs.parse::<i64>().unwrap() * 1_000_000_000 + frac * 10i64.pow(9 - digits),
-            digits,
-        )
-    };
-    let (a, d) = ns(cols.get(1)?);
-    let (b, _) = ns(cols.get(2)?);
-    Some((a, b, d))
-}
-
-#[test]
-fn the_time_span_of_every_sample_is_capinfos_first_and_last_packet() {
-    // capinfos is the oracle (Debian's wireshark-common); without it this test cannot say
-    // anything, and says so by failing rather than passing quietly.
-    assert!(
-        Command::new("capinfos").arg("-v").output().is_ok(),
-        "capinfos is needed (apt-get install wireshark-common)"
-    );
-    for path in all_samples() {
-        let (first, last, digits) =
-            capinfos_span(&path).unwrap_or_else(|| panic!("capinfos on {path:?}"));
-        let doc = audit_json(&[&path], &[]);
-        let c = &doc["files"][0]["stats"]["capture"];
-        let cut = 10i64.pow(9 - digits);
-        let ours = |k: &str| c[k].as_i64().unwrap() / cut * cut;
-        assert_eq!(
-            (ours("first_ts_ns"), ours("last_ts_ns")),
-            (first, last),
-            "{path:?}"
-        );
-        assert!(
-            doc["totals"].get("first_ts_ns").is_none(),
-            "no span across captures in the totals"
-        );
-        // The text report says the same span for the capture.
-        let out = arcaudit()
-            .arg("audit")
-            .arg(&path)
-            .args(["--fail-on", "never"])
-            .output()
-            .unwrap();
-        let text = String::from_utf8(out.stdout).unwrap();
-        let secs = (last - first) / 1000;
-        let want = format!("({}.{:06} s)", secs / 1_000_000, secs % 1_000_000);
-        assert!(
-            text.lines()
-                .any(|l| l.contains("time span:") && l.ends_with(&want)),
-            "{path:?}: want {want} in\n{text}"
-        );
     }
 }
 
