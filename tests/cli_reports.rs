@@ -131,8 +131,6 @@ fn an_html_file_that_is_an_input_is_refused_and_kept() {
 
 // ---- issue 12: reports that tell the truth at a glance ----
 
-/// Every capture in samples/, in name order.
-
 /// A JSON value that refuses an object with a key twice (serde_json keeps the last one
 /// silently; strict parsers refuse the document).
 struct Strict;
