@@ -778,3 +778,303 @@ fn symlink_loops_in_a_capture_folder_end_with_each_capture_once() {
         .collect();
     assert_eq!(rel, ["/a.pcap", "/b.pcap", "/d/c.pcap"], "{names:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// b-dns (issue 13): the DNS index, proxies and findings, each shape run through the debug
+// binary as a child process whose peak RSS `/usr/bin/time -f %M` reports. Two sizes of one
+// shape: the bigger must not cost proportionally more (see docs/bounds.md, "DNS index,
+// proxies, findings").
+
+/// An Ethernet/IPv4/UDP frame (UDP checksum 0: "not computed").
+fn udp_frame((src, sport): ([u8; 4], u16), (dst, dport): ([u8; 4], u16), data: &[u8]) -> Vec<u8> {
+    let mut f = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00];
+    let total = (20 + 8 + data.len()) as u16;
+    let mut ip = vec![0x45, 0];
+    ip.extend_from_slice(&total.to_be_bytes());
+    ip.extend_from_slice(&[0, 1, 0x40, 0, 64, 17, 0, 0]);
+    ip.extend_from_slice(&src);
+    ip.extend_from_slice(&dst);
+    let sum = ip
+        .chunks(2)
+        .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
+        .sum::<u32>();
+    let sum = !(((sum & 0xffff) + (sum >> 16)) as u16);
+    ip[10..12].copy_from_slice(&sum.to_be_bytes());
+    f.extend_from_slice(&ip);
+    f.extend_from_slice(&sport.to_be_bytes());
+    f.extend_from_slice(&dport.to_be_bytes());
+    f.extend_from_slice(&(8 + data.len() as u16).to_be_bytes());
+    f.extend_from_slice(&[0, 0]);
+    f.extend_from_slice(data);
+    f
+}
+
+/// A NOERROR response to a 240-byte question with 256 A records, each owned by its own
+/// name `aNNN.<question>` compressed against the question (7 bytes on the wire, ~250 once
+/// expanded): the shape that made the index copy 257 names per A record.
+fn amplified_dns_response(id: u16) -> Vec<u8> {
+    let mut m = Vec::new();
+    for v in [id, 0x8180, 1, 256, 0, 0] {
+        m.extend_from_slice(&v.to_be_bytes());
+    }
+    for _ in 0..4 {
+        m.push(59);
+        m.extend_from_slice(&[b'q'; 59]);
+    }
+    m.extend_from_slice(&[0, 0, 1, 0, 1]);
+    for k in 0..=255u8 {
+        m.push(4);
+        m.extend_from_slice(format!("a{k:03}").as_bytes());
+        m.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 9, k, 1]);
+    }
+    m
+}
+
+/// Writes `frames` (seconds since the epoch of the capture, bytes) as `name` in `dir`.
+fn write_capture(
+    dir: &std::path::Path,
+    name: &str,
+    frames: &[(u32, Vec<u8>)],
+) -> std::path::PathBuf {
+    let mut p = Pcap::new(1);
+    for (i, (secs, f)) in frames.iter().enumerate() {
+        p.record(1_700_000_000 + secs, (i % 1000) as u32 * 1000, f);
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, p.0).unwrap();
+    path
+}
+
+/// `count` TCP attempts (SYN, SYN-ACK, ACK, the client's `payload(i)`, RST from the server)
+/// from 10.1.x.4 to `server(i)`, one second apart per thousand.
+fn attempts(
+    count: usize,
+    server: impl Fn(usize) -> ([u8; 4], u16),
+    payload: impl Fn(usize) -> Vec<u8>,
+) -> Vec<(u32, Vec<u8>)> {
+    let mut out = Vec::with_capacity(count * 5);
+    for i in 0..count {
+        let secs = (i / 1000) as u32;
+        let c = (
+            [10, 1 + (i / 60_000) as u8, 0, 4],
+            1024 + (i % 60_000) as u16,
+        );
+        let s = server(i);
+        let data = payload(i);
+        let n = data.len() as u32;
+        out.push((secs, tcp_frame(c, s, 1000, 0, 0x02, b"")));
+        out.push((secs, tcp_frame(s, c, 5000, 1001, 0x12, b"")));
+        out.push((secs, tcp_frame(c, s, 1001, 5001, 0x10, b"")));
+        out.push((secs, tcp_frame(c, s, 1001, 5001, 0x18, &data)));
+        out.push((secs, tcp_frame(s, c, 5001, 1001 + n, 0x04, b"")));
+    }
+    out
+}
+
+/// What one audit of `path` cost and said: peak RSS in KiB (None without `/usr/bin/time`),
+/// the exit code and stdout.
+fn audit_child(path: &std::path::Path, args: &[&str]) -> (Option<u64>, i32, String) {
+    let bin = env!("CARGO_BIN_EXE_arcaudit");
+    let timer = std::path::Path::new("/usr/bin/time");
+    let out = if timer.exists() {
+        std::process::Command::new(timer)
+            .args([
+                "-f",
+                "peak-rss-kib %M",
+                bin,
+                "-q",
+                "audit",
+                "--color",
+                "never",
+            ])
+            .args(args)
+            .arg(path)
+            .output()
+            .unwrap()
+    } else {
+        std::process::Command::new(bin)
+            .args(["-q", "audit", "--color", "never"])
+            .args(args)
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let rss = stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("peak-rss-kib "))
+        .and_then(|v| v.trim().parse().ok());
+    let code = out.status.code().unwrap_or(-1);
+    assert!(code == 0 || code == 1, "audit failed ({code}): {stderr}");
+    (rss, code, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The bigger run's peak RSS is at most `factor` times the smaller's (skipped, and said so,
+/// where `/usr/bin/time` is missing).
+fn assert_flat(what: &str, small: Option<u64>, big: Option<u64>, factor: f64) {
+    match (small, big) {
+        (Some(s), Some(b)) => assert!(
+            (b as f64) < (s as f64) * factor,
+            "{what}: peak RSS {b} KiB against {s} KiB (more than {factor}x)"
+        ),
+        _ => eprintln!("{what}: /usr/bin/time missing, peak RSS not compared"),
+    }
+}
+
+#[test]
+fn amplified_dns_answers_keep_the_audit_flat() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = |n: usize| {
+        // Each response its own flow, 61 s apart: the UDP flow is finished before the next.
+        let mut frames: Vec<(u32, Vec<u8>)> = (0..n)
+            .map(|i| {
+                let port = 10_000 + (i % 50_000) as u16;
+                let f = udp_frame(
+                    ([10, 1, 0, 53], 53),
+                    ([10, 1, 0, 4], port),
+                    &amplified_dns_response(i as u16),
+                );
+                (61 * i as u32, f)
+            })
+            .collect();
+        // Then a connection to each answered address, named through the answers.
+        let end = 61 * n as u32;
+        for k in 0..=255u8 {
+            frames.push((
+                end,
+                tcp_frame(
+                    ([10, 1, 0, 4], 40_000 + u16::from(k)),
+                    ([10, 9, k, 1], 443),
+                    1,
+                    0,
+                    0x02,
+                    b"",
+                ),
+            ));
+        }
+        write_capture(dir.path(), &format!("dns-{n}.pcap"), &frames)
+    };
+    let (small, _, _) = audit_child(&capture(100), &[]);
+    let (big, _, out) = audit_child(&capture(1000), &["--format", "json"]);
+    // Before: 100 responses took 1.8 GB, 1,000 past 16 GiB.
+    assert_flat("1,000 against 100 amplified DNS responses", small, big, 1.5);
+    // What the bounds left out is said: 256 records per response, 15 kept (the question
+    // and 15 owners make the 16 names a message keeps).
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let bounds = &v["files"][0]["dns_bounds"];
+    assert_eq!(bounds["records_dropped"], 1000 * (256 - 15), "{bounds}");
+    let mut text = audit_child(&capture(100), &[]).2;
+    text.retain(|c| c != '\n');
+    assert!(
+        text.contains("DNS bounds: 24100 answer record(s)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn many_proxies_cost_what_one_proxy_costs() {
+    let dir = tempfile::tempdir().unwrap();
+    let connect = |_: usize| {
+        b"CONNECT gbl.his.arc.azure.com:443 HTTP/1.1\r\nHost: gbl.his.arc.azure.com:443\r\n\r\n"
+            .to_vec()
+    };
+    let n = 5000;
+    let distinct = |i: usize| {
+        (
+            [10, 20 + (i / 65_536) as u8, (i / 256) as u8, i as u8],
+            3128,
+        )
+    };
+    let many = write_capture(dir.path(), "proxies.pcap", &attempts(n, distinct, connect));
+    let one = write_capture(
+        dir.path(),
+        "proxy.pcap",
+        &attempts(n, |_| ([10, 20, 0, 1], 3128), connect),
+    );
+    let (rss_many, _, out) = audit_child(&many, &["--proxy", "10.30.0.1:3128"]);
+    let (rss_one, _, out_one) = audit_child(&one, &["--proxy", "10.30.0.1:3128"]);
+    assert_flat("5,000 proxies against one", rss_one, rss_many, 1.25);
+    // The context line lists the first proxies in address order and counts the rest.
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("context:"))
+        .unwrap_or_default();
+    assert!(line.contains("10.20.0.0:3128,10.20.0.1:3128,"), "{line}");
+    assert!(
+        line.contains(" and 4992 more (inferred from CONNECT)"),
+        "{line}"
+    );
+    assert!(line.len() < 400, "{line}");
+    // One contradiction per proxy up to a few, then a sum: not 5,000 findings.
+    let contradicted = out.matches("context-contradicted").count();
+    assert!(contradicted <= 2 * 4, "{contradicted} mentions:\n{out}");
+    // 256 proxies are told apart (4 reported, 252 summed up), the rest counted.
+    assert!(
+        out.contains(
+            "besides, 252 more unlisted proxies took 252 Arc flow(s); 4744 more Arc flow(s) went to further proxies"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.len() < 4 * out_one.len(),
+        "{} against {} bytes",
+        out.len(),
+        out_one.len()
+    );
+}
+
+#[test]
+fn many_distinct_arc_names_are_one_finding_per_endpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let hello = |name: String| {
+        let mut ext = vec![0, 0];
+        let n = name.len() as u16;
+        ext.extend_from_slice(&(n + 5).to_be_bytes());
+        ext.extend_from_slice(&(n + 3).to_be_bytes());
+        ext.push(0);
+        ext.extend_from_slice(&n.to_be_bytes());
+        ext.extend_from_slice(name.as_bytes());
+        records(1, &client_hello_body(&ext, ext.len() as u16))
+    };
+    let server = |_: usize| ([20, 50, 1, 197], 443);
+    let capture = |n: usize, distinct: bool| {
+        let frames = attempts(n, server, |i| {
+            hello(format!(
+                "r{:07}.his.arc.azure.com",
+                if distinct { i } else { 0 }
+            ))
+        });
+        write_capture(dir.path(), &format!("snis-{n}-{distinct}.pcap"), &frames)
+    };
+    let findings = |json: &str| {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        v["files"][0]["findings"].as_array().map_or(0, Vec::len)
+    };
+    let (_, _, small) = audit_child(&capture(1000, true), &["--format", "json"]);
+    let (rss_big, _, big) = audit_child(&capture(10_000, true), &["--format", "json"]);
+    let (rss_same, _, same) = audit_child(&capture(10_000, false), &["--format", "json"]);
+    // Grouped by (rule, severity, endpoint): ten times the names, the same findings.
+    assert_eq!(findings(&small), findings(&big));
+    assert_eq!(findings(&big), findings(&same));
+    assert!(
+        big.len() < 2 * small.len(),
+        "{} against {} bytes",
+        big.len(),
+        small.len()
+    );
+    // The coverage row lists 8 names and counts the other flows.
+    let v: serde_json::Value = serde_json::from_str(&big).unwrap();
+    let rows = v["files"][0]["coverage"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let his = rows
+        .iter()
+        .find(|r| r["endpoint"] == "public.his")
+        .expect("a public.his row");
+    assert_eq!(his["names"].as_array().map(Vec::len), Some(8), "{his}");
+    assert_eq!(his["names_unlisted_flows"], 10_000 - 8, "{his}");
+    // What a flow costs does not depend on how many names the capture holds.
+    assert_flat("10,000 distinct names against one", rss_same, rss_big, 1.25);
+}

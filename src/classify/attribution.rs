@@ -48,54 +48,167 @@ pub struct Attribution {
     pub dns_frame: Option<u64>,
 }
 
-/// DNS answers by address, in time order, with the names each answer resolved.
+/// Most answers (A/AAAA records of NOERROR responses) indexed per address; later ones (in
+/// frame order) are counted in [`DnsIndexStats::answers_dropped`]. A name re-resolved every
+/// minute for a day gives 1,440 answers for one address.
+pub const MAX_ANSWERS_PER_ADDRESS: usize = 4096;
+
+/// Most names in an answer's chain (question, owners, CNAME targets). The compact messages
+/// keep no more (`facts::dns::MAX_NAMES_KEPT`, the same 16); kept here too so the index is
+/// bounded whatever it is given.
+pub const MAX_NAMES_PER_ANSWER: usize = 16;
+
+/// What the DNS index left out to stay bounded, counted (reports say so when not zero).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DnsIndexStats {
+    /// Answers for an address past [`MAX_ANSWERS_PER_ADDRESS`].
+    pub answers_dropped: u64,
+    /// Answer records the compact messages had already left out (see
+    /// [`crate::facts::DnsAnswer::records_dropped`]).
+    pub records_dropped: u64,
+}
+
+impl DnsIndexStats {
+    pub fn is_empty(&self) -> bool {
+        self.answers_dropped == 0 && self.records_dropped == 0
+    }
+}
+
+/// One indexed answer: when, in which frame, and the chain of names it resolved.
+#[derive(Debug, Clone, Copy)]
+struct IndexedAnswer {
+    ts: i64,
+    frame: u64,
+    chain: u32,
+}
+
+/// DNS answers by address, in time order, with the names each answer resolved. Names are
+/// stored once (a name table, chains of ids into it, each distinct chain once); an address
+/// holds 16 bytes per answer, sorted by time, so a lookup is a binary search. Bounded: a
+/// chain has at most [`MAX_NAMES_PER_ANSWER`] names, an address at most [`MAX_ANSWERS_PER_ADDRESS`] answers.
 #[derive(Debug, Default)]
 pub struct DnsIndex {
-    by_addr: FxHashMap<IpAddr, Vec<(i64, u64, Vec<String>)>>,
+    names: Vec<Box<str>>,
+    name_ids: FxHashMap<Box<str>, u32>,
+    /// Chains as ranges into `chain_ids`; `chain_of` interns them.
+    chains: Vec<(u32, u32)>,
+    chain_ids: Vec<u32>,
+    chain_of: FxHashMap<Box<[u32]>, u32>,
+    by_addr: FxHashMap<IpAddr, Vec<IndexedAnswer>>,
+    stats: DnsIndexStats,
 }
 
 impl DnsIndex {
     pub fn build(answers: &[DnsAnswer]) -> DnsIndex {
-        let mut by_addr: FxHashMap<IpAddr, Vec<(i64, u64, Vec<String>)>> = FxHashMap::default();
-        for a in answers
-            .iter()
-            .filter(|a| a.is_response && a.rcode == Rcode::NoError)
-        {
+        let mut ix = DnsIndex::default();
+        let mut chain: Vec<u32> = Vec::new();
+        for a in answers {
+            ix.stats.records_dropped += u64::from(a.records_dropped);
+            if !a.is_response || a.rcode != Rcode::NoError {
+                continue;
+            }
+            if !a
+                .answers
+                .iter()
+                .any(|(_, d)| matches!(d, DnsRecordData::A(_)))
+            {
+                continue;
+            }
             // The question first, then every name in the CNAME chain: any of them may be the
             // one the catalog knows (an Arc name that CNAMEs to a Traffic Manager name).
-            let mut names: Vec<String> = a.qname.iter().cloned().collect();
-            for (owner, d) in &a.answers {
-                if !names.iter().any(|n| n.eq_ignore_ascii_case(owner)) {
-                    names.push(owner.clone());
-                }
-                if let DnsRecordData::Cname(t) = d
-                    && !names.iter().any(|n| n.eq_ignore_ascii_case(t))
+            // Compact messages hold at most MAX_NAMES_KEPT names, so these scans are short.
+            chain.clear();
+            let mut spelled: Vec<&str> = Vec::new();
+            fn push<'a>(n: &'a str, spelled: &mut Vec<&'a str>) {
+                if spelled.len() < MAX_NAMES_PER_ANSWER
+                    && !spelled.iter().any(|s| s.eq_ignore_ascii_case(n))
                 {
-                    names.push(t.clone());
+                    spelled.push(n);
                 }
             }
+            if let Some(q) = &a.qname {
+                push(q, &mut spelled);
+            }
+            for (owner, d) in &a.answers {
+                push(owner, &mut spelled);
+                if let DnsRecordData::Cname(t) = d {
+                    push(t, &mut spelled);
+                }
+            }
+            for n in &spelled {
+                let id = ix.intern_name(n);
+                chain.push(id);
+            }
+            let chain_id = ix.intern_chain(&chain);
             for (_, d) in &a.answers {
                 if let DnsRecordData::A(ip) = d {
-                    by_addr
-                        .entry(*ip)
-                        .or_default()
-                        .push((a.ts_ns, a.frame, names.clone()));
+                    let v = ix.by_addr.entry(*ip).or_default();
+                    if v.len() >= MAX_ANSWERS_PER_ADDRESS {
+                        ix.stats.answers_dropped += 1;
+                        continue;
+                    }
+                    v.push(IndexedAnswer {
+                        ts: a.ts_ns,
+                        frame: a.frame,
+                        chain: chain_id,
+                    });
                 }
             }
         }
-        for v in by_addr.values_mut() {
-            v.sort_by_key(|(ts, frame, _)| (*ts, *frame));
+        for v in ix.by_addr.values_mut() {
+            v.sort_by_key(|e| (e.ts, e.frame));
+            v.shrink_to_fit();
         }
-        DnsIndex { by_addr }
+        ix
     }
 
-    /// The latest answer for `addr` given at or before `ts`: (frame, names).
-    pub fn names_for(&self, addr: IpAddr, ts: i64) -> Option<(u64, &[String])> {
+    fn intern_name(&mut self, n: &str) -> u32 {
+        if let Some(&id) = self.name_ids.get(n) {
+            return id;
+        }
+        let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(n.into());
+        self.name_ids.insert(n.into(), id);
+        id
+    }
+
+    fn intern_chain(&mut self, chain: &[u32]) -> u32 {
+        if let Some(&id) = self.chain_of.get(chain) {
+            return id;
+        }
+        let id = u32::try_from(self.chains.len()).unwrap_or(u32::MAX);
+        let start = u32::try_from(self.chain_ids.len()).unwrap_or(u32::MAX);
+        self.chain_ids.extend_from_slice(chain);
+        let end = u32::try_from(self.chain_ids.len()).unwrap_or(u32::MAX);
+        self.chains.push((start, end));
+        self.chain_of.insert(chain.into(), id);
+        id
+    }
+
+    /// The latest answer for `addr` given at or before `ts`: (frame, names, question
+    /// first). A binary search over the address's answers.
+    pub fn names_for(&self, addr: IpAddr, ts: i64) -> Option<(u64, Vec<&str>)> {
         let v = self.by_addr.get(&addr)?;
-        v.iter()
-            .rev()
-            .find(|(t, _, _)| *t <= ts)
-            .map(|(_, frame, names)| (*frame, names.as_slice()))
+        // Answers are sorted by (time, frame): the last one at or before `ts`.
+        let i = v.partition_point(|e| e.ts <= ts).checked_sub(1)?;
+        let e = v.get(i)?;
+        let (start, end) = *self.chains.get(e.chain as usize)?;
+        let ids = self.chain_ids.get(start as usize..end as usize)?;
+        let names = ids
+            .iter()
+            .filter_map(|&id| self.names.get(id as usize).map(|n| &**n))
+            .collect();
+        Some((e.frame, names))
+    }
+
+    /// What was left out to stay bounded.
+    pub fn stats(&self) -> DnsIndexStats {
+        self.stats
+    }
+
+    /// Distinct names and answers held (for tests of the bounds).
+    pub fn sizes(&self) -> (usize, usize) {
+        (self.names.len(), self.by_addr.values().map(Vec::len).sum())
     }
 }
 
@@ -262,11 +375,15 @@ pub fn attribute(
         // The first name of the chain the catalog knows, else the question.
         let known = chain.iter().find_map(|n| {
             let (entries, region) = names.matches(n);
-            (!entries.is_empty()).then(|| (n.clone(), entries, region))
+            (!entries.is_empty()).then(|| (n.to_string(), entries, region))
         });
         let (name, entries, region) = match known {
             Some(k) => k,
-            None => (chain.first().cloned().unwrap_or_default(), Vec::new(), None),
+            None => (
+                chain.first().map(|n| n.to_string()).unwrap_or_default(),
+                Vec::new(),
+                None,
+            ),
         };
         a.name = Some(name);
         a.source = Some(NameSource::Dns);
@@ -391,6 +508,7 @@ mod tests {
                 "management.azure.com".into(),
                 DnsRecordData::A("192.0.2.10".parse().unwrap()),
             )],
+            records_dropped: 0,
             answered: false,
         };
         let dns = DnsIndex::build(&[answer]);
@@ -405,6 +523,90 @@ mod tests {
         f.first_ts_ns = 1;
         let a = attribute(&f, &dns, &names, &ServiceTags::empty());
         assert_eq!(a.name, None);
+    }
+
+    fn response(frame: u64, ts: i64, q: &str, records: Vec<(String, DnsRecordData)>) -> DnsAnswer {
+        DnsAnswer {
+            frame,
+            ts_ns: ts,
+            resolver: "10.1.0.53:53".parse().unwrap(),
+            client: "10.1.0.4:40000".parse().unwrap(),
+            id: 7,
+            is_response: true,
+            rcode: Rcode::NoError,
+            qname: Some(q.into()),
+            qtype: 1,
+            answers: records,
+            records_dropped: 0,
+            answered: false,
+        }
+    }
+
+    #[test]
+    fn the_dns_index_stores_each_name_once_and_finds_answers_by_time() {
+        let ip: IpAddr = "192.0.2.10".parse().unwrap();
+        let a = |owner: &str| (owner.to_string(), DnsRecordData::A(ip));
+        let cname = |o: &str, t: &str| (o.to_string(), DnsRecordData::Cname(t.to_string()));
+        // Out of time order on purpose: the index sorts.
+        let answers = vec![
+            response(30, 300, "b.example", vec![a("b.example")]),
+            response(
+                10,
+                100,
+                "gbl.his.arc.azure.com",
+                vec![
+                    cname("gbl.his.arc.azure.com", "tm.example"),
+                    a("tm.example"),
+                ],
+            ),
+            response(
+                20,
+                200,
+                "GBL.his.arc.azure.com",
+                vec![
+                    cname("GBL.his.arc.azure.com", "TM.example"),
+                    a("TM.example"),
+                ],
+            ),
+        ];
+        let ix = DnsIndex::build(&answers);
+        assert_eq!(ix.names_for(ip, 99), None);
+        assert_eq!(
+            ix.names_for(ip, 100),
+            Some((10, vec!["gbl.his.arc.azure.com", "tm.example"]))
+        );
+        assert_eq!(ix.names_for(ip, 299).map(|(f, _)| f), Some(20));
+        assert_eq!(ix.names_for(ip, i64::MAX), Some((30, vec!["b.example"])));
+        // Five spellings, each stored once; three answers for the address.
+        assert_eq!(ix.sizes(), (5, 3));
+        assert!(ix.stats().is_empty());
+    }
+
+    #[test]
+    fn the_dns_index_is_bounded_and_counts_what_it_left_out() {
+        let ip: IpAddr = "192.0.2.10".parse().unwrap();
+        // One answer naming 40 owners (the compact messages would keep 16; the index
+        // bounds itself anyway), then more answers for one address than it keeps.
+        let many: Vec<(String, DnsRecordData)> = (0..40)
+            .map(|i| (format!("o{i}.example"), DnsRecordData::A(ip)))
+            .collect();
+        let mut answers = vec![response(1, 1, "q.example", many)];
+        let extra = MAX_ANSWERS_PER_ADDRESS + 10 - 40;
+        answers.extend((0..extra).map(|i| {
+            let t = 2 + i as i64;
+            response(
+                2 + i as u64,
+                t,
+                "q.example",
+                vec![("q.example".into(), DnsRecordData::A(ip))],
+            )
+        }));
+        let ix = DnsIndex::build(&answers);
+        let (_, names) = ix.names_for(ip, 1).unwrap();
+        assert_eq!(names.len(), MAX_NAMES_PER_ANSWER);
+        assert_eq!(names[0], "q.example");
+        assert_eq!(ix.sizes().1, MAX_ANSWERS_PER_ADDRESS);
+        assert_eq!(ix.stats().answers_dropped, 10);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! the merge records a [`Contradiction`] with its evidence for the `context-contradicted`
 //! rule; a given cloud contradicted by the endpoints seen is `wrong-cloud`'s, flow by flow.
 
+use rustc_hash::FxHashSet;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -14,6 +15,36 @@ use super::FlowRef;
 use super::attribution::{Attribution, NameSource};
 use crate::facts::AuditFlow;
 use crate::model::{Catalog, Cloud, Feature, split_authority};
+
+/// Most proxies a report lists (given or seen; the first in address order): the rest are
+/// counted ("and 3 more"). A capture with 160,000 CONNECT targets made a 2.7 MB context line.
+pub const MAX_PROXIES_LISTED: usize = 8;
+
+/// Most distinct regions and proxies the Arc flows are tracked under ([`Observed`]). Azure
+/// has about 60 regions; past this many, a name's `<region>` label is an attacker's or a
+/// typo's, and its flows are counted in [`Observed::untracked_flows`] instead.
+pub const MAX_TRACKED: usize = 256;
+
+/// Most proxy contradictions reported one by one (the most flows first); the rest are
+/// summed up in the last one's evidence.
+pub const MAX_PROXY_CONTRADICTIONS: usize = 4;
+
+/// `a, b, c` and, when `more` is not zero, ` and 12 more`.
+pub fn listed<T: std::fmt::Display>(items: &[T], sep: &str, more: usize) -> String {
+    let mut s = items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(sep);
+    if more > 0 {
+        s.push_str(&format!(" and {more} more"));
+    }
+    s
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
 
 /// The agent's operating system (the cipher-suite policy of agent 1.56+ is Windows').
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -88,8 +119,15 @@ pub struct Inferred {
     pub cloud: Option<InferredValue<Cloud>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<InferredValue<String>>,
+    /// The proxies CONNECT requests went to, the first [`MAX_PROXIES_LISTED`] in address
+    /// order; `proxies_not_listed` counts the rest.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub proxies: Vec<InferredValue<SocketAddr>>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub proxies_not_listed: usize,
+    /// Every proxy CONNECT requests went to (a set: `is_proxy` is asked once per flow).
+    #[serde(skip)]
+    pub proxy_set: FxHashSet<SocketAddr>,
     /// What the Arc flows show whatever the user said: the evidence a given region or
     /// proxy is checked against (reports show the contradictions, not this).
     #[serde(skip)]
@@ -167,6 +205,31 @@ pub struct Observed {
     pub regions: BTreeMap<String, Sighting>,
     /// Proxy address -> the Arc flows that sent it a CONNECT.
     pub arc_proxies: BTreeMap<SocketAddr, Sighting>,
+    /// Arc flows whose region came after [`MAX_TRACKED`] others: counted, not tracked.
+    pub untracked_region_flows: usize,
+    /// Arc flows whose proxy came after [`MAX_TRACKED`] others: counted, not tracked.
+    pub untracked_proxy_flows: usize,
+}
+
+/// Counts flow `f` under `key`, a new key only while the map holds fewer than
+/// [`MAX_TRACKED`]; false when it was left out.
+fn sight<K: Ord>(
+    map: &mut BTreeMap<K, Sighting>,
+    key: K,
+    f: &AuditFlow,
+    a: &Attribution,
+    how: &'static str,
+    frame: u64,
+) -> bool {
+    if let Some(s) = map.get_mut(&key) {
+        s.add(f, a, how, frame);
+        return true;
+    }
+    if map.len() >= MAX_TRACKED {
+        return false;
+    }
+    map.insert(key, Sighting::new(f, a, how, frame));
+    true
 }
 
 /// Which given value the capture contradicts.
@@ -221,9 +284,13 @@ fn contradictions(given: &Given, observed: &Observed) -> Vec<Contradiction> {
             .iter()
             .max_by_key(|(r, s)| (s.flows, std::cmp::Reverse(*r)))
     {
-        let named: Vec<String> = observed
-            .regions
+        // The regions with the most flows first, at most MAX_PROXIES_LISTED of them named.
+        let mut by_flows: Vec<(&String, &Sighting)> = observed.regions.iter().collect();
+        by_flows.sort_by_key(|(r, s)| (std::cmp::Reverse(s.flows), *r));
+        let more = by_flows.len().saturating_sub(MAX_PROXIES_LISTED);
+        let mut named: Vec<String> = by_flows
             .iter()
+            .take(MAX_PROXIES_LISTED)
             .map(|(r, s)| {
                 format!(
                     "{r} in {} flow(s) ({} completed): {}",
@@ -233,16 +300,25 @@ fn contradictions(given: &Given, observed: &Observed) -> Vec<Contradiction> {
                 )
             })
             .collect();
+        if more > 0 {
+            named.push(format!("{more} other region(s)"));
+        }
+        if observed.untracked_region_flows > 0 {
+            named.push(format!(
+                "{} flow(s) of further regions (past {MAX_TRACKED}, not told apart)",
+                observed.untracked_region_flows
+            ));
+        }
         out.push(Contradiction {
             kind: ContradictionKind::Region,
             given: region.clone(),
             seen: seen.clone(),
             flow: first.first.clone(),
             name: first.name().to_string(),
-            frames: observed
-                .regions
-                .values()
-                .flat_map(Sighting::frames)
+            frames: by_flows
+                .iter()
+                .take(MAX_PROXIES_LISTED)
+                .flat_map(|(_, s)| s.frames())
                 .collect(),
             evidence: format!(
                 "--region {region}, but the Arc flows' names carry {}; none carries {region}",
@@ -255,21 +331,49 @@ fn contradictions(given: &Given, observed: &Observed) -> Vec<Contradiction> {
     // not the one used. A given proxy never seen while Arc flows go direct is
     // `proxy-bypass`'s finding, not this one.
     if !given.proxies.is_empty() {
-        let listed: Vec<String> = given.proxies.iter().map(ToString::to_string).collect();
-        for (addr, s) in &observed.arc_proxies {
-            if given.proxies.iter().any(|p| p.may_be(*addr)) {
-                continue;
+        let listed = listed(
+            &given.proxies[..given.proxies.len().min(MAX_PROXIES_LISTED)],
+            ", ",
+            given.proxies.len().saturating_sub(MAX_PROXIES_LISTED),
+        );
+        let mut unlisted: Vec<(&SocketAddr, &Sighting)> = observed
+            .arc_proxies
+            .iter()
+            .filter(|(addr, _)| !given.proxies.iter().any(|p| p.may_be(**addr)))
+            .collect();
+        // One contradiction per proxy, the most used first; past MAX_PROXY_CONTRADICTIONS
+        // the rest are summed up in the last one (each is one more proxy, not one more
+        // problem).
+        unlisted.sort_by_key(|(addr, s)| (std::cmp::Reverse(s.flows), **addr));
+        let rest: Vec<(&SocketAddr, &Sighting)> = unlisted
+            .split_off(unlisted.len().min(MAX_PROXY_CONTRADICTIONS))
+            .into_iter()
+            .collect();
+        let n = unlisted.len();
+        for (i, (addr, s)) in unlisted.into_iter().enumerate() {
+            let mut also = String::new();
+            if i + 1 == n && !rest.is_empty() {
+                also.push_str(&format!(
+                    "; besides, {} more unlisted proxies took {} Arc flow(s)",
+                    rest.len(),
+                    rest.iter().map(|(_, s)| s.flows).sum::<usize>()
+                ));
+            }
+            if i + 1 == n && observed.untracked_proxy_flows > 0 {
+                also.push_str(&format!(
+                    "; {} more Arc flow(s) went to further proxies (past {MAX_TRACKED}, not told apart)",
+                    observed.untracked_proxy_flows
+                ));
             }
             out.push(Contradiction {
                 kind: ContradictionKind::Proxy,
-                given: listed.join(", "),
+                given: listed.clone(),
                 seen: addr.to_string(),
                 flow: s.first.clone(),
                 name: s.name().to_string(),
                 frames: s.frames().collect(),
                 evidence: format!(
-                    "--proxy {}, but {} Arc flow(s) sent CONNECT to {addr} instead ({} completed): {}",
-                    listed.join(", "),
+                    "--proxy {listed}, but {} Arc flow(s) sent CONNECT to {addr} instead ({} completed): {}{also}",
                     s.flows,
                     s.succeeded,
                     s.examples_text(),
@@ -291,8 +395,15 @@ pub struct AuditContext {
     /// A proxy was configured by the user (proxy-bypass findings need this).
     pub proxy_configured: bool,
     pub proxies: Vec<ProxyAddr>,
-    /// Proxies seen answering CONNECT in the capture.
+    /// Proxies seen answering CONNECT in the capture: the first [`MAX_PROXIES_LISTED`] in
+    /// address order (for display), `proxies_seen_not_listed` the rest.
     pub proxies_seen: Vec<SocketAddr>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub proxies_seen_not_listed: usize,
+    /// Every proxy address given or seen, for [`AuditContext::is_proxy`] (a set, never
+    /// iterated into a report).
+    #[serde(skip)]
+    proxy_set: FxHashSet<SocketAddr>,
     pub private_link: bool,
     pub features: BTreeSet<Feature>,
     pub agent_os: Option<AgentOs>,
@@ -318,6 +429,16 @@ impl AuditContext {
             proxy_configured: !given.proxies.is_empty(),
             proxies: given.proxies.clone(),
             proxies_seen: inferred.proxies.iter().map(|p| p.value).collect(),
+            proxies_seen_not_listed: inferred.proxies_not_listed,
+            proxy_set: given
+                .proxies
+                .iter()
+                .filter_map(|p| {
+                    let ip = p.host.parse::<std::net::IpAddr>().ok()?;
+                    Some(SocketAddr::new(ip, p.port))
+                })
+                .chain(inferred.proxy_set.iter().copied())
+                .collect(),
             private_link: given.private_link,
             features: given.features.clone(),
             agent_os: given.agent_os,
@@ -327,7 +448,29 @@ impl AuditContext {
 
     /// The flow's server is a proxy (configured, or seen answering CONNECT).
     pub fn is_proxy(&self, server: SocketAddr) -> bool {
-        self.proxies.iter().any(|p| p.matches(server)) || self.proxies_seen.contains(&server)
+        self.proxy_set.contains(&server)
+    }
+
+    /// The given proxies in words, at most [`MAX_PROXIES_LISTED`] (`10.1.0.8:3128,proxy:8080
+    /// and 2 more`).
+    pub fn proxies_text(&self) -> String {
+        let shown: Vec<String> = self
+            .proxies
+            .iter()
+            .take(MAX_PROXIES_LISTED)
+            .map(|p| format!("{}:{}", p.host, p.port))
+            .collect();
+        listed(
+            &shown,
+            ",",
+            self.proxies.len().saturating_sub(MAX_PROXIES_LISTED),
+        )
+    }
+
+    /// The proxies seen in words, at most [`MAX_PROXIES_LISTED`] (`10.1.0.8:3128 and 159999
+    /// more`).
+    pub fn proxies_seen_text(&self) -> String {
+        listed(&self.proxies_seen, ",", self.proxies_seen_not_listed)
     }
 }
 
@@ -348,23 +491,31 @@ pub fn infer(
         let name = a.name.clone().unwrap_or_default();
         if let Some(r) = &a.region {
             let r = r.to_ascii_lowercase();
-            inferred
-                .observed
-                .regions
-                .entry(r)
-                .and_modify(|s| s.add(f, a, source_words(a), f.attempt_frame()))
-                .or_insert_with(|| Sighting::new(f, a, source_words(a), f.attempt_frame()));
+            if !sight(
+                &mut inferred.observed.regions,
+                r,
+                f,
+                a,
+                source_words(a),
+                f.attempt_frame(),
+            ) {
+                inferred.observed.untracked_region_flows += 1;
+            }
         }
         if !a.entries.is_empty()
             && let Some(connect) = f.connect()
         {
             let how = "CONNECT request";
-            inferred
-                .observed
-                .arc_proxies
-                .entry(f.server)
-                .and_modify(|s| s.add(f, a, how, connect.frame))
-                .or_insert_with(|| Sighting::new(f, a, how, connect.frame));
+            if !sight(
+                &mut inferred.observed.arc_proxies,
+                f.server,
+                f,
+                a,
+                how,
+                connect.frame,
+            ) {
+                inferred.observed.untracked_proxy_flows += 1;
+            }
         }
         let flow_clouds: BTreeSet<Cloud> = a
             .entries
@@ -381,10 +532,14 @@ pub fn infer(
             e.0 += 1;
         }
         if let Some(r) = &a.region {
-            let e = regions
-                .entry(r.to_ascii_lowercase())
-                .or_insert((0, name.clone()));
-            e.0 += 1;
+            // Bounded like `observed.regions`: a region past MAX_TRACKED others is not
+            // counted (a real capture names a handful).
+            let r = r.to_ascii_lowercase();
+            if let Some(e) = regions.get_mut(&r) {
+                e.0 += 1;
+            } else if regions.len() < MAX_TRACKED {
+                regions.insert(r, (1, name.clone()));
+            }
         }
     }
     if given.cloud.is_none()
@@ -406,13 +561,23 @@ pub fn infer(
             evidence: format!("{n} flow(s) name it, e.g. {example}"),
         });
     }
+    // Every proxy goes into the set; the first MAX_PROXIES_LISTED in address order are
+    // described (a sorted map of that size, the rest only counted).
     let mut proxies: BTreeMap<SocketAddr, (usize, u64)> = BTreeMap::new();
     for f in flows {
         if f.connect().is_some() {
-            let e = proxies.entry(f.server).or_insert((0, f.frames.first));
-            e.0 += 1;
+            inferred.proxy_set.insert(f.server);
+            if let Some(e) = proxies.get_mut(&f.server) {
+                e.0 += 1;
+            } else {
+                proxies.insert(f.server, (1, f.frames.first));
+                if proxies.len() > MAX_PROXIES_LISTED {
+                    proxies.pop_last();
+                }
+            }
         }
     }
+    inferred.proxies_not_listed = inferred.proxy_set.len().saturating_sub(proxies.len());
     for (addr, (n, frame)) in proxies {
         inferred.proxies.push(InferredValue {
             value: addr,

@@ -28,6 +28,12 @@ pub struct CoverageRow {
     /// Names seen for it (SNI, CONNECT authority, Host, DNS).
     pub names: Vec<String>,
     pub addresses: Vec<IpAddr>,
+    /// Flows whose name (address) is not among the [`MAX_LISTED`] listed: a capture with
+    /// a million names under one endpoint lists eight and counts the rest's flows.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub names_unlisted_flows: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub addresses_unlisted_flows: usize,
     pub tls_versions: Vec<String>,
     pub direct: usize,
     pub via_proxy: usize,
@@ -124,12 +130,35 @@ pub fn required(e: &Endpoint, cx: &AuditContext) -> bool {
     }
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl CoverageRow {
+    /// What follows the listed names, when some flows' names are not listed: `and 19992
+    /// more flow(s)`.
+    pub fn names_more(&self) -> Option<String> {
+        more_flows(self.names_unlisted_flows)
+    }
+
+    /// What follows the listed addresses, as [`CoverageRow::names_more`].
+    pub fn addresses_more(&self) -> Option<String> {
+        more_flows(self.addresses_unlisted_flows)
+    }
+}
+
+fn more_flows(n: usize) -> Option<String> {
+    (n > 0).then(|| format!("and {n} more flow(s)"))
+}
+
 #[derive(Default)]
 struct Acc {
     attempts: usize,
     successes: usize,
     names: BTreeSet<String>,
     addresses: BTreeSet<IpAddr>,
+    names_unlisted_flows: usize,
+    addresses_unlisted_flows: usize,
     versions: BTreeSet<String>,
     direct: usize,
     via_proxy: usize,
@@ -160,13 +189,23 @@ pub fn coverage(views: &[FlowView<'_>], catalog: &Catalog, cx: &AuditContext) ->
             a.successes += 1;
             a.last_success_frame = Some(v.flow.frames.last);
         }
-        if let Some(n) = &v.attribution.name
-            && a.names.len() < MAX_LISTED
-        {
-            a.names.insert(n.to_ascii_lowercase());
+        if let Some(n) = &v.attribution.name {
+            let n = n.to_ascii_lowercase();
+            if !a.names.contains(&n) {
+                if a.names.len() < MAX_LISTED {
+                    a.names.insert(n);
+                } else {
+                    a.names_unlisted_flows += 1;
+                }
+            }
         }
-        if a.addresses.len() < MAX_LISTED {
-            a.addresses.insert(v.flow.server.ip());
+        let ip = v.flow.server.ip();
+        if !a.addresses.contains(&ip) {
+            if a.addresses.len() < MAX_LISTED {
+                a.addresses.insert(ip);
+            } else {
+                a.addresses_unlisted_flows += 1;
+            }
         }
         if let Some(ver) = v.flow.tls.as_ref().and_then(|t| t.negotiated_version) {
             a.versions.insert(crate::tls::version_name(ver).to_string());
@@ -205,6 +244,8 @@ pub fn coverage(views: &[FlowView<'_>], catalog: &Catalog, cx: &AuditContext) ->
                 failures: a.attempts - a.successes,
                 names: a.names.into_iter().collect(),
                 addresses: a.addresses.into_iter().collect(),
+                names_unlisted_flows: a.names_unlisted_flows,
+                addresses_unlisted_flows: a.addresses_unlisted_flows,
                 tls_versions: a.versions.into_iter().collect(),
                 direct: a.direct,
                 via_proxy: a.via_proxy,

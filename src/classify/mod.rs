@@ -16,7 +16,7 @@ mod coverage;
 pub mod rules;
 mod timeline;
 
-pub use attribution::{Attribution, DnsIndex, NameSource};
+pub use attribution::{Attribution, DnsIndex, DnsIndexStats, NameSource};
 pub use context::{AgentOs, AuditContext, Given, Inferred, ProxyAddr};
 pub use coverage::{CoverageRow, Unseen, coverage, is_private, required};
 // The facts rules read, re-exported so a rule names one module for what it uses.
@@ -467,6 +467,10 @@ pub struct CaptureAudit {
     pub tcp_flows: usize,
     pub arc_flows: usize,
     pub dns_messages: usize,
+    /// What the DNS index left out to stay bounded (answers past the per-address cap,
+    /// records the compact messages dropped); reports say so when not zero.
+    #[serde(skip_serializing_if = "DnsIndexStats::is_empty")]
+    pub dns_bounds: DnsIndexStats,
     /// The Arc connections over time, one lane per endpoint (the HTML report's picture).
     pub timeline: Timeline,
     /// Per-flow verdicts (attributed flows first-frame order), for NDJSON output.
@@ -602,6 +606,7 @@ pub fn audit_capture(
         tcp_flows: flows.len(),
         arc_flows,
         dns_messages: dns.len(),
+        dns_bounds: index.stats(),
         timeline,
         flows: verdicts,
     }

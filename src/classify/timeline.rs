@@ -220,6 +220,8 @@ mod tests {
             failures: 0,
             names: Vec::new(),
             addresses: Vec::new(),
+            names_unlisted_flows: 0,
+            addresses_unlisted_flows: 0,
             tls_versions: Vec::new(),
             direct: 0,
             via_proxy: 0,

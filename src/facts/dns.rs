@@ -1,5 +1,11 @@
 //! Compact DNS messages of a capture, and the pairing of each query with its response, so
 //! rules ask "was this query answered" of a field instead of matching messages themselves.
+//!
+//! Bounded: a message keeps at most [`MAX_RECORDS_KEPT`] answer records naming at most
+//! [`MAX_NAMES_KEPT`] distinct names (owners and CNAME targets). A real answer is a CNAME
+//! chain of a few names and a few addresses; a hostile one (hundreds of records, each with
+//! its own 250-byte owner) would otherwise cost 64 KB per message. What is left out is
+//! counted in [`DnsAnswer::records_dropped`].
 
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -31,9 +37,62 @@ pub struct DnsAnswer {
     pub qtype: u16,
     /// Answer-section records: owner name and A/AAAA/CNAME data.
     pub answers: Vec<(String, DnsRecordData)>,
+    /// Answer records of the message left out of `answers` (past [`MAX_RECORDS_KEPT`], or
+    /// naming a name past [`MAX_NAMES_KEPT`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub records_dropped: u32,
     /// For a query: some response of the capture has the same client, resolver, id, query
     /// type and name (see [`pair_queries`]). Always false for a response.
     pub answered: bool,
+}
+
+/// Most answer records kept per message.
+pub const MAX_RECORDS_KEPT: usize = 32;
+/// Most distinct names (the question, owners, CNAME targets; compared ignoring case) kept
+/// per message.
+pub const MAX_NAMES_KEPT: usize = 16;
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// The answer section compacted within [`MAX_RECORDS_KEPT`] and [`MAX_NAMES_KEPT`], and
+/// how many records were left out.
+/// The question counts as one of the names: the chain an answer resolves (question first)
+/// then has at most [`MAX_NAMES_KEPT`] names.
+fn compact_answers(
+    question: Option<&str>,
+    records: &[crate::dns::ResourceRecord],
+) -> (Vec<(String, DnsRecordData)>, u32) {
+    let mut kept: Vec<(String, DnsRecordData)> = Vec::new();
+    // Distinct names so far (lower case): at most MAX_NAMES_KEPT, so a scan is cheap.
+    let mut names: Vec<String> = question.map(str::to_ascii_lowercase).into_iter().collect();
+    let mut dropped = 0u32;
+    for rr in records {
+        let d = match &rr.data {
+            RecordData::A(a) => DnsRecordData::A(IpAddr::V4(*a)),
+            RecordData::Aaaa(a) => DnsRecordData::A(IpAddr::V6(*a)),
+            RecordData::Cname(c) => DnsRecordData::Cname(c.clone()),
+            RecordData::Other { .. } => continue,
+        };
+        let mut new_names: Vec<String> = Vec::new();
+        for n in std::iter::once(rr.name.as_str()).chain(match &d {
+            DnsRecordData::Cname(t) => Some(t.as_str()),
+            DnsRecordData::A(_) => None,
+        }) {
+            let key = n.to_ascii_lowercase();
+            if !names.contains(&key) && !new_names.contains(&key) {
+                new_names.push(key);
+            }
+        }
+        if kept.len() >= MAX_RECORDS_KEPT || names.len() + new_names.len() > MAX_NAMES_KEPT {
+            dropped = dropped.saturating_add(1);
+            continue;
+        }
+        names.extend(new_names);
+        kept.push((rr.name.clone(), d));
+    }
+    (kept, dropped)
 }
 
 impl DnsAnswer {
@@ -45,6 +104,8 @@ impl DnsAnswer {
             .map(|e| {
                 let m = &e.message;
                 let q = m.questions.first();
+                let (answers, records_dropped) =
+                    compact_answers(q.map(|q| q.name.as_str()), &m.answers);
                 DnsAnswer {
                     frame: e.frame,
                     ts_ns: e.ts_ns,
@@ -55,19 +116,8 @@ impl DnsAnswer {
                     rcode: m.rcode,
                     qname: q.map(|q| q.name.clone()),
                     qtype: q.map_or(0, |q| q.qtype),
-                    answers: m
-                        .answers
-                        .iter()
-                        .filter_map(|rr| {
-                            let d = match &rr.data {
-                                RecordData::A(a) => DnsRecordData::A(IpAddr::V4(*a)),
-                                RecordData::Aaaa(a) => DnsRecordData::A(IpAddr::V6(*a)),
-                                RecordData::Cname(c) => DnsRecordData::Cname(c.clone()),
-                                RecordData::Other { .. } => return None,
-                            };
-                            Some((rr.name.clone(), d))
-                        })
-                        .collect(),
+                    answers,
+                    records_dropped,
                     answered: false,
                 }
             })
@@ -120,6 +170,7 @@ mod tests {
             qname: Some(name.to_string()),
             qtype,
             answers: Vec::new(),
+            records_dropped: 0,
             answered: false,
         }
     }
@@ -140,6 +191,36 @@ mod tests {
         pair_queries(&mut dns);
         let answered: Vec<bool> = dns.iter().map(|m| m.answered).collect();
         assert_eq!(answered, [true, false, false, false, false, false]);
+    }
+
+    #[test]
+    fn a_message_keeps_a_bounded_answer_section_and_counts_the_rest() {
+        use crate::dns::ResourceRecord;
+        let rr = |name: String, data: RecordData| ResourceRecord {
+            name,
+            rtype: 1,
+            class: 1,
+            ttl: 60,
+            data,
+        };
+        let q = "q.example";
+        // 40 records with their own owners: the question and 15 owners make 16 names.
+        let owned: Vec<ResourceRecord> = (0..40)
+            .map(|i| {
+                rr(
+                    format!("o{i}.q.example"),
+                    RecordData::A([10, 0, 0, i].into()),
+                )
+            })
+            .collect();
+        let (kept, dropped) = compact_answers(Some(q), &owned);
+        assert_eq!((kept.len(), dropped), (MAX_NAMES_KEPT - 1, 40 - 15));
+        // 40 records of one owner: MAX_RECORDS_KEPT of them.
+        let same: Vec<ResourceRecord> = (0..40)
+            .map(|i| rr(q.to_string(), RecordData::A([10, 0, 0, i].into())))
+            .collect();
+        let (kept, dropped) = compact_answers(Some(q), &same);
+        assert_eq!((kept.len(), dropped), (MAX_RECORDS_KEPT, 40 - 32));
     }
 
     #[test]

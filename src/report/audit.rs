@@ -238,8 +238,14 @@ fn file_section(f: &FileReport, styles: &Styles, out: &mut dyn Write) -> io::Res
                 .names
                 .iter()
                 .map(|n| escape_text(n).into_owned())
+                .chain(r.names_more())
                 .collect();
-            let addrs: Vec<String> = r.addresses.iter().map(|x| x.to_string()).collect();
+            let addrs: Vec<String> = r
+                .addresses
+                .iter()
+                .map(|x| x.to_string())
+                .chain(r.addresses_more())
+                .collect();
             writeln!(
                 out,
                 "    {:<28} {:<9} {:>5} {:>4} {:>4}  {:<14} {:<22} {} {}",

@@ -121,19 +121,22 @@ pub fn context_items(f: &FileReport) -> Vec<String> {
         };
         context.push(format!("region {r} ({src})"));
     }
+    // Both lists are bounded by the context (MAX_PROXIES_LISTED, "and N more").
     if cx.proxy_configured {
-        let p: Vec<String> = cx
-            .proxies
-            .iter()
-            .map(|p| format!("{}:{}", p.host, p.port))
-            .collect();
-        context.push(format!("proxy {} (given)", p.join(",")));
+        context.push(format!("proxy {} (given)", cx.proxies_text()));
     }
     if !cx.proxies_seen.is_empty() {
-        let p: Vec<String> = cx.proxies_seen.iter().map(|p| p.to_string()).collect();
         context.push(format!(
             "proxy seen {} (inferred from CONNECT)",
-            p.join(",")
+            cx.proxies_seen_text()
+        ));
+    }
+    let d = &a.dns_bounds;
+    if !d.is_empty() {
+        // Never silent: what the bounded DNS index did not hold.
+        context.push(format!(
+            "DNS bounds: {} answer record(s) and {} answer(s) per address left out",
+            d.records_dropped, d.answers_dropped
         ));
     }
     if cx.private_link {

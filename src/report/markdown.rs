@@ -257,8 +257,18 @@ fn coverage_of(f: &FileReport, compact: bool, out: &mut dyn Write) -> io::Result
         )?;
         writeln!(out, "|---|---|--:|--:|--:|---|---|---|---|")?;
         for r in rows {
-            let names: Vec<String> = r.names.iter().map(|n| md(n)).collect();
-            let addrs: Vec<String> = r.addresses.iter().map(|x| md(&x.to_string())).collect();
+            let names: Vec<String> = r
+                .names
+                .iter()
+                .map(|n| md(n))
+                .chain(r.names_more())
+                .collect();
+            let addrs: Vec<String> = r
+                .addresses
+                .iter()
+                .map(|x| md(&x.to_string()))
+                .chain(r.addresses_more())
+                .collect();
             let failed = if r.failures > 0 {
                 format!("**{}**", r.failures)
             } else {

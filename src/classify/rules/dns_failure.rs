@@ -302,6 +302,7 @@ mod tests {
             } else {
                 Vec::new()
             },
+            records_dropped: 0,
             answered: false,
         }
     }

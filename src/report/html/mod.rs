@@ -299,8 +299,13 @@ fn coverage(f: &FileReport, o: &mut String) -> std::fmt::Result {
     for r in rows {
         let unseen = r.unseen.is_some();
         let overdue = r.unseen == Some(Unseen::Overdue);
-        let names: Vec<String> = r.names.iter().map(|n| h(n)).collect();
-        let addrs: Vec<String> = r.addresses.iter().map(|x| h(&x.to_string())).collect();
+        let names: Vec<String> = r.names.iter().map(|n| h(n)).chain(r.names_more()).collect();
+        let addrs: Vec<String> = r
+            .addresses
+            .iter()
+            .map(|x| h(&x.to_string()))
+            .chain(r.addresses_more())
+            .collect();
         writeln!(
             o,
             "<tr{}><td class=\"mono\">{}</td><td>{}</td><td class=\"n\" data-sort=\"{}\">{}</td><td class=\"n\">{}</td><td class=\"n{}\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
