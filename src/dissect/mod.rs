@@ -309,6 +309,26 @@ impl Dissector for AppDissector {
         }
     }
 
+    fn stream_ended(&mut self, dir: Direction) {
+        // The reassembly stopped for good: every parser's facts are already in `facts`,
+        // `tls` or `http`; what the stream holds is buffers only.
+        *self.stream_mut(dir) = Stream::Done;
+    }
+
+    fn buffered(&self) -> usize {
+        [&self.c2s, &self.s2c]
+            .into_iter()
+            .map(|s| match s {
+                Stream::Sniffing(b) => b.capacity(),
+                Stream::Tls(t) => t.buffered(),
+                Stream::Http(h) => h.buffered(),
+                // DNS over TCP holds at most one 64 KiB message per direction (its own
+                // bound), on DNS ports only.
+                Stream::Dns(_) | Stream::Scan | Stream::Done => 0,
+            })
+            .sum()
+    }
+
     fn datagram(&mut self, dir: Direction, payload: &[u8], frame: u64, ts_nanos: i64) {
         if self.dns_port {
             let r = dns::parse_message(payload);
