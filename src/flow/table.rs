@@ -47,7 +47,7 @@ impl Default for FlowConfig {
             tcp_closed_linger_nanos: 5 * 1_000_000_000,
             udp_idle_nanos: 60 * 1_000_000_000,
             max_flows: 200_000,
-            buffer_budget: 128 << 20,
+            buffer_budget: 64 << 20,
         }
     }
 }
