@@ -329,17 +329,45 @@ impl Dissector for AppDissector {
     }
 
     fn buffered(&self) -> usize {
-        [&self.c2s, &self.s2c]
-            .into_iter()
-            .map(|s| match s {
-                Stream::Sniffing(b) => b.capacity(),
-                Stream::Tls(t) => t.buffered(),
-                Stream::Http(h) => h.buffered(),
-                // DNS over TCP holds at most one 64 KiB message per direction (its own
-                // bound), on DNS ports only.
-                Stream::Dns(_) | Stream::Scan | Stream::Done => 0,
+        // The HTTP heads read so far are as large as the bytes they came from (a 16 KiB
+        // target is kept whole until the facts stage cuts it): count them with the buffers.
+        let heads = self
+            .http
+            .requests
+            .iter()
+            .map(|r| {
+                r.method.capacity()
+                    + r.target.capacity()
+                    + r.version.capacity()
+                    + r.host.as_ref().map_or(0, String::capacity)
+                    + r.user_agent.as_ref().map_or(0, String::capacity)
             })
-            .sum()
+            .sum::<usize>()
+            + self
+                .http
+                .responses
+                .iter()
+                .map(|r| {
+                    r.reason.capacity()
+                        + r.version.capacity()
+                        + r.proxy_authenticate
+                            .iter()
+                            .map(String::capacity)
+                            .sum::<usize>()
+                })
+                .sum::<usize>();
+        heads
+            + [&self.c2s, &self.s2c]
+                .into_iter()
+                .map(|s| match s {
+                    Stream::Sniffing(b) => b.capacity(),
+                    Stream::Tls(t) => t.buffered(),
+                    Stream::Http(h) => h.buffered(),
+                    // DNS over TCP holds at most one 64 KiB message per direction (its own
+                    // bound), on DNS ports only.
+                    Stream::Dns(_) | Stream::Scan | Stream::Done => 0,
+                })
+                .sum::<usize>()
     }
 
     fn datagram(&mut self, dir: Direction, payload: &[u8], frame: u64, ts_nanos: i64) {

@@ -101,6 +101,8 @@ pub(super) struct Flow<D> {
     pub(super) dissector: Option<Box<D>>,
     /// Bytes this flow holds in buffers, as last counted into the table's total.
     pub(super) held: usize,
+    /// Its buffering was stopped by the table's budget (counted once per flow).
+    pub(super) budget_cut: bool,
     /// When the idle sweep finishes it unless another packet comes: its key in the
     /// table's expiry queue, with `frames.first` (unique among open flows).
     pub(super) deadline: i64,
@@ -266,7 +268,10 @@ impl<D: Dissector> FlowTable<D> {
                 d.stream_ended(super::Direction::ClientToServer);
                 d.stream_ended(super::Direction::ServerToClient);
             }
-            self.stats.budget_cut += 1;
+            if !flow.budget_cut {
+                flow.budget_cut = true;
+                self.stats.budget_cut += 1;
+            }
             held = flow_held(flow);
         }
         flow.held = held;
@@ -316,6 +321,7 @@ impl<D: Dissector> FlowTable<D> {
             icmp: Vec::new(),
             dissector: None,
             held: 0,
+            budget_cut: false,
             deadline: i64::MAX,
         }
     }

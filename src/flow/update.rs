@@ -177,6 +177,18 @@ impl<D: Dissector> FlowTable<D> {
             } else {
                 &mut t.resp_stream
             };
+            if stream.is_active() && self.held_total >= self.cfg.buffer_budget {
+                // The budget is spent: this direction gets nothing more buffered (checked
+                // before feeding, so the total passes the budget by one segment at most).
+                stream.cut_for_budget();
+                if let Some(d) = flow.dissector.as_deref_mut() {
+                    d.stream_ended(dir);
+                }
+                if !flow.budget_cut {
+                    flow.budget_cut = true;
+                    self.stats.budget_cut += 1;
+                }
+            }
             if stream.is_active() {
                 let (orig, resp) = (flow.orig, flow.resp);
                 let dissector = flow.dissector.get_or_insert_with(|| {
