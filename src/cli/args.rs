@@ -38,6 +38,8 @@ pub(super) struct Cli {
     pub(super) command: Command,
 }
 
+// Parsed once per run: the size of the largest variant (the audit's options) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub(super) enum Command {
     /// Audit captures against the Arc agent's network requirements: blocked, misrouted and
