@@ -18,8 +18,33 @@ mod flow;
 pub use dns::{DnsAnswer, DnsRecordData, pair_queries};
 pub use flow::{AuditFlow, CertSummary, HttpRequestSummary, HttpResponseSummary, TlsSummary};
 
-use crate::pipeline::Flow;
+use rustc_hash::FxHashMap;
+use std::net::SocketAddr;
+
+use crate::pipeline::{DroppedGroup, Flow, MAX_DROPPED_GROUPS, RecordStats};
 use crate::wire::{AppProtocol, Transport};
+
+/// Bounds of one capture's facts. Records are estimated by [`AuditFlow::approx_bytes`]
+/// (a SYN-only flow about 0.5 KB); strings in them are cut at the bounds in `flow`.
+#[derive(Debug, Clone, Copy)]
+pub struct FactsLimits {
+    /// Bytes of audit records kept per capture. Flows that carried nothing the dissector
+    /// recognised (bare connection attempts: a SYN flood) may take half of it, so they
+    /// never crowd out the TLS and HTTP flows the rules judge. Past the budget a flow is
+    /// counted in [`RecordStats`], by connection state and server.
+    pub record_bytes: usize,
+}
+
+impl Default for FactsLimits {
+    fn default() -> Self {
+        FactsLimits {
+            record_bytes: 128 << 20,
+        }
+    }
+}
+
+/// Distinct (state, server) groups counted while dropping; beyond, a flow counts as other.
+const MAX_TRACKED_GROUPS: usize = 4096;
 
 /// One capture's facts, in the order rules and tables want them.
 #[derive(Debug, Clone, Default)]
@@ -28,18 +53,62 @@ pub struct CaptureFacts {
     pub flows: Vec<AuditFlow>,
     /// Every DNS message (UDP and TCP), by frame, queries paired with their responses.
     pub dns: Vec<DnsAnswer>,
+    /// What was left out or shortened to stay inside [`FactsLimits`] (for the file's stats).
+    pub dropped: RecordStats,
 }
 
 /// Collects the facts of one capture as the pipeline emits finished flows.
 #[derive(Debug, Default)]
 pub struct FactsBuilder {
+    limits: FactsLimits,
     flows: Vec<AuditFlow>,
     dns: Vec<DnsAnswer>,
+    /// Estimated bytes of the kept records, all and bare attempts only.
+    bytes: usize,
+    bare_bytes: usize,
+    truncated: u64,
+    dropped: u64,
+    groups: FxHashMap<(&'static str, SocketAddr), u64>,
+    other_dropped: u64,
 }
 
 impl FactsBuilder {
     pub fn new() -> FactsBuilder {
         FactsBuilder::default()
+    }
+
+    pub fn with_limits(limits: FactsLimits) -> FactsBuilder {
+        FactsBuilder {
+            limits,
+            ..FactsBuilder::default()
+        }
+    }
+
+    /// Keeps a record if the budget allows, else counts it.
+    fn keep(&mut self, rec: AuditFlow) {
+        let size = rec.approx_bytes();
+        let bare = rec.protocol.is_none();
+        let budget = self.limits.record_bytes;
+        let fits = self.bytes.saturating_add(size) <= budget
+            && (!bare || self.bare_bytes.saturating_add(size) <= budget / 2);
+        if fits {
+            self.bytes += size;
+            if bare {
+                self.bare_bytes += size;
+            }
+            self.flows.push(rec);
+            return;
+        }
+        self.dropped += 1;
+        let state = rec.conn_state.map_or("-", |c| c.as_str());
+        let key = (state, rec.server);
+        if let Some(n) = self.groups.get_mut(&key) {
+            *n += 1;
+        } else if self.groups.len() < MAX_TRACKED_GROUPS {
+            self.groups.insert(key, 1);
+        } else {
+            self.other_dropped += 1;
+        }
     }
 
     /// Compacts one finished flow: its DNS messages, and the flow itself when it is a TCP
@@ -49,13 +118,44 @@ impl FactsBuilder {
             self.dns.extend(DnsAnswer::from_flow(f));
         }
         if f.transport == Transport::Tcp && f.app.protocol != Some(AppProtocol::Dns) {
-            self.flows.push(AuditFlow::from_flow(f));
+            let rec = AuditFlow::from_flow(f, &mut self.truncated);
+            self.keep(rec);
         }
     }
 
     /// Sorts what was collected and pairs the DNS messages.
     pub fn finish(self) -> CaptureFacts {
-        let FactsBuilder { flows, mut dns } = self;
+        let FactsBuilder {
+            flows,
+            mut dns,
+            truncated,
+            dropped,
+            groups,
+            mut other_dropped,
+            ..
+        } = self;
+        // Most dropped first; ties by state and server, so the list is deterministic.
+        let mut groups: Vec<((&'static str, SocketAddr), u64)> = groups.into_iter().collect();
+        groups.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        other_dropped += groups
+            .iter()
+            .skip(MAX_DROPPED_GROUPS)
+            .map(|g| g.1)
+            .sum::<u64>();
+        let dropped = RecordStats {
+            flows_dropped: dropped,
+            strings_truncated: truncated,
+            dropped_by: groups
+                .into_iter()
+                .take(MAX_DROPPED_GROUPS)
+                .map(|((state, server), flows)| DroppedGroup {
+                    conn_state: state.to_string(),
+                    server,
+                    flows,
+                })
+                .collect(),
+            other_dropped,
+        };
         // Flows finish in capture-end order; rules and tables want them by first frame. Sort
         // an index and move each (large) record once, rather than swapping records around.
         let mut order: Vec<(u64, usize)> = flows
@@ -68,7 +168,11 @@ impl FactsBuilder {
         let flows: Vec<AuditFlow> = order.iter().filter_map(|&(_, i)| slots[i].take()).collect();
         dns.sort_by_key(|d| d.frame);
         pair_queries(&mut dns);
-        CaptureFacts { flows, dns }
+        CaptureFacts {
+            flows,
+            dns,
+            dropped,
+        }
     }
 }
 

@@ -1078,3 +1078,180 @@ fn many_distinct_arc_names_are_one_finding_per_endpoint() {
     // What a flow costs does not depend on how many names the capture holds.
     assert_flat("10,000 distinct names against one", rss_same, rss_big, 1.25);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Flow table and audit records (issue 13): the binary's peak memory is flat in the number of
+// hostile flows, and what the bounds left out is counted in the file's stats.
+
+/// A pcap of `flows` TCP flows, each built by `one(i)` as frames (1 µs apart).
+fn flows_pcap(flows: u32, one: &dyn Fn(u32) -> Vec<Vec<u8>>) -> Vec<u8> {
+    let mut p = Pcap::new(1);
+    let mut t = 0u32;
+    for i in 0..flows {
+        for frame in one(i) {
+            t += 1;
+            p.record(1_700_000_000 + t / 1_000_000, t % 1_000_000, &frame);
+        }
+    }
+    p.0
+}
+
+fn client_of(i: u32) -> ([u8; 4], u16) {
+    let [_, a, b, c] = i.to_be_bytes();
+    ([10, a, b, c], 1024 + (i % 60_000) as u16)
+}
+
+/// Runs `arcaudit audit --format json --max-memory 8M` over `pcap`; returns the peak RSS of
+/// that child (KiB) and the file's stats. The peak comes from /usr/bin/time when present,
+/// else from polling the child's VmHWM (monotonic, so only the last milliseconds can be
+/// missed).
+fn audit_peak_kib(pcap: &[u8]) -> (u64, serde_json::Value) {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("hostile.pcap");
+    std::fs::write(&input, pcap).unwrap();
+    let bin = env!("CARGO_BIN_EXE_arcaudit");
+    let args = ["audit", "--format", "json", "--max-memory", "8M"];
+    let time = std::path::Path::new("/usr/bin/time");
+    let report = dir.path().join("peak");
+    let mut cmd = if time.exists() {
+        let mut c = Command::new(time);
+        c.arg("-f").arg("%M").arg("-o").arg(&report).arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    };
+    let mut child = cmd
+        .args(args)
+        .arg(&input)
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut polled = 0u64;
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut { stdout }, &mut s).unwrap();
+        s
+    });
+    while child.try_wait().unwrap().is_none() {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()));
+        if let Some(kb) = status.ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        }) {
+            polled = polled.max(kb);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let out = reader.join().unwrap();
+    let peak = std::fs::read_to_string(&report)
+        .ok()
+        .and_then(|s| s.lines().last().and_then(|l| l.trim().parse().ok()))
+        .unwrap_or(polled);
+    let json: serde_json::Value = serde_json::from_str(&out).expect("audit wrote JSON");
+    let stats = json["files"][0]["stats"].clone();
+    (peak, stats)
+}
+
+fn assert_flat_10x(shape: &str, small: u64, big: u64) {
+    assert!(
+        big * 2 < small * 3,
+        "{shape}: peak RSS grew from {small} KiB to {big} KiB for 10x the flows"
+    );
+}
+
+#[test]
+fn partial_hellos_claiming_64_kib_keep_peak_memory_flat() {
+    let shape = |i: u32| {
+        let cli = client_of(i);
+        let srv = ([20, 0, 0, 2], 443);
+        // Record and handshake headers claiming a 64 KiB hello, then 200 bytes of it.
+        let mut ch = vec![0x16, 3, 1, 0x40, 0, 1, 0, 0xff, 0xf0];
+        ch.resize(ch.len() + 200, 0);
+        let mut sh = vec![0x16, 3, 3, 0x40, 0, 2, 0, 0xff, 0xf0];
+        sh.resize(sh.len() + 200, 0);
+        vec![
+            tcp_frame(cli, srv, 1000, 0, 0x02, &[]),
+            tcp_frame(srv, cli, 5000, 1001, 0x12, &[]),
+            tcp_frame(cli, srv, 1001, 5001, 0x18, &ch),
+            tcp_frame(srv, cli, 5001, 1001 + ch.len() as u32, 0x18, &sh),
+        ]
+    };
+    let (small, _) = audit_peak_kib(&flows_pcap(2_000, &shape));
+    let (big, stats) = audit_peak_kib(&flows_pcap(20_000, &shape));
+    assert_flat_10x("partial hellos", small, big);
+    // The buffer budget and the table bound bit, and said so.
+    assert!(
+        stats["flows"]["budget_cut"].as_u64().unwrap_or(0) > 0,
+        "{stats}"
+    );
+    assert!(
+        stats["flows"]["evicted"].as_u64().unwrap_or(0) > 0,
+        "{stats}"
+    );
+}
+
+#[test]
+fn syn_flood_keeps_peak_memory_flat_and_counts_the_flows_left_out() {
+    let shape = |i: u32| {
+        vec![tcp_frame(
+            client_of(i),
+            ([20, 0, 0, 2], 443),
+            1000,
+            0,
+            0x02,
+            &[],
+        )]
+    };
+    let (small, _) = audit_peak_kib(&flows_pcap(5_000, &shape));
+    let (big, stats) = audit_peak_kib(&flows_pcap(50_000, &shape));
+    assert_flat_10x("SYN flood", small, big);
+    let records = &stats["records"];
+    let dropped = records["flows_dropped"].as_u64().unwrap_or(0);
+    assert!(dropped > 40_000, "{stats}");
+    // Counted by state and server: all of them S0 towards the one server.
+    assert_eq!(records["dropped_by"][0]["conn_state"], "S0", "{stats}");
+    assert_eq!(
+        records["dropped_by"][0]["server"], "20.0.0.2:443",
+        "{stats}"
+    );
+    assert_eq!(records["dropped_by"][0]["flows"].as_u64(), Some(dropped));
+}
+
+#[test]
+fn http_flows_with_large_request_heads_keep_peak_memory_flat() {
+    let shape = |i: u32| {
+        let cli = client_of(i);
+        let srv = ([20, 0, 0, 2], 80);
+        // Four heads with 16,000-byte targets: 64 KiB of request heads per flow.
+        let mut one = b"GET /".to_vec();
+        one.resize(16_000, b'a');
+        one.extend_from_slice(b" HTTP/1.1\r\nHost: x\r\n\r\n");
+        let heads = one.repeat(4);
+        let mut frames = vec![
+            tcp_frame(cli, srv, 1000, 0, 0x02, &[]),
+            tcp_frame(srv, cli, 5000, 1001, 0x12, &[]),
+        ];
+        for (k, chunk) in heads.chunks(1400).enumerate() {
+            let seq = 1001 + (k * 1400) as u32;
+            frames.push(tcp_frame(cli, srv, seq, 5001, 0x18, chunk));
+        }
+        frames
+    };
+    let (small, _) = audit_peak_kib(&flows_pcap(40, &shape));
+    let (big, stats) = audit_peak_kib(&flows_pcap(400, &shape));
+    assert_flat_10x("HTTP heads", small, big);
+    // Targets kept are cut to their bound; flows past the buffer budget stopped (both said).
+    assert!(
+        stats["records"]["strings_truncated"].as_u64().unwrap_or(0) > 0,
+        "{stats}"
+    );
+    assert!(
+        stats["flows"]["budget_cut"].as_u64().unwrap_or(0) > 0,
+        "{stats}"
+    );
+}

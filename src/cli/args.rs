@@ -38,6 +38,8 @@ pub(super) struct Cli {
     pub(super) command: Command,
 }
 
+// Parsed once per run: the size of the largest variant (the audit's options) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub(super) enum Command {
     /// Audit captures against the Arc agent's network requirements: blocked, misrouted and
@@ -276,6 +278,33 @@ pub(super) struct CaptureArgs {
     /// Most flows tracked at once per file; the least recently active are evicted past it.
     #[arg(long, default_value_t = 200_000, value_name = "N")]
     pub(super) max_flows: usize,
+    /// Memory the per-capture structures of each file analysed at once may take (flow
+    /// table, buffered stream bytes, audit records); lowers --max-flows to fit. What is left
+    /// out to stay inside is counted in the file's stats. Suffixes K, M, G (powers of 1024).
+    #[arg(long, default_value = "512M", value_name = "SIZE", value_parser = parse_size)]
+    pub(super) max_memory: u64,
+}
+
+/// "512M", "2G", "65536": bytes, with an optional K/M/G suffix (powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, shift) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 10),
+        Some('M') => (&t[..t.len() - 1], 20),
+        Some('G') => (&t[..t.len() - 1], 30),
+        _ => (t, 0),
+    };
+    let n: u64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a size: {s:?} (bytes, or a number with K, M or G)"))?;
+    let bytes = n
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("size too large: {s:?}"))?;
+    if bytes < 1 << 20 {
+        return Err(format!("--max-memory {s:?} is below 1M"));
+    }
+    Ok(bytes)
 }
 
 #[derive(Args, Debug)]

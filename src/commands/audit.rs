@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::capture::Input;
 use crate::classify::{self, Given};
-use crate::facts::FactsBuilder;
+use crate::facts::{FactsBuilder, FactsLimits};
 use crate::model::{Catalog, CatalogMode, ServiceTags, discover_service_tag_files, tag_snapshot};
 use crate::pipeline::{self, PipelineConfig};
 use crate::report::model::{
@@ -137,9 +137,13 @@ fn audit_file(
     catalog: &Catalog,
     tags: &ServiceTags,
 ) -> FileReport {
-    let mut facts = FactsBuilder::new();
-    let stats = pipeline::analyze(input, &cfg.pipeline, &mut |f| facts.add(&f));
+    let mut facts = FactsBuilder::with_limits(FactsLimits {
+        record_bytes: cfg.pipeline.record_bytes,
+    });
+    let mut stats = pipeline::analyze(input, &cfg.pipeline, &mut |f| facts.add(&f));
     let facts = facts.finish();
+    // What the facts stage left out to stay bounded is the file's to report.
+    stats.records = facts.dropped.clone();
     let file = input.to_string();
     let mut audit = classify::audit_capture(&file, &facts, &cfg.given, catalog, tags);
     if stats.error.is_some() && stats.capture.frames == 0 {

@@ -74,15 +74,28 @@ impl Default for Stream {
     }
 }
 
-/// The [`Dissector`] the pipeline uses.
+/// What a flow's datagrams and DNS streams teach before it ends (the part of [`AppFacts`]
+/// filled as bytes arrive; TLS and HTTP facts join at the end).
+#[derive(Default)]
+struct Running {
+    protocol: Option<AppProtocol>,
+    dns: Vec<DnsEvent>,
+    dns_errors: Vec<String>,
+    dns_dropped: u64,
+    quic_packets: u64,
+}
+
+/// The [`Dissector`] the pipeline uses. Small (about 200 bytes) until TLS shows up: the
+/// TLS facts (near 800 bytes) are boxed and made for TLS flows only, since every flow with
+/// payload holds one of these while it is open.
 #[derive(Default)]
 pub struct AppDissector {
     c2s: Stream,
     s2c: Stream,
     dns_port: bool,
     tcp: bool,
-    facts: AppFacts,
-    tls: TlsFacts,
+    facts: Running,
+    tls: Option<Box<TlsFacts>>,
     tls_seen: bool,
     http: HttpFacts,
     http_seen: bool,
@@ -218,7 +231,7 @@ impl AppDissector {
         match stream {
             Stream::Tls(t) => {
                 self.tls_seen = true;
-                t.feed(bytes, frame, &mut self.tls);
+                t.feed(bytes, frame, self.tls.get_or_insert_with(Box::default));
                 if !t.wants_more() {
                     *stream = Stream::Done;
                 }
@@ -309,6 +322,54 @@ impl Dissector for AppDissector {
         }
     }
 
+    fn stream_ended(&mut self, dir: Direction) {
+        // The reassembly stopped for good: every parser's facts are already in `facts`,
+        // `tls` or `http`; what the stream holds is buffers only.
+        *self.stream_mut(dir) = Stream::Done;
+    }
+
+    fn buffered(&self) -> usize {
+        // The HTTP heads read so far are as large as the bytes they came from (a 16 KiB
+        // target is kept whole until the facts stage cuts it): count them with the buffers.
+        let heads = self
+            .http
+            .requests
+            .iter()
+            .map(|r| {
+                r.method.capacity()
+                    + r.target.capacity()
+                    + r.version.capacity()
+                    + r.host.as_ref().map_or(0, String::capacity)
+                    + r.user_agent.as_ref().map_or(0, String::capacity)
+            })
+            .sum::<usize>()
+            + self
+                .http
+                .responses
+                .iter()
+                .map(|r| {
+                    r.reason.capacity()
+                        + r.version.capacity()
+                        + r.proxy_authenticate
+                            .iter()
+                            .map(String::capacity)
+                            .sum::<usize>()
+                })
+                .sum::<usize>();
+        heads
+            + [&self.c2s, &self.s2c]
+                .into_iter()
+                .map(|s| match s {
+                    Stream::Sniffing(b) => b.capacity(),
+                    Stream::Tls(t) => t.buffered(),
+                    Stream::Http(h) => h.buffered(),
+                    // DNS over TCP holds at most one 64 KiB message per direction (its own
+                    // bound), on DNS ports only.
+                    Stream::Dns(_) | Stream::Scan | Stream::Done => 0,
+                })
+                .sum::<usize>()
+    }
+
     fn datagram(&mut self, dir: Direction, payload: &[u8], frame: u64, ts_nanos: i64) {
         if self.dns_port {
             let r = dns::parse_message(payload);
@@ -319,26 +380,42 @@ impl Dissector for AppDissector {
         }
     }
 
-    fn finish(mut self) -> AppFacts {
+    fn finish(self) -> AppFacts {
+        let Running {
+            protocol,
+            dns,
+            dns_errors,
+            dns_dropped,
+            quic_packets,
+        } = self.facts;
+        let mut facts = AppFacts {
+            protocol,
+            tls: None,
+            http: None,
+            dns,
+            dns_errors,
+            dns_dropped,
+            quic_packets,
+        };
         let connect = self
             .http
             .requests
             .iter()
             .any(|r| r.method.eq_ignore_ascii_case("CONNECT"));
         if self.http_seen {
-            self.facts.protocol = Some(if connect {
+            facts.protocol = Some(if connect {
                 AppProtocol::HttpConnect
             } else {
                 AppProtocol::Http
             });
-            self.facts.http = Some(self.http);
+            facts.http = Some(self.http);
         }
         if self.tls_seen {
-            if self.facts.protocol.is_none() {
-                self.facts.protocol = Some(AppProtocol::Tls);
+            if facts.protocol.is_none() {
+                facts.protocol = Some(AppProtocol::Tls);
             }
-            self.facts.tls = Some(self.tls);
+            facts.tls = Some(self.tls.map(|t| *t).unwrap_or_default());
         }
-        self.facts
+        facts
     }
 }

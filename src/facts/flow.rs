@@ -13,6 +13,36 @@ use crate::wire::{AppProtocol, Transport};
 /// Most certificates kept per flow: the leaf and its issuers are what interception shows.
 const MAX_CERTS: usize = 4;
 
+/// Longest request target kept (bytes): enough for any Arc or proxy URL; a 64 KiB target
+/// is an attack on memory, not evidence.
+pub const MAX_TARGET: usize = 2048;
+/// Longest host, SNI or DNS name kept (bytes; a DNS name is at most 253).
+pub const MAX_NAME: usize = 256;
+/// Longest distinguished name or common name kept (bytes).
+pub const MAX_DN: usize = 1024;
+/// Longest HTTP reason phrase kept (bytes).
+pub const MAX_REASON: usize = 256;
+/// Most DNS SANs kept per certificate.
+pub const MAX_SANS: usize = 64;
+
+/// `s` cut to at most `max` bytes (at a character boundary, with "…" to say so), counting
+/// each cut in `truncated`.
+fn cap(s: &str, max: usize, truncated: &mut u64) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    *truncated += 1;
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+fn cap_opt(s: &Option<String>, max: usize, truncated: &mut u64) -> Option<String> {
+    s.as_deref().map(|s| cap(s, max, truncated))
+}
+
 /// The certificate facts the interception rule reads.
 #[derive(Debug, Clone, Serialize)]
 pub struct CertSummary {
@@ -150,14 +180,60 @@ impl AuditFlow {
         self.responses.iter().any(|r| r.status < 400)
     }
 
-    /// Builds the summary of a finished flow.
-    pub fn from_flow(f: &Flow) -> AuditFlow {
+    /// Estimated bytes this record holds (the struct and its heap parts), for the facts
+    /// stage's record budget.
+    pub fn approx_bytes(&self) -> usize {
+        let tls = self.tls.as_ref().map_or(0, |t| {
+            std::mem::size_of::<TlsSummary>()
+                + t.sni.as_ref().map_or(0, String::len)
+                + t.ja4.as_ref().map_or(0, String::len)
+                + t.client_versions.len() * 2
+                + t.offered_suites.len() * 2
+                + t.alerts.len() * std::mem::size_of::<Alert>()
+                + t.certificates
+                    .iter()
+                    .map(|c| {
+                        std::mem::size_of::<CertSummary>()
+                            + c.subject.len()
+                            + c.issuer.len()
+                            + c.subject_cn.as_ref().map_or(0, String::len)
+                            + c.issuer_cn.as_ref().map_or(0, String::len)
+                            + c.san_dns.iter().map(|n| n.len() + 24).sum::<usize>()
+                    })
+                    .sum::<usize>()
+        });
+        let http = self
+            .requests
+            .iter()
+            .map(|r| {
+                std::mem::size_of::<HttpRequestSummary>()
+                    + r.method.len()
+                    + r.target.len()
+                    + r.host.as_ref().map_or(0, String::len)
+            })
+            .sum::<usize>()
+            + self
+                .responses
+                .iter()
+                .map(|r| std::mem::size_of::<HttpResponseSummary>() + r.reason.len())
+                .sum::<usize>();
+        std::mem::size_of::<AuditFlow>()
+            + self.history.len()
+            + self.icmp.len() * std::mem::size_of::<IcmpEvent>()
+            + tls
+            + http
+    }
+
+    /// Builds the summary of a finished flow, strings cut at their bounds (each cut
+    /// counted in `truncated`).
+    pub fn from_flow(f: &Flow, truncated: &mut u64) -> AuditFlow {
+        let t_ = truncated;
         let tls = f.app.tls.as_ref().map(|t| {
             let ch = t.client_hello.as_ref();
             let sh = t.server_hello.as_ref();
             TlsSummary {
                 client_hello_frame: ch.map(|c| c.frame),
-                sni: ch.and_then(|c| c.sni.clone()),
+                sni: ch.and_then(|c| cap_opt(&c.sni, MAX_NAME, t_)),
                 client_max_version: ch.map(|c| {
                     c.supported_versions
                         .iter()
@@ -200,11 +276,20 @@ impl AuditFlow {
                     .iter()
                     .take(MAX_CERTS)
                     .map(|c| CertSummary {
-                        subject: c.subject.clone(),
-                        issuer: c.issuer.clone(),
-                        subject_cn: c.subject_cn.clone(),
-                        issuer_cn: c.issuer_cn.clone(),
-                        san_dns: c.san_dns.clone(),
+                        subject: cap(&c.subject, MAX_DN, t_),
+                        issuer: cap(&c.issuer, MAX_DN, t_),
+                        subject_cn: cap_opt(&c.subject_cn, MAX_DN, t_),
+                        issuer_cn: cap_opt(&c.issuer_cn, MAX_DN, t_),
+                        san_dns: {
+                            if c.san_dns.len() > MAX_SANS {
+                                *t_ += 1;
+                            }
+                            c.san_dns
+                                .iter()
+                                .take(MAX_SANS)
+                                .map(|n| cap(n, MAX_NAME, t_))
+                                .collect()
+                        },
                         self_signed: c.self_signed,
                     })
                     .collect(),
@@ -218,9 +303,9 @@ impl AuditFlow {
                 h.requests
                     .iter()
                     .map(|r| HttpRequestSummary {
-                        method: r.method.clone(),
-                        target: r.target.clone(),
-                        host: r.host.clone(),
+                        method: cap(&r.method, MAX_NAME, t_),
+                        target: cap(&r.target, MAX_TARGET, t_),
+                        host: cap_opt(&r.host, MAX_NAME, t_),
                         proxy_authorization: r.proxy_authorization,
                         frame: r.frame,
                     })
@@ -229,7 +314,7 @@ impl AuditFlow {
                     .iter()
                     .map(|r| HttpResponseSummary {
                         status: r.status,
-                        reason: r.reason.clone(),
+                        reason: cap(&r.reason, MAX_REASON, t_),
                         frame: r.frame,
                     })
                     .collect(),

@@ -6,7 +6,11 @@
 //!
 //! The table is bounded: idle flows are finished and emitted, and past `max_flows` the
 //! least recently active flows are evicted (and counted), so memory does not grow with the
-//! size of the capture.
+//! size of the capture. The bytes flows buffer (reassembly and parser buffers) are bounded
+//! per flow by `stream_limit` and the parsers' own bounds, released as soon as a direction
+//! stops, and bounded across the table by `buffer_budget` (a flow whose bytes would pass it
+//! stops buffering, counted in [`FlowStats::budget_cut`]). Idle expiry is a queue ordered
+//! by deadline, so a sweep costs O(log n) per flow it finishes, not a scan of the table.
 //!
 //! Rooms: `record` (what a finished flow looks like), `table` (the table, its bounds, idle
 //! sweep, eviction and the end of a flow), `update` (what one TCP segment, UDP datagram or
@@ -26,7 +30,7 @@ pub use reassembly::{StreamReassembler, StreamStatus};
 pub use record::{
     DirectionCounters, EndReason, FlowRecord, FlowStats, IcmpEvent, KeyFrames, TcpFacts,
 };
-pub use table::{FlowConfig, FlowTable};
+pub use table::{FlowConfig, FlowTable, MAX_FLOW_BUFFERED};
 pub use tcp_state::{ConnState, EndpointState, TcpConnState, TcpEnding};
 
 use serde::Serialize;
@@ -38,7 +42,9 @@ pub use crate::wire::Direction;
 pub trait Dissector: Default {
     /// The owned facts it hands out when the flow ends.
     type Output: Serialize;
-    /// Called once when the flow is created, with the endpoints as first judged.
+    /// Called once, before the first payload reaches it (the table creates a flow's
+    /// dissector lazily: a flow that never carries payload costs none), with the endpoints
+    /// as judged then.
     fn begin(&mut self, _client: SocketAddr, _server: SocketAddr, _tcp: bool) {}
     /// The next in-order bytes of a TCP direction; `frame` (at `ts_nanos`) delivered the
     /// last of them.
@@ -47,6 +53,13 @@ pub trait Dissector: Default {
     fn wants_stream(&self, dir: Direction) -> bool;
     /// One UDP datagram's payload.
     fn datagram(&mut self, dir: Direction, payload: &[u8], frame: u64, ts_nanos: i64);
+    /// No more stream bytes of this direction will come (the reassembly stopped: limit,
+    /// gap, budget, or the dissector said it was done): release what is buffered for it.
+    fn stream_ended(&mut self, _dir: Direction) {}
+    /// Bytes this dissector holds in buffers now, counted against the table's budget.
+    fn buffered(&self) -> usize {
+        0
+    }
     /// The flow is over: hand out the facts.
     fn finish(self) -> Self::Output;
 }

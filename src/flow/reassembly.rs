@@ -23,6 +23,9 @@ pub enum StreamStatus {
     Gap { at: u32 },
     /// The prefix limit was reached.
     Limit,
+    /// The table's budget of buffered bytes (all flows together) was spent: this
+    /// direction's buffers were released to stay inside it (counted in the table's stats).
+    Budget,
 }
 
 /// One direction's reassembly state.
@@ -30,10 +33,12 @@ pub enum StreamStatus {
 pub struct StreamReassembler {
     /// Sequence number of stream offset 0 (the byte after the SYN), fixed by the first data.
     base: Option<u32>,
-    /// Initial sequence numbers of the SYNs seen before any data (most recent last). Some
-    /// middleboxes answer retransmitted SYNs with SYN-ACKs of different ISNs; the data
-    /// decides which one was real.
-    isns: Vec<u32>,
+    /// Initial sequence numbers of the SYNs seen before any data (most recent last, the
+    /// first `n_isns`). Some middleboxes answer retransmitted SYNs with SYN-ACKs of
+    /// different ISNs; the data decides which one was real. Inline, so a SYN-only flow
+    /// allocates nothing here.
+    isns: [u32; MAX_ISNS],
+    n_isns: u8,
     /// Next stream offset to deliver.
     next: u32,
     /// Out-of-order data waiting for the hole before it, by stream offset.
@@ -45,24 +50,32 @@ pub struct StreamReassembler {
 impl StreamReassembler {
     /// Sets stream offset 0 from a SYN's sequence number.
     pub fn syn(&mut self, isn: u32) {
-        if self.base.is_some() || self.isns.contains(&isn) {
+        if self.base.is_some() || self.isns().contains(&isn) {
             return;
         }
-        if self.isns.len() == MAX_ISNS {
-            self.isns.remove(0);
+        let n = usize::from(self.n_isns);
+        if n == MAX_ISNS {
+            self.isns.copy_within(1.., 0);
+            self.isns[MAX_ISNS - 1] = isn;
+        } else {
+            self.isns[n] = isn;
+            self.n_isns += 1;
         }
-        self.isns.push(isn);
+    }
+
+    fn isns(&self) -> &[u32] {
+        &self.isns[..usize::from(self.n_isns)]
     }
 
     /// Offset 0 for a stream whose first data segment starts at `seq`: the SYN whose ISN
     /// puts that data nearest after it, else (no SYN seen) the segment itself.
     fn choose_base(&self, seq: u32, limit: u32) -> u32 {
-        self.isns
+        self.isns()
             .iter()
             .map(|isn| isn.wrapping_add(1))
             .filter(|b| seq.wrapping_sub(*b) < limit)
             .min_by_key(|b| seq.wrapping_sub(*b))
-            .or_else(|| self.isns.last().map(|isn| isn.wrapping_add(1)))
+            .or_else(|| self.isns().last().map(|isn| isn.wrapping_add(1)))
             .unwrap_or(seq)
     }
 
@@ -87,8 +100,22 @@ impl StreamReassembler {
         self.drop_pending();
     }
 
+    /// Bytes held waiting for a hole to fill (at most the prefix limit).
+    pub fn held(&self) -> usize {
+        self.pending_bytes
+    }
+
+    /// The table's budget is spent: stop here and release what waits.
+    pub fn cut_for_budget(&mut self) {
+        if self.status == StreamStatus::Active {
+            self.status = StreamStatus::Budget;
+        }
+        self.drop_pending();
+    }
+
     fn drop_pending(&mut self) {
-        self.pending.clear();
+        // A fresh map, so the nodes' memory goes back too.
+        self.pending = BTreeMap::new();
         self.pending_bytes = 0;
     }
 

@@ -108,4 +108,11 @@ pub struct FlowStats {
     pub icmp_unmatched: u64,
     /// Most flows held at once.
     pub peak_flows: u64,
+    /// Flows whose buffering was stopped because the table's buffer budget was spent.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub budget_cut: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -3,6 +3,7 @@
 //! end of a flow into a [`FlowRecord`]. What a packet does to its flow is in `update`.
 
 use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use super::record::{
@@ -26,7 +27,17 @@ pub struct FlowConfig {
     pub udp_idle_nanos: i64,
     /// Most flows kept at once; past this the least recently active are evicted.
     pub max_flows: usize,
+    /// Bytes all flows together may hold in reassembly and parser buffers. One flow holds
+    /// at most [`MAX_FLOW_BUFFERED`] (with the default `stream_limit`); past the budget a
+    /// flow that would buffer more stops buffering (counted, never silent).
+    pub buffer_budget: usize,
 }
+
+/// Most bytes one flow buffers with the default 64 KiB `stream_limit`: per direction the
+/// out-of-order reassembly data (`stream_limit`), and the TLS parser's record (16 KiB +
+/// 2 KiB + 5) and handshake message (64 KiB + 4, plus one record body); the HTTP head
+/// bound (64 KiB) is smaller than the TLS pair. About 330 KiB for both directions.
+pub const MAX_FLOW_BUFFERED: usize = 2 * (64 * 1024 + 2 * (18 * 1024 + 5) + 64 * 1024 + 4);
 
 impl Default for FlowConfig {
     fn default() -> Self {
@@ -36,12 +47,13 @@ impl Default for FlowConfig {
             tcp_closed_linger_nanos: 5 * 1_000_000_000,
             udp_idle_nanos: 60 * 1_000_000_000,
             max_flows: 200_000,
+            buffer_budget: 64 << 20,
         }
     }
 }
 
 /// Canonical key: the two endpoints in sorted order plus the protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(super) struct FlowKey {
     lo: SocketAddr,
     hi: SocketAddr,
@@ -85,7 +97,15 @@ pub(super) struct Flow<D> {
     pub(super) resp_counters: DirectionCounters,
     pub(super) tcp: Option<Box<TcpFlow>>,
     pub(super) icmp: Vec<IcmpEvent>,
-    pub(super) dissector: D,
+    /// Created with the first payload: a flow without payload (a SYN flood) costs none.
+    pub(super) dissector: Option<Box<D>>,
+    /// Bytes this flow holds in buffers, as last counted into the table's total.
+    pub(super) held: usize,
+    /// Its buffering was stopped by the table's budget (counted once per flow).
+    pub(super) budget_cut: bool,
+    /// When the idle sweep finishes it unless another packet comes: its key in the
+    /// table's expiry queue, with `frames.first` (unique among open flows).
+    pub(super) deadline: i64,
 }
 
 /// The TCP part of an open flow.
@@ -111,6 +131,10 @@ pub(super) const MAX_ICMP_PER_FLOW: usize = 8;
 pub struct FlowTable<D: Dissector> {
     pub(super) cfg: FlowConfig,
     pub(super) flows: FxHashMap<FlowKey, Flow<D>>,
+    /// Open flows by (deadline, first frame): the sweep pops what is due, in O(log n) each.
+    pub(super) expiry: BTreeMap<(i64, u64), FlowKey>,
+    /// Bytes held in buffers by all open flows (the sum of their `held`).
+    pub(super) held_total: usize,
     pub(super) stats: FlowStats,
     now: i64,
     last_sweep: i64,
@@ -122,6 +146,8 @@ impl<D: Dissector> FlowTable<D> {
         FlowTable {
             cfg,
             flows: FxHashMap::default(),
+            expiry: BTreeMap::new(),
+            held_total: 0,
             stats: FlowStats::default(),
             now: i64::MIN,
             last_sweep: i64::MIN,
@@ -189,11 +215,67 @@ impl<D: Dissector> FlowTable<D> {
         by_age.sort_unstable_by_key(|&(ts, first, _)| (ts, first));
         let n = (self.cfg.max_flows / 10).max(1);
         for (_, _, key) in by_age.into_iter().take(n) {
-            if let Some(flow) = self.flows.remove(&key) {
+            if let Some(flow) = self.remove(&key) {
                 self.stats.evicted += 1;
                 emit(finish(flow, EndReason::Evicted));
             }
         }
+    }
+
+    /// Takes a flow out of the table and its indexes.
+    pub(super) fn remove(&mut self, key: &FlowKey) -> Option<Flow<D>> {
+        let flow = self.flows.remove(key)?;
+        self.expiry.remove(&(flow.deadline, flow.frames.first));
+        self.held_total = self.held_total.saturating_sub(flow.held);
+        Some(flow)
+    }
+
+    /// When a flow is due for the sweep: the earliest idle time at which `sweep_reason`
+    /// gives a reason (saturating: a flow near the end of time never expires, as before).
+    fn deadline_of(cfg: &FlowConfig, flow: &Flow<D>) -> i64 {
+        let timeout = match &flow.tcp {
+            Some(t) if t.state.is_over() => cfg.tcp_closed_linger_nanos.min(cfg.tcp_idle_nanos),
+            Some(_) => cfg.tcp_idle_nanos,
+            None => cfg.udp_idle_nanos,
+        };
+        flow.last_ts.saturating_add(timeout.max(0))
+    }
+
+    /// After a packet changed a flow: moves it in the expiry queue if its deadline moved,
+    /// and accounts the bytes it buffers against the budget (stopping its buffering if the
+    /// budget is spent).
+    pub(super) fn touched(&mut self, key: &FlowKey) {
+        let Some(flow) = self.flows.get_mut(key) else {
+            return;
+        };
+        let deadline = Self::deadline_of(&self.cfg, flow);
+        if deadline != flow.deadline {
+            self.expiry.remove(&(flow.deadline, flow.frames.first));
+            flow.deadline = deadline;
+            self.expiry.insert((deadline, flow.frames.first), *key);
+        }
+        let mut held = flow_held(flow);
+        if held == flow.held {
+            return;
+        }
+        let others = self.held_total.saturating_sub(flow.held);
+        if held > flow.held && others.saturating_add(held) > self.cfg.buffer_budget {
+            if let Some(t) = flow.tcp.as_deref_mut() {
+                t.orig_stream.cut_for_budget();
+                t.resp_stream.cut_for_budget();
+            }
+            if let Some(d) = flow.dissector.as_deref_mut() {
+                d.stream_ended(super::Direction::ClientToServer);
+                d.stream_ended(super::Direction::ServerToClient);
+            }
+            if !flow.budget_cut {
+                flow.budget_cut = true;
+                self.stats.budget_cut += 1;
+            }
+            held = flow_held(flow);
+        }
+        flow.held = held;
+        self.held_total = others.saturating_add(held);
     }
 
     pub(super) fn insert(
@@ -208,6 +290,9 @@ impl<D: Dissector> FlowTable<D> {
         } else {
             self.stats.udp_flows += 1;
         }
+        let mut flow = flow;
+        flow.deadline = Self::deadline_of(&self.cfg, &flow);
+        self.expiry.insert((flow.deadline, flow.frames.first), key);
         self.flows.insert(key, flow);
         self.stats.peak_flows = self.stats.peak_flows.max(self.flows.len() as u64);
     }
@@ -218,7 +303,6 @@ impl<D: Dissector> FlowTable<D> {
         guessed: bool,
         ts: i64,
         frame: u64,
-        tcp: bool,
     ) -> Flow<D> {
         Flow {
             orig,
@@ -235,43 +319,49 @@ impl<D: Dissector> FlowTable<D> {
             resp_counters: DirectionCounters::default(),
             tcp: None,
             icmp: Vec::new(),
-            dissector: {
-                let mut d = D::default();
-                d.begin(orig, resp, tcp);
-                d
-            },
+            dissector: None,
+            held: 0,
+            budget_cut: false,
+            deadline: i64::MAX,
         }
     }
 
-    /// Finishes flows that have been idle long enough.
+    /// Finishes flows that have been idle long enough: those whose deadline passed, popped
+    /// from the front of the expiry queue (each flow once), emitted by first frame.
     fn sweep(&mut self, emit: &mut dyn FnMut(FlowRecord<D::Output>)) {
         self.packets_since_sweep = 0;
         self.last_sweep = self.now;
         let now = self.now;
-        let cfg = &self.cfg;
         let mut done: Vec<(u64, FlowKey, EndReason)> = Vec::new();
-        for (k, f) in &self.flows {
-            let idle = now.saturating_sub(f.last_ts);
-            let reason = match &f.tcp {
-                Some(t) => {
-                    if t.state.is_over() && idle > cfg.tcp_closed_linger_nanos {
-                        Some(EndReason::Closed)
-                    } else if idle > cfg.tcp_idle_nanos {
-                        Some(EndReason::Idle)
-                    } else {
-                        None
-                    }
-                }
-                None => (idle > cfg.udp_idle_nanos).then_some(EndReason::Idle),
+        while let Some((&(deadline, first), &k)) = self.expiry.first_key_value() {
+            if deadline >= now {
+                break;
+            }
+            self.expiry.pop_first();
+            let Some(f) = self.flows.get(&k) else {
+                continue;
             };
-            if let Some(r) = reason {
-                done.push((f.frames.first, *k, r));
+            match sweep_reason(&self.cfg, f, now) {
+                Some(r) => done.push((first, k, r)),
+                // Cannot happen (the deadline is the first time a reason holds); keep the
+                // flow queued at its true deadline rather than lose it.
+                None => {
+                    let d = Self::deadline_of(&self.cfg, f).max(now);
+                    if let Some(f) = self.flows.get_mut(&k) {
+                        f.deadline = d;
+                    }
+                    self.expiry.insert((d, first), k);
+                    break;
+                }
             }
         }
-        // Emit in a deterministic order, whatever the hash map's.
+        // Emit in a deterministic order, whatever the queue's.
         done.sort_unstable_by_key(|&(first, _, _)| first);
         for (_, k, r) in done {
-            if let Some(f) = self.flows.remove(&k) {
+            if let Some(mut f) = self.flows.remove(&k) {
+                // Already out of the queue; only the buffer total needs it.
+                self.held_total = self.held_total.saturating_sub(f.held);
+                f.held = 0;
                 emit(finish(f, r));
             }
         }
@@ -295,8 +385,35 @@ impl<D: Dissector> FlowTable<D> {
     }
 }
 
+/// Why the idle sweep at `now` finishes a flow, if it does.
+fn sweep_reason<D>(cfg: &FlowConfig, f: &Flow<D>, now: i64) -> Option<EndReason> {
+    let idle = now.saturating_sub(f.last_ts);
+    match &f.tcp {
+        Some(t) => {
+            if t.state.is_over() && idle > cfg.tcp_closed_linger_nanos {
+                Some(EndReason::Closed)
+            } else if idle > cfg.tcp_idle_nanos {
+                Some(EndReason::Idle)
+            } else {
+                None
+            }
+        }
+        None => (idle > cfg.udp_idle_nanos).then_some(EndReason::Idle),
+    }
+}
+
+/// Bytes a flow holds in buffers now.
+fn flow_held<D: Dissector>(f: &Flow<D>) -> usize {
+    let streams = f
+        .tcp
+        .as_deref()
+        .map_or(0, |t| t.orig_stream.held() + t.resp_stream.held());
+    streams + f.dissector.as_deref().map_or(0, |d| d.buffered())
+}
+
 /// Ends a flow: its owned record, with the dissector's facts.
 pub(super) fn finish<D: Dissector>(mut flow: Flow<D>, reason: EndReason) -> FlowRecord<D::Output> {
+    let is_tcp = flow.tcp.is_some();
     let (tcp, udp_conn_state) = match flow.tcp.take() {
         Some(mut t) => {
             t.orig_stream.finish();
@@ -343,6 +460,14 @@ pub(super) fn finish<D: Dissector>(mut flow: Flow<D>, reason: EndReason) -> Flow
         udp_conn_state,
         icmp: flow.icmp,
         end_reason: reason,
-        app: flow.dissector.finish(),
+        app: match flow.dissector {
+            Some(d) => d.finish(),
+            // No payload ever came: the facts of a dissector that saw nothing.
+            None => {
+                let mut d = D::default();
+                d.begin(flow.orig, flow.resp, is_tcp);
+                d.finish()
+            }
+        },
     }
 }

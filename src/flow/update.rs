@@ -21,6 +21,21 @@ impl<D: Dissector> FlowTable<D> {
         emit: &mut dyn FnMut(FlowRecord<D::Output>),
     ) {
         let (key, _) = FlowKey::new(src, dst, 6);
+        self.tcp_segment(key, src, dst, seg, frame, ts, emit);
+        self.touched(&key);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn tcp_segment(
+        &mut self,
+        key: FlowKey,
+        src: SocketAddr,
+        dst: SocketAddr,
+        seg: &TcpSegment<'_>,
+        frame: u64,
+        ts: i64,
+        emit: &mut dyn FnMut(FlowRecord<D::Output>),
+    ) {
         let syn_only = seg.flags.has(TcpFlags::SYN) && !seg.flags.has(TcpFlags::ACK);
 
         // A fresh SYN on the 5-tuple of a connection that is over starts a new flow.
@@ -32,7 +47,7 @@ impl<D: Dissector> FlowTable<D> {
             // already a new connection (the FIN that closed the other side may be missing).
             if t.state.ending() != TcpEnding::Open
                 && t.first_syn_seq != Some(seg.seq)
-                && let Some(old) = self.flows.remove(&key)
+                && let Some(old) = self.remove(&key)
             {
                 emit(finish(old, EndReason::Reused));
             }
@@ -52,7 +67,7 @@ impl<D: Dissector> FlowTable<D> {
                     (src, dst, true)
                 }
             };
-            let mut flow = Self::new_flow(orig, resp, guessed, ts, frame, true);
+            let mut flow = Self::new_flow(orig, resp, guessed, ts, frame);
             let mut state = TcpConnState::default();
             if orig != src {
                 state.mark_flipped();
@@ -138,6 +153,16 @@ impl<D: Dissector> FlowTable<D> {
                 &mut t.orig_stream
             };
             peer.acked(seg.ack);
+            if !peer.is_active()
+                && let Some(d) = flow.dissector.as_deref_mut()
+            {
+                // A gap the ACK revealed: nothing more of that direction will come.
+                d.stream_ended(if is_orig {
+                    Direction::ServerToClient
+                } else {
+                    Direction::ClientToServer
+                });
+            }
         }
 
         // Payload of a RST is not part of the stream (RFC 9293 3.5.3; Zeek agrees).
@@ -152,8 +177,25 @@ impl<D: Dissector> FlowTable<D> {
             } else {
                 &mut t.resp_stream
             };
+            if stream.is_active() && self.held_total >= self.cfg.buffer_budget {
+                // The budget is spent: this direction gets nothing more buffered (checked
+                // before feeding, so the total passes the budget by one segment at most).
+                stream.cut_for_budget();
+                if let Some(d) = flow.dissector.as_deref_mut() {
+                    d.stream_ended(dir);
+                }
+                if !flow.budget_cut {
+                    flow.budget_cut = true;
+                    self.stats.budget_cut += 1;
+                }
+            }
             if stream.is_active() {
-                let dissector = &mut flow.dissector;
+                let (orig, resp) = (flow.orig, flow.resp);
+                let dissector = flow.dissector.get_or_insert_with(|| {
+                    let mut d = Box::<D>::default();
+                    d.begin(orig, resp, true);
+                    d
+                });
                 if !dissector.wants_stream(dir) {
                     stream.complete();
                 } else {
@@ -163,6 +205,11 @@ impl<D: Dissector> FlowTable<D> {
                         dissector.stream(dir, bytes, frame, ts);
                         dissector.wants_stream(dir)
                     });
+                }
+                if !stream.is_active() {
+                    // Limit, gap or done: release the parser's buffers for this direction
+                    // now rather than when the flow ends.
+                    dissector.stream_ended(dir);
                 }
             }
         }
@@ -178,12 +225,27 @@ impl<D: Dissector> FlowTable<D> {
         emit: &mut dyn FnMut(FlowRecord<D::Output>),
     ) {
         let (key, _) = FlowKey::new(src, dst, 17);
+        self.datagram(key, src, dst, payload, frame, ts, emit);
+        self.touched(&key);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn datagram(
+        &mut self,
+        key: FlowKey,
+        src: SocketAddr,
+        dst: SocketAddr,
+        payload: &[u8],
+        frame: u64,
+        ts: i64,
+        emit: &mut dyn FnMut(FlowRecord<D::Output>),
+    ) {
         if !self.flows.contains_key(&key) {
             // The first sender is the client, unless it sends from a server port to a
             // client port (a response whose query we missed).
             let flip = likely_server_port(src.port()) && !likely_server_port(dst.port());
             let (orig, resp) = if flip { (dst, src) } else { (src, dst) };
-            let flow = Self::new_flow(orig, resp, flip, ts, frame, false);
+            let flow = Self::new_flow(orig, resp, flip, ts, frame);
             self.insert(key, flow, emit);
         }
         let Some(flow) = self.flows.get_mut(&key) else {
@@ -204,7 +266,14 @@ impl<D: Dissector> FlowTable<D> {
         } else {
             Direction::ServerToClient
         };
-        flow.dissector.datagram(dir, payload, frame, ts);
+        let (orig, resp) = (flow.orig, flow.resp);
+        flow.dissector
+            .get_or_insert_with(|| {
+                let mut d = Box::<D>::default();
+                d.begin(orig, resp, false);
+                d
+            })
+            .datagram(dir, payload, frame, ts);
     }
 
     pub(super) fn icmp(&mut self, from: IpAddr, msg: &IcmpMessage, frame: u64) {

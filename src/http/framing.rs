@@ -81,6 +81,11 @@ impl HttpStream {
         self.pending_connects = self.pending_connects.saturating_add(1);
     }
 
+    /// Bytes held in the head buffer (capacity, what the allocator holds).
+    pub fn buffered(&self) -> usize {
+        self.head.capacity()
+    }
+
     /// False once the direction stopped (tunnel, error, bound, or a body we do not follow).
     pub fn wants_more(&self) -> bool {
         self.state != State::Stopped

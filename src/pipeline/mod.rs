@@ -18,16 +18,54 @@ use crate::flow::{FlowConfig, FlowRecord, FlowStats, FlowTable};
 /// A flow record with the facts arcaudit extracts.
 pub type Flow = FlowRecord<AppFacts>;
 
+/// Default of `--max-memory`: what the per-capture structures of one file may take.
+pub const DEFAULT_MAX_MEMORY: u64 = 512 << 20;
+
+/// Estimated bytes one open flow costs in the table before any payload (hash-map slot,
+/// key, flow, TCP state with both reassemblers, expiry-queue entry), measured on a SYN
+/// flood (about 1.3 KB per flow at peak, allocator overhead included).
+pub const FLOW_COST: u64 = 1280;
+
 /// Settings of the per-file pipeline.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PipelineConfig {
     pub flow: FlowConfig,
     pub decode: DecodeLimits,
+    /// Bytes of audit records the facts stage keeps per capture (see `facts::FactsLimits`).
+    pub record_bytes: usize,
     /// Bytes of input consumed so far, as stored on disk (compressed bytes for .gz/.zst),
     /// for a caller that shows progress; shared by the files analysed in parallel. Once a
     /// file is done it has added its whole size, even if reading stopped early, so the
     /// count ends at the sum of the file sizes.
     pub progress: Option<Arc<AtomicU64>>,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        PipelineConfig::with_memory(DEFAULT_MAX_MEMORY, FlowConfig::default())
+    }
+}
+
+impl PipelineConfig {
+    /// The settings for a memory budget of `max_memory` bytes per capture file analysed
+    /// at once, split: 1/2 for the flow table (its `max_flows` lowered to fit at
+    /// [`FLOW_COST`] each, never raised), 1/8 for the bytes flows buffer, 1/4 for the audit
+    /// records; the last 1/8 is left to DNS answers, findings and the parsers' transients.
+    /// With the default 512 MiB: 200,000 flows (the `--max-flows` default), 64 MiB of
+    /// buffers, 128 MiB of audit records.
+    pub fn with_memory(max_memory: u64, mut flow: FlowConfig) -> PipelineConfig {
+        let share =
+            |num: u64, den: u64| usize::try_from(max_memory / den * num).unwrap_or(usize::MAX);
+        let table_flows = share(1, 2) / usize::try_from(FLOW_COST).unwrap_or(1);
+        flow.max_flows = flow.max_flows.min(table_flows).max(1);
+        flow.buffer_budget = share(1, 8);
+        PipelineConfig {
+            flow,
+            decode: DecodeLimits::default(),
+            record_bytes: share(1, 4),
+            progress: None,
+        }
+    }
 }
 
 /// What happened to one input: how much was read and decoded, and any error.
@@ -41,6 +79,46 @@ pub struct FileStats {
     /// the damage are still reported.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the audit's facts stage left out to stay inside its bounds (filled by the
+    /// audit; empty, and not serialised, on a capture within them).
+    #[serde(skip_serializing_if = "RecordStats::is_empty")]
+    pub records: RecordStats,
+}
+
+/// What the facts stage dropped or shortened to keep its per-capture records bounded.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RecordStats {
+    /// Flows not kept as audit records (the record budget was spent), counted only.
+    pub flows_dropped: u64,
+    /// Strings (request targets, hosts, SNIs, certificate names) cut at their bound.
+    pub strings_truncated: u64,
+    /// The dropped flows by (connection state, server address), most first; at most
+    /// [`MAX_DROPPED_GROUPS`] groups, the rest in `other_dropped`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped_by: Vec<DroppedGroup>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub other_dropped: u64,
+}
+
+/// Groups of dropped flows kept by name; beyond them only a count.
+pub const MAX_DROPPED_GROUPS: usize = 64;
+
+/// Dropped flows of one connection state towards one server.
+#[derive(Debug, Clone, Serialize)]
+pub struct DroppedGroup {
+    pub conn_state: String,
+    pub server: std::net::SocketAddr,
+    pub flows: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl RecordStats {
+    pub fn is_empty(&self) -> bool {
+        self.flows_dropped == 0 && self.strings_truncated == 0
+    }
 }
 
 /// Runs one input through the pipeline, passing each finished flow to `emit` (in the
@@ -71,6 +149,7 @@ pub fn analyze(input: &Input, cfg: &PipelineConfig, emit: &mut dyn FnMut(Flow)) 
         decode: decoder.stats().clone(),
         flows,
         error: outcome.error.map(|e| e.to_string()),
+        records: RecordStats::default(),
     }
 }
 

@@ -35,13 +35,44 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
 /// "N frames, N TCP flows (N to Arc endpoints), N DNS messages" for one capture.
 pub fn capture_counts(f: &FileReport) -> String {
     let a = &f.audit;
-    format!(
+    let mut s = format!(
         "{}, {} ({} to Arc endpoints), {}",
         plural_u64(f.stats.capture.frames, "frame", "frames"),
         plural(a.tcp_flows, "TCP flow", "TCP flows"),
         a.arc_flows,
         plural(a.dns_messages, "DNS message", "DNS messages")
-    )
+    );
+    // Whatever the memory bounds left out is said, never silent (details in the stats).
+    let mut bounded = Vec::new();
+    let r = &f.stats.records;
+    if r.flows_dropped > 0 {
+        bounded.push(format!(
+            "{} counted only",
+            plural_u64(r.flows_dropped, "flow", "flows")
+        ));
+    }
+    if r.strings_truncated > 0 {
+        bounded.push(format!(
+            "{} shortened",
+            plural_u64(r.strings_truncated, "string", "strings")
+        ));
+    }
+    if f.stats.flows.budget_cut > 0 {
+        bounded.push(format!(
+            "{} stopped buffering",
+            plural_u64(f.stats.flows.budget_cut, "flow", "flows")
+        ));
+    }
+    if f.stats.flows.evicted > 0 {
+        bounded.push(format!(
+            "{} evicted",
+            plural_u64(f.stats.flows.evicted, "flow", "flows")
+        ));
+    }
+    if !bounded.is_empty() {
+        s.push_str(&format!(" (memory bounds: {})", bounded.join(", ")));
+    }
+    s
 }
 
 fn plural_u64(n: u64, one: &str, many: &str) -> String {

@@ -104,6 +104,11 @@ impl TlsStream {
         self.phase != Phase::Done && !self.encrypted
     }
 
+    /// Bytes held in this direction's buffers (capacity, what the allocator holds).
+    pub fn buffered(&self) -> usize {
+        self.pending.capacity() + self.handshake.capacity()
+    }
+
     fn detect<'a>(&mut self, input: &'a [u8]) -> &'a [u8] {
         let n = 5usize.saturating_sub(self.pending.len()).min(input.len());
         let (head, rest) = input.split_at(n);
