@@ -399,13 +399,15 @@ fn frames_of(pcap: &[u8]) -> Vec<Vec<u8>> {
 fn timestamps_at_the_ends_of_i64_give_no_panic_and_no_negative_span() {
     let dir = tempfile::tempdir().unwrap();
     let mut frames = Vec::new();
-    for sni in [
-        "gbl.his.arc.azure.com",
-        "agentserviceapi.guestconfiguration.azure.com",
+    // Two flows of 7 frames: the first starts on interface 0, the second on interface 1,
+    // so with offsets i64::MAX and i64::MIN the capture spans all of i64.
+    for (port, sni) in [
+        (50000, "gbl.his.arc.azure.com"),
+        (50001, "agentserviceapi.guestconfiguration.azure.com"),
     ] {
         frames.extend(frames_of(
             &PcapBuilder::new()
-                .handshake([20, 0, 0, 1], &client_hello(sni.as_bytes()))
+                .handshake_from(port, [20, 0, 0, 1], &client_hello(sni.as_bytes()))
                 .build(),
         ));
     }
