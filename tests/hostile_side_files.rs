@@ -459,3 +459,59 @@ fn timestamps_at_the_ends_of_i64_give_no_panic_and_no_negative_span() {
         );
     }
 }
+
+// ---- The suppression file's size cap. ----
+
+#[test]
+fn a_suppress_file_that_never_ends_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = capture(dir.path(), "gbl.his.arc.azure.com");
+    let cap = cap.to_str().unwrap();
+    let refused = |sup: &str| {
+        let (code, out, err) = run(&["audit", cap, "--suppress", sup]);
+        assert_eq!(code, Some(3), "{out}{err}");
+        assert!(err.contains(sup) && err.contains("limit"), "{err}");
+    };
+    // /dev/zero has length 0 in its metadata: only a cap on the read stops it.
+    if Path::new("/dev/zero").exists() {
+        refused("/dev/zero");
+    }
+    // A regular file over the cap (comment lines: valid, only too many).
+    let big = dir.path().join("big.txt");
+    let line = format!("# {}\n", "x".repeat(1021));
+    std::fs::write(&big, line.repeat(1025)).unwrap();
+    refused(big.to_str().unwrap());
+    // A FIFO fed by a writer that never stops (`--suppress <(yes)`).
+    let fifo = dir.path().join("suppress.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let path = fifo.clone();
+        let writer = std::thread::spawn(move || {
+            use std::io::Write;
+            let Ok(mut w) = std::fs::OpenOptions::new().write(true).open(&path) else {
+                return;
+            };
+            let chunk = b"# accepted\n".repeat(4096);
+            // Ends when the reader closes its end (EPIPE: Rust ignores SIGPIPE).
+            while w.write_all(&chunk).is_ok() {}
+        });
+        refused(fifo.to_str().unwrap());
+        writer.join().unwrap();
+    }
+    // A directory is named as one.
+    let (code, _, err) = run(&["audit", cap, "--suppress", dir.path().to_str().unwrap()]);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.contains("directory"), "{err}");
+    // Under the cap, the same lines are fine.
+    let small = dir.path().join("small.txt");
+    std::fs::write(&small, line.repeat(10)).unwrap();
+    let (code, _, err) = run(&[
+        "audit",
+        cap,
+        "--fail-on",
+        "never",
+        "--suppress",
+        small.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+}

@@ -8,7 +8,7 @@ mod exit;
 mod manual;
 mod output;
 mod progress;
-mod suppress;
+pub mod suppress;
 
 use clap::Parser;
 use std::io::Write;
