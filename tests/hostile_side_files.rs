@@ -327,9 +327,12 @@ fn markdown_of_hostile_captures_has_no_autolinks() {
 
 // ---- Timestamps at the ends of i64. ----
 
+/// An interface: `if_tsresol` (absent: microseconds) and `if_tsoffset` in seconds.
+type Iface = (Option<u8>, i64);
+
 /// A little-endian pcapng with one IDB per `(tsresol, tsoffset)` and the packets of a TLS
 /// connection spread over the interfaces.
-fn pcapng_with_interfaces(ifaces: &[(Option<u8>, i64)], frames: &[Vec<u8>]) -> Vec<u8> {
+fn pcapng_with_interfaces(ifaces: &[Iface], frames: &[Vec<u8>]) -> Vec<u8> {
     fn block(out: &mut Vec<u8>, t: u32, body: &[u8]) {
         let len = (12 + body.len()) as u32;
         out.extend_from_slice(&t.to_le_bytes());
@@ -411,7 +414,7 @@ fn timestamps_at_the_ends_of_i64_give_no_panic_and_no_negative_span() {
                 .build(),
         ));
     }
-    let shapes: [(&str, Vec<(Option<u8>, i64)>); 4] = [
+    let shapes: [(&str, Vec<Iface>); 4] = [
         ("max-and-min", vec![(None, i64::MAX), (None, i64::MIN)]),
         ("min", vec![(None, i64::MIN)]),
         ("max", vec![(None, i64::MAX)]),
