@@ -158,7 +158,8 @@ for path in files:
         for s in streams(path, "http || tcp.port == 3128 || tcp.port == 8080"):
             put("http", s)
 
-# Side files: the fuzz target's first byte picks the loader (even: service tags, odd: catalog).
+# Side files: the fuzz target's first byte modulo 3 picks the loader (0: service tags,
+# 1: catalog, 2: a --suppress list).
 if len(sys.argv) > 3:
     tags_dir = os.path.join(sys.argv[3], "service-tags")
     for name in sorted(os.listdir(tags_dir)) if os.path.isdir(tags_dir) else []:
@@ -185,6 +186,20 @@ if os.path.exists(catalog):
         data = f.read()
     if len(data) < 65000:
         put("side_files", b"\x01" + data)
+
+# --suppress lists: valid ones (rule ids with and without an endpoint id or a name the
+# catalog knows, comments, blank lines) and the errors (unknown rule, unknown endpoint, a
+# third word, a control character).
+for text in [
+    "syn-unanswered\n",
+    "# accepted while the proxy is replaced\nsyn-unanswered public.his\n\nreset-after-client-hello gbl.his.arc.azure.com # ok\n",
+    "tls-interception public.arm\nsyn-unanswered   public.login\t\n",
+    "syn-unansered\n",
+    "syn-unanswered nowhere.example\n",
+    "syn-unanswered public.his extra\n",
+    "syn-unanswered \x1b[2Jevil\r\n",
+]:
+    put("side_files", b"\x02" + text.encode())
 
 for t in sorted(counts):
     print(f"{t}: {counts[t]} seeds")

@@ -1,17 +1,20 @@
-//! The side files a user (or a capture folder) hands over, through the loaders that take text:
-//! `ServiceTags::from_json` (first byte even) and `Catalog::from_json` (first byte odd) on the
+//! The side files a user (or a capture folder) hands over, through the loaders that take text,
+//! chosen by the first byte modulo 3: `ServiceTags::from_json` (0), `Catalog::from_json` (1),
+//! and the `--suppress` list's `parse_suppressions` against the built-in catalog (2), on the
 //! rest of the input as UTF-8 (the file readers refuse anything else before parsing).
 //!
 //! Besides "no panic": errors name the file; a service-tag index stays linear in the input
 //! (`index_entries`), and its answers agree with a brute-force scan of the prefixes the JSON
 //! lists (exact order, each tag once) at both ends of each prefix and just outside them; a
-//! catalog answers `match_host` for every string in the input.
+//! catalog answers `match_host` for every string in the input; a suppression list has at most
+//! one entry per line, each naming a known rule and, if any, an endpoint the catalog knows.
 #![no_main]
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::path::Path;
 
+use arcaudit::cli::suppress::parse_suppressions;
 use arcaudit::model::{Catalog, ServiceTags};
 use libfuzzer_sys::fuzz_target;
 
@@ -24,12 +27,30 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(rest) else {
         return;
     };
-    if selector % 2 == 0 {
-        service_tags(text);
-    } else {
-        catalog(text);
+    match selector % 3 {
+        0 => service_tags(text),
+        1 => catalog(text),
+        _ => suppress(text),
     }
 });
+
+fn suppress(text: &str) {
+    let cat = Catalog::builtin();
+    let list = match parse_suppressions(text, NAME, cat) {
+        Ok(l) => l,
+        Err(e) => {
+            assert!(e.starts_with(NAME), "{e}");
+            return;
+        }
+    };
+    assert!(list.len() <= text.lines().count());
+    for (rule, endpoint) in &list {
+        assert!(arcaudit::classify::rules::find(rule).is_some(), "{rule}");
+        if let Some(e) = endpoint {
+            assert!(cat.entry(e).is_some() || !cat.match_host(e).is_empty(), "{e}");
+        }
+    }
+}
 
 fn service_tags(text: &str) {
     let st = match ServiceTags::from_json(text, Path::new(NAME)) {

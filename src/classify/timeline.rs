@@ -145,7 +145,8 @@ fn mark_of(v: &FlowVerdict, rule_of: &dyn Fn(u64) -> Option<&'static str>) -> Ma
 /// Bins are `span / (MAX_MARKS - 1)` wide, the first starting at the capture's start (the
 /// last holds only attempts at the very end).
 fn bin_width(start: i64, end: i64) -> i64 {
-    ((end - start) / (MAX_MARKS as i64 - 1)).max(1)
+    // Saturating: interface offsets (`if_tsoffset`) can put timestamps anywhere in i64.
+    (end.saturating_sub(start) / (MAX_MARKS as i64 - 1)).max(1)
 }
 
 /// Gathers attempts into [`MAX_MARKS`] equal bins over the capture's span; empty bins
@@ -156,10 +157,11 @@ fn bin(
     end: i64,
     rule_of: &dyn Fn(u64) -> Option<&'static str>,
 ) -> Vec<Mark> {
-    let span = i128::from(end - start).max(1);
+    // In i128: the difference of two i64 timestamps cannot overflow there.
+    let span = (i128::from(end) - i128::from(start)).max(1);
     let mut bins: Vec<Option<Mark>> = vec![None; MAX_MARKS];
     for v in attempts {
-        let offset = i128::from(v.first_ts_ns - start).clamp(0, span);
+        let offset = (i128::from(v.first_ts_ns) - i128::from(start)).clamp(0, span);
         let i = usize::try_from(offset * (MAX_MARKS as i128 - 1) / span).unwrap_or(0);
         let Some(slot) = bins.get_mut(i) else {
             continue;
@@ -167,7 +169,8 @@ fn bin(
         match slot {
             None => {
                 let mut m = mark_of(v, rule_of);
-                m.bin_start_ns = Some(start + bin_width(start, end) * i as i64);
+                m.bin_start_ns =
+                    Some(start.saturating_add(bin_width(start, end).saturating_mul(i as i64)));
                 *slot = Some(m);
             }
             Some(m) => {

@@ -8,7 +8,7 @@ mod exit;
 mod manual;
 mod output;
 mod progress;
-mod suppress;
+pub mod suppress;
 
 use clap::Parser;
 use std::io::Write;
@@ -127,12 +127,14 @@ pub fn main() -> ExitCode {
         // The error is the closed pipe itself: nothing to say.
         Err(_) if out.pipe_closed() => Exit::PipeClosed,
         Err(msg) => {
-            let _ = writeln!(err, "arcaudit: {msg}");
+            // Messages quote side files and captures (a prefix, a cloud, a path): escaped.
+            let _ = writeln!(err, "arcaudit: {}", crate::report::escape_lines(&msg));
             Exit::Usage
         }
     };
     if let Err(msg) = out.finish() {
-        let _ = writeln!(err, "arcaudit: {msg}");
+        // Messages quote side files and captures (a prefix, a cloud, a path): escaped.
+        let _ = writeln!(err, "arcaudit: {}", crate::report::escape_lines(&msg));
         return Exit::Usage.into();
     }
     // A reader that went away (`| head -1`) ends the run quietly, with the status a Unix

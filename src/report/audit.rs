@@ -249,7 +249,7 @@ fn file_section(f: &FileReport, styles: &Styles, out: &mut dyn Write) -> io::Res
             writeln!(
                 out,
                 "    {:<28} {:<9} {:>5} {:>4} {:>4}  {:<14} {:<22} {} {}",
-                r.endpoint,
+                escape_text(&r.endpoint),
                 if r.required { "yes" } else { "-" },
                 r.attempts,
                 r.successes,
@@ -265,11 +265,11 @@ fn file_section(f: &FileReport, styles: &Styles, out: &mut dyn Write) -> io::Res
             )?;
         }
     }
-    let unseen = |which: Unseen| -> Vec<&str> {
+    let unseen = |which: Unseen| -> Vec<std::borrow::Cow<'_, str>> {
         a.coverage
             .iter()
             .filter(|r| r.unseen == Some(which))
-            .map(|r| r.endpoint.as_str())
+            .map(|r| escape_text(&r.endpoint))
             .collect()
     };
     let overdue = unseen(Unseen::Overdue);
@@ -318,7 +318,9 @@ fn finding(x: &Finding, styles: &Styles, out: &mut dyn Write) -> io::Result<()> 
         x.family.as_str()
     );
     if let Some(e) = &x.endpoint {
-        head.push_str(&format!(" {e}"));
+        // Endpoint ids come from the catalog, which a user file can replace: escaped like
+        // capture strings.
+        head.push_str(&format!(" {}", escape_text(e)));
     }
     if let Some(h) = &x.host {
         head.push_str(&format!(" {}", escape_text(h)));

@@ -46,7 +46,11 @@ pub fn render(
             s.push('\n');
             s
         }
-        EndpointsFormat::Table => table(view),
+        EndpointsFormat::Table => {
+            // Catalog and service-tag files are as untrusted as captures: every id,
+            // purpose, cloud and path they carry is escaped before it reaches a terminal.
+            super::escape_lines(&table(view))
+        }
     };
     out.write_all(text.as_bytes())
 }

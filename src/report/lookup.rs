@@ -120,7 +120,11 @@ pub fn render(view: &LookupView<'_>, format: LookupFormat, out: &mut dyn Write) 
             s.push('\n');
             s
         }
-        LookupFormat::Table => table(view),
+        LookupFormat::Table => {
+            // Catalog and service-tag files are as untrusted as captures: every id,
+            // purpose, cloud and path they carry is escaped before it reaches a terminal.
+            super::escape_lines(&table(view))
+        }
     };
     out.write_all(text.as_bytes())
 }
@@ -129,6 +133,10 @@ pub fn render(view: &LookupView<'_>, format: LookupFormat, out: &mut dyn Write) 
 /// was found, each cloud's publication date, and where to get current files;
 /// `search_dirs` are the folders searched for `ServiceTags_*.json`.
 pub fn snapshot_note(search_dirs: &[PathBuf]) -> String {
+    super::escape_lines(&snapshot_note_raw(search_dirs))
+}
+
+fn snapshot_note_raw(search_dirs: &[PathBuf]) -> String {
     let dirs: Vec<String> = search_dirs
         .iter()
         .map(|d| format!("'{}'", d.display()))

@@ -9,9 +9,11 @@
 //! user catalog can carry) goes through [`md`]: control characters become visible escapes
 //! and every character that can start Markdown or HTML inside a line is backslash-escaped,
 //! so a hostile SNI can neither break a table (`|`), start markup (`*`, `[`, `` ` ``) nor
-//! smuggle HTML (`<`, `&`) into a ticket system that renders Markdown. Dots, dashes and
-//! colons stay as they are (host names and addresses read normally); our own text decides
-//! what starts each line, so they cannot begin a list or a heading.
+//! smuggle HTML (`<`, `&`) into a ticket system that renders Markdown, nor become a link
+//! (GitHub's autolinks: `https://…`, `www.…`, e-mail addresses). Dots, dashes and colons
+//! stay as they are (host names and addresses read normally) except where they would
+//! complete an autolink; our own text decides what starts each line, so they cannot begin
+//! a list or a heading.
 
 use std::io::{self, Write};
 
@@ -27,16 +29,42 @@ use crate::classify::{Family, Finding, Severity, Unseen};
 const MARKUP: &str = "\\`*_[]<>#|~&";
 
 /// Escapes text for Markdown (inline text and table cells).
+///
+/// Also defuses GitHub's autolinks (the GFM autolink extension), so a name from a capture
+/// never becomes a clickable link in a ticket: every `@` is escaped (e-mail addresses), the
+/// `:` of a scheme (`https://`, `mailto:`, `xmpp:`) and the `.` after `www` are escaped. A
+/// backslash-escaped character is text to GFM and ends the autolink match, and the rendered
+/// text still reads `https://` or `www.` (the backslash is not shown).
 pub fn md(s: &str) -> String {
     let visible = escape_text(s);
     let mut out = String::with_capacity(visible.len() + 8);
-    for c in visible.chars() {
-        if MARKUP.contains(c) {
+    let chars: Vec<char> = visible.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if MARKUP.contains(c) || starts_autolink(&chars, i) {
             out.push('\\');
         }
         out.push(c);
     }
     out
+}
+
+/// Whether `chars[i]` is the character GFM's autolink extension needs to see unescaped:
+/// `@` (e-mail), a `:` followed by `/` or ending `mailto`/`xmpp` (URLs), the `.` of `www.`.
+fn starts_autolink(chars: &[char], i: usize) -> bool {
+    let ends_with = |word: &str| {
+        let n = word.chars().count();
+        i >= n
+            && chars[i - n..i]
+                .iter()
+                .zip(word.chars())
+                .all(|(a, b)| a.eq_ignore_ascii_case(&b))
+    };
+    match chars[i] {
+        '@' => true,
+        ':' => chars.get(i + 1) == Some(&'/') || ends_with("mailto") || ends_with("xmpp"),
+        '.' => ends_with("www"),
+        _ => false,
+    }
 }
 
 /// The default of `--max-chars`: a GitHub issue comment holds at most 65,536 characters;
@@ -729,6 +757,20 @@ fn finding(x: &Finding, out: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::md;
+
+    #[test]
+    fn capture_strings_cannot_make_autolinks() {
+        assert_eq!(md("https://evil.example/x"), "https\\://evil.example/x");
+        assert_eq!(md("HTTP://a.b"), "HTTP\\://a.b");
+        assert_eq!(md("www.evil.example"), "www\\.evil.example");
+        assert_eq!(md("a.WWW.b"), "a.WWW\\.b");
+        assert_eq!(md("root@evil.example"), "root\\@evil.example");
+        assert_eq!(md("mailto:x"), "mailto\\:x");
+        assert_eq!(md("xmpp:x"), "xmpp\\:x");
+        // Addresses and ports read as before.
+        assert_eq!(md("2001:db8::1"), "2001:db8::1");
+        assert_eq!(md("10.0.0.1:443"), "10.0.0.1:443");
+    }
 
     #[test]
     fn capture_strings_cannot_make_markup() {

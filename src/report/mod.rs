@@ -44,10 +44,68 @@ pub fn escape_text(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// [`escape_text`] line by line, for multi-line text of our own that carries strings from
+/// a capture or a side file (error messages, the `lookup` and `endpoints` tables): the
+/// newlines we wrote stay line breaks, everything else that could act on a terminal becomes
+/// a visible escape. For text that was not escaped before (escaping twice doubles `\`).
+pub fn escape_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, line) in s.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&escape_text(line));
+    }
+    out
+}
+
+/// Whether `c` must not reach a terminal as itself: control characters (Cc), the backslash
+/// (so an escape in the output is always ours), and every character that is invisible or
+/// changes how its neighbours show: format characters (Cf: bidi controls and isolates,
+/// zero-width spaces and joiners, the soft hyphen, the word joiner, the BOM, the Arabic
+/// letter mark, interlinear annotations, tag characters...), line and paragraph separators
+/// (Zl, Zp), and the default-ignorable letters and marks that render as nothing (Hangul
+/// fillers, the combining grapheme joiner, variation selectors, Khmer inherent vowels).
+/// A host name that looks like another one must not print like it.
 fn needs_escape(c: char) -> bool {
     c.is_control()
         || c == '\\'
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            // Cf
+            '\u{00ad}'
+                | '\u{0600}'..='\u{0605}'
+                | '\u{061c}'
+                | '\u{06dd}'
+                | '\u{070f}'
+                | '\u{0890}'..='\u{0891}'
+                | '\u{08e2}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{110bd}'
+                | '\u{110cd}'
+                | '\u{13430}'..='\u{1343f}'
+                | '\u{1bca0}'..='\u{1bca3}'
+                | '\u{1d173}'..='\u{1d17a}'
+                // Zl, Zp
+                | '\u{2028}'..='\u{2029}'
+                // Default-ignorable, invisible: combining grapheme joiner, Hangul fillers,
+                // Khmer inherent vowels, Mongolian free variation selectors, variation
+                // selectors, reserved specials; tags and their supplement (E0000-E0FFF).
+                | '\u{034f}'
+                | '\u{115f}'..='\u{1160}'
+                | '\u{17b4}'..='\u{17b5}'
+                | '\u{180b}'..='\u{180f}'
+                | '\u{3164}'
+                | '\u{fe00}'..='\u{fe0f}'
+                | '\u{ffa0}'
+                | '\u{fff0}'..='\u{fff8}'
+                | '\u{e0000}'..='\u{e0fff}'
+        )
 }
 
 /// Colours of the human formats (audit `text`, flows `table`). The CLI chooses them
@@ -117,6 +175,60 @@ mod tests {
         assert_eq!(escape_text("a\u{1b}[31mred\nx"), "a\\x1b[31mred\\x0ax");
         assert_eq!(escape_text("back\\slash\u{7f}"), "back\\\\slash\\x7f");
         assert_eq!(escape_text("rtl\u{202e}"), "rtl\\u{202e}");
+    }
+
+    #[test]
+    fn invisible_and_format_characters_become_visible() {
+        for c in [
+            '\u{061c}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{2060}',
+            '\u{2064}',
+            '\u{206f}',
+            '\u{feff}',
+            '\u{e0000}',
+            '\u{e0001}',
+            '\u{e0020}',
+            '\u{e007f}',
+            '\u{e0100}',
+            '\u{00ad}',
+            '\u{180e}',
+            '\u{3164}',
+            '\u{115f}',
+            '\u{1160}',
+            '\u{ffa0}',
+            '\u{034f}',
+            '\u{fe0f}',
+            '\u{0600}',
+            '\u{06dd}',
+            '\u{070f}',
+            '\u{17b4}',
+            '\u{fff9}',
+            '\u{1bca0}',
+            '\u{1d173}',
+            '\u{200b}',
+            '\u{200d}',
+            '\u{2066}',
+            '\u{0085}',
+        ] {
+            let s = format!("a{c}b");
+            let e = escape_text(&s);
+            assert!(!e.contains(c), "U+{:04X} passed through: {e:?}", c as u32);
+            assert!(e.starts_with("a\\") && e.ends_with('b'), "{e:?}");
+        }
+        assert_eq!(escape_text("shy\u{ad}"), "shy\\xad");
+        assert_eq!(escape_text("tag\u{e0041}"), "tag\\u{e0041}");
+        // Visible non-ASCII is left alone.
+        assert_eq!(
+            escape_text("bücher.example ☃ 日本"),
+            "bücher.example ☃ 日本"
+        );
+    }
+
+    #[test]
+    fn escape_lines_keeps_our_line_breaks() {
+        assert_eq!(escape_lines("a\u{1b}[2J\nb\rc\n"), "a\\x1b[2J\nb\\x0dc\n");
     }
 
     #[test]

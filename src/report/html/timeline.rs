@@ -36,9 +36,12 @@ pub(super) fn timeline(t: &Timeline, o: &mut String) -> std::fmt::Result {
     if t.lanes.is_empty() {
         return writeln!(o, "<p>No Arc connection in this capture.</p>");
     }
-    let span = (end - start).max(1);
+    // Saturating and in i128: interface offsets (`if_tsoffset`) can put timestamps
+    // anywhere in i64, and a span must never come out negative.
+    let span = end.saturating_sub(start).max(1);
     let x_of = |ts: i64| -> f64 {
-        let frac = (ts - start).clamp(0, span) as f64 / span as f64;
+        let frac =
+            (i128::from(ts) - i128::from(start)).clamp(0, i128::from(span)) as f64 / span as f64;
         PLOT_LEFT as f64 + frac * (PLOT_RIGHT - PLOT_LEFT) as f64
     };
     let height = AXIS_HEIGHT + LANE_HEIGHT * t.lanes.len() as i64 + 6;
@@ -48,7 +51,7 @@ pub(super) fn timeline(t: &Timeline, o: &mut String) -> std::fmt::Result {
     )?;
     // Time axis: five ticks, seconds from the first flow.
     for i in 0..=4 {
-        let ts = start + span / 4 * i;
+        let ts = start.saturating_add(span / 4 * i);
         let x = x_of(ts);
         writeln!(
             o,
@@ -65,7 +68,7 @@ pub(super) fn timeline(t: &Timeline, o: &mut String) -> std::fmt::Result {
             o,
             "<text class=\"tick\" x=\"{x:.1}\" y=\"{}\" text-anchor=\"{anchor}\">{}</text>",
             AXIS_HEIGHT - 10,
-            h(&rel_seconds(ts - start, span))
+            h(&rel_seconds(ts.saturating_sub(start), span))
         )?;
     }
     for (i, lane) in t.lanes.iter().enumerate() {
