@@ -78,6 +78,8 @@ fn flow_table(mut b: Bytes<'_>) {
         tcp_closed_linger_nanos: 1_000_000_000,
         udp_idle_nanos: 5_000_000_000,
         max_flows: usize::from(b.u8() % 16) + 1,
+        // Small budgets too, so the path that stops a flow's buffering is exercised.
+        buffer_budget: (usize::from(b.u16()) + 1) * 64,
     };
     let max_flows = cfg.max_flows;
     let mut table: FlowTable<AppDissector> = FlowTable::new(cfg);
