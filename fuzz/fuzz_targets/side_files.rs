@@ -47,7 +47,10 @@ fn suppress(text: &str) {
     for (rule, endpoint) in &list {
         assert!(arcaudit::classify::rules::find(rule).is_some(), "{rule}");
         if let Some(e) = endpoint {
-            assert!(cat.entry(e).is_some() || !cat.match_host(e).is_empty(), "{e}");
+            assert!(
+                cat.entry(e).is_some() || !cat.match_host(e).is_empty(),
+                "{e}"
+            );
         }
     }
 }
