@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 mod chunks;
 mod error;
+mod etl;
 mod pcap;
 mod pcapng;
 mod summary;
@@ -284,6 +285,9 @@ fn dispatch<R: Read, F: FnMut(&Frame<'_>)>(
         pcap::read(c, kind, ctx, sink)
     } else if magic == pcapng::SHB_MAGIC {
         pcapng::read(c, ctx, sink)
+    } else if c.fill(0x50).map_err(|e| ctx.io_error(0, e))? && etl::looks_like_etl(c.available()) {
+        // ETL has no magic number: its first WMI buffer header is recognised by content.
+        etl::read(c, ctx, sink)
     } else {
         Err(CaptureError::NotCapture {
             input: ctx.summary.input.clone(),
