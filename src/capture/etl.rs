@@ -459,3 +459,245 @@ pub(crate) fn xpress_lz77_decompress(input: &[u8], out_len: usize) -> Result<Vec
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Input, ReadOutcome, read_from};
+
+    const T0_FT: i64 = 133_625_243_079_225_833;
+
+    /// A buffer: 0x48-byte header (size, data end, flag) then `events` padded to 8 bytes each.
+    fn buffer(events: &[Vec<u8>], flag: u16, size: Option<u32>) -> Vec<u8> {
+        let mut body = Vec::new();
+        for e in events {
+            body.extend_from_slice(e);
+            body.resize(body.len().next_multiple_of(8), 0);
+        }
+        let end = (BUFFER_HEADER_LEN + body.len()) as u32;
+        let mut b = vec![0u8; BUFFER_HEADER_LEN];
+        b[0..4].copy_from_slice(&size.unwrap_or(end).to_le_bytes());
+        b[0x30..0x34].copy_from_slice(&end.to_le_bytes());
+        b[0x34..0x36].copy_from_slice(&flag.to_le_bytes());
+        b.extend_from_slice(&body);
+        b
+    }
+
+    /// The log-file header event: system trace header (type 2, flags 0xc0, HookId 0) and a
+    /// TRACE_LOGFILE_HEADER with 8-byte pointers and ClockType 2 (system time).
+    fn logfile_header() -> Vec<u8> {
+        let mut e = vec![0u8; 0x20 + 0x118];
+        e[0..2].copy_from_slice(&2u16.to_le_bytes());
+        e[2] = 2;
+        e[3] = 0xc0;
+        let size = e.len() as u16;
+        e[4..6].copy_from_slice(&size.to_le_bytes());
+        let p = 0x20;
+        e[p + 0x2c..p + 0x30].copy_from_slice(&8u32.to_le_bytes());
+        e[p + 0x100..p + 0x108].copy_from_slice(&10_000_000i64.to_le_bytes());
+        e[p + 0x108..p + 0x110].copy_from_slice(&T0_FT.to_le_bytes());
+        e[p + 0x110..p + 0x114].copy_from_slice(&2u32.to_le_bytes());
+        e
+    }
+
+    /// A Packet Monitor packet event (EVENT_HEADER type 0x13) carrying `payload`.
+    fn packet(ts: i64, packet_type: u16, payload: &[u8]) -> Vec<u8> {
+        let mut e = vec![0u8; EVENT_HEADER_LEN + PKTMON_FIXED_LEN];
+        let size = (e.len() + payload.len()) as u16;
+        e[0..2].copy_from_slice(&size.to_le_bytes());
+        e[2] = 0x13;
+        e[3] = 0xc0;
+        e[0x10..0x18].copy_from_slice(&ts.to_le_bytes());
+        e[0x18..0x28].copy_from_slice(&PKTMON_GUID);
+        let d = EVENT_HEADER_LEN;
+        e[d + 14..d + 16].copy_from_slice(&packet_type.to_le_bytes());
+        let len = payload.len() as u16;
+        e[d + 30..d + 32].copy_from_slice(&len.to_le_bytes());
+        e[d + 32..d + 34].copy_from_slice(&len.to_le_bytes());
+        e.extend_from_slice(payload);
+        e
+    }
+
+    fn read(bytes: &[u8]) -> (Vec<(i64, u32, Vec<u8>)>, ReadOutcome) {
+        let mut frames = Vec::new();
+        let outcome = read_from(&Input::Path("t.etl".into()), bytes, |f| {
+            frames.push((f.ts_nanos, f.linktype, f.data.to_vec()));
+        });
+        (frames, outcome)
+    }
+
+    fn file(second: Vec<u8>) -> Vec<u8> {
+        let mut f = buffer(&[logfile_header()], 1, None);
+        f.extend_from_slice(&second);
+        f
+    }
+
+    fn err(o: &ReadOutcome) -> String {
+        o.error
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn reads_packets_with_filetime_timestamps() {
+        let f = file(buffer(
+            &[packet(T0_FT + 5, 1, b"ethernet!"), packet(T0_FT, 3, b"ip")],
+            0,
+            None,
+        ));
+        let (frames, o) = read(&f);
+        assert!(o.error.is_none(), "{}", err(&o));
+        assert_eq!(o.summary.format, Some(CaptureFormat::Etl));
+        let base = (T0_FT - FILETIME_UNIX_EPOCH) * 100;
+        assert_eq!(
+            frames,
+            vec![
+                (base + 500, LINKTYPE_ETHERNET, b"ethernet!".to_vec()),
+                (base, LINKTYPE_RAW, b"ip".to_vec()),
+            ]
+        );
+    }
+
+    #[test]
+    fn compressed_buffer_of_literals_and_a_match() {
+        // "abc" as literals, then a match of offset 3 and length 6: "abcabcabc".
+        assert_eq!(
+            xpress_lz77_decompress(&[0, 0, 0, 0x10, b'a', b'b', b'c', 19, 0], 9).as_deref(),
+            Ok(&b"abcabcabc"[..])
+        );
+        // The same, as a compressed ETL buffer holding one packet event, all literals.
+        let ev = packet(T0_FT, 1, b"zz");
+        let mut stored = Vec::new();
+        for chunk in ev.chunks(32) {
+            stored.extend_from_slice(&[0, 0, 0, 0]);
+            stored.extend_from_slice(chunk);
+        }
+        let mut b = buffer(&[], 0x40, None);
+        let size = (b.len() + stored.len()) as u32;
+        let end = (BUFFER_HEADER_LEN + ev.len()) as u32;
+        b[0..4].copy_from_slice(&size.to_le_bytes());
+        b[0x30..0x34].copy_from_slice(&end.to_le_bytes());
+        b.extend_from_slice(&stored);
+        let (frames, o) = read(&file(b));
+        assert!(o.error.is_none(), "{}", err(&o));
+        assert_eq!(frames.len(), 1);
+        assert_eq!(frames[0].2, b"zz");
+    }
+
+    #[test]
+    fn corrupt_compressed_data_is_an_error_never_a_panic() {
+        // A match before any output.
+        let e = xpress_lz77_decompress(&[0, 0, 0, 0x80, 19, 0], 9).unwrap_err();
+        assert!(e.contains("match offset"), "{e}");
+        // Too little data for the stated size.
+        let e = xpress_lz77_decompress(&[0, 0, 0, 0, b'a'], 9).unwrap_err();
+        assert!(e.contains("gives 1 bytes"), "{e}");
+        // A long length whose extra bytes are missing.
+        let e = xpress_lz77_decompress(&[0, 0, 0, 0x40, b'a', 7, 0], 90).unwrap_err();
+        assert!(e.contains("truncated at compressed byte 7"), "{e}");
+        // In a file: the error names the buffer's offset.
+        let mut b = buffer(&[], 0x40, None);
+        b[0..4].copy_from_slice(&80u32.to_le_bytes());
+        b[0x30..0x34].copy_from_slice(&200u32.to_le_bytes());
+        b.extend_from_slice(&[0, 0, 0, 0x80, 19, 0, 0, 0]);
+        let (_, o) = read(&file(b));
+        let at = buffer(&[logfile_header()], 1, None).len();
+        assert!(
+            err(&o).starts_with(&format!("t.etl: compressed ETL buffer: match offset")),
+            "{}",
+            err(&o)
+        );
+        assert!(err(&o).ends_with(&format!("at byte {at}")), "{}", err(&o));
+    }
+
+    #[test]
+    fn truncated_buffer_and_buffer_size_past_the_file() {
+        let good = file(buffer(&[packet(T0_FT, 1, b"x")], 0, None));
+        let at = buffer(&[logfile_header()], 1, None).len();
+        for cut in [at + 10, good.len() - 1] {
+            let (_, o) = read(&good[..cut]);
+            let e = err(&o);
+            assert!(e.starts_with("t.etl: truncated ETL buffer"), "{e}");
+            assert!(e.contains(&format!("at byte {at}")), "{e}");
+        }
+        let (_, o) = read(&file(buffer(&[], 0, Some(1 << 20))));
+        assert!(
+            err(&o).contains(&format!("truncated ETL buffer at byte {at}")),
+            "{}",
+            err(&o)
+        );
+        let (_, o) = read(&file(buffer(&[], 0, Some(u32::MAX))));
+        assert!(err(&o).contains("over the limit"), "{}", err(&o));
+    }
+
+    #[test]
+    fn zero_sizes_are_errors_not_endless_loops() {
+        let at = buffer(&[logfile_header()], 1, None).len();
+        let (_, o) = read(&file(buffer(&[], 0, Some(0))));
+        assert_eq!(
+            err(&o),
+            format!("t.etl: ETL buffer size 0 is smaller than its 72-byte header at byte {at}")
+        );
+        let mut ev = packet(T0_FT, 1, b"x");
+        ev[0..2].copy_from_slice(&0u16.to_le_bytes());
+        let (_, o) = read(&file(buffer(&[ev], 0, None)));
+        assert_eq!(
+            err(&o),
+            format!(
+                "t.etl: ETL event (header type 0x13) has impossible size 0 at byte {}",
+                at + BUFFER_HEADER_LEN
+            )
+        );
+    }
+
+    #[test]
+    fn event_size_past_the_buffer_data() {
+        let mut ev = packet(T0_FT, 1, b"x");
+        ev[0..2].copy_from_slice(&4000u16.to_le_bytes());
+        let at = buffer(&[logfile_header()], 1, None).len();
+        let (_, o) = read(&file(buffer(&[ev], 0, None)));
+        let e = err(&o);
+        assert!(e.starts_with("t.etl: ETL event size 4000 runs past"), "{e}");
+        assert!(
+            e.ends_with(&format!("at byte {}", at + BUFFER_HEADER_LEN)),
+            "{e}"
+        );
+        // A data end past the buffer.
+        let mut b = buffer(&[], 0, None);
+        b[0x30..0x34].copy_from_slice(&4000u32.to_le_bytes());
+        let (_, o) = read(&file(b));
+        assert!(err(&o).contains("data end 4000 is outside"), "{}", err(&o));
+    }
+
+    #[test]
+    fn packet_before_the_log_file_header_and_timestamp_overflow() {
+        let mut f = buffer(&[logfile_header()], 1, None);
+        // A first buffer without a header event, then a packet: not ETL by content at all.
+        let (_, o) = read(&buffer(&[packet(T0_FT, 1, b"x")], 0, None));
+        assert!(err(&o).contains("not a capture file"), "{}", err(&o));
+        f.extend_from_slice(&buffer(&[packet(i64::MIN, 1, b"x")], 0, None));
+        let (frames, o) = read(&f);
+        assert!(frames.is_empty());
+        assert!(err(&o).contains("out of range"), "{}", err(&o));
+    }
+
+    #[test]
+    fn every_truncation_and_byte_flip_ends_cleanly() {
+        let f = file(buffer(
+            &[packet(T0_FT, 1, b"abcdef"), packet(T0_FT, 3, b"gh")],
+            0,
+            None,
+        ));
+        for cut in 0..f.len() {
+            let _ = read(&f[..cut]);
+        }
+        for i in 0..f.len() {
+            for v in [0u8, 0x40, 0xff] {
+                let mut g = f.clone();
+                g[i] = v;
+                let _ = read(&g);
+            }
+        }
+    }
+}
