@@ -41,11 +41,14 @@ const FILETIME_UNIX_EPOCH: i64 = 116_444_736_000_000_000;
 const LINKTYPE_ETHERNET: u32 = 1;
 const LINKTYPE_RAW: u32 = 101;
 
+/// Bytes [`looks_like_etl`] needs from the start of a stream.
+pub(crate) const SNIFF_LEN: usize = BUFFER_HEADER_LEN + 8;
+
 /// Whether the start of a stream looks like an ETL file: a plausible first buffer header and,
 /// right after it, the system trace header of the log-file header event (HeaderType 1 or 2,
 /// MarkerFlags 0xc0, HookId 0 = EVENT_TRACE_GROUP_HEADER / type info), as in the real file.
 pub(crate) fn looks_like_etl(b: &[u8]) -> bool {
-    let Some(head) = b.get(..BUFFER_HEADER_LEN + 8) else {
+    let Some(head) = b.get(..SNIFF_LEN) else {
         return false;
     };
     let size = u32_at(head, 0) as usize;
