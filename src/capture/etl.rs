@@ -304,10 +304,10 @@ fn walk_events<F: FnMut(&Frame<'_>)>(
                     ));
                 }
             }
-        } else if matches!(header_type, 0x12 | 0x13) {
-            if let Some(e) = packet_event(at, event, *clock, number, sink) {
-                return Err(err(e));
-            }
+        } else if matches!(header_type, 0x12 | 0x13)
+            && let Some(e) = packet_event(at, event, *clock, number, sink)
+        {
+            return Err(err(e));
         }
         // Events are 8-byte aligned; the last one may end unaligned at the data end.
         pos += size.next_multiple_of(8);
@@ -607,7 +607,7 @@ mod tests {
         let (_, o) = read(&file(b));
         let at = buffer(&[logfile_header()], 1, None).len();
         assert!(
-            err(&o).starts_with(&format!("t.etl: compressed ETL buffer: match offset")),
+            err(&o).starts_with("t.etl: compressed ETL buffer: match offset"),
             "{}",
             err(&o)
         );
