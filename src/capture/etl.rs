@@ -9,10 +9,13 @@
 //! size u16 at 0, flags u16 at 4, FILETIME timestamp at 0x10, provider GUID at 0x18, event id
 //! at 0x28, user data from 0x50). Other header types carry their size at 0 and are skipped.
 //!
-//! Frames come from the Packet Monitor provider's packet events; their fixed fields are read
-//! as described in docs/windows.md ("What the ETL reader reads"), which also says which of these
-//! fields were checked against a real file. Compressed buffers (LZXpress Huffman) are not read
-//! yet: the reader stops with an error naming the buffer's byte offset rather than guess.
+//! Frames come from the Packet Monitor provider's packet events (event id 160); their fixed
+//! fields are read as described in docs/windows.md ("What the ETL reader reads"), which also
+//! says which fields were checked against a real file. Timestamps follow the log-file header's
+//! clock: QueryPerformanceCounter ticks (ClockType 1, synchronised at the header event with
+//! its StartTime) or FILETIME (ClockType 2). Compressed buffers (BufferFlag 0x40) hold their
+//! events in [MS-XCA] Plain LZ77, as in the real file, and are decompressed here.
+//! Memory: one buffer at a time, bounded by [`MAX_RECORD_LEN`] stored and decompressed.
 
 use std::io::Read;
 
@@ -32,6 +35,9 @@ const EVENT_FLAG_EXTENDED_INFO: u16 = 0x01;
 const PKTMON_GUID: [u8; 16] = [
     0xd9, 0x80, 0x4f, 0x4d, 0xbd, 0xc8, 0x73, 0x4d, 0xbb, 0x5b, 0x19, 0xc9, 0x04, 0x02, 0xc5, 0xac,
 ];
+/// Event id of Packet Monitor's packet (fragment) event; the real file's other events from the
+/// provider (ids 20..=100: components, filters, counters) carry no packet.
+const PKTMON_PACKET_EVENT_ID: u16 = 160;
 /// Fixed part of a Packet Monitor packet event before the payload: PktGroupId u64, PktNumber,
 /// AppearanceCount, DirTag, PacketType, ComponentId, EdgeId, FilterId (u16 each), DropReason,
 /// DropLocation (u32 each), OriginalPayloadSize, LoggedPayloadSize (u16 each).
@@ -324,7 +330,10 @@ fn packet_event<F: FnMut(&Frame<'_>)>(
     number: &mut u64,
     sink: &mut F,
 ) -> Option<String> {
-    if event.len() < EVENT_HEADER_LEN || event.get(0x18..0x28) != Some(&PKTMON_GUID[..]) {
+    if event.len() < EVENT_HEADER_LEN
+        || event.get(0x18..0x28) != Some(&PKTMON_GUID[..])
+        || u16_at(event, 0x28) != PKTMON_PACKET_EVENT_ID
+    {
         return None;
     }
     // Extended data items (stack traces, SIDs) are not written by Packet Monitor by default and
@@ -512,6 +521,7 @@ mod tests {
         e[3] = 0xc0;
         e[0x10..0x18].copy_from_slice(&ts.to_le_bytes());
         e[0x18..0x28].copy_from_slice(&PKTMON_GUID);
+        e[0x28..0x2a].copy_from_slice(&PKTMON_PACKET_EVENT_ID.to_le_bytes());
         let d = EVENT_HEADER_LEN;
         e[d + 14..d + 16].copy_from_slice(&packet_type.to_le_bytes());
         let len = payload.len() as u16;
