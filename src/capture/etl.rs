@@ -580,7 +580,14 @@ mod tests {
             Ok(&b"abcabcabc"[..])
         );
         // The same, as a compressed ETL buffer holding one packet event, all literals.
-        let ev = packet(T0_FT, 1, b"zz");
+        let (frames, o) = read(&file(compressed(&packet(T0_FT, 1, b"zz"))));
+        assert!(o.error.is_none(), "{}", err(&o));
+        assert_eq!(frames.len(), 1);
+        assert_eq!(frames[0].2, b"zz");
+    }
+
+    /// A compressed buffer holding `ev`, stored as Plain LZ77 literals only.
+    fn compressed(ev: &[u8]) -> Vec<u8> {
         let mut stored = Vec::new();
         for chunk in ev.chunks(32) {
             stored.extend_from_slice(&[0, 0, 0, 0]);
@@ -592,10 +599,7 @@ mod tests {
         b[0..4].copy_from_slice(&size.to_le_bytes());
         b[0x30..0x34].copy_from_slice(&end.to_le_bytes());
         b.extend_from_slice(&stored);
-        let (frames, o) = read(&file(b));
-        assert!(o.error.is_none(), "{}", err(&o));
-        assert_eq!(frames.len(), 1);
-        assert_eq!(frames[0].2, b"zz");
+        b
     }
 
     #[test]
@@ -697,11 +701,12 @@ mod tests {
 
     #[test]
     fn every_truncation_and_byte_flip_ends_cleanly() {
-        let f = file(buffer(
+        let mut f = file(buffer(
             &[packet(T0_FT, 1, b"abcdef"), packet(T0_FT, 3, b"gh")],
             0,
             None,
         ));
+        f.extend_from_slice(&compressed(&packet(T0_FT, 1, b"ij")));
         for cut in 0..f.len() {
             let _ = read(&f[..cut]);
         }
