@@ -48,6 +48,10 @@ fn main() -> ExitCode {
         .map(|rel| format!("corpus/{rel}"))
         .collect();
     let compressed = harness::need_shared(&compressed);
+    let pktmon = harness::need_shared(&[
+        "corpus/g_windows/demikernel/PktMon.etl",
+        "corpus/g_windows/demikernel/PktMon.cap",
+    ]);
     harness::run(harness::trials![
         corpus => [
             frame_counts_match_tshark,
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
             whole_corpus_never_panics,
         ],
         compressed => [compressed_files_match_tshark],
+        pktmon => [pktmon_etl_yields_the_frames_of_its_etl2pcap_conversion],
     ])
 }
 
@@ -231,4 +236,35 @@ fn whole_corpus_never_panics() {
         }
     }
     assert!(files > 2000, "only {files} files walked");
+}
+
+/// The real Packet Monitor ETL (compressed buffers, QPC clock) gives exactly the frames of
+/// Microsoft's own conversion, byte for byte, in the same order, with the same timestamps and
+/// link types (to the conversion's microsecond).
+fn pktmon_etl_yields_the_frames_of_its_etl2pcap_conversion() {
+    let dir = corpus().join("g_windows/demikernel");
+    let collect = |name: &str| {
+        let mut frames: Vec<(i64, u32, u32, Vec<u8>)> = Vec::new();
+        let outcome = read_capture(&Input::Path(dir.join(name)), |f| {
+            frames.push((f.ts_nanos, f.linktype, f.orig_len, f.data.to_vec()));
+        });
+        assert!(
+            outcome.error.is_none(),
+            "{name}: {}",
+            describe(&outcome.error)
+        );
+        frames
+    };
+    let etl = collect("PktMon.etl");
+    let cap = collect("PktMon.cap");
+    assert_eq!(cap.len(), 114);
+    assert_eq!(etl.len(), cap.len());
+    for (i, (e, c)) in etl.iter().zip(&cap).enumerate() {
+        // The conversion stores microseconds (if_tsresol 6), the ETL 100 ns ticks: the ETL's
+        // time truncated to the microsecond is the conversion's.
+        assert_eq!(e.0 - e.0.rem_euclid(1000), c.0, "frame {} time", i + 1);
+        assert_eq!((e.1, e.2, &e.3), (c.1, c.2, &c.3), "frame {}", i + 1);
+    }
+    let distinct: std::collections::BTreeSet<&Vec<u8>> = etl.iter().map(|f| &f.3).collect();
+    assert_eq!(distinct.len(), 38);
 }

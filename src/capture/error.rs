@@ -46,6 +46,14 @@ pub enum CaptureError {
         offset: u64,
         magic: u32,
     },
+    /// An ETL file whose buffers or events cannot be framed, or that needs what the reader does
+    /// not do yet (compressed buffers).
+    #[error("{input}: {what} at byte {offset}")]
+    Etl {
+        input: String,
+        offset: u64,
+        what: String,
+    },
     /// The stream ends inside a header, record or block.
     #[error("{input}: truncated {what} at byte {offset} (needs {needed} bytes, {left} left)")]
     Truncated {
@@ -120,7 +128,8 @@ impl CaptureError {
             | CaptureError::BadBlockLength { offset, .. }
             | CaptureError::BadByteOrderMagic { offset, .. }
             | CaptureError::UnsupportedVersion { offset, .. }
-            | CaptureError::TooManyInterfaces { offset, .. } => *offset,
+            | CaptureError::TooManyInterfaces { offset, .. }
+            | CaptureError::Etl { offset, .. } => *offset,
         }
     }
 
@@ -137,7 +146,8 @@ impl CaptureError {
             | CaptureError::BadBlockLength { input, .. }
             | CaptureError::BadByteOrderMagic { input, .. }
             | CaptureError::UnsupportedVersion { input, .. }
-            | CaptureError::TooManyInterfaces { input, .. } => input,
+            | CaptureError::TooManyInterfaces { input, .. }
+            | CaptureError::Etl { input, .. } => input,
         }
     }
 }

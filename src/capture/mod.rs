@@ -1,6 +1,7 @@
 //! Capture files in, frames out. Opens pcap (both byte orders, µs/ns, modified pcap) and pcapng
 //! (every standard block), gzip- or zstd-compressed or not, from a path or standard input, and
-//! recognises the format by its magic number. Knows nothing of protocols: it hands each frame,
+//! recognises the format by its magic number (ETL, from Windows Packet Monitor, by its first
+//! buffer header, as it has none). Knows nothing of protocols: it hands each frame,
 //! with its link type and timestamp, to a sink, and says where (byte offset) a file went bad.
 //!
 //! Speed: the stream is read in 256 KiB chunks (sized to stay in L2; see `chunks`); record
@@ -23,11 +24,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 mod chunks;
 mod error;
+mod etl;
 mod pcap;
 mod pcapng;
 mod summary;
 
 pub use error::CaptureError;
+pub(crate) use etl::{SNIFF_LEN as ETL_SNIFF_LEN, looks_like_etl};
 pub use summary::{
     BlockCounts, ByteOrder, CaptureFormat, CaptureSummary, Compression, InterfaceInfo,
     InterfaceStats, PcapHeader, SectionInfo, SkippedBlock,
@@ -284,6 +287,11 @@ fn dispatch<R: Read, F: FnMut(&Frame<'_>)>(
         pcap::read(c, kind, ctx, sink)
     } else if magic == pcapng::SHB_MAGIC {
         pcapng::read(c, ctx, sink)
+    } else if c.fill(etl::SNIFF_LEN).map_err(|e| ctx.io_error(0, e))?
+        && etl::looks_like_etl(c.available())
+    {
+        // ETL has no magic number: its first WMI buffer header is recognised by content.
+        etl::read(c, ctx, sink)
     } else {
         Err(CaptureError::NotCapture {
             input: ctx.summary.input.clone(),

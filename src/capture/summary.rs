@@ -16,6 +16,8 @@ pub enum CaptureFormat {
     ModifiedPcap,
     /// pcapng (section header block 0a0d0d0a).
     Pcapng,
+    /// Windows Event Trace Log (Packet Monitor), recognised by its first WMI buffer header.
+    Etl,
 }
 
 /// Byte order of a pcap file or of one pcapng section.

@@ -31,7 +31,7 @@ pub enum InputError {
 }
 
 /// First bytes of the formats we read: pcap (both orders, µs/ns, modified), pcapng,
-/// gzip, zstd. Used only to pick captures out of a directory; files named explicitly are
+/// gzip, zstd, and an ETL file's first buffer header. Used only to pick captures out of a directory; files named explicitly are
 /// always tried, so a wrong file gets a clear error rather than silence.
 fn has_capture_magic(path: &Path) -> bool {
     let mut magic = [0u8; 4];
@@ -49,7 +49,7 @@ fn has_capture_magic(path: &Path) -> bool {
         [0x28, 0xb5, 0x2f, 0xfd] => std::fs::File::open(path)
             .and_then(zstd::stream::read::Decoder::new)
             .and_then(first_bytes),
-        _ => return is_capture_magic(magic),
+        _ => return is_capture_magic(magic) || is_etl(path),
     };
     match inner {
         Ok(magic) => is_capture_magic(magic),
@@ -58,6 +58,14 @@ fn has_capture_magic(path: &Path) -> bool {
         // Unreadable or corrupt: let the reader report it, as for an unopenable file.
         Err(_) => true,
     }
+}
+
+/// ETL has no magic number: the reader's content check on the first buffer header decides.
+fn is_etl(path: &Path) -> bool {
+    let mut head = [0u8; crate::capture::ETL_SNIFF_LEN];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| crate::capture::looks_like_etl(&head))
 }
 
 /// The first four bytes of `r`.

@@ -1,0 +1,721 @@
+//! Event Trace Log (ETL) files as Windows Packet Monitor (`pktmon start --capture`) writes them.
+//!
+//! An ETL file is a sequence of WMI buffers. Each starts with a 0x48-byte WMI_BUFFER_HEADER:
+//! `BufferSize` (u32 at 0x00, the bytes the buffer takes in the file), `Offset` (u32 at 0x30,
+//! where the buffer's events end) and `BufferFlag` (u16 at 0x34; 0x40 = compressed). Events
+//! follow the header, each 8-byte aligned, up to `Offset`. Two kinds of event header occur:
+//! system/compact trace headers (HeaderType 1..=4: version u16, type u8, flags u8, size u16 at
+//! 4) such as the log-file header in the first buffer, and EVENT_HEADER (HeaderType 0x12/0x13:
+//! size u16 at 0, flags u16 at 4, FILETIME timestamp at 0x10, provider GUID at 0x18, event id
+//! at 0x28, user data from 0x50). Other header types carry their size at 0 and are skipped.
+//!
+//! Frames come from the Packet Monitor provider's packet events (event id 160); their fixed
+//! fields are read as described in docs/windows.md ("What the ETL reader reads"), which also
+//! says which fields were checked against a real file. Timestamps follow the log-file header's
+//! clock: QueryPerformanceCounter ticks (ClockType 1, synchronised at the header event with
+//! its StartTime) or FILETIME (ClockType 2). Compressed buffers (BufferFlag 0x40) hold their
+//! events in [MS-XCA] Plain LZ77, as in the real file, and are decompressed here.
+//! Memory: one buffer at a time, bounded by [`MAX_RECORD_LEN`] stored and decompressed.
+
+use std::io::Read;
+
+use super::chunks::Chunks;
+use super::{CaptureError, CaptureFormat, Ctx, Frame, MAX_RECORD_LEN};
+
+/// Size of WMI_BUFFER_HEADER.
+const BUFFER_HEADER_LEN: usize = 0x48;
+/// Size of EVENT_HEADER as stored (before extended data and user data).
+const EVENT_HEADER_LEN: usize = 0x50;
+/// BufferFlag bit of a compressed buffer (ETW_BUFFER_FLAG_COMPRESSED).
+const FLAG_COMPRESSED: u16 = 0x40;
+/// EVENT_HEADER flag: extended data items precede the user data.
+const EVENT_FLAG_EXTENDED_INFO: u16 = 0x01;
+/// Packet Monitor's provider, 4d4f80d9-c8bd-4d73-bb5b-19c90402c5ac, as a GUID is stored
+/// (first three fields little-endian).
+const PKTMON_GUID: [u8; 16] = [
+    0xd9, 0x80, 0x4f, 0x4d, 0xbd, 0xc8, 0x73, 0x4d, 0xbb, 0x5b, 0x19, 0xc9, 0x04, 0x02, 0xc5, 0xac,
+];
+/// Event id of Packet Monitor's packet (fragment) event; the real file's other events from the
+/// provider (ids 20..=100: components, filters, counters) carry no packet.
+const PKTMON_PACKET_EVENT_ID: u16 = 160;
+/// Fixed part of a Packet Monitor packet event before the payload: PktGroupId u64, PktNumber,
+/// AppearanceCount, DirTag, PacketType, ComponentId, EdgeId, FilterId (u16 each), DropReason,
+/// DropLocation (u32 each), OriginalPayloadSize, LoggedPayloadSize (u16 each).
+const PKTMON_FIXED_LEN: usize = 34;
+/// FILETIME of the Unix epoch (100 ns ticks since 1601-01-01).
+const FILETIME_UNIX_EPOCH: i64 = 116_444_736_000_000_000;
+const LINKTYPE_ETHERNET: u32 = 1;
+const LINKTYPE_RAW: u32 = 101;
+
+/// Bytes [`looks_like_etl`] needs from the start of a stream.
+pub(crate) const SNIFF_LEN: usize = BUFFER_HEADER_LEN + 8;
+
+/// Whether the start of a stream looks like an ETL file: a plausible first buffer header and,
+/// right after it, the system trace header of the log-file header event (HeaderType 1 or 2,
+/// MarkerFlags 0xc0, HookId 0 = EVENT_TRACE_GROUP_HEADER / type info), as in the real file.
+pub(crate) fn looks_like_etl(b: &[u8]) -> bool {
+    let Some(head) = b.get(..SNIFF_LEN) else {
+        return false;
+    };
+    let size = u32_at(head, 0) as usize;
+    let offset = u32_at(head, 0x30) as usize;
+    let h = &head[BUFFER_HEADER_LEN..];
+    size >= BUFFER_HEADER_LEN
+        && (BUFFER_HEADER_LEN..=size).contains(&offset)
+        && matches!(h[2], 1 | 2)
+        && h[3] == 0xc0
+        && u16_at(h, 6) == 0
+}
+
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    b.get(at..at + 2)
+        .and_then(|s| s.first_chunk::<2>())
+        .map_or(0, |a| u16::from_le_bytes(*a))
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 4)
+        .and_then(|s| s.first_chunk::<4>())
+        .map_or(0, |a| u32::from_le_bytes(*a))
+}
+
+fn i64_at(b: &[u8], at: usize) -> i64 {
+    b.get(at..at + 8)
+        .and_then(|s| s.first_chunk::<8>())
+        .map_or(0, |a| i64::from_le_bytes(*a))
+}
+
+/// FILETIME (100 ns since 1601) to nanoseconds since the Unix epoch; `None` on overflow.
+pub(crate) fn filetime_to_unix_ns(ft: i64) -> Option<i64> {
+    ft.checked_sub(FILETIME_UNIX_EPOCH)?.checked_mul(100)
+}
+
+/// How event timestamps become wall-clock time, from the log-file header event (the system
+/// trace header with HookId 0 in the first buffer; TRACE_LOGFILE_HEADER after it).
+#[derive(Debug, Clone, Copy)]
+enum Clock {
+    /// No log-file header seen yet.
+    Unknown,
+    /// ClockType 2: timestamps are FILETIME already.
+    SystemTime,
+    /// ClockType 1: QueryPerformanceCounter ticks at `freq` Hz; `sync_qpc` (the header event's
+    /// own timestamp) is the moment `start_ft` (the header's StartTime, FILETIME).
+    Qpc {
+        sync_qpc: i64,
+        start_ft: i64,
+        freq: i64,
+    },
+}
+
+impl Clock {
+    /// Reads the clock from a log-file header event (`event` starts at its system trace header,
+    /// 0x20 bytes with the QPC timestamp at 0x10). Offsets after the two name pointers depend
+    /// on the logger's pointer size (at 0x2c of the payload).
+    fn from_header(event: &[u8]) -> Option<Clock> {
+        let p = event.get(0x20..)?;
+        let shift = match u32_at(p, 0x2c) {
+            8 => 0,
+            4 => 8,
+            _ => return None,
+        };
+        let field = |at: usize| {
+            p.get(at - shift..at - shift + 8)
+                .map(|_| i64_at(p, at - shift))
+        };
+        let freq = field(0x100)?;
+        let start_ft = field(0x108)?;
+        let clock_type = u32_at(p.get(0x110 - shift..)?, 0);
+        match clock_type {
+            1 if freq > 0 => Some(Clock::Qpc {
+                sync_qpc: i64_at(event, 0x10),
+                start_ft,
+                freq,
+            }),
+            2 => Some(Clock::SystemTime),
+            _ => None,
+        }
+    }
+
+    /// An event timestamp as ns since the Unix epoch; `None` when unknown or out of range.
+    fn unix_ns(self, ts: i64) -> Option<i64> {
+        match self {
+            Clock::Unknown => None,
+            Clock::SystemTime => filetime_to_unix_ns(ts),
+            Clock::Qpc {
+                sync_qpc,
+                start_ft,
+                freq,
+            } => {
+                let base = i128::from(filetime_to_unix_ns(start_ft)?);
+                let ticks = i128::from(ts) - i128::from(sync_qpc);
+                let ns = base.checked_add(ticks.checked_mul(1_000_000_000)? / i128::from(freq))?;
+                i64::try_from(ns).ok()
+            }
+        }
+    }
+}
+
+fn layout(ctx: &Ctx, offset: u64, what: String) -> CaptureError {
+    CaptureError::Etl {
+        input: ctx.summary.input.clone(),
+        offset,
+        what,
+    }
+}
+
+/// Walks the buffers, handing each Packet Monitor packet to `sink`.
+pub(crate) fn read<R: Read, F: FnMut(&Frame<'_>)>(
+    c: &mut Chunks<R>,
+    ctx: &mut Ctx,
+    sink: &mut F,
+) -> Result<(), CaptureError> {
+    ctx.summary.format = Some(CaptureFormat::Etl);
+    let mut number = 0u64;
+    let mut clock = Clock::Unknown;
+    loop {
+        let start = c.offset();
+        if !c.fill(1).map_err(|e| ctx.io_error(start, e))? {
+            return Ok(());
+        }
+        if !c
+            .fill(BUFFER_HEADER_LEN)
+            .map_err(|e| ctx.io_error(start, e))?
+        {
+            return Err(ctx.truncated("ETL buffer header", start, BUFFER_HEADER_LEN, c.left()));
+        }
+        let head = c.available();
+        let size = u32_at(head, 0) as usize;
+        let end = u32_at(head, 0x30) as usize;
+        let flag = u16_at(head, 0x34);
+        // A size below the header would make no progress (zero) or overlap the next buffer.
+        if size < BUFFER_HEADER_LEN {
+            return Err(layout(
+                ctx,
+                start,
+                format!("ETL buffer size {size} is smaller than its 72-byte header"),
+            ));
+        }
+        if size > MAX_RECORD_LEN {
+            return Err(CaptureError::TooLarge {
+                input: ctx.summary.input.clone(),
+                what: "ETL buffer",
+                offset: start,
+                length: size as u64,
+                limit: MAX_RECORD_LEN as u64,
+            });
+        }
+        if !c.fill(size).map_err(|e| ctx.io_error(start, e))? {
+            return Err(ctx.truncated("ETL buffer", start, size, c.left()));
+        }
+        if !(BUFFER_HEADER_LEN..=MAX_RECORD_LEN).contains(&end)
+            || (flag & FLAG_COMPRESSED == 0 && end > size)
+        {
+            return Err(layout(
+                ctx,
+                start,
+                format!("ETL buffer data end {end} is outside the buffer (size {size})"),
+            ));
+        }
+        let buffer = &c.available()[..size];
+        if flag & FLAG_COMPRESSED != 0 {
+            // The events after the header are stored compressed; `Offset` is where they end
+            // once decompressed (checked against the real file: every buffer decompresses to
+            // exactly that length and the events inside frame cleanly).
+            let mut plain = buffer[..BUFFER_HEADER_LEN].to_vec();
+            let events =
+                xpress_lz77_decompress(&buffer[BUFFER_HEADER_LEN..], end - BUFFER_HEADER_LEN)
+                    .map_err(|e| layout(ctx, start, format!("compressed ETL buffer: {e}")))?;
+            plain.extend_from_slice(&events);
+            walk_events(ctx, start, &plain, true, &mut clock, &mut number, sink)?;
+        } else {
+            walk_events(
+                ctx,
+                start,
+                &buffer[..end],
+                false,
+                &mut clock,
+                &mut number,
+                sink,
+            )?;
+        }
+        ctx.summary.frames = number;
+        c.consume(size);
+    }
+}
+
+/// Walks the events of one buffer (`buffer` ends at the buffer's data end).
+fn walk_events<F: FnMut(&Frame<'_>)>(
+    ctx: &Ctx,
+    start: u64,
+    buffer: &[u8],
+    compressed: bool,
+    clock: &mut Clock,
+    number: &mut u64,
+    sink: &mut F,
+) -> Result<(), CaptureError> {
+    let mut pos = BUFFER_HEADER_LEN;
+    while pos < buffer.len() {
+        // Inside a compressed buffer the file offset is the buffer's; the message adds where
+        // in the decompressed bytes the event sits.
+        let at = if compressed {
+            start
+        } else {
+            start + pos as u64
+        };
+        let err = |what: String| {
+            if compressed {
+                layout(
+                    ctx,
+                    at,
+                    format!("{what} (decompressed byte {pos} of the buffer)"),
+                )
+            } else {
+                layout(ctx, at, what)
+            }
+        };
+        let rest = &buffer[pos..];
+        if rest.len() < 8 {
+            return Err(err(format!(
+                "truncated ETL event header (needs 8 bytes, {} left)",
+                rest.len()
+            )));
+        }
+        // An all-ones header is the fill after the last event.
+        if u32_at(rest, 0) == u32::MAX {
+            return Ok(());
+        }
+        let header_type = rest[2];
+        let size = match header_type {
+            1..=4 => u16_at(rest, 4),
+            _ => u16_at(rest, 0),
+        } as usize;
+        if size < 8 {
+            return Err(err(format!(
+                "ETL event (header type 0x{header_type:02x}) has impossible size {size}"
+            )));
+        }
+        let Some(event) = rest.get(..size) else {
+            return Err(err(format!(
+                "ETL event size {size} runs past its buffer's data ({} bytes left)",
+                rest.len()
+            )));
+        };
+        if matches!(header_type, 1 | 2) && u16_at(event, 6) == 0 {
+            match Clock::from_header(event) {
+                Some(c) => *clock = c,
+                None => {
+                    return Err(err(
+                        "ETL log-file header with an unknown clock type or pointer size"
+                            .to_string(),
+                    ));
+                }
+            }
+        } else if matches!(header_type, 0x12 | 0x13)
+            && let Some(e) = packet_event(at, event, *clock, number, sink)
+        {
+            return Err(err(e));
+        }
+        // Events are 8-byte aligned; the last one may end unaligned at the data end.
+        pos += size.next_multiple_of(8);
+    }
+    Ok(())
+}
+
+/// Delivers the frame of one EVENT_HEADER event when it is a Packet Monitor packet event whose
+/// fixed fields and payload length agree with the event size; anything else is not a frame.
+fn packet_event<F: FnMut(&Frame<'_>)>(
+    at: u64,
+    event: &[u8],
+    clock: Clock,
+    number: &mut u64,
+    sink: &mut F,
+) -> Option<String> {
+    if event.len() < EVENT_HEADER_LEN
+        || event.get(0x18..0x28) != Some(&PKTMON_GUID[..])
+        || u16_at(event, 0x28) != PKTMON_PACKET_EVENT_ID
+    {
+        return None;
+    }
+    // Extended data items (stack traces, SIDs) are not written by Packet Monitor by default and
+    // their stored layout is not checked yet; such events are left alone.
+    if u16_at(event, 4) & EVENT_FLAG_EXTENDED_INFO != 0 {
+        return None;
+    }
+    let data = &event[EVENT_HEADER_LEN..];
+    if data.len() < PKTMON_FIXED_LEN {
+        return None;
+    }
+    let packet_type = u16_at(data, 14);
+    let orig_len = u16_at(data, 30);
+    let logged = u16_at(data, 32) as usize;
+    if PKTMON_FIXED_LEN + logged != data.len() {
+        return None;
+    }
+    let linktype = match packet_type {
+        1 => LINKTYPE_ETHERNET,
+        3 => LINKTYPE_RAW,
+        _ => return None,
+    };
+    let ts = i64_at(event, 0x10);
+    let Some(ts_nanos) = clock.unix_ns(ts) else {
+        return Some(match clock {
+            Clock::Unknown => "ETL packet event before any log-file header".to_string(),
+            _ => format!("ETL event timestamp {ts} is out of range"),
+        });
+    };
+    *number += 1;
+    sink(&Frame {
+        number: *number,
+        ts_nanos,
+        linktype,
+        orig_len: u32::from(orig_len).max(logged as u32),
+        offset: at,
+        data: &data[PKTMON_FIXED_LEN..],
+    });
+    None
+}
+
+/// Decompresses "Plain LZ77" ([MS-XCA] 2.3 / 2.4, the LZXpress format without Huffman) into at
+/// most `out_len` bytes, as the real Packet Monitor file's compressed buffers are stored (a
+/// 32-bit flag word, then literals and matches). Written from the specification's description;
+/// every read is bounds-checked and every match checked against the output so far, so damage
+/// gives an error naming the compressed byte, never a panic. The output must come to exactly
+/// `out_len` bytes.
+pub(crate) fn xpress_lz77_decompress(input: &[u8], out_len: usize) -> Result<Vec<u8>, String> {
+    let mut out: Vec<u8> = Vec::with_capacity(out_len);
+    let mut pos = 0usize;
+    let mut flags = 0u32;
+    let mut flag_count = 0u32;
+    // Where the shared half-byte of two consecutive long lengths sits (0 = none pending).
+    let mut half_byte_at = 0usize;
+    let short = |pos: usize| format!("compressed data truncated at compressed byte {pos}");
+    let u16_in = |pos: usize| {
+        input
+            .get(pos..pos + 2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+    };
+    while out.len() < out_len {
+        if flag_count == 0 {
+            let Some(w) = input.get(pos..pos + 4).and_then(|s| s.first_chunk::<4>()) else {
+                break;
+            };
+            flags = u32::from_le_bytes(*w);
+            pos += 4;
+            flag_count = 32;
+        }
+        flag_count -= 1;
+        if flags & (1 << flag_count) == 0 {
+            let Some(&b) = input.get(pos) else { break };
+            out.push(b);
+            pos += 1;
+            continue;
+        }
+        let Some(match_bytes) = u16_in(pos) else {
+            break;
+        };
+        pos += 2;
+        let mut len = usize::from(match_bytes % 8);
+        let offset = usize::from(match_bytes / 8) + 1;
+        if len == 7 {
+            if half_byte_at == 0 {
+                len = usize::from(input.get(pos).ok_or_else(|| short(pos))? % 16);
+                half_byte_at = pos;
+                pos += 1;
+            } else {
+                len = usize::from(input.get(half_byte_at).ok_or_else(|| short(pos))? / 16);
+                half_byte_at = 0;
+            }
+            if len == 15 {
+                len = usize::from(*input.get(pos).ok_or_else(|| short(pos))?);
+                pos += 1;
+                if len == 255 {
+                    len = usize::from(u16_in(pos).ok_or_else(|| short(pos))?);
+                    pos += 2;
+                    if len == 0 {
+                        let w = input
+                            .get(pos..pos + 4)
+                            .and_then(|s| s.first_chunk::<4>())
+                            .ok_or_else(|| short(pos))?;
+                        len = u32::from_le_bytes(*w) as usize;
+                        pos += 4;
+                    }
+                    if len < 15 + 7 {
+                        return Err(format!("corrupt match length before compressed byte {pos}"));
+                    }
+                    len -= 15 + 7;
+                }
+                len += 15;
+            }
+            len += 7;
+        }
+        len += 3;
+        if offset > out.len() {
+            return Err(format!(
+                "match offset {offset} before the start of the output ({} bytes) before compressed byte {pos}",
+                out.len()
+            ));
+        }
+        // Byte by byte: a match may overlap the bytes it produces.
+        let from = out.len() - offset;
+        let n = len.min(out_len - out.len());
+        for i in 0..n {
+            let b = out[from + i];
+            out.push(b);
+        }
+    }
+    if out.len() != out_len {
+        return Err(format!(
+            "compressed data gives {} bytes, the buffer header says {out_len}",
+            out.len()
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Input, ReadOutcome, read_from};
+
+    const T0_FT: i64 = 133_625_243_079_225_833;
+
+    /// A buffer: 0x48-byte header (size, data end, flag) then `events` padded to 8 bytes each.
+    fn buffer(events: &[Vec<u8>], flag: u16, size: Option<u32>) -> Vec<u8> {
+        let mut body = Vec::new();
+        for e in events {
+            body.extend_from_slice(e);
+            body.resize(body.len().next_multiple_of(8), 0);
+        }
+        let end = (BUFFER_HEADER_LEN + body.len()) as u32;
+        let mut b = vec![0u8; BUFFER_HEADER_LEN];
+        b[0..4].copy_from_slice(&size.unwrap_or(end).to_le_bytes());
+        b[0x30..0x34].copy_from_slice(&end.to_le_bytes());
+        b[0x34..0x36].copy_from_slice(&flag.to_le_bytes());
+        b.extend_from_slice(&body);
+        b
+    }
+
+    /// The log-file header event: system trace header (type 2, flags 0xc0, HookId 0) and a
+    /// TRACE_LOGFILE_HEADER with 8-byte pointers and ClockType 2 (system time).
+    fn logfile_header() -> Vec<u8> {
+        let mut e = vec![0u8; 0x20 + 0x118];
+        e[0..2].copy_from_slice(&2u16.to_le_bytes());
+        e[2] = 2;
+        e[3] = 0xc0;
+        let size = e.len() as u16;
+        e[4..6].copy_from_slice(&size.to_le_bytes());
+        let p = 0x20;
+        e[p + 0x2c..p + 0x30].copy_from_slice(&8u32.to_le_bytes());
+        e[p + 0x100..p + 0x108].copy_from_slice(&10_000_000i64.to_le_bytes());
+        e[p + 0x108..p + 0x110].copy_from_slice(&T0_FT.to_le_bytes());
+        e[p + 0x110..p + 0x114].copy_from_slice(&2u32.to_le_bytes());
+        e
+    }
+
+    /// A Packet Monitor packet event (EVENT_HEADER type 0x13) carrying `payload`.
+    fn packet(ts: i64, packet_type: u16, payload: &[u8]) -> Vec<u8> {
+        let mut e = vec![0u8; EVENT_HEADER_LEN + PKTMON_FIXED_LEN];
+        let size = (e.len() + payload.len()) as u16;
+        e[0..2].copy_from_slice(&size.to_le_bytes());
+        e[2] = 0x13;
+        e[3] = 0xc0;
+        e[0x10..0x18].copy_from_slice(&ts.to_le_bytes());
+        e[0x18..0x28].copy_from_slice(&PKTMON_GUID);
+        e[0x28..0x2a].copy_from_slice(&PKTMON_PACKET_EVENT_ID.to_le_bytes());
+        let d = EVENT_HEADER_LEN;
+        e[d + 14..d + 16].copy_from_slice(&packet_type.to_le_bytes());
+        let len = payload.len() as u16;
+        e[d + 30..d + 32].copy_from_slice(&len.to_le_bytes());
+        e[d + 32..d + 34].copy_from_slice(&len.to_le_bytes());
+        e.extend_from_slice(payload);
+        e
+    }
+
+    fn read(bytes: &[u8]) -> (Vec<(i64, u32, Vec<u8>)>, ReadOutcome) {
+        let mut frames = Vec::new();
+        let outcome = read_from(&Input::Path("t.etl".into()), bytes, |f| {
+            frames.push((f.ts_nanos, f.linktype, f.data.to_vec()));
+        });
+        (frames, outcome)
+    }
+
+    fn file(second: Vec<u8>) -> Vec<u8> {
+        let mut f = buffer(&[logfile_header()], 1, None);
+        f.extend_from_slice(&second);
+        f
+    }
+
+    fn err(o: &ReadOutcome) -> String {
+        o.error
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn reads_packets_with_filetime_timestamps() {
+        let f = file(buffer(
+            &[packet(T0_FT + 5, 1, b"ethernet!"), packet(T0_FT, 3, b"ip")],
+            0,
+            None,
+        ));
+        let (frames, o) = read(&f);
+        assert!(o.error.is_none(), "{}", err(&o));
+        assert_eq!(o.summary.format, Some(CaptureFormat::Etl));
+        let base = (T0_FT - FILETIME_UNIX_EPOCH) * 100;
+        assert_eq!(
+            frames,
+            vec![
+                (base + 500, LINKTYPE_ETHERNET, b"ethernet!".to_vec()),
+                (base, LINKTYPE_RAW, b"ip".to_vec()),
+            ]
+        );
+    }
+
+    #[test]
+    fn compressed_buffer_of_literals_and_a_match() {
+        // "abc" as literals, then a match of offset 3 and length 6: "abcabcabc".
+        assert_eq!(
+            xpress_lz77_decompress(&[0, 0, 0, 0x10, b'a', b'b', b'c', 19, 0], 9).as_deref(),
+            Ok(&b"abcabcabc"[..])
+        );
+        // The same, as a compressed ETL buffer holding one packet event, all literals.
+        let (frames, o) = read(&file(compressed(&packet(T0_FT, 1, b"zz"))));
+        assert!(o.error.is_none(), "{}", err(&o));
+        assert_eq!(frames.len(), 1);
+        assert_eq!(frames[0].2, b"zz");
+    }
+
+    /// A compressed buffer holding `ev`, stored as Plain LZ77 literals only.
+    fn compressed(ev: &[u8]) -> Vec<u8> {
+        let mut stored = Vec::new();
+        for chunk in ev.chunks(32) {
+            stored.extend_from_slice(&[0, 0, 0, 0]);
+            stored.extend_from_slice(chunk);
+        }
+        let mut b = buffer(&[], 0x40, None);
+        let size = (b.len() + stored.len()) as u32;
+        let end = (BUFFER_HEADER_LEN + ev.len()) as u32;
+        b[0..4].copy_from_slice(&size.to_le_bytes());
+        b[0x30..0x34].copy_from_slice(&end.to_le_bytes());
+        b.extend_from_slice(&stored);
+        b
+    }
+
+    #[test]
+    fn corrupt_compressed_data_is_an_error_never_a_panic() {
+        // A match before any output.
+        let e = xpress_lz77_decompress(&[0, 0, 0, 0x80, 19, 0], 9).unwrap_err();
+        assert!(e.contains("match offset"), "{e}");
+        // Too little data for the stated size.
+        let e = xpress_lz77_decompress(&[0, 0, 0, 0, b'a'], 9).unwrap_err();
+        assert!(e.contains("gives 1 bytes"), "{e}");
+        // A long length whose extra bytes are missing.
+        let e = xpress_lz77_decompress(&[0, 0, 0, 0x40, b'a', 7, 0], 90).unwrap_err();
+        assert!(e.contains("truncated at compressed byte 7"), "{e}");
+        // In a file: the error names the buffer's offset.
+        let mut b = buffer(&[], 0x40, None);
+        b[0..4].copy_from_slice(&80u32.to_le_bytes());
+        b[0x30..0x34].copy_from_slice(&200u32.to_le_bytes());
+        b.extend_from_slice(&[0, 0, 0, 0x80, 19, 0, 0, 0]);
+        let (_, o) = read(&file(b));
+        let at = buffer(&[logfile_header()], 1, None).len();
+        assert!(
+            err(&o).starts_with("t.etl: compressed ETL buffer: match offset"),
+            "{}",
+            err(&o)
+        );
+        assert!(err(&o).ends_with(&format!("at byte {at}")), "{}", err(&o));
+    }
+
+    #[test]
+    fn truncated_buffer_and_buffer_size_past_the_file() {
+        let good = file(buffer(&[packet(T0_FT, 1, b"x")], 0, None));
+        let at = buffer(&[logfile_header()], 1, None).len();
+        for cut in [at + 10, good.len() - 1] {
+            let (_, o) = read(&good[..cut]);
+            let e = err(&o);
+            assert!(e.starts_with("t.etl: truncated ETL buffer"), "{e}");
+            assert!(e.contains(&format!("at byte {at}")), "{e}");
+        }
+        let (_, o) = read(&file(buffer(&[], 0, Some(1 << 20))));
+        assert!(
+            err(&o).contains(&format!("truncated ETL buffer at byte {at}")),
+            "{}",
+            err(&o)
+        );
+        let (_, o) = read(&file(buffer(&[], 0, Some(u32::MAX))));
+        assert!(err(&o).contains("over the limit"), "{}", err(&o));
+    }
+
+    #[test]
+    fn zero_sizes_are_errors_not_endless_loops() {
+        let at = buffer(&[logfile_header()], 1, None).len();
+        let (_, o) = read(&file(buffer(&[], 0, Some(0))));
+        assert_eq!(
+            err(&o),
+            format!("t.etl: ETL buffer size 0 is smaller than its 72-byte header at byte {at}")
+        );
+        let mut ev = packet(T0_FT, 1, b"x");
+        ev[0..2].copy_from_slice(&0u16.to_le_bytes());
+        let (_, o) = read(&file(buffer(&[ev], 0, None)));
+        assert_eq!(
+            err(&o),
+            format!(
+                "t.etl: ETL event (header type 0x13) has impossible size 0 at byte {}",
+                at + BUFFER_HEADER_LEN
+            )
+        );
+    }
+
+    #[test]
+    fn event_size_past_the_buffer_data() {
+        let mut ev = packet(T0_FT, 1, b"x");
+        ev[0..2].copy_from_slice(&4000u16.to_le_bytes());
+        let at = buffer(&[logfile_header()], 1, None).len();
+        let (_, o) = read(&file(buffer(&[ev], 0, None)));
+        let e = err(&o);
+        assert!(e.starts_with("t.etl: ETL event size 4000 runs past"), "{e}");
+        assert!(
+            e.ends_with(&format!("at byte {}", at + BUFFER_HEADER_LEN)),
+            "{e}"
+        );
+        // A data end past the buffer.
+        let mut b = buffer(&[], 0, None);
+        b[0x30..0x34].copy_from_slice(&4000u32.to_le_bytes());
+        let (_, o) = read(&file(b));
+        assert!(err(&o).contains("data end 4000 is outside"), "{}", err(&o));
+    }
+
+    #[test]
+    fn packet_before_the_log_file_header_and_timestamp_overflow() {
+        let mut f = buffer(&[logfile_header()], 1, None);
+        // A first buffer without a header event, then a packet: not ETL by content at all.
+        let (_, o) = read(&buffer(&[packet(T0_FT, 1, b"x")], 0, None));
+        assert!(err(&o).contains("not a capture file"), "{}", err(&o));
+        f.extend_from_slice(&buffer(&[packet(i64::MIN, 1, b"x")], 0, None));
+        let (frames, o) = read(&f);
+        assert!(frames.is_empty());
+        assert!(err(&o).contains("out of range"), "{}", err(&o));
+    }
+
+    #[test]
+    fn every_truncation_and_byte_flip_ends_cleanly() {
+        let mut f = file(buffer(
+            &[packet(T0_FT, 1, b"abcdef"), packet(T0_FT, 3, b"gh")],
+            0,
+            None,
+        ));
+        f.extend_from_slice(&compressed(&packet(T0_FT, 1, b"ij")));
+        for cut in 0..f.len() {
+            let _ = read(&f[..cut]);
+        }
+        for i in 0..f.len() {
+            for v in [0u8, 0x40, 0xff] {
+                let mut g = f.clone();
+                g[i] = v;
+                let _ = read(&g);
+            }
+        }
+    }
+}
