@@ -5,58 +5,24 @@
 //! server address, by the same rule or as `unattributed-failure`. Real captures often start
 //! after the agent resolved its names; a dropped connection must not pass because of that.
 
+#[path = "common/cli.rs"]
+mod cli;
+
 use std::collections::BTreeSet;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use arcaudit::capture::{Input, read_capture};
-use arcaudit::classify::{Family, Given, ProxyAddr};
+use arcaudit::classify::{Family, Given};
 use arcaudit::commands::audit::{self, AuditConfig};
 use arcaudit::model::CatalogMode;
 use arcaudit::pipeline::PipelineConfig;
 use arcaudit::report::model::{FailOn, Report, TagSource};
+use cli::{all_samples as samples, given_for};
 use etherparse::{SlicedPacket, TransportSlice};
 
 /// Rules whose evidence is the DNS traffic itself: without DNS there is nothing to judge.
 const ABOUT_DNS: &[&str] = &["dns-failure"];
-
-fn samples() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir("samples")
-        .expect("samples/ exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let n = p.file_name().unwrap_or_default().to_string_lossy();
-            n.ends_with(".pcap")
-                || n.ends_with(".pcapng")
-                || n.ends_with(".gz")
-                || n.ends_with(".zst")
-        })
-        .collect();
-    v.sort();
-    assert!(
-        v.len() >= 30,
-        "expected the bundled samples, found {}",
-        v.len()
-    );
-    v
-}
-
-/// The context a user would give for a sample, as in tests/samples_snapshots.rs: the proxy
-/// samples name their proxy, the Private Link ones say so.
-fn given_for(path: &Path) -> Given {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let mut g = Given::default();
-    if name.starts_with("proxy-") {
-        g.proxies = vec![
-            ProxyAddr::parse("10.1.0.8:3128").unwrap(),
-            ProxyAddr::parse("10.1.0.8:3129").unwrap(),
-        ];
-    }
-    if name.starts_with("private-link") || name.starts_with("public-his-gas") {
-        g.private_link = true;
-    }
-    g
-}
 
 fn audit(path: &Path, given: Given) -> Report {
     let cfg = AuditConfig {

@@ -4,64 +4,20 @@
 //! verdict, the hostile ones, and a report over several files). Snapshots live in tests/snapshots/; update them with
 //! `INSTA_UPDATE=always cargo test --test samples_snapshots` and review the diff.
 
+#[path = "common/cli.rs"]
+mod cli;
+
 use std::path::{Path, PathBuf};
 
 use arcaudit::capture::Input;
-use arcaudit::classify::{Family, Given, ProxyAddr};
+use arcaudit::classify::Family;
 use arcaudit::commands::audit::{self, AuditConfig};
 use arcaudit::model::CatalogMode;
 use arcaudit::pipeline::PipelineConfig;
 use arcaudit::report::audit::{AuditFormat, render};
 use arcaudit::report::flows::FlowsFormat;
 use arcaudit::report::model::{FailOn, Report};
-
-fn samples() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir("samples")
-        .expect("samples/ exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let n = p.file_name().unwrap_or_default().to_string_lossy();
-            n.ends_with(".pcap")
-                || n.ends_with(".pcapng")
-                || n.ends_with(".gz")
-                || n.ends_with(".zst")
-        })
-        .collect();
-    v.sort();
-    assert!(
-        v.len() >= 30,
-        "expected the bundled samples, found {}",
-        v.len()
-    );
-    v
-}
-
-/// The context a user would give for a sample (the proxy samples name their proxy; the
-/// Private Link samples say so).
-fn given_for(path: &Path) -> Given {
-    let name = path
-        .file_name()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .into_owned();
-    let mut g = Given::default();
-    if name.starts_with("proxy-") {
-        g.proxies = vec![
-            ProxyAddr::parse("10.1.0.8:3128").unwrap(),
-            ProxyAddr::parse("10.1.0.8:3129").unwrap(),
-        ];
-    }
-    if name.starts_with("private-link") || name.starts_with("public-his-gas") {
-        g.private_link = true;
-    }
-    // The machine is registered in westeurope and uses the proxy 10.1.0.8:3128; the context
-    // given here is what the capture contradicts (context-contradicted).
-    if name.starts_with("context-contradicted") {
-        g.region = Some("eastus".into());
-        g.proxies = vec![ProxyAddr::parse("10.9.9.9:3128").unwrap()];
-    }
-    g
-}
+use cli::{all_samples as samples, given_for};
 
 /// The service-tag files a user would give for a sample: outside-service-tag needs one.
 /// The excerpt holds, for that capture's addresses, exactly what Microsoft's full
