@@ -103,9 +103,13 @@ pub(super) struct Flow<D> {
     pub(super) held: usize,
     /// Its buffering was stopped by the table's budget (counted once per flow).
     pub(super) budget_cut: bool,
-    /// When the idle sweep finishes it unless another packet comes: its key in the
-    /// table's expiry queue, with `frames.first` (unique among open flows).
+    /// When the idle sweep finishes it unless another packet comes.
     pub(super) deadline: i64,
+    /// Its key in the table's expiry queue, with `frames.first` (unique among open flows):
+    /// never later than `deadline`. A packet that only pushes the deadline later leaves the
+    /// entry where it is (no queue work per packet); the sweep moves a stale entry forward
+    /// when it reaches it.
+    pub(super) queued: i64,
 }
 
 /// The TCP part of an open flow.
@@ -225,7 +229,7 @@ impl<D: Dissector> FlowTable<D> {
     /// Takes a flow out of the table and its indexes.
     pub(super) fn remove(&mut self, key: &FlowKey) -> Option<Flow<D>> {
         let flow = self.flows.remove(key)?;
-        self.expiry.remove(&(flow.deadline, flow.frames.first));
+        self.expiry.remove(&(flow.queued, flow.frames.first));
         self.held_total = self.held_total.saturating_sub(flow.held);
         Some(flow)
     }
@@ -241,17 +245,20 @@ impl<D: Dissector> FlowTable<D> {
         flow.last_ts.saturating_add(timeout.max(0))
     }
 
-    /// After a packet changed a flow: moves it in the expiry queue if its deadline moved,
-    /// and accounts the bytes it buffers against the budget (stopping its buffering if the
-    /// budget is spent).
+    /// After a packet changed a flow: records its new deadline (the queue entry moves only when
+    /// the deadline moved earlier), and accounts the bytes it buffers against the budget (stopping its
+    /// buffering if the budget is spent).
     pub(super) fn touched(&mut self, key: &FlowKey) {
         let Some(flow) = self.flows.get_mut(key) else {
             return;
         };
         let deadline = Self::deadline_of(&self.cfg, flow);
-        if deadline != flow.deadline {
-            self.expiry.remove(&(flow.deadline, flow.frames.first));
-            flow.deadline = deadline;
+        flow.deadline = deadline;
+        // Only a deadline moved earlier (a connection now closed lingers less than an open
+        // one idles; a timestamp that went backwards) needs the queue entry moved.
+        if deadline < flow.queued {
+            self.expiry.remove(&(flow.queued, flow.frames.first));
+            flow.queued = deadline;
             self.expiry.insert((deadline, flow.frames.first), *key);
         }
         let mut held = flow_held(flow);
@@ -292,7 +299,8 @@ impl<D: Dissector> FlowTable<D> {
         }
         let mut flow = flow;
         flow.deadline = Self::deadline_of(&self.cfg, &flow);
-        self.expiry.insert((flow.deadline, flow.frames.first), key);
+        flow.queued = flow.deadline;
+        self.expiry.insert((flow.queued, flow.frames.first), key);
         self.flows.insert(key, flow);
         self.stats.peak_flows = self.stats.peak_flows.max(self.flows.len() as u64);
     }
@@ -323,6 +331,7 @@ impl<D: Dissector> FlowTable<D> {
             held: 0,
             budget_cut: false,
             deadline: i64::MAX,
+            queued: i64::MAX,
         }
     }
 
@@ -338,18 +347,23 @@ impl<D: Dissector> FlowTable<D> {
                 break;
             }
             self.expiry.pop_first();
-            let Some(f) = self.flows.get(&k) else {
+            let Some(f) = self.flows.get_mut(&k) else {
                 continue;
             };
+            if f.deadline >= now {
+                // A stale entry: packets since it was queued pushed the deadline later.
+                f.queued = f.deadline;
+                self.expiry.insert((f.deadline, first), k);
+                continue;
+            }
             match sweep_reason(&self.cfg, f, now) {
                 Some(r) => done.push((first, k, r)),
                 // Cannot happen (the deadline is the first time a reason holds); keep the
                 // flow queued at its true deadline rather than lose it.
                 None => {
                     let d = Self::deadline_of(&self.cfg, f).max(now);
-                    if let Some(f) = self.flows.get_mut(&k) {
-                        f.deadline = d;
-                    }
+                    f.deadline = d;
+                    f.queued = d;
                     self.expiry.insert((d, first), k);
                     break;
                 }
