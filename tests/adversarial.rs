@@ -137,19 +137,14 @@ impl Ng {
 }
 
 /// An Ethernet/IPv4/TCP frame.
-fn tcp_frame(
-    (src, sport): ([u8; 4], u16),
-    (dst, dport): ([u8; 4], u16),
-    seq: u32,
-    ack: u32,
-    flags: u8,
-    payload: &[u8],
-) -> Vec<u8> {
+/// Ethernet and IPv4 headers (with a valid header checksum) for `len` bytes of protocol
+/// `proto`.
+fn eth_ipv4(proto: u8, src: [u8; 4], dst: [u8; 4], len: usize) -> Vec<u8> {
     let mut f = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00];
-    let total = (20 + 20 + payload.len()) as u16;
+    let total = (20 + len) as u16;
     let mut ip = vec![0x45, 0];
     ip.extend_from_slice(&total.to_be_bytes());
-    ip.extend_from_slice(&[0, 1, 0x40, 0, 64, 6, 0, 0]);
+    ip.extend_from_slice(&[0, 1, 0x40, 0, 64, proto, 0, 0]);
     ip.extend_from_slice(&src);
     ip.extend_from_slice(&dst);
     let sum = ip
@@ -159,6 +154,18 @@ fn tcp_frame(
     let sum = !(((sum & 0xffff) + (sum >> 16)) as u16);
     ip[10..12].copy_from_slice(&sum.to_be_bytes());
     f.extend_from_slice(&ip);
+    f
+}
+
+fn tcp_frame(
+    (src, sport): ([u8; 4], u16),
+    (dst, dport): ([u8; 4], u16),
+    seq: u32,
+    ack: u32,
+    flags: u8,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut f = eth_ipv4(6, src, dst, 20 + payload.len());
     f.extend_from_slice(&sport.to_be_bytes());
     f.extend_from_slice(&dport.to_be_bytes());
     f.extend_from_slice(&seq.to_be_bytes());
@@ -787,20 +794,7 @@ fn symlink_loops_in_a_capture_folder_end_with_each_capture_once() {
 
 /// An Ethernet/IPv4/UDP frame (UDP checksum 0: "not computed").
 fn udp_frame((src, sport): ([u8; 4], u16), (dst, dport): ([u8; 4], u16), data: &[u8]) -> Vec<u8> {
-    let mut f = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00];
-    let total = (20 + 8 + data.len()) as u16;
-    let mut ip = vec![0x45, 0];
-    ip.extend_from_slice(&total.to_be_bytes());
-    ip.extend_from_slice(&[0, 1, 0x40, 0, 64, 17, 0, 0]);
-    ip.extend_from_slice(&src);
-    ip.extend_from_slice(&dst);
-    let sum = ip
-        .chunks(2)
-        .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
-        .sum::<u32>();
-    let sum = !(((sum & 0xffff) + (sum >> 16)) as u16);
-    ip[10..12].copy_from_slice(&sum.to_be_bytes());
-    f.extend_from_slice(&ip);
+    let mut f = eth_ipv4(17, src, dst, 8 + data.len());
     f.extend_from_slice(&sport.to_be_bytes());
     f.extend_from_slice(&dport.to_be_bytes());
     f.extend_from_slice(&(8 + data.len() as u16).to_be_bytes());
