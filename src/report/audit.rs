@@ -3,6 +3,7 @@
 //! and `ndjson` (one line per finding and per flow). Computes nothing: every count and
 //! verdict is already in the report.
 
+use crate::report::common::row_lists;
 use std::io::{self, Write};
 
 use super::common::{
@@ -234,18 +235,7 @@ fn file_section(f: &FileReport, styles: &Styles, out: &mut dyn Write) -> io::Res
             "endpoint", "required", "tries", "ok", "fail", "tls", "direct/proxy/private"
         )?;
         for r in a.coverage.iter().filter(|r| r.attempts > 0) {
-            let names: Vec<String> = r
-                .names
-                .iter()
-                .map(|n| escape_text(n).into_owned())
-                .chain(r.names_more())
-                .collect();
-            let addrs: Vec<String> = r
-                .addresses
-                .iter()
-                .map(|x| x.to_string())
-                .chain(r.addresses_more())
-                .collect();
+            let (names, addrs) = row_lists(r, |s| escape_text(s).into_owned());
             writeln!(
                 out,
                 "    {:<28} {:<9} {:>5} {:>4} {:>4}  {:<14} {:<22} {} {}",

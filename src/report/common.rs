@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use crate::classify::{Family, Finding};
+use crate::classify::{CoverageRow, Family, Finding};
 use crate::model::{Feature, When};
 
 use super::model::{FileReport, ServiceTagStatus, TagSource, Totals};
@@ -250,6 +250,24 @@ pub fn columns(rows: &[Vec<String>]) -> String {
         s.push('\n');
     }
     s
+}
+
+/// A coverage row's names and addresses as each format lists them: every listed one through
+/// the format's escaping, then "and N more flow(s)" when the row holds more than it lists.
+pub fn row_lists(r: &CoverageRow, esc: impl Fn(&str) -> String) -> (Vec<String>, Vec<String>) {
+    let names = r
+        .names
+        .iter()
+        .map(|n| esc(n))
+        .chain(r.names_more())
+        .collect();
+    let addresses = r
+        .addresses
+        .iter()
+        .map(|a| esc(&a.to_string()))
+        .chain(r.addresses_more())
+        .collect();
+    (names, addresses)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 //! complete an autolink; our own text decides what starts each line, so they cannot begin
 //! a list or a heading.
 
+use crate::report::common::row_lists;
 use std::io::{self, Write};
 
 use super::common::{
@@ -285,18 +286,7 @@ fn coverage_of(f: &FileReport, compact: bool, out: &mut dyn Write) -> io::Result
         )?;
         writeln!(out, "|---|---|--:|--:|--:|---|---|---|---|")?;
         for r in rows {
-            let names: Vec<String> = r
-                .names
-                .iter()
-                .map(|n| md(n))
-                .chain(r.names_more())
-                .collect();
-            let addrs: Vec<String> = r
-                .addresses
-                .iter()
-                .map(|x| md(&x.to_string()))
-                .chain(r.addresses_more())
-                .collect();
+            let (names, addrs) = row_lists(r, md);
             let failed = if r.failures > 0 {
                 format!("**{}**", r.failures)
             } else {

@@ -10,6 +10,7 @@
 //! hash) and no fetch of any kind, so even a mistake in escaping could not run a script
 //! from a capture or make the page call out.
 
+use crate::report::common::row_lists;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -299,13 +300,7 @@ fn coverage(f: &FileReport, o: &mut String) -> std::fmt::Result {
     for r in rows {
         let unseen = r.unseen.is_some();
         let overdue = r.unseen == Some(Unseen::Overdue);
-        let names: Vec<String> = r.names.iter().map(|n| h(n)).chain(r.names_more()).collect();
-        let addrs: Vec<String> = r
-            .addresses
-            .iter()
-            .map(|x| h(&x.to_string()))
-            .chain(r.addresses_more())
-            .collect();
+        let (names, addrs) = row_lists(r, h);
         writeln!(
             o,
             "<tr{}><td class=\"mono\">{}</td><td>{}</td><td class=\"n\" data-sort=\"{}\">{}</td><td class=\"n\">{}</td><td class=\"n{}\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
