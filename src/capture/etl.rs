@@ -371,6 +371,7 @@ fn packet_event<F: FnMut(&Frame<'_>)>(
         orig_len: u32::from(orig_len).max(logged as u32),
         offset: at,
         data: &data[PKTMON_FIXED_LEN..],
+        origin: None,
     });
     None
 }

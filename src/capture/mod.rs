@@ -87,6 +87,43 @@ pub struct Frame<'a> {
     /// decompressed stream.
     pub offset: u64,
     pub data: &'a [u8],
+    /// Where on the capturing host the frame was seen, when the format records it (Windows
+    /// Packet Monitor); `None` for ordinary pcap and pcapng frames.
+    pub origin: Option<PacketOrigin>,
+}
+
+/// Where on the capturing host one frame was seen, as Windows Packet Monitor records it (its ETL
+/// packet events, or the per-packet comments `pktmon etl2pcap` writes), or the NDIS
+/// packet-capture provider of `netsh trace` (interface only). Plain data: what a component id
+/// or a drop reason means is for later stages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PacketOrigin {
+    /// Packet Monitor's PktGroupId: one packet keeps it at every component it crosses.
+    pub group_id: Option<u64>,
+    /// Packet Monitor component id, or the NDIS miniport interface index.
+    pub component: Option<u32>,
+    /// Packet Monitor edge id within the component.
+    pub edge: Option<u16>,
+    /// Direction at that component, as the capturing host saw it.
+    pub direction: Option<HostDirection>,
+    /// Set when this is a drop event: the packet went no further than this component.
+    pub drop: Option<HostDrop>,
+}
+
+/// Direction of a frame at a host component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostDirection {
+    /// Received (travelling up the stack).
+    Rx,
+    /// Sent (travelling down the stack).
+    Tx,
+}
+
+/// A Packet Monitor drop: the raw reason and location codes of the drop event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostDrop {
+    pub reason: u32,
+    pub location: u32,
 }
 
 /// The result of reading one input: what was learnt, and the error that stopped it, if any.

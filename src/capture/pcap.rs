@@ -180,6 +180,7 @@ impl Walk {
                     orig_len: field::<BE, HDR>(h, 12),
                     offset: start_off + p as u64,
                     data: pkt,
+                    origin: None,
                 });
                 p = end;
             }

@@ -518,6 +518,7 @@ impl Walker<'_> {
             orig_len,
             offset,
             data,
+            origin: None,
         });
     }
 
