@@ -30,10 +30,11 @@ mod pcapng;
 mod summary;
 
 pub use error::CaptureError;
+pub use etl::drop_reason_name;
 pub(crate) use etl::{SNIFF_LEN as ETL_SNIFF_LEN, looks_like_etl};
 pub use summary::{
-    BlockCounts, ByteOrder, CaptureFormat, CaptureSummary, Compression, InterfaceInfo,
-    InterfaceStats, PcapHeader, SectionInfo, SkippedBlock,
+    BlockCounts, ByteOrder, CaptureFormat, CaptureSummary, Compression, HostComponent,
+    InterfaceInfo, InterfaceStats, PcapHeader, SectionInfo, SkippedBlock,
 };
 
 /// Largest record (captured length) ever accepted: 16 MiB. Wireshark's largest per-encapsulation
@@ -100,7 +101,8 @@ pub struct Frame<'a> {
 pub struct PacketOrigin {
     /// Packet Monitor's PktGroupId: one packet keeps it at every component it crosses.
     pub group_id: Option<u64>,
-    /// Packet Monitor component id, or the NDIS miniport interface index.
+    /// Packet Monitor component id, or the NDIS interface index of the layer that captured it
+    /// (LowerIfIndex, as etl2pcapng names interfaces).
     pub component: Option<u32>,
     /// Packet Monitor edge id within the component.
     pub edge: Option<u16>,

@@ -131,6 +131,23 @@ pub struct SkippedBlock {
     pub reason: String,
 }
 
+/// One Windows Packet Monitor component, from its component-information event in an ETL file
+/// (event id 20): what a frame's `origin.component` refers to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HostComponent {
+    /// ComponentId, as packet and drop events give it.
+    pub id: u16,
+    /// The component type code, and its name where Packet Monitor's value map has one
+    /// (1 NDIS, 2 Miniport, 3 Filter, 4 Protocol, ...).
+    pub kind: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind_name: Option<&'static str>,
+    /// The driver (`netvsc.sys`, `wfplwfs.sys`, `tcpip.sys`...).
+    pub name: String,
+    /// What the component is (`Microsoft Hyper-V Network Adapter #2`, `TCP/IPv4 - L3/L4`...).
+    pub description: String,
+}
+
 /// Everything the capture stage learnt about one input.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CaptureSummary {
@@ -170,6 +187,10 @@ pub struct CaptureSummary {
     pub skipped_blocks: u64,
     /// The first few of them, capped at [`super::MAX_SUMMARY_SKIPPED`].
     pub skipped: Vec<SkippedBlock>,
+    /// ETL (Packet Monitor) only: the components the file describes, one per id, in file
+    /// order; capped at [`super::MAX_SUMMARY_ITEMS`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<HostComponent>,
 }
 
 impl CaptureSummary {

@@ -1,26 +1,39 @@
-//! Event Trace Log (ETL) files as Windows Packet Monitor (`pktmon start --capture`) writes them.
+//! Event Trace Log (ETL) files as Windows Packet Monitor (`pktmon start --capture`) and
+//! `netsh trace start capture=yes` write them. Buffers, event headers and the clock live here;
+//! each provider's events in their own module ([`pktmon`], [`ndis`]), each compression in its
+//! own ([`lz77`], [`huffman`]).
 //!
 //! An ETL file is a sequence of WMI buffers. Each starts with a 0x48-byte WMI_BUFFER_HEADER:
-//! `BufferSize` (u32 at 0x00, the bytes the buffer takes in the file), `Offset` (u32 at 0x30,
-//! where the buffer's events end) and `BufferFlag` (u16 at 0x34; 0x40 = compressed). Events
-//! follow the header, each 8-byte aligned, up to `Offset`. Two kinds of event header occur:
-//! system/compact trace headers (HeaderType 1..=4: version u16, type u8, flags u8, size u16 at
-//! 4) such as the log-file header in the first buffer, and EVENT_HEADER (HeaderType 0x12/0x13:
-//! size u16 at 0, flags u16 at 4, FILETIME timestamp at 0x10, provider GUID at 0x18, event id
-//! at 0x28, user data from 0x50). Other header types carry their size at 0 and are skipped.
+//! `BufferSize` (u32 at 0x00, the bytes the buffer takes in the file), `State` (u32 at 0x2c;
+//! in a compressed file its low 16 bits are the COMPRESSION_FORMAT: 3 Plain LZ77, 4 LZ77+Huffman),
+//! `Offset` (u32 at 0x30, where the buffer's events end, decompressed) and `BufferFlag` (u16 at
+//! 0x34; 0x40 = compressed). Events follow the header, each 8-byte aligned, up to `Offset`. Two
+//! kinds of event header occur: system/compact trace headers (HeaderType 1..=4: version u16,
+//! type u8, flags u8, size u16 at 4) such as the log-file header in the first buffer, and
+//! EVENT_HEADER (HeaderType 0x12/0x13: size u16 at 0, flags u16 at 4, timestamp at 0x10,
+//! provider GUID at 0x18, event id at 0x28, keywords u64 at 0x30, user data from 0x50). Other
+//! header types carry their size at 0 and are skipped.
 //!
-//! Frames come from the Packet Monitor provider's packet events (event id 160); their fixed
-//! fields are read as described in docs/windows.md ("What the ETL reader reads"), which also
-//! says which fields were checked against a real file. Timestamps follow the log-file header's
-//! clock: QueryPerformanceCounter ticks (ClockType 1, synchronised at the header event with
-//! its StartTime) or FILETIME (ClockType 2). Compressed buffers (BufferFlag 0x40) hold their
-//! events in [MS-XCA] Plain LZ77, as in the real file, and are decompressed here.
-//! Memory: one buffer at a time, bounded by [`MAX_RECORD_LEN`] stored and decompressed.
+//! Frames come from Packet Monitor packet and drop events and NDIS-PacketCapture fragment
+//! events; docs/windows.md ("What the ETL reader reads") lists the fields and says which were
+//! checked against a real file. Timestamps follow the log-file header's clock:
+//! QueryPerformanceCounter ticks (ClockType 1, synchronised at the header event with its
+//! StartTime) or FILETIME (ClockType 2).
+//! Memory: one buffer at a time, bounded by [`MAX_RECORD_LEN`] stored and decompressed, plus one
+//! NDIS packet being assembled (at most [`ndis::MAX_PACKET_LEN`]) and the component list (at most
+//! [`MAX_SUMMARY_ITEMS`]).
 
 use std::io::Read;
 
 use super::chunks::Chunks;
-use super::{CaptureError, CaptureFormat, Ctx, Frame, MAX_RECORD_LEN};
+use super::{CaptureError, CaptureFormat, Ctx, Frame, MAX_RECORD_LEN, MAX_SUMMARY_ITEMS};
+
+mod huffman;
+mod lz77;
+mod ndis;
+mod pktmon;
+
+pub use pktmon::drop_reason_name;
 
 /// Size of WMI_BUFFER_HEADER.
 const BUFFER_HEADER_LEN: usize = 0x48;
@@ -28,24 +41,17 @@ const BUFFER_HEADER_LEN: usize = 0x48;
 const EVENT_HEADER_LEN: usize = 0x50;
 /// BufferFlag bit of a compressed buffer (ETW_BUFFER_FLAG_COMPRESSED).
 const FLAG_COMPRESSED: u16 = 0x40;
+/// COMPRESSION_FORMAT_* values in a buffer header's State ([MS-XCA] names).
+const COMPRESSION_LZNT1: u16 = 2;
+const COMPRESSION_XPRESS: u16 = 3;
+const COMPRESSION_XPRESS_HUFF: u16 = 4;
 /// EVENT_HEADER flag: extended data items precede the user data.
 const EVENT_FLAG_EXTENDED_INFO: u16 = 0x01;
-/// Packet Monitor's provider, 4d4f80d9-c8bd-4d73-bb5b-19c90402c5ac, as a GUID is stored
-/// (first three fields little-endian).
-const PKTMON_GUID: [u8; 16] = [
-    0xd9, 0x80, 0x4f, 0x4d, 0xbd, 0xc8, 0x73, 0x4d, 0xbb, 0x5b, 0x19, 0xc9, 0x04, 0x02, 0xc5, 0xac,
-];
-/// Event id of Packet Monitor's packet (fragment) event; the real file's other events from the
-/// provider (ids 20..=100: components, filters, counters) carry no packet.
-const PKTMON_PACKET_EVENT_ID: u16 = 160;
-/// Fixed part of a Packet Monitor packet event before the payload: PktGroupId u64, PktNumber,
-/// AppearanceCount, DirTag, PacketType, ComponentId, EdgeId, FilterId (u16 each), DropReason,
-/// DropLocation (u32 each), OriginalPayloadSize, LoggedPayloadSize (u16 each).
-const PKTMON_FIXED_LEN: usize = 34;
 /// FILETIME of the Unix epoch (100 ns ticks since 1601-01-01).
 const FILETIME_UNIX_EPOCH: i64 = 116_444_736_000_000_000;
 const LINKTYPE_ETHERNET: u32 = 1;
 const LINKTYPE_RAW: u32 = 101;
+const LINKTYPE_IEEE802_11: u32 = 105;
 
 /// Bytes [`looks_like_etl`] needs from the start of a stream.
 pub(crate) const SNIFF_LEN: usize = BUFFER_HEADER_LEN + 8;
@@ -163,15 +169,38 @@ fn layout(ctx: &Ctx, offset: u64, what: String) -> CaptureError {
     }
 }
 
-/// Walks the buffers, handing each Packet Monitor packet to `sink`.
+/// What the walk carries from one buffer to the next.
+struct Walk {
+    clock: Clock,
+    /// Frames delivered so far (the last frame's number).
+    number: u64,
+    /// The first buffer's compression format (its State), for compressed buffers whose own
+    /// State names none.
+    file_compression: u16,
+    /// Link type of the last frame, so the summary's list is touched only on a change.
+    last_linktype: Option<u32>,
+    /// An NDIS packet split over several fragment events, being joined.
+    ndis_pending: Vec<u8>,
+    /// Decompressed events of the current buffer (reused).
+    plain: Vec<u8>,
+}
+
+/// Walks the buffers, handing each packet to `sink`.
 pub(crate) fn read<R: Read, F: FnMut(&Frame<'_>)>(
     c: &mut Chunks<R>,
     ctx: &mut Ctx,
     sink: &mut F,
 ) -> Result<(), CaptureError> {
     ctx.summary.format = Some(CaptureFormat::Etl);
-    let mut number = 0u64;
-    let mut clock = Clock::Unknown;
+    let mut walk = Walk {
+        clock: Clock::Unknown,
+        number: 0,
+        file_compression: 0,
+        last_linktype: None,
+        ndis_pending: Vec::new(),
+        plain: Vec::new(),
+    };
+    let mut first = true;
     loop {
         let start = c.offset();
         if !c.fill(1).map_err(|e| ctx.io_error(start, e))? {
@@ -185,8 +214,13 @@ pub(crate) fn read<R: Read, F: FnMut(&Frame<'_>)>(
         }
         let head = c.available();
         let size = u32_at(head, 0) as usize;
+        let state = u32_at(head, 0x2c) as u16;
         let end = u32_at(head, 0x30) as usize;
         let flag = u16_at(head, 0x34);
+        if first {
+            walk.file_compression = state;
+            first = false;
+        }
         // A size below the header would make no progress (zero) or overlap the next buffer.
         if size < BUFFER_HEADER_LEN {
             return Err(layout(
@@ -217,40 +251,49 @@ pub(crate) fn read<R: Read, F: FnMut(&Frame<'_>)>(
             ));
         }
         let buffer = &c.available()[..size];
-        if flag & FLAG_COMPRESSED != 0 {
+        let result = if flag & FLAG_COMPRESSED != 0 {
             // The events after the header are stored compressed; `Offset` is where they end
             // once decompressed (checked against the real file: every buffer decompresses to
-            // exactly that length and the events inside frame cleanly).
-            let mut plain = buffer[..BUFFER_HEADER_LEN].to_vec();
-            let events =
-                xpress_lz77_decompress(&buffer[BUFFER_HEADER_LEN..], end - BUFFER_HEADER_LEN)
-                    .map_err(|e| layout(ctx, start, format!("compressed ETL buffer: {e}")))?;
+            // exactly that length and the events inside frame cleanly). The format is the
+            // buffer's State (3 in every buffer of the real file, header buffer included).
+            let format = match state {
+                COMPRESSION_XPRESS | COMPRESSION_XPRESS_HUFF => state,
+                _ => walk.file_compression,
+            };
+            let stored = &buffer[BUFFER_HEADER_LEN..];
+            let out_len = end - BUFFER_HEADER_LEN;
+            let events = match format {
+                COMPRESSION_XPRESS => lz77::decompress(stored, out_len),
+                COMPRESSION_XPRESS_HUFF => huffman::decompress(stored, out_len),
+                COMPRESSION_LZNT1 => Err("LZNT1 compression is not supported".to_string()),
+                other => Err(format!(
+                    "unknown compression format {other} in the buffer state"
+                )),
+            }
+            .map_err(|e| layout(ctx, start, format!("compressed ETL buffer: {e}")))?;
+            let mut plain = std::mem::take(&mut walk.plain);
+            plain.clear();
+            plain.extend_from_slice(&buffer[..BUFFER_HEADER_LEN]);
             plain.extend_from_slice(&events);
-            walk_events(ctx, start, &plain, true, &mut clock, &mut number, sink)?;
+            let r = walk_events(ctx, start, &plain, true, &mut walk, sink);
+            walk.plain = plain;
+            r
         } else {
-            walk_events(
-                ctx,
-                start,
-                &buffer[..end],
-                false,
-                &mut clock,
-                &mut number,
-                sink,
-            )?;
-        }
-        ctx.summary.frames = number;
+            walk_events(ctx, start, &buffer[..end], false, &mut walk, sink)
+        };
+        ctx.summary.frames = walk.number;
+        result?;
         c.consume(size);
     }
 }
 
 /// Walks the events of one buffer (`buffer` ends at the buffer's data end).
 fn walk_events<F: FnMut(&Frame<'_>)>(
-    ctx: &Ctx,
+    ctx: &mut Ctx,
     start: u64,
     buffer: &[u8],
     compressed: bool,
-    clock: &mut Clock,
-    number: &mut u64,
+    walk: &mut Walk,
     sink: &mut F,
 ) -> Result<(), CaptureError> {
     let mut pos = BUFFER_HEADER_LEN;
@@ -262,7 +305,7 @@ fn walk_events<F: FnMut(&Frame<'_>)>(
         } else {
             start + pos as u64
         };
-        let err = |what: String| {
+        let err = |ctx: &Ctx, what: String| {
             if compressed {
                 layout(
                     ctx,
@@ -275,10 +318,13 @@ fn walk_events<F: FnMut(&Frame<'_>)>(
         };
         let rest = &buffer[pos..];
         if rest.len() < 8 {
-            return Err(err(format!(
-                "truncated ETL event header (needs 8 bytes, {} left)",
-                rest.len()
-            )));
+            return Err(err(
+                ctx,
+                format!(
+                    "truncated ETL event header (needs 8 bytes, {} left)",
+                    rest.len()
+                ),
+            ));
         }
         // An all-ones header is the fill after the last event.
         if u32_at(rest, 0) == u32::MAX {
@@ -290,30 +336,35 @@ fn walk_events<F: FnMut(&Frame<'_>)>(
             _ => u16_at(rest, 0),
         } as usize;
         if size < 8 {
-            return Err(err(format!(
-                "ETL event (header type 0x{header_type:02x}) has impossible size {size}"
-            )));
+            return Err(err(
+                ctx,
+                format!("ETL event (header type 0x{header_type:02x}) has impossible size {size}"),
+            ));
         }
         let Some(event) = rest.get(..size) else {
-            return Err(err(format!(
-                "ETL event size {size} runs past its buffer's data ({} bytes left)",
-                rest.len()
-            )));
+            return Err(err(
+                ctx,
+                format!(
+                    "ETL event size {size} runs past its buffer's data ({} bytes left)",
+                    rest.len()
+                ),
+            ));
         };
         if matches!(header_type, 1 | 2) && u16_at(event, 6) == 0 {
             match Clock::from_header(event) {
-                Some(c) => *clock = c,
+                Some(c) => walk.clock = c,
                 None => {
                     return Err(err(
+                        ctx,
                         "ETL log-file header with an unknown clock type or pointer size"
                             .to_string(),
                     ));
                 }
             }
         } else if matches!(header_type, 0x12 | 0x13)
-            && let Some(e) = packet_event(at, event, *clock, number, sink)
+            && let Err(e) = provider_event(ctx, at, event, walk, sink)
         {
-            return Err(err(e));
+            return Err(err(ctx, e));
         }
         // Events are 8-byte aligned; the last one may end unaligned at the data end.
         pos += size.next_multiple_of(8);
@@ -321,156 +372,123 @@ fn walk_events<F: FnMut(&Frame<'_>)>(
     Ok(())
 }
 
-/// Delivers the frame of one EVENT_HEADER event when it is a Packet Monitor packet event whose
-/// fixed fields and payload length agree with the event size; anything else is not a frame.
-fn packet_event<F: FnMut(&Frame<'_>)>(
+/// Handles one EVENT_HEADER event: a frame when it is a packet event of a provider read here
+/// whose fields agree with the event size, a component for the summary, else nothing. `Err` only
+/// when a packet cannot be given a time.
+fn provider_event<F: FnMut(&Frame<'_>)>(
+    ctx: &mut Ctx,
     at: u64,
     event: &[u8],
-    clock: Clock,
-    number: &mut u64,
+    walk: &mut Walk,
     sink: &mut F,
-) -> Option<String> {
-    if event.len() < EVENT_HEADER_LEN
-        || event.get(0x18..0x28) != Some(&PKTMON_GUID[..])
-        || u16_at(event, 0x28) != PKTMON_PACKET_EVENT_ID
-    {
-        return None;
+) -> Result<(), String> {
+    if event.len() < EVENT_HEADER_LEN {
+        return Ok(());
     }
     // Extended data items (stack traces, SIDs) are not written by Packet Monitor by default and
     // their stored layout is not checked yet; such events are left alone.
     if u16_at(event, 4) & EVENT_FLAG_EXTENDED_INFO != 0 {
-        return None;
+        return Ok(());
     }
+    let provider = &event[0x18..0x28];
+    let id = u16_at(event, 0x28);
     let data = &event[EVENT_HEADER_LEN..];
-    if data.len() < PKTMON_FIXED_LEN {
-        return None;
+    if provider == pktmon::GUID {
+        match id {
+            pktmon::EVENT_PACKET | pktmon::EVENT_DROP => {
+                let Some(f) = pktmon::fixed(data) else {
+                    return Ok(());
+                };
+                let Some(linktype) = pktmon::linktype(f.packet_type) else {
+                    return Ok(());
+                };
+                let origin = pktmon::origin(&f, id == pktmon::EVENT_DROP);
+                let orig_len = u32::from(f.original_size.max(f.logged_size));
+                let bytes = &data[pktmon::FIXED_LEN..];
+                deliver(
+                    ctx, at, event, walk, linktype, orig_len, bytes, origin, sink,
+                )?;
+            }
+            pktmon::EVENT_COMPONENT => {
+                let list = &mut ctx.summary.components;
+                if let Some(c) = pktmon::component(data)
+                    && list.len() < MAX_SUMMARY_ITEMS
+                    && !list.iter().any(|k| k.id == c.id)
+                {
+                    list.push(c);
+                }
+            }
+            _ => {}
+        }
+    } else if provider == ndis::GUID && id == ndis::EVENT_FRAGMENT {
+        let keywords = i64_at(event, 0x30) as u64;
+        let Some(f) = ndis::fragment(data, keywords) else {
+            return Ok(());
+        };
+        if f.start {
+            walk.ndis_pending.clear();
+        }
+        if f.end && walk.ndis_pending.is_empty() {
+            // One event, one packet (every capture since Windows 8.1): no copy.
+            let len = f.bytes.len() as u32;
+            deliver(
+                ctx, at, event, walk, f.linktype, len, f.bytes, f.origin, sink,
+            )?;
+        } else if walk.ndis_pending.len() + f.bytes.len() > ndis::MAX_PACKET_LEN {
+            // Too large for a packet: dropped whole, as etl2pcapng does.
+            walk.ndis_pending.clear();
+        } else {
+            walk.ndis_pending.extend_from_slice(f.bytes);
+            if f.end {
+                let packet = std::mem::take(&mut walk.ndis_pending);
+                let len = packet.len() as u32;
+                let r = deliver(
+                    ctx, at, event, walk, f.linktype, len, &packet, f.origin, sink,
+                );
+                walk.ndis_pending = packet;
+                walk.ndis_pending.clear();
+                r?;
+            }
+        }
     }
-    let packet_type = u16_at(data, 14);
-    let orig_len = u16_at(data, 30);
-    let logged = u16_at(data, 32) as usize;
-    if PKTMON_FIXED_LEN + logged != data.len() {
-        return None;
-    }
-    let linktype = match packet_type {
-        1 => LINKTYPE_ETHERNET,
-        3 => LINKTYPE_RAW,
-        _ => return None,
-    };
+    Ok(())
+}
+
+/// Hands one frame, stamped with the event's time, to the sink.
+#[allow(clippy::too_many_arguments)]
+fn deliver<F: FnMut(&Frame<'_>)>(
+    ctx: &mut Ctx,
+    at: u64,
+    event: &[u8],
+    walk: &mut Walk,
+    linktype: u32,
+    orig_len: u32,
+    data: &[u8],
+    origin: super::PacketOrigin,
+    sink: &mut F,
+) -> Result<(), String> {
     let ts = i64_at(event, 0x10);
-    let Some(ts_nanos) = clock.unix_ns(ts) else {
-        return Some(match clock {
+    let Some(ts_nanos) = walk.clock.unix_ns(ts) else {
+        return Err(match walk.clock {
             Clock::Unknown => "ETL packet event before any log-file header".to_string(),
             _ => format!("ETL event timestamp {ts} is out of range"),
         });
     };
-    *number += 1;
+    if walk.last_linktype != Some(linktype) {
+        ctx.summary.add_linktype(linktype);
+        walk.last_linktype = Some(linktype);
+    }
+    walk.number += 1;
     sink(&Frame {
-        number: *number,
+        number: walk.number,
         ts_nanos,
         linktype,
-        orig_len: u32::from(orig_len).max(logged as u32),
+        orig_len: orig_len.max(data.len() as u32),
         offset: at,
-        data: &data[PKTMON_FIXED_LEN..],
-        origin: None,
+        data,
+        origin: Some(origin),
     });
-    None
-}
-
-/// Decompresses "Plain LZ77" ([MS-XCA] 2.3 / 2.4, the LZXpress format without Huffman) into at
-/// most `out_len` bytes, as the real Packet Monitor file's compressed buffers are stored (a
-/// 32-bit flag word, then literals and matches). Written from the specification's description;
-/// every read is bounds-checked and every match checked against the output so far, so damage
-/// gives an error naming the compressed byte, never a panic. The output must come to exactly
-/// `out_len` bytes.
-pub(crate) fn xpress_lz77_decompress(input: &[u8], out_len: usize) -> Result<Vec<u8>, String> {
-    let mut out: Vec<u8> = Vec::with_capacity(out_len);
-    let mut pos = 0usize;
-    let mut flags = 0u32;
-    let mut flag_count = 0u32;
-    // Where the shared half-byte of two consecutive long lengths sits (0 = none pending).
-    let mut half_byte_at = 0usize;
-    let short = |pos: usize| format!("compressed data truncated at compressed byte {pos}");
-    let u16_in = |pos: usize| {
-        input
-            .get(pos..pos + 2)
-            .map(|b| u16::from_le_bytes([b[0], b[1]]))
-    };
-    while out.len() < out_len {
-        if flag_count == 0 {
-            let Some(w) = input.get(pos..pos + 4).and_then(|s| s.first_chunk::<4>()) else {
-                break;
-            };
-            flags = u32::from_le_bytes(*w);
-            pos += 4;
-            flag_count = 32;
-        }
-        flag_count -= 1;
-        if flags & (1 << flag_count) == 0 {
-            let Some(&b) = input.get(pos) else { break };
-            out.push(b);
-            pos += 1;
-            continue;
-        }
-        let Some(match_bytes) = u16_in(pos) else {
-            break;
-        };
-        pos += 2;
-        let mut len = usize::from(match_bytes % 8);
-        let offset = usize::from(match_bytes / 8) + 1;
-        if len == 7 {
-            if half_byte_at == 0 {
-                len = usize::from(input.get(pos).ok_or_else(|| short(pos))? % 16);
-                half_byte_at = pos;
-                pos += 1;
-            } else {
-                len = usize::from(input.get(half_byte_at).ok_or_else(|| short(pos))? / 16);
-                half_byte_at = 0;
-            }
-            if len == 15 {
-                len = usize::from(*input.get(pos).ok_or_else(|| short(pos))?);
-                pos += 1;
-                if len == 255 {
-                    len = usize::from(u16_in(pos).ok_or_else(|| short(pos))?);
-                    pos += 2;
-                    if len == 0 {
-                        let w = input
-                            .get(pos..pos + 4)
-                            .and_then(|s| s.first_chunk::<4>())
-                            .ok_or_else(|| short(pos))?;
-                        len = u32::from_le_bytes(*w) as usize;
-                        pos += 4;
-                    }
-                    if len < 15 + 7 {
-                        return Err(format!("corrupt match length before compressed byte {pos}"));
-                    }
-                    len -= 15 + 7;
-                }
-                len += 15;
-            }
-            len += 7;
-        }
-        len += 3;
-        if offset > out.len() {
-            return Err(format!(
-                "match offset {offset} before the start of the output ({} bytes) before compressed byte {pos}",
-                out.len()
-            ));
-        }
-        // Byte by byte: a match may overlap the bytes it produces.
-        let from = out.len() - offset;
-        let n = len.min(out_len - out.len());
-        for i in 0..n {
-            let b = out[from + i];
-            out.push(b);
-        }
-    }
-    if out.len() != out_len {
-        return Err(format!(
-            "compressed data gives {} bytes, the buffer header says {out_len}",
-            out.len()
-        ));
-    }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -515,14 +533,14 @@ mod tests {
 
     /// A Packet Monitor packet event (EVENT_HEADER type 0x13) carrying `payload`.
     fn packet(ts: i64, packet_type: u16, payload: &[u8]) -> Vec<u8> {
-        let mut e = vec![0u8; EVENT_HEADER_LEN + PKTMON_FIXED_LEN];
+        let mut e = vec![0u8; EVENT_HEADER_LEN + pktmon::FIXED_LEN];
         let size = (e.len() + payload.len()) as u16;
         e[0..2].copy_from_slice(&size.to_le_bytes());
         e[2] = 0x13;
         e[3] = 0xc0;
         e[0x10..0x18].copy_from_slice(&ts.to_le_bytes());
-        e[0x18..0x28].copy_from_slice(&PKTMON_GUID);
-        e[0x28..0x2a].copy_from_slice(&PKTMON_PACKET_EVENT_ID.to_le_bytes());
+        e[0x18..0x28].copy_from_slice(&pktmon::GUID);
+        e[0x28..0x2a].copy_from_slice(&pktmon::EVENT_PACKET.to_le_bytes());
         let d = EVENT_HEADER_LEN;
         e[d + 14..d + 16].copy_from_slice(&packet_type.to_le_bytes());
         let len = payload.len() as u16;
@@ -577,7 +595,7 @@ mod tests {
     fn compressed_buffer_of_literals_and_a_match() {
         // "abc" as literals, then a match of offset 3 and length 6: "abcabcabc".
         assert_eq!(
-            xpress_lz77_decompress(&[0, 0, 0, 0x10, b'a', b'b', b'c', 19, 0], 9).as_deref(),
+            lz77::decompress(&[0, 0, 0, 0x10, b'a', b'b', b'c', 19, 0], 9).as_deref(),
             Ok(&b"abcabcabc"[..])
         );
         // The same, as a compressed ETL buffer holding one packet event, all literals.
@@ -595,6 +613,7 @@ mod tests {
             stored.extend_from_slice(chunk);
         }
         let mut b = buffer(&[], 0x40, None);
+        b[0x2c..0x30].copy_from_slice(&3u32.to_le_bytes());
         let size = (b.len() + stored.len()) as u32;
         let end = (BUFFER_HEADER_LEN + ev.len()) as u32;
         b[0..4].copy_from_slice(&size.to_le_bytes());
@@ -606,16 +625,17 @@ mod tests {
     #[test]
     fn corrupt_compressed_data_is_an_error_never_a_panic() {
         // A match before any output.
-        let e = xpress_lz77_decompress(&[0, 0, 0, 0x80, 19, 0], 9).unwrap_err();
+        let e = lz77::decompress(&[0, 0, 0, 0x80, 19, 0], 9).unwrap_err();
         assert!(e.contains("match offset"), "{e}");
         // Too little data for the stated size.
-        let e = xpress_lz77_decompress(&[0, 0, 0, 0, b'a'], 9).unwrap_err();
+        let e = lz77::decompress(&[0, 0, 0, 0, b'a'], 9).unwrap_err();
         assert!(e.contains("gives 1 bytes"), "{e}");
         // A long length whose extra bytes are missing.
-        let e = xpress_lz77_decompress(&[0, 0, 0, 0x40, b'a', 7, 0], 90).unwrap_err();
+        let e = lz77::decompress(&[0, 0, 0, 0x40, b'a', 7, 0], 90).unwrap_err();
         assert!(e.contains("truncated at compressed byte 7"), "{e}");
         // In a file: the error names the buffer's offset.
         let mut b = buffer(&[], 0x40, None);
+        b[0x2c..0x30].copy_from_slice(&3u32.to_le_bytes());
         b[0..4].copy_from_slice(&80u32.to_le_bytes());
         b[0x30..0x34].copy_from_slice(&200u32.to_le_bytes());
         b.extend_from_slice(&[0, 0, 0, 0x80, 19, 0, 0, 0]);

@@ -1,0 +1,355 @@
+//! [MS-XCA] LZ77+Huffman ("LZXpress Huffman", sections 2.1 and 2.2; COMPRESSION_FORMAT_XPRESS_HUFF,
+//! 4, in an ETL buffer header's State field). Pure function of bytes; the caller names the file
+//! and buffer in errors.
+//!
+//! The stream is a run of blocks, each producing up to 65536 bytes: a 256-byte table of 512 4-bit
+//! code lengths (symbol 2n in the low half of byte n), then a bit stream read 16 bits at a time
+//! (little-endian words, most significant bit first). Symbols below 256 are literals; a symbol
+//! 256 + 16 * offset_bits + length_code is a match, with extra length bytes in the byte stream
+//! and `offset_bits` extra bits. Written from the specification's decoding pseudo-code, keeping
+//! its exact refill order (the byte stream and the bit stream share one input position), and
+//! checked with its two worked examples (section 3.2) in the tests below.
+
+/// Bits of the decoding table index: the longest code is 15 bits.
+const TABLE_BITS: u32 = 15;
+/// Output bytes per block; each block starts with a new table.
+const BLOCK_LEN: usize = 65536;
+/// Table entry of an index no code covers (an incomplete table is allowed until such a code is
+/// met, as a stream may use only some of its symbols).
+const NO_SYMBOL: u16 = u16::MAX;
+/// 16-bit words a stream may be read past its end: the specification's decoder refills after
+/// every symbol, so the last symbol (and its offset bits) may prefetch up to two words the
+/// compressor never wrote. A third means the stream is truncated.
+const MAX_OVERRUN_WORDS: u32 = 2;
+
+/// The input cursor: one position for the 16-bit bit-stream words and the extra length bytes.
+struct Input<'a> {
+    data: &'a [u8],
+    pos: usize,
+    overrun: u32,
+}
+
+impl Input<'_> {
+    fn truncated(&self) -> String {
+        format!("compressed data truncated at compressed byte {}", self.pos)
+    }
+
+    /// The next bit-stream word; zero (counted) past the end, see [`MAX_OVERRUN_WORDS`].
+    fn word(&mut self) -> Result<u32, String> {
+        let w = match self.data.get(self.pos..self.pos + 2) {
+            Some(b) => u32::from(u16::from_le_bytes([b[0], b[1]])),
+            None => {
+                self.overrun += 1;
+                if self.overrun > MAX_OVERRUN_WORDS {
+                    return Err(self.truncated());
+                }
+                0
+            }
+        };
+        self.pos += 2;
+        Ok(w)
+    }
+
+    fn byte(&mut self) -> Result<usize, String> {
+        let b = *self.data.get(self.pos).ok_or_else(|| self.truncated())?;
+        self.pos += 1;
+        Ok(usize::from(b))
+    }
+
+    fn le(&mut self, n: usize) -> Result<usize, String> {
+        let b = self
+            .data
+            .get(self.pos..self.pos + n)
+            .ok_or_else(|| self.truncated())?;
+        let v = b
+            .iter()
+            .rev()
+            .fold(0usize, |acc, &x| (acc << 8) | usize::from(x));
+        self.pos += n;
+        Ok(v)
+    }
+}
+
+/// The bit reader of [MS-XCA] 2.2.4: `next` holds the next 32 bits, `extra` how many of them
+/// are beyond the 16 the decoder may consume without a refill.
+struct Bits {
+    next: u32,
+    extra: i32,
+}
+
+impl Bits {
+    fn start(input: &mut Input<'_>) -> Result<Bits, String> {
+        let hi = input.word()?;
+        let lo = input.word()?;
+        Ok(Bits {
+            next: (hi << 16) | lo,
+            extra: 16,
+        })
+    }
+
+    /// The top `n` bits (n <= 16), without consuming them.
+    fn peek(&self, n: u32) -> u32 {
+        if n == 0 { 0 } else { self.next >> (32 - n) }
+    }
+
+    /// Drops `n` bits (n <= 15) and refills one word when the spare bits run out, as the
+    /// specification does (so the byte stream's position matches the compressor's).
+    fn consume(&mut self, n: u32, input: &mut Input<'_>) -> Result<(), String> {
+        self.next = self.next.checked_shl(n).unwrap_or(0);
+        self.extra -= n as i32;
+        if self.extra < 0 {
+            let w = input.word()?;
+            self.next |= w << (-self.extra) as u32;
+            self.extra += 16;
+        }
+        Ok(())
+    }
+}
+
+/// Builds the decoding table of one block (indexed by the next 15 bits) and the code lengths.
+/// Canonical codes: by length, then by symbol value ([MS-XCA] 2.2.4). Errors on an
+/// over-subscribed table (more codes than 15 bits can hold) or a table without any code.
+fn build_table(
+    lengths_raw: &[u8],
+    table: &mut [u16],
+    lengths: &mut [u8; 512],
+) -> Result<(), String> {
+    for (i, &b) in lengths_raw.iter().enumerate() {
+        lengths[2 * i] = b & 0x0f;
+        lengths[2 * i + 1] = b >> 4;
+    }
+    table.fill(NO_SYMBOL);
+    let mut at = 0usize;
+    for len in 1..=TABLE_BITS as u8 {
+        let span = 1usize << (TABLE_BITS - u32::from(len));
+        for (symbol, &l) in lengths.iter().enumerate() {
+            if l != len {
+                continue;
+            }
+            let Some(slots) = table.get_mut(at..at + span) else {
+                return Err("Huffman table has more codes than fit in 15 bits".to_string());
+            };
+            slots.fill(symbol as u16);
+            at += span;
+        }
+    }
+    if at == 0 {
+        return Err("Huffman table has no codes".to_string());
+    }
+    Ok(())
+}
+
+/// Decompresses an LZ77+Huffman stream into exactly `out_len` bytes. Every read is
+/// bounds-checked and every match checked against the output so far; damage is an error naming
+/// the compressed byte, never a panic. A match running past `out_len` is cut there, as the
+/// Plain LZ77 decoder does.
+pub(crate) fn decompress(data: &[u8], out_len: usize) -> Result<Vec<u8>, String> {
+    let mut out: Vec<u8> = Vec::with_capacity(out_len);
+    let mut input = Input {
+        data,
+        pos: 0,
+        overrun: 0,
+    };
+    let mut table = vec![NO_SYMBOL; 1 << TABLE_BITS];
+    let mut lengths = [0u8; 512];
+    while out.len() < out_len {
+        let table_at = input.pos;
+        let raw = data
+            .get(table_at..table_at + 256)
+            .ok_or_else(|| format!("Huffman table truncated at compressed byte {table_at}"))?;
+        build_table(raw, &mut table, &mut lengths)
+            .map_err(|e| format!("{e} (table at compressed byte {table_at})"))?;
+        input.pos += 256;
+        let mut bits = Bits::start(&mut input)?;
+        let block_end = out.len() + BLOCK_LEN;
+        while out.len() < block_end && out.len() < out_len {
+            let symbol = table[bits.peek(TABLE_BITS) as usize];
+            if symbol == NO_SYMBOL {
+                return Err(format!(
+                    "bit pattern with no Huffman code before compressed byte {}",
+                    input.pos
+                ));
+            }
+            let symbol = usize::from(symbol);
+            bits.consume(u32::from(lengths[symbol]), &mut input)?;
+            if symbol < 256 {
+                out.push(symbol as u8);
+                continue;
+            }
+            let symbol = symbol - 256;
+            let mut len = symbol % 16;
+            let offset_bits = (symbol / 16) as u32;
+            if len == 15 {
+                len = input.byte()?;
+                if len == 255 {
+                    len = input.le(2)?;
+                    if len == 0 {
+                        len = input.le(4)?;
+                    }
+                    if len < 15 {
+                        return Err(format!(
+                            "corrupt match length before compressed byte {}",
+                            input.pos
+                        ));
+                    }
+                    len -= 15;
+                }
+                len += 15;
+            }
+            len += 3;
+            let offset = (bits.peek(offset_bits) as usize) + (1usize << offset_bits);
+            bits.consume(offset_bits, &mut input)?;
+            if offset > out.len() {
+                return Err(format!(
+                    "match offset {offset} before the start of the output ({} bytes) before compressed byte {}",
+                    out.len(),
+                    input.pos
+                ));
+            }
+            // Byte by byte: a match may overlap the bytes it produces.
+            let from = out.len() - offset;
+            let n = len.min(out_len - out.len());
+            for i in 0..n {
+                let b = out[from + i];
+                out.push(b);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [MS-XCA] 3.2, first example: the alphabet, all literals.
+    fn alphabet() -> Vec<u8> {
+        let mut s = vec![0u8; 256];
+        s[48..62].copy_from_slice(&[
+            0x50, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x45, 0x44, 0x04,
+        ]);
+        s[128] = 0x04;
+        s.extend_from_slice(&[
+            0xd8, 0x52, 0x3e, 0xd7, 0x94, 0x11, 0x5b, 0xe9, 0x19, 0x5f, 0xf9, 0xd6, 0x7c, 0xdf,
+            0x8d, 0x04, 0x00, 0x00, 0x00, 0x00,
+        ]);
+        s
+    }
+
+    /// [MS-XCA] 3.2, second example: "abc" then one match of offset 3 covering `len - 3`
+    /// bytes (the specification's is 300 bytes: `ff 26 01`, a 16-bit length).
+    fn abc(len: usize) -> Vec<u8> {
+        let mut s = vec![0u8; 256];
+        s[48] = 0x30;
+        s[49] = 0x23;
+        s[128] = 0x02;
+        s[143] = 0x20;
+        s.extend_from_slice(&[0xa8, 0xdc, 0x00, 0x00]);
+        let m = len - 6;
+        if m < 270 {
+            s.push((m - 15) as u8);
+        } else if m <= 0xffff {
+            s.push(0xff);
+            s.extend_from_slice(&(m as u16).to_le_bytes());
+        } else {
+            s.extend_from_slice(&[0xff, 0, 0]);
+            s.extend_from_slice(&(m as u32).to_le_bytes());
+        }
+        s
+    }
+
+    #[test]
+    fn specification_examples() {
+        assert_eq!(
+            decompress(&alphabet(), 26).as_deref(),
+            Ok(&b"abcdefghijklmnopqrstuvwxyz"[..])
+        );
+        let spec = abc(300);
+        assert_eq!(&spec[256..], &[0xa8, 0xdc, 0, 0, 0xff, 0x26, 0x01]);
+        assert_eq!(decompress(&spec, 300), Ok(b"abc".repeat(100)));
+    }
+
+    #[test]
+    fn long_matches_across_block_ends() {
+        for len in [24, 273, 65535, 65536, 65537, 196_608] {
+            let want: Vec<u8> = b"abc".iter().copied().cycle().take(len).collect();
+            assert_eq!(decompress(&abc(len), len), Ok(want), "{len}");
+        }
+    }
+
+    /// A block where all 512 symbols have 9-bit codes, so symbol n is just n in 9 bits.
+    fn nine_bit_block(symbols: &[u16]) -> Vec<u8> {
+        let mut s = vec![0x99u8; 256];
+        let mut acc: u64 = 0;
+        let mut n = 0u32;
+        let mut words = Vec::new();
+        for &sym in symbols {
+            acc = (acc << 9) | u64::from(sym);
+            n += 9;
+            while n >= 16 {
+                words.push((acc >> (n - 16)) as u16);
+                n -= 16;
+            }
+        }
+        if n > 0 {
+            words.push((acc << (16 - n)) as u16);
+        }
+        // The decoder's prefetch: one more word, as the specification's compressor writes.
+        words.push(0);
+        for w in words {
+            s.extend_from_slice(&w.to_le_bytes());
+        }
+        s
+    }
+
+    #[test]
+    fn a_second_block_keeps_the_history_and_256_is_a_match() {
+        let first: Vec<u16> = (0..BLOCK_LEN).map(|i| (i % 256) as u16).collect();
+        let mut stream = nine_bit_block(&first);
+        // 256: match of length 3, offset 1 (no offset bits).
+        stream.extend_from_slice(&nine_bit_block(&[256, u16::from(b'!'), 256]));
+        let mut want: Vec<u8> = (0..BLOCK_LEN).map(|i| (i % 256) as u8).collect();
+        want.extend_from_slice(b"\xff\xff\xff!!!!");
+        assert_eq!(decompress(&stream, BLOCK_LEN + 7), Ok(want));
+    }
+
+    #[test]
+    fn damage_is_an_error_never_a_panic() {
+        for cut in 0..abc(300).len() {
+            let e = decompress(&abc(300)[..cut], 300).unwrap_err();
+            assert!(e.contains("truncated"), "{cut}: {e}");
+        }
+        let e = decompress(&[0u8; 264], 1).unwrap_err();
+        assert!(e.contains("no codes"), "{e}");
+        let e = decompress(&[0x11u8; 264], 1).unwrap_err();
+        assert!(e.contains("more codes than fit"), "{e}");
+        // Only symbol 256 (a match) before any output.
+        let e = decompress(&nine_bit_block(&[256]), 3).unwrap_err();
+        assert!(e.contains("before the start of the output"), "{e}");
+        // A 16-bit extended length below 15.
+        let mut bad = abc(300);
+        let n = bad.len();
+        bad[n - 2..].copy_from_slice(&[0x0e, 0]);
+        let e = decompress(&bad, 300).unwrap_err();
+        assert!(e.contains("corrupt match length"), "{e}");
+        // An incomplete table whose missing code appears.
+        let mut lone = vec![0u8; 256];
+        lone[48] = 0x10; // only 'a', one bit: code 0; a 1 bit has no symbol
+        lone.extend_from_slice(&[0xff, 0xff, 0, 0]);
+        let e = decompress(&lone, 2).unwrap_err();
+        assert!(e.contains("no Huffman code"), "{e}");
+        // Random flips of the examples end cleanly.
+        let mut x = 0x2545_f491_u32;
+        for _ in 0..2000 {
+            let mut s = if x & 1 == 0 { abc(300) } else { alphabet() };
+            for _ in 0..3 {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                let i = x as usize % s.len();
+                s[i] = (x >> 8) as u8;
+            }
+            let _ = decompress(&s, 300);
+        }
+    }
+}
