@@ -1,0 +1,129 @@
+//! Read speed of ETL (Windows Packet Monitor) files against pcapng holding the same frames,
+//! per byte of the file as stored: the frames of the shared benchmark seed
+//! (../shared/bench/seed.pcap, its first [`FRAME_BYTES`] of frames) or, without it, of the
+//! committed samples (see `common`), written by the tests' ETL writer as Packet Monitor packet
+//! events in plain, Plain LZ77 and LZ77+Huffman buffers, and as a pcapng. The goal (issue 14):
+//! a plain ETL file reads within 2x of pcapng per byte; the compressed ones pay for
+//! decompression on fewer stored bytes. Results are in docs/windows.md.
+
+mod common;
+#[path = "../tests/common/etl.rs"]
+mod etl;
+
+use std::hint::black_box;
+
+use arcaudit::capture::{Input, read_from};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use etl::{Clock, Compression, EtlWriter, PktmonPacket};
+
+/// Frame bytes taken from the capture: enough for steady state, little enough that building
+/// the compressed files (the writer's compressors are simple) stays quick.
+const FRAME_BYTES: usize = 8 << 20;
+
+struct Frames {
+    linktype: u32,
+    frames: Vec<(i64, Vec<u8>)>,
+}
+
+fn frames(path: &std::path::Path) -> Frames {
+    let bytes = std::fs::read(path).expect("read the bench capture");
+    let mut out = Frames {
+        linktype: 1,
+        frames: Vec::new(),
+    };
+    let mut total = 0;
+    read_from(&Input::Stdin, &bytes[..], |f| {
+        // Packet Monitor logs at most 64 KiB per event; the writer's events must fit.
+        if total < FRAME_BYTES && f.linktype == 1 && f.data.len() < 60_000 {
+            total += f.data.len();
+            out.frames
+                .push((f.ts_nanos - f.ts_nanos % 100, f.data.to_vec()));
+        }
+    });
+    out
+}
+
+fn to_pcapng(f: &Frames) -> Vec<u8> {
+    let mut out = Vec::new();
+    let block = |out: &mut Vec<u8>, t: u32, body: &[u8]| {
+        let pad = (4 - body.len() % 4) % 4;
+        let len = (12 + body.len() + pad) as u32;
+        out.extend_from_slice(&t.to_le_bytes());
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(body);
+        out.extend(std::iter::repeat_n(0u8, pad));
+        out.extend_from_slice(&len.to_le_bytes());
+    };
+    let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+    shb.extend_from_slice(&[1, 0, 0, 0]);
+    shb.extend_from_slice(&[0xff; 8]);
+    block(&mut out, 0x0a0d_0d0a, &shb);
+    let mut idb = (f.linktype as u16).to_le_bytes().to_vec();
+    idb.extend_from_slice(&[0, 0, 0, 0, 4, 0]);
+    block(&mut out, 1, &idb);
+    for (ts, data) in &f.frames {
+        let units = (*ts / 1000) as u64;
+        let mut b = Vec::with_capacity(20 + data.len());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(&((units >> 32) as u32).to_le_bytes());
+        b.extend_from_slice(&(units as u32).to_le_bytes());
+        b.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        b.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        b.extend_from_slice(data);
+        block(&mut out, 6, &b);
+    }
+    out
+}
+
+fn to_etl(f: &Frames, compression: Compression) -> Vec<u8> {
+    let mut w = EtlWriter::new(compression, Clock::SystemTime);
+    for (i, (ts, data)) in f.frames.iter().enumerate() {
+        w.pktmon_packet(
+            *ts,
+            &PktmonPacket {
+                group_id: i as u64,
+                component: 59,
+                edge: 1,
+                dir_tag: 3,
+                packet_type: 1,
+                drop: None,
+                data,
+            },
+        );
+    }
+    w.finish()
+}
+
+fn bench(c: &mut Criterion) {
+    let input = common::seed_or_samples();
+    let f = frames(&input.path);
+    let frame_bytes: usize = f.frames.iter().map(|(_, d)| d.len()).sum();
+    let files = [
+        ("pcapng".to_string(), to_pcapng(&f)),
+        ("etl plain".to_string(), to_etl(&f, Compression::None)),
+        ("etl lz77".to_string(), to_etl(&f, Compression::Lz77)),
+        ("etl huffman".to_string(), to_etl(&f, Compression::Huffman)),
+    ];
+    let mut g = c.benchmark_group(format!(
+        "etl vs pcapng, {} frames ({frame_bytes} frame bytes) of {}",
+        f.frames.len(),
+        input.name
+    ));
+    g.sample_size(20);
+    for (name, bytes) in &files {
+        g.throughput(Throughput::Bytes(bytes.len() as u64));
+        g.bench_function(format!("{name} ({} bytes stored)", bytes.len()), |b| {
+            b.iter(|| {
+                let mut sum = 0u64;
+                let o = read_from(&Input::Stdin, &bytes[..], |fr| sum += fr.data.len() as u64);
+                assert!(o.error.is_none(), "{name}: {:?}", o.error);
+                assert_eq!(sum, frame_bytes as u64, "{name}");
+                black_box(sum)
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
