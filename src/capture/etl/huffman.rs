@@ -206,12 +206,16 @@ pub(crate) fn decompress(data: &[u8], out_len: usize) -> Result<Vec<u8>, String>
                     input.pos
                 ));
             }
-            // Byte by byte: a match may overlap the bytes it produces.
+            // A match may overlap the bytes it produces: then byte by byte.
             let from = out.len() - offset;
             let n = len.min(out_len - out.len());
-            for i in 0..n {
-                let b = out[from + i];
-                out.push(b);
+            if offset >= n {
+                out.extend_from_within(from..from + n);
+            } else {
+                for i in 0..n {
+                    let b = out[from + i];
+                    out.push(b);
+                }
             }
         }
     }

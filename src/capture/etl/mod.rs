@@ -45,6 +45,9 @@ const FLAG_COMPRESSED: u16 = 0x40;
 const COMPRESSION_LZNT1: u16 = 2;
 const COMPRESSION_XPRESS: u16 = 3;
 const COMPRESSION_XPRESS_HUFF: u16 = 4;
+/// Largest ratio of a compressed buffer's events to its stored bytes (deflate's own limit is
+/// 1032).
+const MAX_EXPANSION: usize = 1024;
 /// EVENT_HEADER flag: extended data items precede the user data.
 const EVENT_FLAG_EXTENDED_INFO: u16 = 0x01;
 /// FILETIME of the Unix epoch (100 ns ticks since 1601-01-01).
@@ -262,6 +265,19 @@ pub(crate) fn read<R: Read, F: FnMut(&Frame<'_>)>(
             };
             let stored = &buffer[BUFFER_HEADER_LEN..];
             let out_len = end - BUFFER_HEADER_LEN;
+            // Both formats can encode a match of 4 GiB in a few bytes: the expansion is bounded
+            // so a small hostile file cannot cost more work than a gzip bomb of its size (the
+            // real file's buffers expand 4.2 and 6.5 times).
+            if out_len > MAX_EXPANSION * stored.len() {
+                return Err(layout(
+                    ctx,
+                    start,
+                    format!(
+                        "compressed ETL buffer claims {out_len} bytes from {}, over {MAX_EXPANSION} times as many",
+                        stored.len()
+                    ),
+                ));
+            }
             let events = match format {
                 COMPRESSION_XPRESS => lz77::decompress(stored, out_len),
                 COMPRESSION_XPRESS_HUFF => huffman::decompress(stored, out_len),
@@ -647,6 +663,16 @@ mod tests {
             err(&o)
         );
         assert!(err(&o).ends_with(&format!("at byte {at}")), "{}", err(&o));
+    }
+
+    #[test]
+    fn a_compressed_buffer_cannot_claim_a_bomb_of_events() {
+        let mut b = compressed(&packet(T0_FT, 1, b"zz"));
+        let stored = b.len() - BUFFER_HEADER_LEN;
+        let end = (BUFFER_HEADER_LEN + MAX_EXPANSION * stored + 1) as u32;
+        b[0x30..0x34].copy_from_slice(&end.to_le_bytes());
+        let (_, o) = read(&file(b));
+        assert!(err(&o).contains("over 1024 times as many"), "{}", err(&o));
     }
 
     #[test]
