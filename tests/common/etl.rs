@@ -280,16 +280,15 @@ fn greedy(data: &[u8], max_offset: usize, max_len: usize) -> Vec<(usize, usize)>
     let mut i = 0;
     while i < data.len() {
         let mut item = (0, 1);
-        if let Some(key) = data.get(i..i + 3).map(|k| [k[0], k[1], k[2]]) {
-            if let Some(&j) = last.get(&key)
-                && i - j <= max_offset
-            {
-                let len = (0..max_len.min(data.len() - i))
-                    .take_while(|&k| data[j + k] == data[i + k])
-                    .count();
-                if len >= 3 {
-                    item = (i - j, len);
-                }
+        if let Some(key) = data.get(i..i + 3).map(|k| [k[0], k[1], k[2]])
+            && let Some(&j) = last.get(&key)
+            && i - j <= max_offset
+        {
+            let len = (0..max_len.min(data.len() - i))
+                .take_while(|&k| data[j + k] == data[i + k])
+                .count();
+            if len >= 3 {
+                item = (i - j, len);
             }
         }
         for k in i..i + item.1 {
