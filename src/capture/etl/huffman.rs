@@ -15,8 +15,9 @@ const TABLE_BITS: u32 = 15;
 /// Output bytes per block; each block starts with a new table.
 const BLOCK_LEN: usize = 65536;
 /// Table entry of an index no code covers (an incomplete table is allowed until such a code is
-/// met, as a stream may use only some of its symbols).
-const NO_SYMBOL: u16 = u16::MAX;
+/// met, as a stream may use only some of its symbols). Other entries are `symbol << 4 | code
+/// length`, length 1..=15, so one lookup gives both.
+const NO_SYMBOL: u16 = 0;
 /// 16-bit words a stream may be read past its end: the specification's decoder refills after
 /// every symbol, so the last symbol (and its offset bits) may prefetch up to two words the
 /// compressor never wrote. A third means the stream is truncated.
@@ -106,15 +107,12 @@ impl Bits {
     }
 }
 
-/// Builds the decoding table of one block (indexed by the next 15 bits) and the code lengths.
-/// Canonical codes: by length, then by symbol value ([MS-XCA] 2.2.4). Errors on an
-/// over-subscribed table (more codes than 15 bits can hold) or a table without any code.
-fn build_table(
-    lengths_raw: &[u8],
-    table: &mut [u16],
-    lengths: &mut [u8; 512],
-) -> Result<(), String> {
-    for (i, &b) in lengths_raw.iter().enumerate() {
+/// Builds the decoding table of one block, indexed by the next 15 bits. Canonical codes: by
+/// length, then by symbol value ([MS-XCA] 2.2.4). Errors on an over-subscribed table (more
+/// codes than 15 bits can hold) or a table without any code.
+fn build_table(lengths_raw: &[u8], table: &mut [u16; 1 << TABLE_BITS]) -> Result<(), String> {
+    let mut lengths = [0u8; 512];
+    for (i, &b) in lengths_raw.iter().enumerate().take(256) {
         lengths[2 * i] = b & 0x0f;
         lengths[2 * i + 1] = b >> 4;
     }
@@ -129,7 +127,7 @@ fn build_table(
             let Some(slots) = table.get_mut(at..at + span) else {
                 return Err("Huffman table has more codes than fit in 15 bits".to_string());
             };
-            slots.fill(symbol as u16);
+            slots.fill(((symbol as u16) << 4) | u16::from(len));
             at += span;
         }
     }
@@ -150,28 +148,28 @@ pub(crate) fn decompress(data: &[u8], out_len: usize) -> Result<Vec<u8>, String>
         pos: 0,
         overrun: 0,
     };
-    let mut table = vec![NO_SYMBOL; 1 << TABLE_BITS];
-    let mut lengths = [0u8; 512];
+    let mut table = Box::new([NO_SYMBOL; 1 << TABLE_BITS]);
     while out.len() < out_len {
         let table_at = input.pos;
         let raw = data
             .get(table_at..table_at + 256)
             .ok_or_else(|| format!("Huffman table truncated at compressed byte {table_at}"))?;
-        build_table(raw, &mut table, &mut lengths)
+        build_table(raw, &mut table)
             .map_err(|e| format!("{e} (table at compressed byte {table_at})"))?;
         input.pos += 256;
         let mut bits = Bits::start(&mut input)?;
         let block_end = out.len() + BLOCK_LEN;
         while out.len() < block_end && out.len() < out_len {
-            let symbol = table[bits.peek(TABLE_BITS) as usize];
-            if symbol == NO_SYMBOL {
+            // peek(15) < 2^15: the mask only tells the compiler so.
+            let entry = table[bits.peek(TABLE_BITS) as usize & ((1 << TABLE_BITS) - 1)];
+            if entry == NO_SYMBOL {
                 return Err(format!(
                     "bit pattern with no Huffman code before compressed byte {}",
                     input.pos
                 ));
             }
-            let symbol = usize::from(symbol);
-            bits.consume(u32::from(lengths[symbol]), &mut input)?;
+            let symbol = usize::from(entry >> 4);
+            bits.consume(u32::from(entry & 0x0f), &mut input)?;
             if symbol < 256 {
                 out.push(symbol as u8);
                 continue;

@@ -30,13 +30,22 @@ pub(crate) fn decompress(input: &[u8], out_len: usize) -> Result<Vec<u8>, String
             pos += 4;
             flag_count = 32;
         }
-        flag_count -= 1;
-        if flags & (1 << flag_count) == 0 {
-            let Some(&b) = input.get(pos) else { break };
-            out.push(b);
-            pos += 1;
+        // A run of clear flags is a run of literals: copied in one go (incompressible
+        // packet bytes, TLS records, are mostly literals). `flag_count` is 1..=32 here.
+        let literals = (flags << (32 - flag_count)).leading_zeros().min(flag_count);
+        if literals > 0 {
+            let n = (literals as usize)
+                .min(out_len - out.len())
+                .min(input.len().saturating_sub(pos));
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&input[pos..pos + n]);
+            pos += n;
+            flag_count -= n as u32;
             continue;
         }
+        flag_count -= 1;
         let Some(match_bytes) = u16_in(pos) else {
             break;
         };
