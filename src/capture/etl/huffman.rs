@@ -96,7 +96,8 @@ impl Bits {
     /// Drops `n` bits (n <= 15) and refills one word when the spare bits run out, as the
     /// specification does (so the byte stream's position matches the compressor's).
     fn consume(&mut self, n: u32, input: &mut Input<'_>) -> Result<(), String> {
-        self.next = self.next.checked_shl(n).unwrap_or(0);
+        // n <= 15, so the shift never reaches the width.
+        self.next <<= n;
         self.extra -= n as i32;
         if self.extra < 0 {
             let w = input.word()?;
