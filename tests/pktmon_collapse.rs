@@ -206,3 +206,70 @@ fn the_cli_says_what_was_collapsed_and_keep_duplicates_keeps_it() {
     let (_, err) = run(&["--keep-duplicates"]);
     assert!(err.contains("duplicates kept (--keep-duplicates)"), "{err}");
 }
+
+/// The findings of `path` as (rule, evidence).
+fn findings(path: &Path, extra: &[&str]) -> Vec<(String, String)> {
+    let report = cli::audit_json(&[path], extra);
+    let mut v = Vec::new();
+    for file in report["files"].as_array().unwrap() {
+        for f in file["findings"].as_array().unwrap() {
+            v.push((
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["evidence"].as_str().unwrap_or_default().to_string(),
+            ));
+        }
+    }
+    v
+}
+
+/// The same capture with every Packet Monitor comment taken out (what an older pktmon writes).
+fn without_comments(path: &Path, out: &Path) {
+    let bytes = std::fs::read(path).unwrap();
+    let mut w = Vec::new();
+    let mut at = 0;
+    while at + 12 <= bytes.len() {
+        let t = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+        let len = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().unwrap()) as usize;
+        let body = &bytes[at + 8..at + len - 4];
+        if t == 6 {
+            let caplen = u32::from_le_bytes(body[12..16].try_into().unwrap()) as usize;
+            let keep = 20 + caplen.div_ceil(4) * 4;
+            block(&mut w, 6, body[..keep].to_vec());
+        } else {
+            block(&mut w, t, body.to_vec());
+        }
+        at += len;
+    }
+    std::fs::write(out, w).unwrap();
+}
+
+#[test]
+fn a_host_drop_is_said_once_by_dropped_on_host_and_without_it_the_syn_is_unanswered() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/pktmon-wfp-drop.pcapng");
+    let got = findings(&sample, &[]);
+    assert_eq!(got.len(), 1, "{got:?}");
+    let (rule, evidence) = &got[0];
+    assert_eq!(rule, "dropped-on-host");
+    assert!(
+        evidence.contains("at component 34, reason 909 (NL_InspectionDrop), location 0xE0004142"),
+        "{evidence}"
+    );
+    // The raw view still has the drop reports: the same single finding.
+    let raw = findings(&sample, &["--keep-duplicates"]);
+    assert_eq!(
+        raw.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        ["dropped-on-host"]
+    );
+    // Near miss: no Packet Monitor metadata, so no drop evidence: the unanswered SYN is what
+    // the capture shows, and the copies are still collapsed by content.
+    let dir = tempfile::tempdir().unwrap();
+    let bare = dir.path().join("bare.pcapng");
+    without_comments(&sample, &bare);
+    let got = findings(&bare, &[]);
+    assert_eq!(
+        got.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        ["syn-unanswered"],
+        "{got:?}"
+    );
+    assert!(got[0].1.contains("after 3 retransmission(s)"), "{got:?}");
+}

@@ -6,21 +6,25 @@
 //!
 //! Sits between capture and decode. Two ways to tell a copy:
 //! - by Packet Monitor's packet group id, where the frame carries one ([`PacketOrigin`]): same
-//!   group id *and* same bytes from the IP header on as one of the last [`RING`] distinct
-//!   packets. Requiring both keeps two packets of one group (a group can hold several) apart,
-//!   and needs no time window: a retransmission gets a new group id.
+//!   group id *and* same bytes from the IP header on as a remembered packet. Requiring both
+//!   keeps two packets of one group (a group can hold several) apart, and needs no time
+//!   window: a retransmission gets a new group id.
 //! - otherwise by identical bytes from the IP header on (the link header differs between
 //!   components: Packet Monitor zeroes the destination MAC at some) within [`WINDOW_NANOS`]
-//!   of one of the last [`RING`] distinct packets. Identical bytes include the IPv4
-//!   identification and the TCP/UDP checksum (which covers the payload), so two sends of the
-//!   same data differ; the window is far shorter than any retransmission timer.
+//!   of a remembered packet. Identical bytes include the IPv4 identification and the TCP/UDP
+//!   checksum (which covers the payload), so two sends of the same data differ; the window is
+//!   far shorter than any retransmission timer.
 //!
-//! Memory is a fixed ring of [`RING`] entries per file. Per frame without duplicates the cost
-//! is the link header walk, a hash of at most [`KEY_HEAD`] + [`KEY_TAIL`] bytes (the headers,
-//! and through the checksum the payload, are what tells packets apart: hashing 1500 bytes
-//! per frame would buy nothing), and a scan that stops at the first entry outside the
-//! window. Frames that are not IP are never collapsed. Knows nothing of flows: where a copy
-//! was seen (its component, a drop) is for the caller to attach to the packet's flow.
+//! Memory is a fixed table of [`SLOTS`] remembered packets per file, direct-mapped by the
+//! content key: each packet stays until a later one lands in its slot, so the last few
+//! hundred packets are there (copies of one packet come within a few others). Per frame
+//! without duplicates the cost is the link header walk, a hash of at most [`KEY_HEAD`] +
+//! [`KEY_TAIL`] bytes (the headers, and through the checksum the payload, are what tells
+//! packets apart: hashing 1500 bytes per frame would buy nothing) and one slot compared: a
+//! scan of recent packets cost ~200 ns a frame on a busy capture, where every frame is within
+//! the window of the last 64. Frames that are not IP are never collapsed. Knows nothing of
+//! flows: where a copy was seen (its component, a drop) is for the caller to attach to the
+//! packet's flow.
 
 use serde::Serialize;
 use std::hash::Hasher;
@@ -28,11 +32,12 @@ use std::hash::Hasher;
 use crate::capture::Frame;
 use crate::decode::link;
 
-/// Distinct packets remembered (per file). Copies of one packet come within a few others of
-/// each other (Packet Monitor logs a packet's components back to back, interleaved at most
-/// with the packets of other CPUs), so 64 leaves a wide margin; a copy that comes later than
-/// that is handed on, and shows as what it looks like, a retransmission.
-pub const RING: usize = 64;
+/// Packets remembered (per file), one per slot of a direct-mapped table. Copies of one packet
+/// come within a few others of each other (Packet Monitor logs a packet's components back to
+/// back, interleaved at most with the packets of other CPUs), so 256 slots leave a wide
+/// margin; a copy whose packet was displaced (by a later packet in its slot) is handed on, and
+/// shows as what it looks like, a retransmission. 256 entries of 40 bytes: 10 KiB.
+pub const SLOTS: usize = 256;
 /// How close in time two content-identical frames without a group id must be to count as
 /// one packet: 5 ms. The copies Packet Monitor logs of one packet are microseconds apart
 /// (3 µs in the real PktMon.cap); the earliest a TCP stack sends the same segment again is a
@@ -85,20 +90,19 @@ pub enum Seen {
 
 #[derive(Debug, Clone, Copy, Default)]
 struct Entry {
+    /// 0: never used (a frame number is at least 1).
+    frame: u64,
     ts: i64,
     key: u64,
     group: Option<u64>,
-    frame: u64,
 }
 
 /// The collapse state of one file.
 #[derive(Debug)]
 pub struct Collapser {
     keep: bool,
-    ring: [Entry; RING],
-    /// Where the next entry goes.
-    next: usize,
-    len: usize,
+    /// Remembered packets, direct-mapped by the top bits of their content key.
+    table: Box<[Entry; SLOTS]>,
     stats: CollapseStats,
 }
 
@@ -107,9 +111,7 @@ impl Collapser {
     pub fn new(keep: bool) -> Collapser {
         Collapser {
             keep,
-            ring: [Entry::default(); RING],
-            next: 0,
-            len: 0,
+            table: Box::new([Entry::default(); SLOTS]),
             stats: CollapseStats {
                 kept: keep,
                 ..CollapseStats::default()
@@ -135,59 +137,41 @@ impl Collapser {
             }
             None => None,
         };
-        let Some(key) = content_key(frame.linktype, frame.data) else {
+        let Some(mut key) = content_key(frame.linktype, frame.data) else {
             return Seen::First;
         };
-        if let Some(first) = self.find(group, key, frame.ts_nanos) {
-            self.stats.duplicates += 1;
-            if group.is_some() {
-                self.stats.by_group_id += 1;
-            } else {
-                self.stats.by_content += 1;
-            }
-            if !self.keep {
-                return Seen::Duplicate { first };
-            }
-        } else {
-            self.ring[self.next] = Entry {
+        if let Some(g) = group {
+            // The group goes into the slot too, so that a packet sent again with the same
+            // bytes (a new group) does not displace the first send's entry.
+            key ^= g.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+        // FxHash mixes into the high bits: they pick the slot.
+        let slot = &mut self.table[(key >> (64 - SLOTS.trailing_zeros())) as usize];
+        let copy = slot.frame != 0
+            && slot.key == key
+            && slot.group == group
+            && (group.is_some()
+                || frame.ts_nanos.saturating_sub(slot.ts).unsigned_abs() <= WINDOW_NANOS as u64);
+        if !copy {
+            *slot = Entry {
+                frame: frame.number.max(1),
                 ts: frame.ts_nanos,
                 key,
                 group,
-                frame: frame.number,
             };
-            self.next = (self.next + 1) % RING;
-            self.len = (self.len + 1).min(RING);
+            return Seen::First;
         }
-        Seen::First
-    }
-
-    /// The frame of the remembered packet this one copies, newest first.
-    #[inline]
-    fn find(&self, group: Option<u64>, key: u64, ts: i64) -> Option<u64> {
-        for i in 1..=self.len {
-            let e = &self.ring[(self.next + RING - i) % RING];
-            match group {
-                Some(g) => {
-                    if e.group == Some(g) && e.key == key {
-                        return Some(e.frame);
-                    }
-                }
-                None => {
-                    if e.group.is_some() {
-                        continue;
-                    }
-                    // Entries are newest first: the first one outside the window ends the
-                    // search (a timestamp that went backwards ends it too, safely).
-                    if ts.saturating_sub(e.ts).unsigned_abs() > WINDOW_NANOS as u64 {
-                        return None;
-                    }
-                    if e.key == key {
-                        return Some(e.frame);
-                    }
-                }
-            }
+        self.stats.duplicates += 1;
+        if group.is_some() {
+            self.stats.by_group_id += 1;
+        } else {
+            self.stats.by_content += 1;
         }
-        None
+        if self.keep {
+            Seen::First
+        } else {
+            Seen::Duplicate { first: slot.frame }
+        }
     }
 }
 

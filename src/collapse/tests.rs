@@ -108,18 +108,22 @@ fn drops_are_counted_and_keep_hands_every_frame_on() {
 }
 
 #[test]
-fn memory_is_a_fixed_ring_and_non_ip_is_never_collapsed() {
+fn memory_is_a_fixed_table_and_non_ip_is_never_collapsed() {
+    assert!(std::mem::size_of::<Entry>() * SLOTS <= 10 << 10);
     let mut c = Collapser::new(false);
-    for i in 0..(RING as u16 * 4) {
+    for i in 0..(SLOTS as u16 * 4) {
         let f = eth_tcp(i, 1, 1);
         assert_eq!(c.check(&frame(u64::from(i) + 1, 0, &f, None)), Seen::First);
     }
-    assert_eq!(c.len, RING);
-    // The oldest packets fell out of the ring: a late copy is handed on.
-    let first = eth_tcp(0, 1, 2);
-    assert_eq!(c.check(&frame(999, 0, &first, None)), Seen::First);
-    let arp = [0xffu8; 60];
-    let mut arp = arp.to_vec();
+    // The last packet is remembered whatever came before.
+    let last = eth_tcp(SLOTS as u16 * 4 - 1, 1, 2);
+    assert_eq!(
+        c.check(&frame(5000, 0, &last, None)),
+        Seen::Duplicate {
+            first: SLOTS as u64 * 4
+        }
+    );
+    let mut arp = [0xffu8; 60].to_vec();
     arp[12..14].copy_from_slice(&[0x08, 0x06]);
     assert_eq!(c.check(&frame(1000, 0, &arp, None)), Seen::First);
     assert_eq!(c.check(&frame(1001, 0, &arp, None)), Seen::First);

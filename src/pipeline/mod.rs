@@ -1,8 +1,8 @@
 //! Drives one capture through the stages: capture -> duplicate collapse -> decode -> flow
 //! table (with the application dissector) -> flow records, and gathers the per-file
 //! statistics. Where a frame says which host component saw it (Windows Packet Monitor), that
-//! component and any drop go to the frame's flow, for the first copy and the collapsed ones. Also finds
-//! the capture files named on the command line. Renders nothing and judges nothing.
+//! component and any drop go to the frame's flow, for the first copy and the collapsed ones.
+//! Also finds the capture files named on the command line. Renders nothing and judges nothing.
 
 mod inputs;
 
