@@ -17,7 +17,7 @@ mod cli;
 const COMPONENTS: [u32; 6] = [78, 34, 12, 5, 6, 7];
 
 fn pad4(v: &mut Vec<u8>) {
-    while v.len() % 4 != 0 {
+    while !v.len().is_multiple_of(4) {
         v.push(0);
     }
 }

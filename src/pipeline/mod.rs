@@ -139,7 +139,8 @@ pub fn analyze(input: &Input, cfg: &PipelineConfig, emit: &mut dyn FnMut(Flow)) 
     let mut collapser = Collapser::new(cfg.keep_duplicates);
     // Decodes collapsed copies that say where on the host they were seen, only to find their
     // flow: its statistics are not the file's (a copy is not another frame of the capture).
-    let mut copies = Decoder::new(cfg.decode);
+    // Made for the first such copy: a capture without Packet Monitor metadata never needs it.
+    let mut copies: Option<Decoder> = None;
     let progress = cfg.progress.as_deref();
     let outcome =
         capture::read_capture_counted(input, progress, |frame| match collapser.check(frame) {
@@ -151,7 +152,9 @@ pub fn analyze(input: &Input, cfg: &PipelineConfig, emit: &mut dyn FnMut(Flow)) 
             }
             Seen::Duplicate { .. } => {
                 if frame.origin.is_some()
-                    && let Some(pkt) = copies.decode(frame.linktype, frame.data, frame.ts_nanos)
+                    && let Some(pkt) = copies
+                        .get_or_insert_with(|| Decoder::new(cfg.decode))
+                        .decode(frame.linktype, frame.data, frame.ts_nanos)
                 {
                     host_origin(&mut table, &pkt, frame);
                 }
