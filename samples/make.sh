@@ -1000,6 +1000,26 @@ s_unattributed-failure() {
     finish
 }
 
+# Issue 14: a Windows Packet Monitor capture (pktmon etl2pcap) of a connection the host's
+# own firewall (WFP) drops. Packet Monitor cannot run here: the agent's calls are captured
+# as usual, then tools/pktmon_pcapng.py writes each packet once per host component with
+# Packet Monitor's comments, the SYNs to westeurope.his ending in a WFP drop report (the nft
+# drop only stands in for the block, so that no SYN-ACK comes). Near miss: the call to
+# management.azure.com crosses the same components and succeeds.
+s_pktmon-wfp-drop() {
+    local names=(management.azure.com westeurope.his.arc.azure.com)
+    dns_start < <(dns_records "${names[@]}")
+    for n in "${names[@]}"; do srv $n ${IP[$n]}; done
+    nft_in "ip daddr ${IP[westeurope.his.arc.azure.com]} tcp dport 443 drop"
+    capture pktmon-wfp-drop
+    agent https://management.azure.com/
+    agent -timeout 4s https://westeurope.his.arc.azure.com/
+    finish
+    $PY $TOOLS/pktmon_pcapng.py $HERE/pktmon-wfp-drop.pcap $HERE/pktmon-wfp-drop.pcapng \
+        --host 10.1.0.4 --drop-syn 443 --drop-to 20.50.1.197
+    rm -f $HERE/pktmon-wfp-drop.pcap
+}
+
 ALL=(healthy-agent tls13-stacks tls12-stacks pq-hello-split syn-no-answer syn-refused
     tls10-refused ipv6-tls13 sll2-any sll-any
     proxy-connect-allowed proxy-connect-denied proxy-auth-407
@@ -1012,7 +1032,7 @@ ALL=(healthy-agent tls13-stacks tls12-stacks pq-hello-split syn-no-answer syn-re
     hostile-sni-script hostile-sni-ansi hostile-cert-names
     legacy-endpoints heartbeat-silence heartbeat-regular gas-not-contacted gas-not-contacted-long
     outside-service-tag proxy-bypass sql-tls10 unexpected-port wrong-cloud
-    healthy-agent-go-legacy context-contradicted unattributed-failure)
+    healthy-agent-go-legacy context-contradicted unattributed-failure pktmon-wfp-drop)
 
 main() {
     [ "$(id -u)" = 0 ] || { echo "run as root (network namespaces)" >&2; exit 1; }

@@ -55,6 +55,10 @@ pub struct CaptureFacts {
     pub dns: Vec<DnsAnswer>,
     /// What was left out or shortened to stay inside [`FactsLimits`] (for the file's stats).
     pub dropped: RecordStats,
+    /// Names of the capturing host's components by id (Windows Packet Monitor), for findings
+    /// that name where a packet was dropped; empty when the capture names none. Set by the
+    /// caller from the capture's summary.
+    pub host_components: std::collections::BTreeMap<u32, String>,
 }
 
 /// Collects the facts of one capture as the pipeline emits finished flows.
@@ -172,6 +176,7 @@ impl FactsBuilder {
             flows,
             dns,
             dropped,
+            host_components: std::collections::BTreeMap::new(),
         }
     }
 }

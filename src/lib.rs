@@ -3,7 +3,7 @@
 //! The crate is a one-way pipeline, one module per stage:
 //!
 //! ```text
-//! capture -> decode -> flow (TCP state, bounded reassembly) -> dissect (tls / dns / http)
+//! capture -> collapse (one packet seen at several components, once) -> decode -> flow (TCP state, bounded reassembly) -> dissect (tls / dns / http)
 //!         -> pipeline (one capture's flow records) -> facts (what the rules read, once)
 //!         -> classify (against model: Arc endpoint catalog, service tags) -> report
 //! ```
@@ -15,6 +15,7 @@
 pub mod capture;
 pub mod classify;
 pub mod cli;
+pub mod collapse;
 pub mod commands;
 pub mod decode;
 pub mod dissect;

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use arcaudit::capture::{CaptureError, Input, ReadOutcome, read_capture};
+use arcaudit::collapse::{Collapser, Seen};
+use arcaudit::pipeline::{PipelineConfig, analyze};
 
 #[path = "common/harness.rs"]
 mod harness;
@@ -59,7 +61,11 @@ fn main() -> ExitCode {
             whole_corpus_never_panics,
         ],
         compressed => [compressed_files_match_tshark],
-        pktmon => [pktmon_etl_yields_the_frames_of_its_etl2pcap_conversion],
+        pktmon => [
+            pktmon_etl_yields_the_frames_of_its_etl2pcap_conversion,
+            pktmon_cap_collapses_to_38_distinct_frames,
+            pktmon_etl_and_cap_collapse_to_the_same_frames_and_flows,
+        ],
     ])
 }
 
@@ -267,4 +273,95 @@ fn pktmon_etl_yields_the_frames_of_its_etl2pcap_conversion() {
     }
     let distinct: std::collections::BTreeSet<&Vec<u8>> = etl.iter().map(|f| &f.3).collect();
     assert_eq!(distinct.len(), 38);
+}
+
+/// The frames of a capture that the duplicate collapse hands on: (time, bytes).
+fn distinct_frames(path: &Path) -> Vec<(i64, Vec<u8>)> {
+    let mut c = Collapser::new(false);
+    let mut kept = Vec::new();
+    let outcome = read_capture(&Input::Path(path.to_path_buf()), |f| {
+        if c.check(f) == Seen::First {
+            kept.push((f.ts_nanos, f.data.to_vec()));
+        }
+    });
+    assert!(outcome.error.is_none(), "{}", describe(&outcome.error));
+    kept
+}
+
+/// The etl2pcap conversion of the real Packet Monitor capture carries no per-packet comments
+/// (an older pktmon): its copies (each packet at two or four components, 2-3 µs apart, the
+/// destination MAC zeroed at some) collapse by content to the 38 distinct packets, the first
+/// copy of each; --keep-duplicates hands on all 114.
+fn pktmon_cap_collapses_to_38_distinct_frames() {
+    let path = corpus().join("g_windows/demikernel/PktMon.cap");
+    let kept = distinct_frames(&path);
+    assert_eq!(kept.len(), 38);
+    let bytes: std::collections::BTreeSet<&[u8]> = kept.iter().map(|f| &f.1[14..]).collect();
+    assert_eq!(bytes.len(), 38, "one frame per distinct IP packet");
+    let stats = analyze(
+        &Input::Path(path.clone()),
+        &PipelineConfig::default(),
+        &mut |_| {},
+    );
+    assert_eq!((stats.capture.frames, stats.decode.frames), (114, 38));
+    assert_eq!(
+        (stats.collapse.duplicates, stats.collapse.by_content),
+        (76, 76)
+    );
+    let keep = PipelineConfig {
+        keep_duplicates: true,
+        ..PipelineConfig::default()
+    };
+    let raw = analyze(&Input::Path(path), &keep, &mut |_| {});
+    assert_eq!((raw.decode.frames, raw.collapse.duplicates), (114, 76));
+}
+
+/// The ETL and its conversion collapse to the same 38 frames (the ETL's times cut to the
+/// conversion's microsecond) and the same flows, whether the ETL reader hands on Packet
+/// Monitor's group ids (collapse by group id) or not (by content).
+fn pktmon_etl_and_cap_collapse_to_the_same_frames_and_flows() {
+    let dir = corpus().join("g_windows/demikernel");
+    let etl = distinct_frames(&dir.join("PktMon.etl"));
+    let cap = distinct_frames(&dir.join("PktMon.cap"));
+    assert_eq!(etl.len(), 38);
+    assert_eq!(etl.len(), cap.len());
+    for (i, (e, c)) in etl.iter().zip(&cap).enumerate() {
+        assert_eq!(
+            e.0 - e.0.rem_euclid(1000),
+            c.0,
+            "distinct frame {} time",
+            i + 1
+        );
+        assert_eq!(e.1, c.1, "distinct frame {}", i + 1);
+    }
+    let flows = |name: &str| {
+        let mut v = Vec::new();
+        let stats = analyze(
+            &Input::Path(dir.join(name)),
+            &PipelineConfig::default(),
+            &mut |f| v.push(serde_json::to_value(&f).unwrap()),
+        );
+        assert!(stats.error.is_none(), "{name}: {:?}", stats.error);
+        assert_eq!(stats.decode.frames, 38, "{name}");
+        (v, stats.decode)
+    };
+    let (etl_flows, etl_decode) = flows("PktMon.etl");
+    let (cap_flows, cap_decode) = flows("PktMon.cap");
+    assert_eq!(etl_decode, cap_decode);
+    // Times differ below the microsecond and a flow may carry the ETL's host components:
+    // compare what the conversion also has.
+    let strip = |v: &[serde_json::Value]| {
+        v.iter()
+            .map(|f| {
+                let mut f = f.clone();
+                if let Some(o) = f.as_object_mut() {
+                    for k in ["first_ts_ns", "last_ts_ns", "host"] {
+                        o.remove(k);
+                    }
+                }
+                f
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(strip(&etl_flows), strip(&cap_flows));
 }

@@ -19,8 +19,8 @@ use super::summary::{
     ByteOrder, CaptureFormat, InterfaceInfo, InterfaceStats, SectionInfo, SkippedBlock,
 };
 use super::{
-    CaptureError, Ctx, Frame, MAX_INTERFACES_PER_SECTION, MAX_NAME_LEN, MAX_RECORD_LEN,
-    MAX_SUMMARY_ITEMS, MAX_SUMMARY_SKIPPED,
+    CaptureError, Ctx, Frame, HostDirection, HostDrop, MAX_INTERFACES_PER_SECTION, MAX_NAME_LEN,
+    MAX_RECORD_LEN, MAX_SUMMARY_ITEMS, MAX_SUMMARY_SKIPPED, PacketOrigin,
 };
 
 pub(crate) const SHB_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
@@ -281,6 +281,7 @@ impl Walker<'_> {
                     caplen,
                     orig_len,
                     Some(data),
+                    None,
                     sink,
                 );
             }
@@ -460,6 +461,12 @@ impl Walker<'_> {
         let units = (u64::from(u32_at(be, body, 4)) << 32) | u64::from(u32_at(be, body, 8));
         let caplen = u32_at(be, body, 12) as usize;
         let orig_len = u32_at(be, body, 16);
+        // Options follow the data, padded to 32 bits. Only a comment is read, and only for
+        // what `pktmon etl2pcap` writes there; a file without options pays one bounds check.
+        let origin = (caplen.saturating_add(3) & !3)
+            .checked_add(20)
+            .and_then(|at| body.get(at..))
+            .and_then(|opts| packet_origin(be, opts));
         self.packet(
             offset,
             block_type,
@@ -468,6 +475,7 @@ impl Walker<'_> {
             caplen,
             orig_len,
             body.get(20..),
+            origin,
             sink,
         );
     }
@@ -484,6 +492,7 @@ impl Walker<'_> {
         caplen: usize,
         orig_len: u32,
         rest: Option<&[u8]>,
+        origin: Option<PacketOrigin>,
         sink: &mut F,
     ) {
         let Some(&iface) = self.interfaces.get(if_id as usize) else {
@@ -518,7 +527,7 @@ impl Walker<'_> {
             orig_len,
             offset,
             data,
-            origin: None,
+            origin,
         });
     }
 
@@ -548,5 +557,164 @@ impl Walker<'_> {
             length: body.len() as u64 + 12,
             reason,
         }
+    }
+}
+
+/// opt_comment, the one option code every pcapng block shares.
+const OPT_COMMENT: u16 = 1;
+/// Longest comment read as Packet Monitor metadata: the real text is ~170 bytes (a drop with
+/// a reason name ~250); anything longer is someone else's comment.
+const MAX_PKTMON_COMMENT: usize = 1024;
+/// Most comma-separated fields read from one comment (Packet Monitor writes 10 to 13).
+const MAX_PKTMON_FIELDS: usize = 24;
+
+/// The Packet Monitor metadata in a packet block's options, if a comment carries it.
+fn packet_origin(be: bool, opts: &[u8]) -> Option<PacketOrigin> {
+    let mut origin = None;
+    for_each_option(be, opts, |code, value| {
+        if code == OPT_COMMENT && origin.is_none() {
+            origin = pktmon_comment(value);
+        }
+    });
+    origin
+}
+
+/// Parses the per-packet comment `pktmon etl2pcap` writes, which is Packet Monitor's text
+/// format of the packet event:
+/// `PktGroupId 562949953421500, PktNumber 1, Appearance 1, Direction Tx , Type Ethernet ,
+/// Component 78, Edge 1, Filter 1, OriginalSize 66, LoggedSize 66`; a drop starts with
+/// `Drop: ` and adds `DropReason <code or name> , DropLocation 0xE000460A`. Tolerant: fields
+/// in any order, extra spaces, unknown fields ignored, a leading timestamp skipped; a comment
+/// without a readable `PktGroupId` is not Packet Monitor's and gives no origin. A drop reason
+/// given as a name (etl2txt prints names) cannot be turned into its code here: it is kept as
+/// code 0 (unknown), with the location.
+pub(crate) fn pktmon_comment(text: &[u8]) -> Option<PacketOrigin> {
+    if text.len() > MAX_PKTMON_COMMENT {
+        return None;
+    }
+    let text = std::str::from_utf8(text).ok()?;
+    let start = text.find("PktGroupId")?;
+    let is_drop = text[..start].trim_end().ends_with("Drop:");
+    let mut origin = PacketOrigin::default();
+    let mut reason = None;
+    let mut location = None;
+    for field in text[start..].split(',').take(MAX_PKTMON_FIELDS) {
+        let field = field.trim();
+        let (key, value) = field.split_once(' ').unwrap_or((field, ""));
+        let value = value.trim();
+        match key {
+            "PktGroupId" => origin.group_id = Some(value.parse().ok()?),
+            "Component" => origin.component = value.parse().ok(),
+            "Edge" => origin.edge = value.parse().ok(),
+            "Direction" => {
+                origin.direction = match value {
+                    "Tx" => Some(HostDirection::Tx),
+                    "Rx" => Some(HostDirection::Rx),
+                    _ => None,
+                }
+            }
+            "DropReason" => reason = Some(parse_code(value).unwrap_or(0)),
+            "DropLocation" => location = parse_code(value),
+            _ => {}
+        }
+    }
+    if is_drop {
+        origin.drop = Some(HostDrop {
+            reason: reason.unwrap_or(0),
+            location: location.unwrap_or(0),
+        });
+    }
+    Some(origin)
+}
+
+/// A decimal or `0x` hexadecimal code.
+fn parse_code(v: &str) -> Option<u32> {
+    match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+        None => v.parse().ok(),
+    }
+}
+
+#[cfg(test)]
+mod pktmon_comment_tests {
+    use super::*;
+
+    #[test]
+    fn packet_comment_as_pktmon_writes_it() {
+        let o = pktmon_comment(
+            b"PktGroupId 562949953421500, PktNumber 1, Appearance 1, Direction Tx , Type Ethernet , Component 78, Edge 1, Filter 1, OriginalSize 66, LoggedSize 66",
+        )
+        .unwrap();
+        assert_eq!(o.group_id, Some(562949953421500));
+        assert_eq!(o.component, Some(78));
+        assert_eq!(o.edge, Some(1));
+        assert_eq!(o.direction, Some(HostDirection::Tx));
+        assert_eq!(o.drop, None);
+    }
+
+    #[test]
+    fn drop_comment_with_numeric_and_named_reasons() {
+        let o = pktmon_comment(
+            b"Drop: PktGroupId 10696049115005232, PktNumber 1, Appearance 1, Direction Rx, Type Ethernet, Component 2, Filter 0, DropReason 228, DropLocation 0xE000100F",
+        )
+        .unwrap();
+        assert_eq!(o.component, Some(2));
+        assert_eq!(o.direction, Some(HostDirection::Rx));
+        assert_eq!(
+            o.drop,
+            Some(HostDrop {
+                reason: 228,
+                location: 0xE000_100F
+            })
+        );
+        let named = pktmon_comment(
+            b"12:00:00.000000000 Drop: PktGroupId 8444249301423149, PktNumber 1, Appearance 0, Direction Rx , Type IP , Component 49, Filter 1, DropReason INET: transport endpoint was not found , DropLocation 0xE000460A, OriginalSize 402, LoggedSize 148",
+        )
+        .unwrap();
+        assert_eq!(named.component, Some(49));
+        assert_eq!(
+            named.drop,
+            Some(HostDrop {
+                reason: 0,
+                location: 0xE000_460A
+            })
+        );
+    }
+
+    #[test]
+    fn other_comments_give_no_origin() {
+        for c in [
+            &b"captured on the jump host"[..],
+            b"PktGroupId x, Component 3",
+            b"PktGroupId",
+            b"\xff\xfe PktGroupId 1",
+            &[b'a'; 2000],
+        ] {
+            assert_eq!(pktmon_comment(c), None, "{:?}", String::from_utf8_lossy(c));
+        }
+        // Fields it cannot read are left out, not fatal.
+        let o = pktmon_comment(b"PktGroupId 7, Component many, Edge 70000, Direction Up").unwrap();
+        assert_eq!(
+            (o.group_id, o.component, o.edge, o.direction),
+            (Some(7), None, None, None)
+        );
+    }
+
+    #[test]
+    fn comment_option_after_padded_data_is_read() {
+        // Options start after the data padded to 4 bytes; a malformed option list is ignored.
+        let text = b"PktGroupId 9, Component 4, Edge 1, Direction Rx";
+        let mut opts = Vec::new();
+        opts.extend_from_slice(&OPT_COMMENT.to_le_bytes());
+        opts.extend_from_slice(&(text.len() as u16).to_le_bytes());
+        opts.extend_from_slice(text);
+        while opts.len() % 4 != 0 {
+            opts.push(0);
+        }
+        opts.extend_from_slice(&[0, 0, 0, 0]);
+        let o = packet_origin(false, &opts).unwrap();
+        assert_eq!((o.group_id, o.component), (Some(9), Some(4)));
+        assert_eq!(packet_origin(false, &opts[..6]), None);
+        assert_eq!(packet_origin(false, &[]), None);
     }
 }

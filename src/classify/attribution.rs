@@ -437,6 +437,8 @@ mod tests {
             server_bytes: 0,
             server_packets: 0,
             icmp: Vec::new(),
+            host_components: Vec::new(),
+            host_drops: Vec::new(),
             protocol: None,
             tls: Some(crate::facts::TlsSummary {
                 sni: sni.map(str::to_string),

@@ -403,6 +403,8 @@ pub struct Cx<'a> {
     pub context: &'a AuditContext,
     /// The capture file being audited.
     pub file: &'a str,
+    /// Names of the capturing host's components by id (Windows Packet Monitor); may be empty.
+    pub host_components: &'a std::collections::BTreeMap<u32, String>,
 }
 
 /// The whole capture, for the rules that look across flows.
@@ -515,6 +517,7 @@ pub fn audit_capture(
         tags,
         context: &context,
         file,
+        host_components: &facts.host_components,
     };
     let rules = rules::all();
     let mut folder = Folder::default();

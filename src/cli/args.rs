@@ -283,6 +283,11 @@ pub(super) struct CaptureArgs {
     /// out to stay inside is counted in the file's stats. Suffixes K, M, G (powers of 1024).
     #[arg(long, default_value = "512M", value_name = "SIZE", value_parser = parse_size)]
     pub(super) max_memory: u64,
+    /// Keep every copy of a packet seen several times (Windows Packet Monitor logs one per
+    /// network-stack component; `tcpdump -i any` sees loopback twice). By default copies are
+    /// collapsed into the first and counted in the file's stats.
+    #[arg(long)]
+    pub(super) keep_duplicates: bool,
 }
 
 /// "512M", "2G", "65536": bytes, with an optional K/M/G suffix (powers of 1024).

@@ -43,14 +43,16 @@ fn pipeline_config(a: &CaptureArgs) -> Result<PipelineConfig, String> {
     if a.max_flows == 0 {
         return Err("--max-flows must be at least 1".into());
     }
-    Ok(PipelineConfig::with_memory(
+    let mut cfg = PipelineConfig::with_memory(
         a.max_memory,
         FlowConfig {
             stream_limit: a.reassembly_limit,
             max_flows: a.max_flows,
             ..FlowConfig::default()
         },
-    ))
+    );
+    cfg.keep_duplicates = a.keep_duplicates;
+    Ok(cfg)
 }
 
 /// The captures the paths name; none is an error that names the paths and what was left

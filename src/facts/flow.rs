@@ -5,7 +5,7 @@
 use serde::Serialize;
 use std::net::SocketAddr;
 
-use crate::flow::{ConnState, IcmpEvent, KeyFrames};
+use crate::flow::{ConnState, HostDropEvent, IcmpEvent, KeyFrames};
 use crate::pipeline::Flow;
 use crate::tls::{Alert, TlsVersion};
 use crate::wire::{AppProtocol, Transport};
@@ -117,6 +117,14 @@ pub struct AuditFlow {
     pub server_bytes: u64,
     pub server_packets: u64,
     pub icmp: Vec<IcmpEvent>,
+    /// Host components its packets crossed, in the order first seen (Windows Packet
+    /// Monitor captures; bounded by `flow::MAX_HOST_COMPONENTS`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub host_components: Vec<u32>,
+    /// Drops of its packets reported on the capturing host (bounded by
+    /// `flow::MAX_HOST_DROPS`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub host_drops: Vec<HostDropEvent>,
     pub protocol: Option<AppProtocol>,
     pub tls: Option<TlsSummary>,
     pub requests: Vec<HttpRequestSummary>,
@@ -146,6 +154,13 @@ impl AuditFlow {
     pub fn connect_response(&self) -> Option<&HttpResponseSummary> {
         let c = self.connect()?;
         self.responses.iter().find(|r| r.frame >= c.frame)
+    }
+
+    /// A packet of it was dropped on the capturing host and the flow never achieved
+    /// anything: the drop is where it died (`dropped-on-host`, which the other blocked rules
+    /// leave the flow to).
+    pub fn dropped_on_host(&self) -> bool {
+        !self.host_drops.is_empty() && !self.succeeded()
     }
 
     /// The server side sent a RST (Zeek history `r`).
@@ -220,6 +235,8 @@ impl AuditFlow {
         std::mem::size_of::<AuditFlow>()
             + self.history.len()
             + self.icmp.len() * std::mem::size_of::<IcmpEvent>()
+            + self.host_components.len() * 4
+            + self.host_drops.len() * std::mem::size_of::<HostDropEvent>()
             + tls
             + http
     }
@@ -340,6 +357,12 @@ impl AuditFlow {
             server_bytes: f.server_counters.payload_bytes,
             server_packets: f.server_counters.packets,
             icmp: f.icmp.clone(),
+            host_components: f
+                .host
+                .as_ref()
+                .map(|h| h.components.clone())
+                .unwrap_or_default(),
+            host_drops: f.host.as_ref().map(|h| h.drops.clone()).unwrap_or_default(),
             protocol: f.app.protocol,
             tls,
             requests,

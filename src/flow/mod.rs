@@ -28,7 +28,8 @@ mod tests;
 
 pub use reassembly::{StreamReassembler, StreamStatus};
 pub use record::{
-    DirectionCounters, EndReason, FlowRecord, FlowStats, IcmpEvent, KeyFrames, TcpFacts,
+    DirectionCounters, EndReason, FlowRecord, FlowStats, HostDropEvent, HostPath, IcmpEvent,
+    KeyFrames, MAX_HOST_COMPONENTS, MAX_HOST_DROPS, TcpFacts,
 };
 pub use table::{FlowConfig, FlowTable, MAX_FLOW_BUFFERED};
 pub use tcp_state::{ConnState, EndpointState, TcpConnState, TcpEnding};

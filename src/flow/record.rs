@@ -57,6 +57,41 @@ pub struct IcmpEvent {
     pub code: u8,
 }
 
+/// Most host components kept per flow: a packet crosses two to eight; more is not more
+/// evidence.
+pub const MAX_HOST_COMPONENTS: usize = 16;
+/// Most host drops kept per flow: the first is the evidence, a few show it repeating.
+pub const MAX_HOST_DROPS: usize = 4;
+
+/// The host components a flow's packets crossed and the drops reported on it, as Windows
+/// Packet Monitor logged them. Bounded: [`MAX_HOST_COMPONENTS`], [`MAX_HOST_DROPS`] (the rest
+/// only counted).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct HostPath {
+    /// Component ids in the order first seen.
+    pub components: Vec<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drops: Vec<HostDropEvent>,
+    /// Drops beyond [`MAX_HOST_DROPS`].
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more_drops: u64,
+}
+
+/// A packet of the flow dropped on the capturing host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct HostDropEvent {
+    /// The frame of the drop report.
+    pub frame: u64,
+    /// The component that dropped it, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component: Option<u32>,
+    /// Packet Monitor's drop reason code and location code, as logged.
+    pub reason: u32,
+    pub location: u32,
+    /// The dropped packet was the client's (else the server's, on its way in).
+    pub from_client: bool,
+}
+
 /// TCP-specific facts of a flow.
 #[derive(Debug, Clone, Serialize)]
 pub struct TcpFacts {
@@ -94,6 +129,10 @@ pub struct FlowRecord<A> {
     pub udp_conn_state: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub icmp: Vec<IcmpEvent>,
+    /// Where on the capturing host its packets were seen, when the capture says so
+    /// (Windows Packet Monitor): the components they crossed and any drop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostPath>,
     pub end_reason: EndReason,
     pub app: A,
 }

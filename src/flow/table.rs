@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use super::record::{
-    DirectionCounters, EndReason, FlowRecord, FlowStats, IcmpEvent, KeyFrames, TcpFacts,
+    DirectionCounters, EndReason, FlowRecord, FlowStats, HostPath, IcmpEvent, KeyFrames, TcpFacts,
 };
 use super::{Dissector, StreamReassembler, TcpConnState, TcpEnding};
 use crate::decode::{self, Packet};
@@ -97,6 +97,9 @@ pub(super) struct Flow<D> {
     pub(super) resp_counters: DirectionCounters,
     pub(super) tcp: Option<Box<TcpFlow>>,
     pub(super) icmp: Vec<IcmpEvent>,
+    /// Host components and drops (Windows Packet Monitor captures only; boxed so other
+    /// captures pay one pointer).
+    pub(super) host: Option<Box<HostPath>>,
     /// Created with the first payload: a flow without payload (a SYN flood) costs none.
     pub(super) dissector: Option<Box<D>>,
     /// Bytes this flow holds in buffers, as last counted into the table's total.
@@ -327,6 +330,7 @@ impl<D: Dissector> FlowTable<D> {
             resp_counters: DirectionCounters::default(),
             tcp: None,
             icmp: Vec::new(),
+            host: None,
             dissector: None,
             held: 0,
             budget_cut: false,
@@ -473,6 +477,7 @@ pub(super) fn finish<D: Dissector>(mut flow: Flow<D>, reason: EndReason) -> Flow
         tcp,
         udp_conn_state,
         icmp: flow.icmp,
+        host: flow.host.map(|h| *h),
         end_reason: reason,
         app: match flow.dissector {
             Some(d) => d.finish(),

@@ -5,10 +5,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use super::record::{EndReason, FlowRecord, IcmpEvent};
+use super::record::{
+    EndReason, FlowRecord, HostDropEvent, IcmpEvent, MAX_HOST_COMPONENTS, MAX_HOST_DROPS,
+};
 use super::table::{FlowKey, MAX_ICMP_PER_FLOW, TcpFlow, finish, likely_server_port};
 use super::{Direction, Dissector, FlowTable, StreamReassembler, TcpConnState, TcpEnding};
-use crate::decode::{IcmpMessage, TcpFlags, TcpSegment};
+use crate::decode::{self, IcmpMessage, Packet, TcpFlags, TcpSegment};
 
 impl<D: Dissector> FlowTable<D> {
     pub(super) fn tcp(
@@ -297,6 +299,49 @@ impl<D: Dissector> FlowTable<D> {
                 }
             }
             None => self.stats.icmp_unmatched += 1,
+        }
+    }
+
+    /// Notes where on the capturing host a packet of an open flow was seen: the component
+    /// (Windows Packet Monitor's id) and, for a drop report, the reason and location codes.
+    /// Called for every copy of a packet, the collapsed ones too; a packet of no open flow
+    /// (ICMP, or a flow already finished) is ignored. Bounded per flow.
+    pub fn host_seen(
+        &mut self,
+        pkt: &Packet<'_>,
+        frame: u64,
+        component: Option<u32>,
+        drop: Option<(u32, u32)>,
+    ) {
+        let (src, dst, proto) = match pkt.transport {
+            decode::Transport::Tcp(s) => (s.src_port, s.dst_port, 6),
+            decode::Transport::Udp(d) => (d.src_port, d.dst_port, 17),
+            decode::Transport::Icmp(_) => return,
+        };
+        let src = SocketAddr::new(pkt.src, src);
+        let (key, _) = FlowKey::new(src, SocketAddr::new(pkt.dst, dst), proto);
+        let Some(flow) = self.flows.get_mut(&key) else {
+            return;
+        };
+        let host = flow.host.get_or_insert_with(Box::default);
+        if let Some(c) = component
+            && !host.components.contains(&c)
+            && host.components.len() < MAX_HOST_COMPONENTS
+        {
+            host.components.push(c);
+        }
+        if let Some((reason, location)) = drop {
+            if host.drops.len() < MAX_HOST_DROPS {
+                host.drops.push(HostDropEvent {
+                    frame,
+                    component,
+                    reason,
+                    location,
+                    from_client: src == flow.orig,
+                });
+            } else {
+                host.more_drops += 1;
+            }
         }
     }
 }

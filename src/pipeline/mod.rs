@@ -1,6 +1,8 @@
-//! Drives one capture through the stages: capture -> decode -> flow table (with the
-//! application dissector) -> flow records, and gathers the per-file statistics. Also finds
-//! the capture files named on the command line. Renders nothing and judges nothing.
+//! Drives one capture through the stages: capture -> duplicate collapse -> decode -> flow
+//! table (with the application dissector) -> flow records, and gathers the per-file
+//! statistics. Where a frame says which host component saw it (Windows Packet Monitor), that
+//! component and any drop go to the frame's flow, for the first copy and the collapsed ones.
+//! Also finds the capture files named on the command line. Renders nothing and judges nothing.
 
 mod inputs;
 
@@ -10,8 +12,9 @@ use serde::Serialize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::capture::{self, CaptureSummary, Input};
-use crate::decode::{DecodeLimits, DecodeStats, Decoder};
+use crate::capture::{self, CaptureSummary, Frame, Input};
+use crate::collapse::{CollapseStats, Collapser, Seen};
+use crate::decode::{DecodeLimits, DecodeStats, Decoder, Packet};
 use crate::dissect::{AppDissector, AppFacts};
 use crate::flow::{FlowConfig, FlowRecord, FlowStats, FlowTable};
 
@@ -38,6 +41,8 @@ pub struct PipelineConfig {
     /// file is done it has added its whole size, even if reading stopped early, so the
     /// count ends at the sum of the file sizes.
     pub progress: Option<Arc<AtomicU64>>,
+    /// `--keep-duplicates`: hand on every copy of a packet (counted all the same).
+    pub keep_duplicates: bool,
 }
 
 impl Default for PipelineConfig {
@@ -64,6 +69,7 @@ impl PipelineConfig {
             decode: DecodeLimits::default(),
             record_bytes: share(1, 4),
             progress: None,
+            keep_duplicates: false,
         }
     }
 }
@@ -75,6 +81,10 @@ pub struct FileStats {
     pub capture: CaptureSummary,
     pub decode: DecodeStats,
     pub flows: FlowStats,
+    /// Copies of one packet found (and collapsed unless kept), and Packet Monitor metadata
+    /// seen; not serialised for a capture that has neither.
+    #[serde(skip_serializing_if = "CollapseStats::is_empty")]
+    pub collapse: CollapseStats,
     /// Why reading stopped early (names the file and the byte offset); flows read before
     /// the damage are still reported.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -126,12 +136,30 @@ impl RecordStats {
 pub fn analyze(input: &Input, cfg: &PipelineConfig, emit: &mut dyn FnMut(Flow)) -> FileStats {
     let mut decoder = Decoder::new(cfg.decode);
     let mut table: FlowTable<AppDissector> = FlowTable::new(cfg.flow.clone());
+    let mut collapser = Collapser::new(cfg.keep_duplicates);
+    // Decodes collapsed copies that say where on the host they were seen, only to find their
+    // flow: its statistics are not the file's (a copy is not another frame of the capture).
+    // Made for the first such copy: a capture without Packet Monitor metadata never needs it.
+    let mut copies: Option<Decoder> = None;
     let progress = cfg.progress.as_deref();
-    let outcome = capture::read_capture_counted(input, progress, |frame| {
-        if let Some(pkt) = decoder.decode(frame.linktype, frame.data, frame.ts_nanos) {
-            table.packet(&pkt, frame.number, frame.ts_nanos, emit);
-        }
-    });
+    let outcome =
+        capture::read_capture_counted(input, progress, |frame| match collapser.check(frame) {
+            Seen::First => {
+                if let Some(pkt) = decoder.decode(frame.linktype, frame.data, frame.ts_nanos) {
+                    table.packet(&pkt, frame.number, frame.ts_nanos, emit);
+                    host_origin(&mut table, &pkt, frame);
+                }
+            }
+            Seen::Duplicate { .. } => {
+                if frame.origin.is_some()
+                    && let Some(pkt) = copies
+                        .get_or_insert_with(|| Decoder::new(cfg.decode))
+                        .decode(frame.linktype, frame.data, frame.ts_nanos)
+                {
+                    host_origin(&mut table, &pkt, frame);
+                }
+            }
+        });
     if let (Some(p), Input::Path(path)) = (progress, input)
         && let Ok(meta) = std::fs::metadata(path)
         && meta.is_file()
@@ -148,8 +176,24 @@ pub fn analyze(input: &Input, cfg: &PipelineConfig, emit: &mut dyn FnMut(Flow)) 
         capture: outcome.summary,
         decode: decoder.stats().clone(),
         flows,
+        collapse: collapser.stats(),
         error: outcome.error.map(|e| e.to_string()),
         records: RecordStats::default(),
+    }
+}
+
+/// Where on the host `frame` was seen (component, drop), added to its flow's evidence.
+#[inline]
+fn host_origin(table: &mut FlowTable<AppDissector>, pkt: &Packet<'_>, frame: &Frame<'_>) {
+    if let Some(o) = frame.origin
+        && (o.component.is_some() || o.drop.is_some())
+    {
+        table.host_seen(
+            pkt,
+            frame.number,
+            o.component,
+            o.drop.map(|d| (d.reason, d.location)),
+        );
     }
 }
 

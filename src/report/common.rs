@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::classify::{CoverageRow, Family, Finding};
+use crate::collapse::CollapseStats;
 use crate::model::{Feature, When};
 
 use super::model::{FileReport, ServiceTagStatus, TagSource, Totals};
@@ -35,9 +36,14 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
 /// "N frames, N TCP flows (N to Arc endpoints), N DNS messages" for one capture.
 pub fn capture_counts(f: &FileReport) -> String {
     let a = &f.audit;
+    let frames = plural_u64(f.stats.capture.frames, "frame", "frames");
+    let frames = match collapse_note(&f.stats.collapse) {
+        Some(note) => format!("{frames} ({note})"),
+        None => frames,
+    };
     let mut s = format!(
         "{}, {} ({} to Arc endpoints), {}",
-        plural_u64(f.stats.capture.frames, "frame", "frames"),
+        frames,
         plural(a.tcp_flows, "TCP flow", "TCP flows"),
         a.arc_flows,
         plural(a.dns_messages, "DNS message", "DNS messages")
@@ -73,6 +79,31 @@ pub fn capture_counts(f: &FileReport) -> String {
         s.push_str(&format!(" (memory bounds: {})", bounded.join(", ")));
     }
     s
+}
+
+/// What the duplicate collapse did, for the capture's line in every summary: "76 duplicates
+/// collapsed", or kept with `--keep-duplicates`, and the host drops reported; None when the
+/// capture had no copies and no Packet Monitor metadata.
+pub fn collapse_note(c: &CollapseStats) -> Option<String> {
+    let mut parts = Vec::new();
+    if c.duplicates > 0 {
+        let verb = if c.kept {
+            "kept (--keep-duplicates)"
+        } else {
+            "collapsed"
+        };
+        parts.push(format!(
+            "{} {verb}",
+            plural_u64(c.duplicates, "duplicate", "duplicates")
+        ));
+    }
+    if c.host_drops > 0 {
+        parts.push(format!(
+            "{} on the host",
+            plural_u64(c.host_drops, "drop reported", "drops reported")
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 fn plural_u64(n: u64, one: &str, many: &str) -> String {

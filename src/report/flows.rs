@@ -393,6 +393,9 @@ pub fn summary_line(s: &FileStats) -> String {
         s.flows.udp_flows,
         s.flows.evicted
     );
+    if let Some(note) = crate::report::common::collapse_note(&s.collapse) {
+        line.push_str(&format!(", {note}"));
+    }
     if !s.decode.skipped.is_empty() {
         let reasons: Vec<String> = s
             .decode

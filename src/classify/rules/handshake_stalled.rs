@@ -40,6 +40,10 @@ impl Rule for HandshakeStalled {
     }
 
     fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+        // A drop reported on the host is the direct evidence: `dropped-on-host` says it.
+        if super::dropped_on_host::fires(v) {
+            return;
+        }
         let f = v.flow;
         let Some(t) = &f.tls else { return };
         let Some(hello) = t.client_hello_frame else {

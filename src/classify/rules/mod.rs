@@ -26,6 +26,7 @@ macro_rules! registry {
 }
 
 registry! {
+    dropped_on_host::DroppedOnHost,
     syn_unanswered::SynUnanswered,
     reset_after_client_hello::ResetAfterClientHello,
     tls_version_below_1_2::TlsVersionBelow12,

@@ -46,6 +46,10 @@ impl Rule for TlsAlertFatal {
     }
 
     fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+        // A drop reported on the host is the direct evidence: `dropped-on-host` says it.
+        if super::dropped_on_host::fires(v) {
+            return;
+        }
         let Some(t) = &v.flow.tls else { return };
         if !v.is_arc() {
             return;

@@ -100,7 +100,8 @@ impl Rule for UnattributedFailure {
         for v in c.flows {
             // A flow named by SNI, CONNECT, Host, certificate or DNS with a name the catalog
             // does not know is attributed, just not to Arc: not this rule's.
-            if v.is_arc() || v.attribution.name.is_some() {
+            // A flow dropped on the host (to the proxy) is `dropped-on-host`'s.
+            if v.is_arc() || v.attribution.name.is_some() || super::dropped_on_host::fires(v) {
                 continue;
             }
             let Some(state) = failure(v) else { continue };
