@@ -138,8 +138,8 @@ fn no_blocked_verdict_disappears_without_dns_and_without_a_tag_file() {
             // The stripped copy is a classic pcap, which cannot carry the Packet Monitor
             // comments a host drop is read from: there the same failure is judged on the
             // wire alone (an unanswered SYN), which is what the pcap shows.
-            let on_the_wire = rule == "dropped-on-host"
-                && after.contains(&("syn-unanswered".to_string(), addr));
+            let on_the_wire =
+                rule == "dropped-on-host" && after.contains(&("syn-unanswered".to_string(), addr));
             let kept = after.contains(&(rule.clone(), addr))
                 || on_the_wire
                 || after.contains(&("unattributed-failure".to_string(), addr));

@@ -184,7 +184,10 @@ fn one_component_per_packet_gives_the_flows_of_the_pcap() {
                 // The ETL flow also names the host component its packets were seen at; the
                 // pcap has no such field. Everything else is the same.
                 let g = g.replace(",\"host\":{\"components\":[59]}", "");
-                assert!(&g == w, "{compression:?} {clock:?}: flow differs:\n{g}\n{w}");
+                assert!(
+                    &g == w,
+                    "{compression:?} {clock:?}: flow differs:\n{g}\n{w}"
+                );
             }
         }
     }
