@@ -141,7 +141,23 @@ fn audit_file(
         record_bytes: cfg.pipeline.record_bytes,
     });
     let mut stats = pipeline::analyze(input, &cfg.pipeline, &mut |f| facts.add(&f));
-    let facts = facts.finish();
+    let mut facts = facts.finish();
+    // The host components an ETL file describes, by id, for findings that name where a
+    // packet was dropped: "what it is (driver)", e.g. "TCP/IPv4 - L3/L4 (tcpip.sys)".
+    facts.host_components = stats
+        .capture
+        .components
+        .iter()
+        .map(|c| {
+            let name = match (c.description.is_empty(), c.name.is_empty()) {
+                (false, false) => format!("{} ({})", c.description, c.name),
+                (false, true) => c.description.clone(),
+                (true, _) => c.name.clone(),
+            };
+            (u32::from(c.id), name)
+        })
+        .filter(|(_, name)| !name.is_empty())
+        .collect();
     // What the facts stage left out to stay bounded is the file's to report.
     stats.records = facts.dropped.clone();
     let file = input.to_string();
