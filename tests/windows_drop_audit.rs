@@ -9,7 +9,6 @@
 #[path = "common/cli.rs"]
 mod cli;
 #[path = "common/etl.rs"]
-#[allow(dead_code)]
 mod etl;
 
 use arcaudit::capture::{Input, read_capture};
