@@ -229,6 +229,11 @@ pub(super) struct AuditArgs {
     pub(super) fail_on: String,
     #[command(flatten)]
     pub(super) catalog: CatalogArgs,
+    /// Name each capture's machine with this regular expression on its path: the first
+    /// capture group (else the whole match). Wins over what the capture says (pcapng
+    /// comment `host=NAME`, interface address, the Arc client address).
+    #[arg(long, value_name = "REGEX")]
+    pub(super) host_from: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -158,7 +158,13 @@ fn audit_config(a: &AuditArgs) -> Result<AuditConfig, String> {
             a.fail_on
         )
     })?;
+    let host_from = a
+        .host_from
+        .as_deref()
+        .map(|r| regex::Regex::new(r).map_err(|e| format!("--host-from {r:?}: {e}")))
+        .transpose()?;
     Ok(AuditConfig {
+        host_from,
         inputs,
         given: Given {
             cloud: a.cloud.map(Cloud::from),

@@ -7,12 +7,12 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::classify::{CaptureAudit, Family, Finding, Given, Severity, Unseen};
+use crate::classify::{CaptureAudit, Family, Finding, Given, HostIdentity, Severity, Unseen};
 use crate::model::TagFileInfo;
 use crate::pipeline::FileStats;
 
 /// The version of the JSON report schema described in docs/audit.md.
-pub const AUDIT_SCHEMA: &str = "arcaudit.audit/2";
+pub const AUDIT_SCHEMA: &str = "arcaudit.audit/3";
 
 /// When `audit` exits with 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -65,6 +65,8 @@ pub enum AuditOutcome {
 #[derive(Debug, Clone)]
 pub struct FileReport {
     pub file: String,
+    /// The machine the capture was taken on (for a capture not read: its path).
+    pub host: HostIdentity,
     pub stats: FileStats,
     pub audit: CaptureAudit,
 }
@@ -111,6 +113,7 @@ impl Serialize for FileReport {
         #[derive(Serialize)]
         struct Read<'a> {
             file: &'a str,
+            host: &'a HostIdentity,
             stats: &'a FileStats,
             #[serde(flatten)]
             audit: &'a CaptureAudit,
@@ -118,18 +121,21 @@ impl Serialize for FileReport {
         #[derive(Serialize)]
         struct NotRead<'a> {
             file: &'a str,
+            host: &'a HostIdentity,
             not_read: &'a str,
             stats: &'a FileStats,
         }
         match self.not_read() {
             Some(why) => NotRead {
                 file: &self.file,
+                host: &self.host,
                 not_read: why,
                 stats: &self.stats,
             }
             .serialize(s),
             None => Read {
                 file: &self.file,
+                host: &self.host,
                 stats: &self.stats,
                 audit: &self.audit,
             }
