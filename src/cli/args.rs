@@ -234,6 +234,11 @@ pub(super) struct AuditArgs {
     /// comment `host=NAME`, interface address, the Arc client address).
     #[arg(long, value_name = "REGEX")]
     pub(super) host_from: Option<String>,
+    /// Print the fleet view (hosts x required endpoints, counts, hosts grouped by
+    /// problems) instead of the per-capture report, in every format; the text format
+    /// shows it before the captures whenever they come from more than one host.
+    #[arg(long)]
+    pub(super) fleet: bool,
 }
 
 #[derive(Args, Debug)]

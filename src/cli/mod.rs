@@ -33,6 +33,8 @@ use crate::flow::FlowConfig;
 use crate::model::{Cloud, Feature, resolve_region};
 use crate::pipeline::{PipelineConfig, discover_inputs_noting_skipped};
 use crate::report::audit::{self as render_audit, AuditFormat};
+use crate::report::fleet::Fleet;
+use crate::report::fleet_text::FleetFormat;
 use crate::report::markdown::MarkdownConfig;
 use crate::report::model::{AuditOutcome, FailOn};
 
@@ -211,6 +213,31 @@ fn markdown_config(a: &AuditArgs, format: AuditFormat) -> Result<MarkdownConfig,
     }
 }
 
+/// Whether a text report over several hosts starts with the fleet view.
+const AUTO_FLEET_TEXT: bool = false;
+
+/// The fleet renderers there are: `--fleet` with another format is a usage error.
+fn fleet_format(fleet: bool, format: AuditFormat) -> Result<Option<FleetFormat>, String> {
+    let f = match format {
+        AuditFormat::Text => FleetFormat::Text,
+        AuditFormat::Json => FleetFormat::Json,
+        AuditFormat::Ndjson => FleetFormat::Ndjson,
+        AuditFormat::Markdown | AuditFormat::Html if fleet => {
+            return Err("--fleet: the fleet view is printed as text, json or ndjson".into());
+        }
+        AuditFormat::Markdown | AuditFormat::Html => return Ok(None),
+    };
+    Ok(Some(f))
+}
+
+/// Writes the fleet view in `format` (checked by [`fleet_format`]).
+fn render_fleet(fleet: &Fleet, format: AuditFormat, out: &mut dyn Write) -> std::io::Result<()> {
+    match fleet_format(true, format) {
+        Ok(Some(f)) => crate::report::fleet_text::render(fleet, f, out),
+        _ => Ok(()),
+    }
+}
+
 /// An error with its causes, each said once: our errors already put their source's text
 /// in their own message (`x.json: cannot read: No such file...`), which anyhow's `{:#}`
 /// would append a second time.
@@ -269,6 +296,7 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
         Command::Audit(a) => {
             let format = AuditFormat::from(a.format);
             let markdown = markdown_config(a, format)?;
+            fleet_format(a.fleet, format)?;
             let mut cfg = audit_config(a)?;
             let mut outputs: Vec<(&str, &Path)> = out.file().into_iter().collect();
             if let Some(html) = &a.html {
@@ -296,8 +324,17 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
             }
             let report = report.map_err(|e| error_text(&e))?;
             let styles = out.styles(cli.color);
-            let rendered = if format == AuditFormat::Text {
-                render_audit::render_text(&report, &styles, out)
+            let fleet = Fleet::of_report(&report);
+            let rendered = if a.fleet {
+                render_fleet(&fleet, format, out)
+            } else if format == AuditFormat::Text {
+                // Captures of several machines: the fleet view first, then each capture.
+                if fleet.totals.hosts > 1 && AUTO_FLEET_TEXT {
+                    render_fleet(&fleet, format, out).and_then(|()| writeln!(out))
+                } else {
+                    Ok(())
+                }
+                .and_then(|()| render_audit::render_text(&report, &styles, out))
             } else if format == AuditFormat::Markdown {
                 crate::report::markdown::render_with(&report, &markdown, out)
             } else {

@@ -11,6 +11,7 @@ use crate::classify::{self, Given};
 use crate::facts::{FactsBuilder, FactsLimits};
 use crate::model::{Catalog, CatalogMode, ServiceTags, discover_service_tag_files, tag_snapshot};
 use crate::pipeline::{self, PipelineConfig};
+use crate::report::fleet::FileCells;
 use crate::report::model::{
     FailOn, FileReport, Report, ServiceTagStatus, SnapshotEdition, TagSource,
 };
@@ -175,12 +176,28 @@ fn audit_file(
         .as_ref()
         .and_then(|re| Some((host_from_path(re, &file)?, re.as_str())));
     let host = classify::host::identify(&file, from_path, &stats.capture, &audit.flows);
-    FileReport {
+    let mut report = FileReport {
         file,
         host,
         stats,
         audit,
-    }
+        cells: FileCells::default(),
+    };
+    report.cells = FileCells::of(&report, &|id| {
+        catalog.entries().iter().position(|e| e.id == id)
+    });
+    report
+}
+
+/// The catalog a report was made with, as `arcaudit merge` compares it: its sources and
+/// the first 16 hex digits of a SHA-256 over its entries (a user catalog changed in place
+/// keeps its name, not its digest).
+fn catalog_version(catalog: &Catalog) -> String {
+    use sha2::Digest;
+    let entries = serde_json::to_vec(catalog.entries()).unwrap_or_default();
+    let digest = sha2::Sha256::digest(&entries);
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("{} sha256:{hex}", catalog.sources().join(" + "))
 }
 
 /// Runs the audit and builds the report.
@@ -197,6 +214,7 @@ pub fn run(cfg: &AuditConfig) -> anyhow::Result<Report> {
         cfg.given.clone(),
         cfg.fail_on,
         catalog.sources().to_vec(),
+        catalog_version(&catalog),
         tag_status,
         files,
     ))

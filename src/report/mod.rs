@@ -11,6 +11,8 @@ pub mod audit;
 pub mod common;
 pub mod endpoints;
 pub mod explain;
+pub mod fleet;
+pub mod fleet_text;
 pub mod flows;
 pub mod html;
 pub mod lookup;

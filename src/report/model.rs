@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::classify::{CaptureAudit, Family, Finding, Given, HostIdentity, Severity, Unseen};
 use crate::model::TagFileInfo;
 use crate::pipeline::FileStats;
+use crate::report::fleet::FileCells;
 
 /// The version of the JSON report schema described in docs/audit.md.
 pub const AUDIT_SCHEMA: &str = "arcaudit.audit/3";
@@ -37,10 +38,16 @@ impl FailOn {
     }
 
     pub fn trips(self, f: &Finding) -> bool {
-        !f.suppressed
+        self.trips_on(f.family, f.severity, f.suppressed)
+    }
+
+    /// [`FailOn::trips`] for a finding known by its family, severity and suppression
+    /// (a fleet's problems, read back from a report).
+    pub fn trips_on(self, family: Family, severity: Severity, suppressed: bool) -> bool {
+        !suppressed
             && match self {
-                FailOn::Family(fam) => f.family == fam,
-                FailOn::Severity(s) => f.severity >= s,
+                FailOn::Family(fam) => family == fam,
+                FailOn::Severity(s) => severity >= s,
                 FailOn::Never => false,
             }
     }
@@ -69,6 +76,8 @@ pub struct FileReport {
     pub host: HostIdentity,
     pub stats: FileStats,
     pub audit: CaptureAudit,
+    /// The capture's cells of the fleet matrix (empty for a capture not read).
+    pub cells: FileCells,
 }
 
 impl FileReport {
@@ -117,6 +126,8 @@ impl Serialize for FileReport {
             stats: &'a FileStats,
             #[serde(flatten)]
             audit: &'a CaptureAudit,
+            #[serde(flatten)]
+            cells: &'a FileCells,
         }
         #[derive(Serialize)]
         struct NotRead<'a> {
@@ -138,6 +149,7 @@ impl Serialize for FileReport {
                 host: &self.host,
                 stats: &self.stats,
                 audit: &self.audit,
+                cells: &self.cells,
             }
             .serialize(s),
         }
@@ -276,6 +288,8 @@ pub struct Report {
     pub given: Given,
     pub fail_on: FailOn,
     pub catalog_sources: Vec<String>,
+    /// The catalog's sources and a digest of its entries: what `arcaudit merge` compares.
+    pub catalog_version: String,
     pub service_tags: ServiceTagStatus,
     pub totals: Totals,
     pub files: Vec<FileReport>,
@@ -287,6 +301,7 @@ impl Report {
         given: Given,
         fail_on: FailOn,
         catalog_sources: Vec<String>,
+        catalog_version: String,
         service_tags: ServiceTagStatus,
         mut files: Vec<FileReport>,
     ) -> Report {
@@ -299,6 +314,7 @@ impl Report {
             given,
             fail_on,
             catalog_sources,
+            catalog_version,
             service_tags,
             totals: Totals::from_files(&files),
             files,
