@@ -213,9 +213,6 @@ fn markdown_config(a: &AuditArgs, format: AuditFormat) -> Result<MarkdownConfig,
     }
 }
 
-/// Whether a text report over several hosts starts with the fleet view.
-const AUTO_FLEET_TEXT: bool = false;
-
 /// The fleet renderers there are: `--fleet` with another format is a usage error.
 fn fleet_format(fleet: bool, format: AuditFormat) -> Result<Option<FleetFormat>, String> {
     let f = match format {
@@ -329,7 +326,7 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
                 render_fleet(&fleet, format, out)
             } else if format == AuditFormat::Text {
                 // Captures of several machines: the fleet view first, then each capture.
-                if fleet.totals.hosts > 1 && AUTO_FLEET_TEXT {
+                if fleet.totals.hosts > 1 {
                     render_fleet(&fleet, format, out).and_then(|()| writeln!(out))
                 } else {
                     Ok(())
