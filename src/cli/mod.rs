@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use args::{AuditArgs, CaptureArgs, Cli, Command};
+use args::{AuditArgs, CaptureArgs, Cli, Command, MergeArgs};
 pub use exit::Exit;
 use output::Output;
 use progress::{AfterBar, Progress};
@@ -29,6 +29,7 @@ use crate::commands::endpoints::{self, EndpointsConfig};
 use crate::commands::explain;
 use crate::commands::flows::{self, FlowsConfig, FlowsOutcome};
 use crate::commands::lookup::{self, LookupConfig};
+use crate::commands::merge::{self as merge_cmd, MergeConfig, MergeError};
 use crate::flow::FlowConfig;
 use crate::model::{Cloud, Feature, resolve_region};
 use crate::pipeline::{PipelineConfig, discover_inputs_noting_skipped};
@@ -235,6 +236,53 @@ fn render_fleet(fleet: &Fleet, format: AuditFormat, out: &mut dyn Write) -> std:
     }
 }
 
+/// `arcaudit merge`: the reports into one fleet report. An unreadable report stops the
+/// merge with exit 2 (a fleet missing its hosts would look whole); reports that cannot be
+/// merged as they are (versions, one capture twice) with exit 3.
+fn merge(a: &MergeArgs, out: &mut Output) -> Result<Exit, String> {
+    let fail_on = parse_fail_on(&a.fail_on)?;
+    let inputs: Vec<(&str, &Path)> = a.reports.iter().map(|p| ("REPORT", p.as_path())).collect();
+    output::check_outputs(&out.file().into_iter().collect::<Vec<_>>(), &inputs)?;
+    let cfg = MergeConfig {
+        reports: a.reports.clone(),
+        fail_on,
+        keep_catalog: a.keep_catalog.clone(),
+        keep_service_tags: a.keep_service_tags.clone(),
+    };
+    let fleet = match merge_cmd::run(&cfg) {
+        Ok(f) => f,
+        Err(e @ MergeError::Unreadable { .. }) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "arcaudit: {}",
+                crate::report::escape_lines(&e.to_string())
+            );
+            return Ok(Exit::InputError);
+        }
+        Err(e @ MergeError::Refused(_)) => return Err(e.to_string()),
+    };
+    out.open()?;
+    match crate::report::fleet_text::render(&fleet, a.format.into(), out) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(format!("writing output: {e}")),
+    }
+    Ok(match fleet.outcome() {
+        AuditOutcome::Clean => Exit::Ok,
+        AuditOutcome::Findings => Exit::Findings,
+        AuditOutcome::InputError => Exit::InputError,
+    })
+}
+
+/// `--fail-on` as audit and merge take it.
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    FailOn::parse(s).ok_or_else(|| {
+        format!(
+            "--fail-on {s:?}: expected a family (blocked, misrouted, weak-tls, coverage), a severity (info, low, medium, high) or never"
+        )
+    })
+}
+
 /// An error with its causes, each said once: our errors already put their source's text
 /// in their own message (`x.json: cannot read: No such file...`), which anyhow's `{:#}`
 /// would append a second time.
@@ -360,6 +408,7 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
                 AuditOutcome::InputError => Exit::InputError,
             })
         }
+        Command::Merge(a) => merge(a, out),
         Command::Endpoints(a) => {
             let catalog = a.catalog.catalog.as_deref().map(|p| ("--catalog", p));
             output::check_outputs(

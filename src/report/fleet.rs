@@ -444,7 +444,7 @@ impl Fleet {
             &Versions {
                 tool: report.tool.clone(),
                 catalog: report.catalog_version.clone(),
-                service_tags: service_tags_version(&report.service_tags),
+                service_tags: report.service_tags_version.clone(),
             },
             report.fail_on,
             Vec::new(),

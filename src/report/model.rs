@@ -290,6 +290,9 @@ pub struct Report {
     pub catalog_sources: Vec<String>,
     /// The catalog's sources and a digest of its entries: what `arcaudit merge` compares.
     pub catalog_version: String,
+    /// The service-tag ranges' files and change numbers (or the snapshot's editions), as
+    /// `arcaudit merge` compares them.
+    pub service_tags_version: String,
     pub service_tags: ServiceTagStatus,
     pub totals: Totals,
     pub files: Vec<FileReport>,
@@ -315,6 +318,7 @@ impl Report {
             fail_on,
             catalog_sources,
             catalog_version,
+            service_tags_version: crate::report::fleet::service_tags_version(&service_tags),
             service_tags,
             totals: Totals::from_files(&files),
             files,
