@@ -11,7 +11,7 @@ use crate::classify::{self, Given};
 use crate::facts::{FactsBuilder, FactsLimits};
 use crate::model::{Catalog, CatalogMode, ServiceTags, discover_service_tag_files, tag_snapshot};
 use crate::pipeline::{self, PipelineConfig};
-use crate::report::fleet::FileCells;
+use crate::report::cells::FileCells;
 use crate::report::model::{
     FailOn, FileReport, Report, ServiceTagStatus, SnapshotEdition, TagSource,
 };
@@ -183,7 +183,7 @@ fn audit_file(
         audit,
         cells: FileCells::default(),
     };
-    report.cells = FileCells::of(&report, &|id| {
+    report.cells = FileCells::of(&report.audit, report.not_read().is_some(), &|id| {
         catalog.entries().iter().position(|e| e.id == id)
     });
     report

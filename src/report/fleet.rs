@@ -15,227 +15,16 @@
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::model::{AuditOutcome, FailOn, FileReport, Report, ServiceTagStatus, TagSource};
-use crate::classify::{Family, HostIdentity, HostSource, Severity, Unseen};
+use super::cells::add_problems;
+pub use super::cells::{
+    Cell, FileCells, Problem, STATE_FAILED, STATE_NOT_READ, STATE_NOT_REQUIRED, STATE_NOT_SEEN,
+    STATE_OK,
+};
+use super::model::{AuditOutcome, FailOn, FileReport, Report};
+use crate::classify::{HostIdentity, HostSource};
 
 /// The version of the fleet document's schema (docs/fleet.md).
 pub const FLEET_SCHEMA: &str = "arcaudit.fleet/1";
-
-/// Cell states that are not problems.
-pub const STATE_OK: &str = "ok";
-pub const STATE_NOT_SEEN: &str = "not-seen";
-pub const STATE_NOT_REQUIRED: &str = "not-required";
-pub const STATE_NOT_READ: &str = "not-read";
-pub const STATE_FAILED: &str = "failed";
-
-/// Column index of an endpoint the catalog does not list (cannot happen with one catalog;
-/// kept last rather than refused).
-const NO_COLUMN: usize = usize::MAX;
-
-/// One finding as the fleet counts it: which rule, how bad, how often.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Problem {
-    pub rule: String,
-    pub family: String,
-    pub severity: String,
-    /// Occurrences (the findings' `count`s summed).
-    pub count: u64,
-    /// Accepted by a suppression list: shown, not a problem of the host.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub suppressed: bool,
-}
-
-impl Problem {
-    fn key(&self) -> (&str, &str, &str, bool) {
-        (&self.rule, &self.family, &self.severity, self.suppressed)
-    }
-
-    fn family(&self) -> Option<Family> {
-        Family::parse(&self.family)
-    }
-
-    fn severity(&self) -> Option<Severity> {
-        Severity::parse(&self.severity)
-    }
-}
-
-/// Adds `more` into `into`, one entry per (rule, family, severity, suppressed), sorted.
-fn add_problems(into: &mut Vec<Problem>, more: impl IntoIterator<Item = Problem>) {
-    for p in more {
-        match into.iter_mut().find(|q| q.key() == p.key()) {
-            Some(q) => q.count = q.count.saturating_add(p.count),
-            None => into.push(p),
-        }
-    }
-    into.sort();
-}
-
-/// One host's (or one capture's) state for one endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cell {
-    /// Catalog entry id (`public.his`).
-    pub endpoint: String,
-    /// The entry's position in the catalog: the column order.
-    pub column: usize,
-    /// Required for this host (its cloud, features) in at least one of its captures.
-    pub required: bool,
-    pub attempts: u64,
-    pub successes: u64,
-    pub failures: u64,
-    /// A required endpoint with no attempt that a capture was long enough to expect.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub overdue: bool,
-    /// Derived from the rest (see [`Cell::derive_state`]); recomputed on every merge.
-    #[serde(default)]
-    pub state: String,
-    /// The findings on this endpoint.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub problems: Vec<Problem>,
-}
-
-/// Rank of a family for the cell state: what stopped the connection says most.
-fn family_rank(f: Family) -> u8 {
-    match f {
-        Family::Blocked => 0,
-        Family::Misrouted => 1,
-        Family::WeakTls => 2,
-        Family::Coverage => 3,
-    }
-}
-
-impl Cell {
-    fn empty(endpoint: &str, column: usize) -> Cell {
-        Cell {
-            endpoint: endpoint.to_string(),
-            column,
-            required: false,
-            attempts: 0,
-            successes: 0,
-            failures: 0,
-            overdue: false,
-            state: String::new(),
-            problems: Vec::new(),
-        }
-    }
-
-    fn absorb(&mut self, other: Cell) {
-        self.column = self.column.min(other.column);
-        self.required |= other.required;
-        self.attempts = self.attempts.saturating_add(other.attempts);
-        self.successes = self.successes.saturating_add(other.successes);
-        self.failures = self.failures.saturating_add(other.failures);
-        self.overdue |= other.overdue;
-        add_problems(&mut self.problems, other.problems);
-    }
-
-    /// The worst unsuppressed problem: family (blocked, misrouted, weak TLS, coverage),
-    /// then severity (high first), then rule id.
-    fn worst(&self) -> Option<&Problem> {
-        self.problems
-            .iter()
-            .filter(|p| !p.suppressed)
-            .min_by_key(|p| {
-                (
-                    p.family().map_or(u8::MAX, family_rank),
-                    std::cmp::Reverse(p.severity()),
-                    p.rule.as_str(),
-                )
-            })
-    }
-
-    /// The cell's state: the worst unsuppressed finding's family and rule (a coverage
-    /// finding on an endpoint never tried is `not-seen`; on one tried, it never worked:
-    /// `blocked`); without one, `ok` when a connection worked, `failed` when none did
-    /// (a suppressed finding may say why), `not-seen` / `not-required` when none was tried.
-    pub fn derive_state(&self) -> String {
-        if let Some(p) = self.worst() {
-            return match p.family() {
-                Some(Family::Blocked) => format!("blocked:{}", p.rule),
-                Some(Family::Misrouted) => format!("misrouted:{}", p.rule),
-                Some(Family::WeakTls) => format!("weak:{}", p.rule),
-                Some(Family::Coverage) | None if self.attempts == 0 => STATE_NOT_SEEN.into(),
-                Some(Family::Coverage) | None => format!("blocked:{}", p.rule),
-            };
-        }
-        if self.successes > 0 {
-            STATE_OK.into()
-        } else if self.attempts > 0 {
-            STATE_FAILED.into()
-        } else if self.required {
-            STATE_NOT_SEEN.into()
-        } else {
-            STATE_NOT_REQUIRED.into()
-        }
-    }
-
-    /// Whether the cell's state is a problem of the host (an unsuppressed finding).
-    pub fn has_problem(&self) -> bool {
-        self.worst().is_some()
-    }
-}
-
-/// One capture's cells, as its file in the audit JSON carries them (`cells`,
-/// `host_problems`) for `arcaudit merge`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileCells {
-    /// Per catalog entry the capture required, tried, or has a finding on.
-    #[serde(default)]
-    pub cells: Vec<Cell>,
-    /// Findings about no endpoint (an unattributed failure, a contradicted setting).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub host_problems: Vec<Problem>,
-}
-
-impl FileCells {
-    /// The cells of one audited capture; `column` gives a catalog entry's position.
-    pub fn of(file: &FileReport, column: &dyn Fn(&str) -> Option<usize>) -> FileCells {
-        let mut out = FileCells::default();
-        if file.not_read().is_some() {
-            return out;
-        }
-        let mut cells: BTreeMap<&str, Cell> = BTreeMap::new();
-        for r in &file.audit.coverage {
-            let mut c = Cell::empty(&r.endpoint, column(&r.endpoint).unwrap_or(NO_COLUMN));
-            c.required = r.required;
-            c.attempts = r.attempts as u64;
-            c.successes = r.successes as u64;
-            c.failures = r.failures as u64;
-            c.overdue = r.unseen == Some(Unseen::Overdue);
-            // One row per entry; a second (a user catalog listing an id twice) adds up.
-            match cells.get_mut(r.endpoint.as_str()) {
-                Some(have) => have.absorb(c),
-                None => {
-                    cells.insert(&r.endpoint, c);
-                }
-            }
-        }
-        for f in &file.audit.findings {
-            let p = Problem {
-                rule: f.rule.to_string(),
-                family: f.family.as_str().to_string(),
-                severity: f.severity.as_str().to_string(),
-                count: f.count.max(1),
-                suppressed: f.suppressed,
-            };
-            match &f.endpoint {
-                Some(e) => {
-                    let c = cells
-                        .entry(e)
-                        .or_insert_with(|| Cell::empty(e, column(e).unwrap_or(NO_COLUMN)));
-                    add_problems(&mut c.problems, [p]);
-                }
-                None => add_problems(&mut out.host_problems, [p]),
-            }
-        }
-        out.cells = cells.into_values().collect();
-        for c in &mut out.cells {
-            c.state = c.derive_state();
-        }
-        out.cells
-            .sort_by(|a, b| (a.column, &a.endpoint).cmp(&(b.column, &b.endpoint)));
-        out
-    }
-}
 
 /// A part of one host: one capture, or one host row of an earlier fleet document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -334,6 +123,10 @@ pub struct ProblemKey {
 /// Hosts with the same set of unsuppressed problems.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Group {
+    /// The hosts none of whose captures could be read: no verdict, so never among the
+    /// hosts without problems.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_read: bool,
     /// Empty for the hosts without any problem.
     pub problems: Vec<ProblemKey>,
     pub hosts: Vec<String>,
@@ -404,32 +197,6 @@ pub struct Fleet {
     pub hosts: Vec<HostRow>,
     pub groups: Vec<Group>,
     pub totals: FleetTotals,
-}
-
-/// The service-tag version a report's ranges are: which files (cloud and change number),
-/// or which editions of the built-in snapshot.
-pub fn service_tags_version(s: &ServiceTagStatus) -> String {
-    match s.source {
-        TagSource::BuiltInSnapshot => {
-            let mut eds: Vec<String> = s
-                .snapshot
-                .iter()
-                .map(|e| format!("{} {} #{}", e.cloud, e.published, e.change_number))
-                .collect();
-            eds.sort();
-            format!("built-in snapshot: {}", eds.join(", "))
-        }
-        TagSource::Files => {
-            let mut files: Vec<String> = s
-                .files
-                .iter()
-                .map(|f| format!("{} #{}", f.cloud, f.change_number))
-                .collect();
-            files.sort();
-            files.dedup();
-            format!("files: {}", files.join(", "))
-        }
-    }
 }
 
 impl Fleet {
@@ -513,17 +280,27 @@ impl Fleet {
             hosts.push(row);
         }
         // Groups: hosts with identical problem sets, largest first, then by problems.
-        let mut sets: BTreeMap<Vec<ProblemKey>, Vec<String>> = BTreeMap::new();
+        let mut sets: BTreeMap<(bool, Vec<ProblemKey>), Vec<String>> = BTreeMap::new();
         for h in &hosts {
-            sets.entry(problem_set(h)).or_default().push(h.host.clone());
+            let unread = h.files_not_read == h.files.len();
+            sets.entry((unread, problem_set(h)))
+                .or_default()
+                .push(h.host.clone());
         }
         let mut groups: Vec<Group> = sets
             .into_iter()
-            .map(|(problems, hosts)| Group { problems, hosts })
+            .map(|((not_read, problems), hosts)| Group {
+                not_read,
+                problems,
+                hosts,
+            })
             .collect();
         groups.sort_by(|a, b| {
-            (std::cmp::Reverse(a.hosts.len()), &a.problems)
-                .cmp(&(std::cmp::Reverse(b.hosts.len()), &b.problems))
+            (std::cmp::Reverse(a.hosts.len()), a.not_read, &a.problems).cmp(&(
+                std::cmp::Reverse(b.hosts.len()),
+                b.not_read,
+                &b.problems,
+            ))
         });
         let group_of: BTreeMap<&str, usize> = groups
             .iter()
@@ -696,6 +473,7 @@ fn host_row(id: String, mut parts: Vec<HostPart>) -> (HostRow, BTreeMap<String, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classify::Severity;
 
     fn problem(rule: &str, family: &str, severity: &str) -> Problem {
         Problem {

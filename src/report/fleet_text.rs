@@ -149,7 +149,11 @@ fn text(fleet: &Fleet, out: &mut dyn Write) -> io::Result<()> {
     }
 
     writeln!(out)?;
-    writeln!(out, "endpoints, most hosts with findings first:")?;
+    if fleet.endpoints.is_empty() {
+        writeln!(out, "endpoints: none required or with findings")?;
+    } else {
+        writeln!(out, "endpoints, most hosts with findings first:")?;
+    }
     let mut worst: Vec<&Column> = fleet.endpoints.iter().collect();
     worst.sort_by_key(|c| std::cmp::Reverse(c.problem_hosts));
     let width = worst
@@ -166,10 +170,11 @@ fn text(fleet: &Fleet, out: &mut dyn Write) -> io::Result<()> {
             .collect();
         writeln!(
             out,
-            "  {:<width$}  {:>4} with findings; required on {}: {}",
+            "  {:<width$}  {:>4} with findings; required on {} of {}: {}",
             escape_text(&c.endpoint),
             c.problem_hosts,
             c.required_on,
+            fleet.hosts.len(),
             counts.join(", ")
         )?;
     }
@@ -177,21 +182,23 @@ fn text(fleet: &Fleet, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "hosts grouped by their findings, largest group first:")?;
     for (i, g) in fleet.groups.iter().enumerate() {
-        let head = if g.problems.is_empty() {
-            // No finding is not the same as healthy: a capture without Arc traffic has
-            // none either. Say how many of these hosts never showed a required endpoint.
+        let head = if g.not_read {
+            "not read: no capture of these hosts could be read, no verdict".to_string()
+        } else if g.problems.is_empty() {
+            // No finding is not the same as healthy: a capture without any Arc connection
+            // has none either (the wrong interface, the wrong machine). Say so.
             let blind = fleet
                 .hosts
                 .iter()
                 .filter(|h| h.group == i)
-                .filter(|h| h.cells.iter().any(|c| c.state == STATE_NOT_SEEN))
+                .filter(|h| h.cells.iter().all(|c| c.attempts == 0))
                 .count();
             if blind > 0 {
                 format!(
-                    "no findings, but {blind} of them with required endpoints never seen (a capture too short, or not of the Arc agent's traffic?)"
+                    "no findings, but {blind} of them without any Arc connection (the wrong interface or machine?)"
                 )
             } else {
-                "no findings: every required endpoint worked".to_string()
+                "no findings".to_string()
             }
         } else {
             plural(g.problems.len(), "finding", "findings")
@@ -308,7 +315,11 @@ fn matrix(fleet: &Fleet, out: &mut dyn Write) -> io::Result<()> {
                 (h.group + 1).to_string(),
                 h.cells
                     .iter()
-                    .map(|c| code_of(&c.state).to_string())
+                    .map(|c| {
+                        // A finding on an endpoint that also worked: intermittent.
+                        let some_ok = c.has_problem() && c.successes > 0;
+                        format!("{}{}", code_of(&c.state), if some_ok { "*" } else { "" })
+                    })
                     .collect(),
             ));
         }
@@ -376,7 +387,22 @@ fn matrix(fleet: &Fleet, out: &mut dyn Write) -> io::Result<()> {
     let mut legend: Vec<&(String, String)> = codes.iter().filter(|c| plain(&c.1)).collect();
     legend.extend(codes.iter().filter(|c| !plain(&c.1)));
     for (state, code) in legend {
-        writeln!(out, "    {code:>3} {}", escape_text(state))?;
+        let what = match state.as_str() {
+            STATE_NOT_SEEN => {
+                " (required, not tried in the captures: not always due in a short one)"
+            }
+            STATE_NOT_REQUIRED => " (not required for the host, not tried)",
+            STATE_FAILED => " (tried, never worked, no finding says why)",
+            STATE_NOT_READ => " (no capture of the host could be read)",
+            _ => "",
+        };
+        writeln!(out, "    {code:>3} {}{what}", escape_text(state))?;
+    }
+    if by_host {
+        writeln!(
+            out,
+            "      * after a code: the endpoint also worked in some connections"
+        )?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! through [`escape_text`] before it reaches a terminal.
 
 pub mod audit;
+pub mod cells;
 pub mod common;
 pub mod endpoints;
 pub mod explain;

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::classify::{CaptureAudit, Family, Finding, Given, HostIdentity, Severity, Unseen};
 use crate::model::TagFileInfo;
 use crate::pipeline::FileStats;
-use crate::report::fleet::FileCells;
+use crate::report::cells::FileCells;
 
 /// The version of the JSON report schema described in docs/audit.md.
 pub const AUDIT_SCHEMA: &str = "arcaudit.audit/3";
@@ -171,6 +171,35 @@ pub struct ServiceTagStatus {
     pub notes: Vec<String>,
 }
 
+impl ServiceTagStatus {
+    /// The service-tag version a report's ranges are: which files (cloud and change number),
+    /// or which editions of the built-in snapshot.
+    pub fn version(&self) -> String {
+        let s = self;
+        match s.source {
+            TagSource::BuiltInSnapshot => {
+                let mut eds: Vec<String> = s
+                    .snapshot
+                    .iter()
+                    .map(|e| format!("{} {} #{}", e.cloud, e.published, e.change_number))
+                    .collect();
+                eds.sort();
+                format!("built-in snapshot: {}", eds.join(", "))
+            }
+            TagSource::Files => {
+                let mut files: Vec<String> = s
+                    .files
+                    .iter()
+                    .map(|f| format!("{} #{}", f.cloud, f.change_number))
+                    .collect();
+                files.sort();
+                files.dedup();
+                format!("files: {}", files.join(", "))
+            }
+        }
+    }
+}
+
 /// Where the service-tag ranges of a run came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -318,7 +347,7 @@ impl Report {
             fail_on,
             catalog_sources,
             catalog_version,
-            service_tags_version: crate::report::fleet::service_tags_version(&service_tags),
+            service_tags_version: service_tags.version(),
             service_tags,
             totals: Totals::from_files(&files),
             files,

@@ -120,7 +120,7 @@ pub fn host_capture(pcap: &[u8], name: &str, addr: Ipv4Addr) -> Vec<u8> {
         epb.extend_from_slice(&(caplen as u32).to_le_bytes());
         epb.extend_from_slice(&orig.to_le_bytes());
         epb.extend_from_slice(&frame);
-        while epb.len() % 4 != 0 {
+        while !epb.len().is_multiple_of(4) {
             epb.push(0);
         }
         block(&mut ng, 6, &epb);
@@ -133,7 +133,7 @@ fn option(out: &mut Vec<u8>, code: u16, value: &[u8]) {
     out.extend_from_slice(&code.to_le_bytes());
     out.extend_from_slice(&(value.len() as u16).to_le_bytes());
     out.extend_from_slice(value);
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
 }
