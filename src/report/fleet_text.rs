@@ -12,6 +12,7 @@ use super::fleet::{
     Column, Fleet, STATE_FAILED, STATE_NOT_READ, STATE_NOT_REQUIRED, STATE_NOT_SEEN, STATE_OK,
 };
 use super::model::FailOn;
+use crate::classify::HostSource;
 
 /// Output formats of the fleet view this module renders (Markdown and HTML live beside
 /// the per-capture renderers' own).
@@ -137,6 +138,22 @@ fn text(fleet: &Fleet, out: &mut dyn Write) -> io::Result<()> {
             out,
             "  INPUT ERRORS: {} could not be read (completely)",
             plural(t.files_with_errors, "capture", "captures")
+        )?;
+    }
+    // Where the host ids came from: an `arc-client` or `file` id is weaker than a name.
+    let mut sources: std::collections::BTreeMap<HostSource, usize> = Default::default();
+    for h in &fleet.hosts {
+        *sources.entry(h.source).or_default() += 1;
+    }
+    if !sources.is_empty() {
+        let named: Vec<String> = sources
+            .iter()
+            .map(|(s, n)| format!("{n} by {}", s.as_str()))
+            .collect();
+        writeln!(
+            out,
+            "  hosts named: {} (docs/fleet.md: host identity)",
+            named.join(", ")
         )?;
     }
     writeln!(out, "  catalog: {}", escape_text(&fleet.catalog))?;
@@ -303,7 +320,8 @@ fn matrix(fleet: &Fleet, out: &mut dyn Write) -> io::Result<()> {
             fleet.hosts.len()
         )?;
     }
-    let mut rows: Vec<(String, String, Vec<String>)> = Vec::new();
+    // (label, group, cells, where the host id came from)
+    let mut rows: Vec<(String, String, Vec<String>, &str)> = Vec::new();
     if by_host {
         for h in &fleet.hosts {
             let mut label = escape_text(&h.host).into_owned();
@@ -321,6 +339,7 @@ fn matrix(fleet: &Fleet, out: &mut dyn Write) -> io::Result<()> {
                         format!("{}{}", code_of(&c.state), if some_ok { "*" } else { "" })
                     })
                     .collect(),
+                h.source.as_str(),
             ));
         }
     } else {
@@ -342,6 +361,7 @@ fn matrix(fleet: &Fleet, out: &mut dyn Write) -> io::Result<()> {
                 format!("group {} ({} hosts)", i + 1, members.len()),
                 (i + 1).to_string(),
                 cells,
+                "",
             ));
         }
     }
@@ -369,11 +389,17 @@ fn matrix(fleet: &Fleet, out: &mut dyn Write) -> io::Result<()> {
     for (i, w) in col_w.iter().enumerate() {
         head.push_str(&format!(" {:>w$}", i + 1));
     }
+    if by_host {
+        head.push_str("  named by");
+    }
     writeln!(out, "{}", head.trim_end())?;
-    for (label, group, cells) in &rows {
+    for (label, group, cells, source) in &rows {
         let mut line = format!("  {label:<label_w$} {group:>5}");
         for (c, w) in cells.iter().zip(&col_w) {
             line.push_str(&format!(" {c:>w$}"));
+        }
+        if !source.is_empty() {
+            line.push_str(&format!("  {source}"));
         }
         writeln!(out, "{}", line.trim_end())?;
     }
