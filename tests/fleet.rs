@@ -176,3 +176,66 @@ fn merge_refuses_what_it_cannot_mix_and_names_it() {
     let notes = fleet["notes"].as_array().unwrap();
     assert_eq!(notes.len(), 1, "{notes:?}");
 }
+
+#[test]
+fn host_from_names_hosts_by_path_and_the_text_view_shows_the_matrix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let caps = tmp.path().join("Site-A");
+    std::fs::create_dir_all(&caps).unwrap();
+    build_fleet(&caps, 6);
+    let out = arcaudit()
+        .args([
+            "audit",
+            "--fleet",
+            "--format",
+            "json",
+            "-q",
+            "--host-from",
+            r"(site-a)/HOST-00[0-2]|/(host-\d+)-",
+        ])
+        .arg(&caps)
+        .output()
+        .unwrap();
+    let fleet: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = fleet["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["host"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "host-000", "host-001", "host-002", "host-003", "host-004", "host-005"
+        ]
+    );
+    assert!(
+        fleet["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["source"] == "host-from")
+    );
+
+    let out = arcaudit()
+        .args(["audit", "-q"])
+        .arg(&caps)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("arcaudit fleet: 6 hosts, 7 captures\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nmatrix (one row per host, by host id):\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  host: host-003 (section-comment: section 0 comment \"host=host-003\")"),
+        "{text}"
+    );
+    // The per-capture report follows the fleet view.
+    assert!(text.contains("\narcaudit audit: 7 captures"), "{text}");
+}

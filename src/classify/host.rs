@@ -24,7 +24,8 @@ pub const MAX_EVIDENCE: usize = 8;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum HostSource {
-    /// `--host-from REGEX` matched the capture's path (its first capture group).
+    /// `--host-from REGEX` matched the capture's path (its first capture group),
+    /// lower-cased.
     HostFrom,
     /// A pcapng section header comment `host=NAME` / `hostname: NAME`.
     SectionComment,
@@ -179,7 +180,8 @@ pub fn identify(
         && valid_name(name)
     {
         return identity(
-            name.to_string(),
+            // Host names are case-insensitive: WEB01/ and web01/ are one machine.
+            name.to_ascii_lowercase(),
             HostSource::HostFrom,
             format!("--host-from {pattern:?} on the path {file:?}"),
         );

@@ -241,7 +241,6 @@ pub fn run(cfg: &MergeConfig) -> Result<Fleet, MergeError> {
     let parts = reads.into_iter().flat_map(|r| r.parts).collect();
     Ok(Fleet::build(
         &Versions {
-            tool: format!("arcaudit {}", env!("CARGO_PKG_VERSION")),
             catalog,
             service_tags,
         },

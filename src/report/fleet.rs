@@ -172,8 +172,6 @@ pub struct FleetTotals {
 /// What the fleet's verdicts were made with: the versions a merge checks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Versions {
-    /// `arcaudit VERSION` of the audits.
-    pub tool: String,
     /// The endpoint catalog: its sources and a digest of its entries.
     pub catalog: String,
     /// The service-tag ranges: files and change numbers, or the built-in snapshot's editions.
@@ -209,7 +207,6 @@ impl Fleet {
             .collect();
         Fleet::build(
             &Versions {
-                tool: report.tool.clone(),
                 catalog: report.catalog_version.clone(),
                 service_tags: report.service_tags_version.clone(),
             },
@@ -523,7 +520,6 @@ mod tests {
 
     fn versions() -> Versions {
         Versions {
-            tool: "arcaudit test".into(),
             catalog: "c".into(),
             service_tags: "t".into(),
         }
