@@ -26,6 +26,7 @@ const ABOUT_DNS: &[&str] = &["dns-failure"];
 
 fn audit(path: &Path, given: Given) -> Report {
     let cfg = AuditConfig {
+        host_from: None,
         inputs: vec![Input::Path(path.to_path_buf())],
         given,
         service_tags: Vec::new(),

@@ -109,6 +109,7 @@ fn audit_of_the_whole_corpus_runs_and_finds_arc_problems_only_with_arc_traffic()
     let root = harness::shared("corpus");
     let files = all_files(&root);
     let cfg = AuditConfig {
+        host_from: None,
         inputs: files.iter().map(|p| Input::Path(p.clone())).collect(),
         given: Given::default(),
         service_tags: Vec::new(),

@@ -140,6 +140,7 @@ fn max_chars_is_refused_with_another_format() {
 
 fn audited(paths: &[&str]) -> Report {
     let cfg = AuditConfig {
+        host_from: None,
         inputs: paths
             .iter()
             .map(|p| Input::Path(Path::new(p).to_path_buf()))

@@ -22,6 +22,7 @@ fn sample(name: &str) -> PathBuf {
 
 fn config(path: &Path, given: Given, service_tags: Vec<PathBuf>) -> AuditConfig {
     AuditConfig {
+        host_from: None,
         inputs: vec![Input::Path(path.to_path_buf())],
         given,
         service_tags,

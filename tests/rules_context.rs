@@ -23,6 +23,7 @@ fn sample(name: &str) -> PathBuf {
 
 fn audit(name: &str, given: Given) -> Vec<Finding> {
     let cfg = AuditConfig {
+        host_from: None,
         inputs: vec![Input::Path(sample(name))],
         given,
         service_tags: Vec::new(),

@@ -34,6 +34,7 @@ fn public_tags() -> PathBuf {
 
 fn audit_with(path: &Path, given: Given, tags: Vec<PathBuf>) -> Vec<Finding> {
     let cfg = AuditConfig {
+        host_from: None,
         inputs: vec![Input::Path(path.to_path_buf())],
         given,
         service_tags: tags,
@@ -870,6 +871,7 @@ fn client_offers_weak_suites_once_for_the_go_legacy_agent() {
     }
     assert_eq!(n.frames.len(), 8, "one ClientHello per endpoint");
     let cfg = AuditConfig {
+        host_from: None,
         inputs: vec![Input::Path(path)],
         given: Given::default(),
         service_tags: Vec::new(),

@@ -40,6 +40,7 @@ fn audit_text(path: &Path) -> (String, Report) {
 fn audit_as(paths: &[&Path], format: AuditFormat) -> (String, Report) {
     let path = paths[0];
     let cfg = AuditConfig {
+        host_from: None,
         inputs: paths.iter().map(|p| Input::Path(p.to_path_buf())).collect(),
         given: given_for(path),
         service_tags: service_tags_for(path),

@@ -1,6 +1,7 @@
 //! pcapng: every standard block. Section header blocks (each section may have its own byte
-//! order), interface description blocks (link type, snaplen, `if_tsresol`, `if_tsoffset`,
-//! `if_name`), enhanced / simple / obsolete packet blocks, name resolution, interface statistics,
+//! order, and the `shb_hardware` / `shb_os` / `shb_userappl` / comment options that say where
+//! it was taken), interface description blocks (link type, snaplen, `if_tsresol`, `if_tsoffset`,
+//! `if_name`, `if_description`, the interface's addresses and MAC), enhanced / simple / obsolete packet blocks, name resolution, interface statistics,
 //! decryption secrets and custom blocks. Parsed by hand rather than with pcap-parser: the block
 //! framing has to be checked against our own buffer anyway, and this walk allocates nothing per
 //! block (pcap-parser collects options into a `Vec` per block).
@@ -16,7 +17,8 @@ use std::io::Read;
 
 use super::chunks::Chunks;
 use super::summary::{
-    ByteOrder, CaptureFormat, InterfaceInfo, InterfaceStats, SectionInfo, SkippedBlock,
+    ByteOrder, CaptureFormat, InterfaceInfo, InterfaceStats, MAX_OPTION_VALUES, SectionInfo,
+    SkippedBlock,
 };
 use super::{
     CaptureError, Ctx, Frame, HostDirection, HostDrop, MAX_INTERFACES_PER_SECTION, MAX_NAME_LEN,
@@ -86,6 +88,14 @@ fn for_each_option(be: bool, mut opts: &[u8], mut f: impl FnMut(u16, &[u8])) {
         let padded = (len + 3) & !3;
         opts = opts.get(4 + padded..).unwrap_or(&[]);
     }
+}
+
+/// A string option (comment, hardware, interface name...): cut to [`MAX_NAME_LEN`] bytes and
+/// at the first NUL (some writers pad with them), made UTF-8 lossily.
+fn option_string(v: &[u8]) -> String {
+    let v = v.get(..MAX_NAME_LEN).unwrap_or(v);
+    let v = v.split(|&b| b == 0).next().unwrap_or(v);
+    String::from_utf8_lossy(v).into_owned()
 }
 
 /// Converts an interface's timestamp units to nanoseconds.
@@ -333,12 +343,27 @@ impl Walker<'_> {
                 };
                 s.byte_order.get_or_insert(byte_order);
                 if s.sections.len() < MAX_SUMMARY_ITEMS {
-                    s.sections.push(SectionInfo {
+                    let mut info = SectionInfo {
                         offset,
                         byte_order,
                         version_major: major,
                         version_minor: minor,
+                        hardware: None,
+                        os: None,
+                        user_application: None,
+                        comments: Vec::new(),
+                    };
+                    // Options follow the 16-byte fixed part (BOM, version, section length).
+                    for_each_option(be, body.get(16..).unwrap_or(&[]), |code, v| match code {
+                        1 if info.comments.len() < MAX_OPTION_VALUES => {
+                            info.comments.push(option_string(v));
+                        }
+                        2 => info.hardware = Some(option_string(v)),
+                        3 => info.os = Some(option_string(v)),
+                        4 => info.user_application = Some(option_string(v)),
+                        _ => {}
                     });
+                    s.sections.push(info);
                 }
                 self.interfaces.clear();
             }
@@ -365,12 +390,26 @@ impl Walker<'_> {
                 let mut tsresol = 6u8;
                 let mut tsoffset_secs = 0i64;
                 let mut name = None;
+                let mut description = None;
+                let mut addresses = Vec::new();
+                let mut mac = None;
                 for_each_option(be, body.get(8..).unwrap_or(&[]), |code, v| {
                     match (code, v) {
-                        (2, _) => {
-                            let v = v.get(..MAX_NAME_LEN).unwrap_or(v);
-                            let v = v.split(|&b| b == 0).next().unwrap_or(v);
-                            name = Some(String::from_utf8_lossy(v).into_owned());
+                        (2, _) => name = Some(option_string(v)),
+                        (3, _) => description = Some(option_string(v)),
+                        // if_IPv4addr: address then mask; if_IPv6addr: address then prefix
+                        // length. Only the address says which machine this is.
+                        (4, &[a, b, c, d, ..]) if addresses.len() < MAX_OPTION_VALUES => {
+                            addresses.push(std::net::IpAddr::from([a, b, c, d]));
+                        }
+                        (5, _) if addresses.len() < MAX_OPTION_VALUES => {
+                            if let Some(a) = v.get(..16).and_then(|a| <[u8; 16]>::try_from(a).ok())
+                            {
+                                addresses.push(std::net::IpAddr::from(a));
+                            }
+                        }
+                        (6, &[a, b, c, d, e, f, ..]) => {
+                            mac = Some(format!("{a:02x}:{b:02x}:{c:02x}:{d:02x}:{e:02x}:{f:02x}"));
                         }
                         (9, [r, ..]) => tsresol = *r,
                         (14, _) => {
@@ -401,6 +440,9 @@ impl Walker<'_> {
                         tsresol,
                         tsoffset_secs,
                         name,
+                        description,
+                        addresses,
+                        mac,
                     });
                 }
             }

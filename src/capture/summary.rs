@@ -71,7 +71,25 @@ pub struct SectionInfo {
     pub byte_order: ByteOrder,
     pub version_major: u16,
     pub version_minor: u16,
+    /// `shb_hardware`, `shb_os`, `shb_userappl`: what took the capture, cut to
+    /// [`super::MAX_NAME_LEN`] bytes and made UTF-8 lossily. Absent when the writer left
+    /// them out (most converters do).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hardware: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_application: Option<String>,
+    /// `opt_comment`s of the section header, the first [`MAX_OPTION_VALUES`], each cut as
+    /// above. A collector may name the machine here (`host=web-01`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub comments: Vec<String>,
 }
+
+/// Most values of one repeatable option (comments, addresses) kept per block: a section or
+/// interface names its machine in the first few; a hostile file repeating an option
+/// thousands of times must not grow the summary.
+pub const MAX_OPTION_VALUES: usize = 8;
 
 /// One pcapng interface description block.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -91,6 +109,16 @@ pub struct InterfaceInfo {
     pub tsoffset_secs: i64,
     /// `if_name`, cut to [`super::MAX_NAME_LEN`] bytes and made UTF-8 lossily.
     pub name: Option<String>,
+    /// `if_description`, cut the same way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `if_IPv4addr` and `if_IPv6addr`: the interface's own addresses (the first
+    /// [`MAX_OPTION_VALUES`]), without their masks or prefix lengths.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<std::net::IpAddr>,
+    /// `if_MACaddr`, as `02:00:0a:01:00:04`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
 }
 
 /// Counters from one pcapng interface statistics block (absent options stay `None`).

@@ -1052,3 +1052,55 @@ fn mutated_fixtures_never_panic() {
         }
     }
 }
+
+#[test]
+fn pcapng_section_and_interface_options_name_the_machine_bounded() {
+    for be in [false, true] {
+        let mut n = Ng {
+            be,
+            out: Vec::new(),
+        };
+        let mut body = n.e32(0x1a2b_3c4d).to_vec();
+        body.extend_from_slice(&n.e16(1));
+        body.extend_from_slice(&n.e16(0));
+        body.extend_from_slice(&[0xff; 8]);
+        body.extend(n.opt(2, b"Intel Xeon"));
+        body.extend(n.opt(3, b"Linux 6.1\0\0pad"));
+        body.extend(n.opt(4, b"dumpcap"));
+        for i in 0..12 {
+            body.extend(n.opt(1, format!("host=web-{i:02}").as_bytes()));
+        }
+        body.extend(n.opt(1, &[b'x'; 300]));
+        body.extend_from_slice(&[0; 4]);
+        n.block(0x0a0d_0d0a, &body);
+        let mut v6 = vec![0xfd, 0, 0x0a, 0x1c];
+        v6.extend_from_slice(&[0; 11]);
+        v6.extend_from_slice(&[4, 64]);
+        n.idb(
+            1,
+            0,
+            &[
+                n.opt(2, b"eth0"),
+                n.opt(3, b"Azure VM NIC"),
+                n.opt(4, &[10, 1, 0, 4, 255, 255, 255, 0]),
+                n.opt(5, &v6),
+                n.opt(4, &[10, 1]), // too short: ignored
+                n.opt(6, &[2, 0, 10, 1, 0, 4]),
+            ],
+        );
+        let (_, o) = read_bytes_as("opts.pcapng", &n.out);
+        assert!(o.error.is_none(), "{}", err_text(&o));
+        let s = &o.summary.sections[0];
+        assert_eq!(s.hardware.as_deref(), Some("Intel Xeon"));
+        assert_eq!(s.os.as_deref(), Some("Linux 6.1"));
+        assert_eq!(s.user_application.as_deref(), Some("dumpcap"));
+        assert_eq!(s.comments.len(), super::summary::MAX_OPTION_VALUES);
+        assert_eq!(s.comments[0], "host=web-00");
+        let i = &o.summary.interfaces[0];
+        assert_eq!(i.name.as_deref(), Some("eth0"));
+        assert_eq!(i.description.as_deref(), Some("Azure VM NIC"));
+        let addrs: Vec<String> = i.addresses.iter().map(|a| a.to_string()).collect();
+        assert_eq!(addrs, ["10.1.0.4", "fd00:a1c::4"]);
+        assert_eq!(i.mac.as_deref(), Some("02:00:0a:01:00:04"));
+    }
+}

@@ -13,12 +13,14 @@
 mod attribution;
 mod context;
 mod coverage;
+pub mod host;
 pub mod rules;
 mod timeline;
 
 pub use attribution::{Attribution, DnsIndex, DnsIndexStats, NameSource};
 pub use context::{AgentOs, AuditContext, Given, Inferred, ProxyAddr};
 pub use coverage::{CoverageRow, Unseen, coverage, is_private, required};
+pub use host::{HostIdentity, HostSource};
 // The facts rules read, re-exported so a rule names one module for what it uses.
 pub use crate::facts::{
     AuditFlow, CaptureFacts, CertSummary, DnsAnswer, DnsRecordData, HttpRequestSummary, TlsSummary,

@@ -51,6 +51,9 @@ pub(super) enum Command {
     Endpoints(EndpointsArgs),
     /// Say which catalog entries and service tags names or addresses belong to.
     Lookup(LookupArgs),
+    /// Merge audit JSON reports (and fleet reports) made anywhere into one fleet report:
+    /// the same as one `audit --fleet` over all their captures.
+    Merge(MergeArgs),
     /// Print a rule's documentation: what it detects, why it matters, what to check.
     Explain(ExplainArgs),
     /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
@@ -229,6 +232,58 @@ pub(super) struct AuditArgs {
     pub(super) fail_on: String,
     #[command(flatten)]
     pub(super) catalog: CatalogArgs,
+    /// Name each capture's machine with this regular expression on its path: the first
+    /// capture group (else the whole match). Wins over what the capture says (pcapng
+    /// comment `host=NAME`, interface address, the Arc client address).
+    #[arg(long, value_name = "REGEX")]
+    pub(super) host_from: Option<String>,
+    /// Print the fleet view (hosts x required endpoints, counts, hosts grouped by
+    /// problems) instead of the per-capture report, in every format; the text format
+    /// shows it before the captures whenever they come from more than one host.
+    #[arg(long)]
+    pub(super) fleet: bool,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+pub(super) enum MergeFormatArg {
+    /// The fleet view for a terminal.
+    Text,
+    /// The fleet document (schema in docs/fleet.md).
+    Json,
+    /// One JSON line per endpoint, host and group.
+    Ndjson,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct MergeArgs {
+    /// Reports of `arcaudit audit --format json` (schema arcaudit.audit/3) or fleet
+    /// reports (arcaudit.fleet/1), in any order.
+    #[arg(required = true, value_name = "REPORT")]
+    pub(super) reports: Vec<std::path::PathBuf>,
+    #[arg(long, value_enum, default_value_t = MergeFormatArg::Text)]
+    pub(super) format: MergeFormatArg,
+    /// Exit 1 when a host has a finding of this family or at or above this severity, as
+    /// for audit; `never` to report only.
+    #[arg(long, default_value = "low", value_name = "FAMILY|SEVERITY")]
+    pub(super) fail_on: String,
+    /// Merge reports made with different catalogs, stating this catalog version (as the
+    /// reports' `catalog_version` says it); the captures audited with another are listed.
+    #[arg(long, value_name = "VERSION")]
+    pub(super) keep_catalog: Option<String>,
+    /// The same for service-tag versions (the reports' `service_tags_version`).
+    #[arg(long, value_name = "VERSION")]
+    pub(super) keep_service_tags: Option<String>,
+}
+
+impl From<MergeFormatArg> for crate::report::fleet_text::FleetFormat {
+    fn from(f: MergeFormatArg) -> Self {
+        use crate::report::fleet_text::FleetFormat;
+        match f {
+            MergeFormatArg::Text => FleetFormat::Text,
+            MergeFormatArg::Json => FleetFormat::Json,
+            MergeFormatArg::Ndjson => FleetFormat::Ndjson,
+        }
+    }
 }
 
 #[derive(Args, Debug)]

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use args::{AuditArgs, CaptureArgs, Cli, Command};
+use args::{AuditArgs, CaptureArgs, Cli, Command, MergeArgs};
 pub use exit::Exit;
 use output::Output;
 use progress::{AfterBar, Progress};
@@ -29,10 +29,13 @@ use crate::commands::endpoints::{self, EndpointsConfig};
 use crate::commands::explain;
 use crate::commands::flows::{self, FlowsConfig, FlowsOutcome};
 use crate::commands::lookup::{self, LookupConfig};
+use crate::commands::merge::{self as merge_cmd, MergeConfig, MergeError};
 use crate::flow::FlowConfig;
 use crate::model::{Cloud, Feature, resolve_region};
 use crate::pipeline::{PipelineConfig, discover_inputs_noting_skipped};
 use crate::report::audit::{self as render_audit, AuditFormat};
+use crate::report::fleet::Fleet;
+use crate::report::fleet_text::FleetFormat;
 use crate::report::markdown::MarkdownConfig;
 use crate::report::model::{AuditOutcome, FailOn};
 
@@ -160,7 +163,13 @@ fn audit_config(a: &AuditArgs) -> Result<AuditConfig, String> {
             a.fail_on
         )
     })?;
+    let host_from = a
+        .host_from
+        .as_deref()
+        .map(|r| regex::Regex::new(r).map_err(|e| format!("--host-from {r:?}: {e}")))
+        .transpose()?;
     Ok(AuditConfig {
+        host_from,
         inputs,
         given: Given {
             cloud: a.cloud.map(Cloud::from),
@@ -205,6 +214,75 @@ fn markdown_config(a: &AuditArgs, format: AuditFormat) -> Result<MarkdownConfig,
         Some(max_chars) => Ok(MarkdownConfig { max_chars }),
         None => Ok(MarkdownConfig::default()),
     }
+}
+
+/// The fleet renderers there are: `--fleet` with another format is a usage error.
+fn fleet_format(fleet: bool, format: AuditFormat) -> Result<Option<FleetFormat>, String> {
+    let f = match format {
+        AuditFormat::Text => FleetFormat::Text,
+        AuditFormat::Json => FleetFormat::Json,
+        AuditFormat::Ndjson => FleetFormat::Ndjson,
+        AuditFormat::Markdown | AuditFormat::Html if fleet => {
+            return Err("--fleet: the fleet view is printed as text, json or ndjson".into());
+        }
+        AuditFormat::Markdown | AuditFormat::Html => return Ok(None),
+    };
+    Ok(Some(f))
+}
+
+/// Writes the fleet view in `format` (checked by [`fleet_format`]).
+fn render_fleet(fleet: &Fleet, format: AuditFormat, out: &mut dyn Write) -> std::io::Result<()> {
+    match fleet_format(true, format) {
+        Ok(Some(f)) => crate::report::fleet_text::render(fleet, f, out),
+        _ => Ok(()),
+    }
+}
+
+/// `arcaudit merge`: the reports into one fleet report. An unreadable report stops the
+/// merge with exit 2 (a fleet missing its hosts would look whole); reports that cannot be
+/// merged as they are (versions, one capture twice) with exit 3.
+fn merge(a: &MergeArgs, out: &mut Output) -> Result<Exit, String> {
+    let fail_on = parse_fail_on(&a.fail_on)?;
+    let inputs: Vec<(&str, &Path)> = a.reports.iter().map(|p| ("REPORT", p.as_path())).collect();
+    output::check_outputs(&out.file().into_iter().collect::<Vec<_>>(), &inputs)?;
+    let cfg = MergeConfig {
+        reports: a.reports.clone(),
+        fail_on,
+        keep_catalog: a.keep_catalog.clone(),
+        keep_service_tags: a.keep_service_tags.clone(),
+    };
+    let fleet = match merge_cmd::run(&cfg) {
+        Ok(f) => f,
+        Err(e @ MergeError::Unreadable { .. }) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "arcaudit: {}",
+                crate::report::escape_lines(&e.to_string())
+            );
+            return Ok(Exit::InputError);
+        }
+        Err(e @ MergeError::Refused(_)) => return Err(e.to_string()),
+    };
+    out.open()?;
+    match crate::report::fleet_text::render(&fleet, a.format.into(), out) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(format!("writing output: {e}")),
+    }
+    Ok(match fleet.outcome() {
+        AuditOutcome::Clean => Exit::Ok,
+        AuditOutcome::Findings => Exit::Findings,
+        AuditOutcome::InputError => Exit::InputError,
+    })
+}
+
+/// `--fail-on` as audit and merge take it.
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    FailOn::parse(s).ok_or_else(|| {
+        format!(
+            "--fail-on {s:?}: expected a family (blocked, misrouted, weak-tls, coverage), a severity (info, low, medium, high) or never"
+        )
+    })
 }
 
 /// An error with its causes, each said once: our errors already put their source's text
@@ -265,6 +343,7 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
         Command::Audit(a) => {
             let format = AuditFormat::from(a.format);
             let markdown = markdown_config(a, format)?;
+            fleet_format(a.fleet, format)?;
             let mut cfg = audit_config(a)?;
             let mut outputs: Vec<(&str, &Path)> = out.file().into_iter().collect();
             if let Some(html) = &a.html {
@@ -292,8 +371,17 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
             }
             let report = report.map_err(|e| error_text(&e))?;
             let styles = out.styles(cli.color);
-            let rendered = if format == AuditFormat::Text {
-                render_audit::render_text(&report, &styles, out)
+            let fleet = Fleet::of_report(&report);
+            let rendered = if a.fleet {
+                render_fleet(&fleet, format, out)
+            } else if format == AuditFormat::Text {
+                // Captures of several machines: the fleet view first, then each capture.
+                if fleet.totals.hosts > 1 {
+                    render_fleet(&fleet, format, out).and_then(|()| writeln!(out))
+                } else {
+                    Ok(())
+                }
+                .and_then(|()| render_audit::render_text(&report, &styles, out))
             } else if format == AuditFormat::Markdown {
                 crate::report::markdown::render_with(&report, &markdown, out)
             } else {
@@ -322,6 +410,7 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
                 AuditOutcome::InputError => Exit::InputError,
             })
         }
+        Command::Merge(a) => merge(a, out),
         Command::Endpoints(a) => {
             let catalog = a.catalog.catalog.as_deref().map(|p| ("--catalog", p));
             output::check_outputs(

@@ -11,6 +11,7 @@ use crate::classify::{self, Given};
 use crate::facts::{FactsBuilder, FactsLimits};
 use crate::model::{Catalog, CatalogMode, ServiceTags, discover_service_tag_files, tag_snapshot};
 use crate::pipeline::{self, PipelineConfig};
+use crate::report::cells::FileCells;
 use crate::report::model::{
     FailOn, FileReport, Report, ServiceTagStatus, SnapshotEdition, TagSource,
 };
@@ -29,6 +30,21 @@ pub struct AuditConfig {
     pub fail_on: FailOn,
     /// Suppressions: rule ids, or `rule endpoint` pairs, accepted by the user.
     pub suppress: Vec<(String, Option<String>)>,
+    /// `--host-from REGEX`: the host's name is the first capture group (else the whole
+    /// match) of this pattern on the capture's path.
+    pub host_from: Option<regex::Regex>,
+}
+
+/// What `--host-from` takes from `file`: the first capture group that matched, else the
+/// whole match; `None` when the pattern does not match.
+fn host_from_path<'a>(re: &regex::Regex, file: &'a str) -> Option<&'a str> {
+    let caps = re.captures(file)?;
+    caps.iter()
+        .skip(1)
+        .flatten()
+        .next()
+        .or_else(|| caps.get(0))
+        .map(|m| m.as_str())
 }
 
 /// The service-tag ranges of the run: the files given with `--service-tags`, else the
@@ -171,7 +187,33 @@ fn audit_file(
     for f in &mut audit.findings {
         f.suppressed = suppressed(f, &cfg.suppress);
     }
-    FileReport { file, stats, audit }
+    let from_path = cfg
+        .host_from
+        .as_ref()
+        .and_then(|re| Some((host_from_path(re, &file)?, re.as_str())));
+    let host = classify::host::identify(&file, from_path, &stats.capture, &audit.flows);
+    let mut report = FileReport {
+        file,
+        host,
+        stats,
+        audit,
+        cells: FileCells::default(),
+    };
+    report.cells = FileCells::of(&report.audit, report.not_read().is_some(), &|id| {
+        catalog.entries().iter().position(|e| e.id == id)
+    });
+    report
+}
+
+/// The catalog a report was made with, as `arcaudit merge` compares it: its sources and
+/// the first 16 hex digits of a SHA-256 over its entries (a user catalog changed in place
+/// keeps its name, not its digest).
+fn catalog_version(catalog: &Catalog) -> String {
+    use sha2::Digest;
+    let entries = serde_json::to_vec(catalog.entries()).unwrap_or_default();
+    let digest = sha2::Sha256::digest(&entries);
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("{} sha256:{hex}", catalog.sources().join(" + "))
 }
 
 /// Runs the audit and builds the report.
@@ -188,6 +230,7 @@ pub fn run(cfg: &AuditConfig) -> anyhow::Result<Report> {
         cfg.given.clone(),
         cfg.fail_on,
         catalog.sources().to_vec(),
+        catalog_version(&catalog),
         tag_status,
         files,
     ))
@@ -209,6 +252,7 @@ mod tests {
             pipeline: PipelineConfig::default(),
             fail_on,
             suppress: Vec::new(),
+            host_from: None,
         }
     }
 
@@ -235,5 +279,14 @@ mod tests {
         let report = run(&config(vec![drop, cut], FailOn::Severity(Severity::Low))).unwrap();
         assert_eq!(report.totals.files_with_errors, 1);
         assert_eq!(report.outcome(), AuditOutcome::InputError);
+    }
+
+    #[test]
+    fn host_from_takes_the_first_group_that_matched_else_the_whole_match() {
+        let re = regex::Regex::new(r"^(?:a/(\w+)|b/(\w+))").unwrap();
+        assert_eq!(host_from_path(&re, "b/srv1/x.pcap"), Some("srv1"));
+        let re = regex::Regex::new(r"srv\d+").unwrap();
+        assert_eq!(host_from_path(&re, "day1/srv12.pcap"), Some("srv12"));
+        assert_eq!(host_from_path(&re, "day1/web.pcap"), None);
     }
 }

@@ -6,3 +6,4 @@ pub mod endpoints;
 pub mod explain;
 pub mod flows;
 pub mod lookup;
+pub mod merge;

@@ -218,6 +218,18 @@ fn file_section(f: &FileReport, styles: &Styles, out: &mut dyn Write) -> io::Res
             format_ts(b.saturating_sub(a))
         )?;
     }
+    // Which machine: what a fleet report groups this capture under, and why.
+    writeln!(
+        out,
+        "  host: {} ({}{})",
+        escape_text(&f.host.id),
+        f.host.source.as_str(),
+        f.host
+            .evidence
+            .first()
+            .map(|e| format!(": {}", escape_text(e)))
+            .unwrap_or_default()
+    )?;
     let context: Vec<String> = context_items(f)
         .iter()
         .map(|c| escape_text(c).into_owned())

@@ -8,9 +8,12 @@
 //! through [`escape_text`] before it reaches a terminal.
 
 pub mod audit;
+pub mod cells;
 pub mod common;
 pub mod endpoints;
 pub mod explain;
+pub mod fleet;
+pub mod fleet_text;
 pub mod flows;
 pub mod html;
 pub mod lookup;

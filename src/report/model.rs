@@ -7,12 +7,13 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::classify::{CaptureAudit, Family, Finding, Given, Severity, Unseen};
+use crate::classify::{CaptureAudit, Family, Finding, Given, HostIdentity, Severity, Unseen};
 use crate::model::TagFileInfo;
 use crate::pipeline::FileStats;
+use crate::report::cells::FileCells;
 
 /// The version of the JSON report schema described in docs/audit.md.
-pub const AUDIT_SCHEMA: &str = "arcaudit.audit/2";
+pub const AUDIT_SCHEMA: &str = "arcaudit.audit/3";
 
 /// When `audit` exits with 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -37,10 +38,16 @@ impl FailOn {
     }
 
     pub fn trips(self, f: &Finding) -> bool {
-        !f.suppressed
+        self.trips_on(f.family, f.severity, f.suppressed)
+    }
+
+    /// [`FailOn::trips`] for a finding known by its family, severity and suppression
+    /// (a fleet's problems, read back from a report).
+    pub fn trips_on(self, family: Family, severity: Severity, suppressed: bool) -> bool {
+        !suppressed
             && match self {
-                FailOn::Family(fam) => f.family == fam,
-                FailOn::Severity(s) => f.severity >= s,
+                FailOn::Family(fam) => family == fam,
+                FailOn::Severity(s) => severity >= s,
                 FailOn::Never => false,
             }
     }
@@ -65,8 +72,12 @@ pub enum AuditOutcome {
 #[derive(Debug, Clone)]
 pub struct FileReport {
     pub file: String,
+    /// The machine the capture was taken on (for a capture not read: its path).
+    pub host: HostIdentity,
     pub stats: FileStats,
     pub audit: CaptureAudit,
+    /// The capture's cells of the fleet matrix (empty for a capture not read).
+    pub cells: FileCells,
 }
 
 impl FileReport {
@@ -111,27 +122,34 @@ impl Serialize for FileReport {
         #[derive(Serialize)]
         struct Read<'a> {
             file: &'a str,
+            host: &'a HostIdentity,
             stats: &'a FileStats,
             #[serde(flatten)]
             audit: &'a CaptureAudit,
+            #[serde(flatten)]
+            cells: &'a FileCells,
         }
         #[derive(Serialize)]
         struct NotRead<'a> {
             file: &'a str,
+            host: &'a HostIdentity,
             not_read: &'a str,
             stats: &'a FileStats,
         }
         match self.not_read() {
             Some(why) => NotRead {
                 file: &self.file,
+                host: &self.host,
                 not_read: why,
                 stats: &self.stats,
             }
             .serialize(s),
             None => Read {
                 file: &self.file,
+                host: &self.host,
                 stats: &self.stats,
                 audit: &self.audit,
+                cells: &self.cells,
             }
             .serialize(s),
         }
@@ -151,6 +169,35 @@ pub struct ServiceTagStatus {
     /// Context notes about the ranges (a snapshot much older than the capture); not findings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+}
+
+impl ServiceTagStatus {
+    /// The service-tag version a report's ranges are: which files (cloud and change number),
+    /// or which editions of the built-in snapshot.
+    pub fn version(&self) -> String {
+        let s = self;
+        match s.source {
+            TagSource::BuiltInSnapshot => {
+                let mut eds: Vec<String> = s
+                    .snapshot
+                    .iter()
+                    .map(|e| format!("{} {} #{}", e.cloud, e.published, e.change_number))
+                    .collect();
+                eds.sort();
+                format!("built-in snapshot: {}", eds.join(", "))
+            }
+            TagSource::Files => {
+                let mut files: Vec<String> = s
+                    .files
+                    .iter()
+                    .map(|f| format!("{} #{}", f.cloud, f.change_number))
+                    .collect();
+                files.sort();
+                files.dedup();
+                format!("files: {}", files.join(", "))
+            }
+        }
+    }
 }
 
 /// Where the service-tag ranges of a run came from.
@@ -270,6 +317,11 @@ pub struct Report {
     pub given: Given,
     pub fail_on: FailOn,
     pub catalog_sources: Vec<String>,
+    /// The catalog's sources and a digest of its entries: what `arcaudit merge` compares.
+    pub catalog_version: String,
+    /// The service-tag ranges' files and change numbers (or the snapshot's editions), as
+    /// `arcaudit merge` compares them.
+    pub service_tags_version: String,
     pub service_tags: ServiceTagStatus,
     pub totals: Totals,
     pub files: Vec<FileReport>,
@@ -281,6 +333,7 @@ impl Report {
         given: Given,
         fail_on: FailOn,
         catalog_sources: Vec<String>,
+        catalog_version: String,
         service_tags: ServiceTagStatus,
         mut files: Vec<FileReport>,
     ) -> Report {
@@ -293,6 +346,8 @@ impl Report {
             given,
             fail_on,
             catalog_sources,
+            catalog_version,
+            service_tags_version: service_tags.version(),
             service_tags,
             totals: Totals::from_files(&files),
             files,

@@ -3,6 +3,8 @@
 //! whether a test can run without it, is the harness' business (harness.rs).
 #![allow(dead_code)]
 
+pub mod fleet;
+
 use std::collections::HashMap;
 use std::path::Path;
 
