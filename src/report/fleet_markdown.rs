@@ -97,7 +97,7 @@ pub fn state_meaning(state: &str) -> String {
     match state {
         STATE_OK => "a connection worked, no finding".into(),
         STATE_NOT_SEEN => {
-            "not seen: required, never tried in the host's captures (a finding when the capture was long enough to expect it)".into()
+            "not seen: required, never tried (a finding where a capture was long enough to expect it)".into()
         }
         STATE_NOT_REQUIRED => "not required for this host, not tried".into(),
         STATE_NOT_READ => "not read: no capture of the host could be read, no verdict".into(),

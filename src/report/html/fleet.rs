@@ -152,13 +152,16 @@ fn summary(fleet: &Fleet, o: &mut String) -> std::fmt::Result {
             "good"
         },
     )?;
-    card(
-        o,
-        "hosts-tripping",
-        t.hosts_tripping,
-        &format!("at or above --fail-on {}", h(&fail_on_text(fleet.fail_on))),
-        if t.hosts_tripping > 0 { "bad" } else { "" },
-    )?;
+    // With --fail-on never nothing trips: a card saying 0 would read as "no problem".
+    if fleet.fail_on != FailOn::Never {
+        card(
+            o,
+            "hosts-tripping",
+            t.hosts_tripping,
+            &format!("at or above --fail-on {}", h(&fail_on_text(fleet.fail_on))),
+            if t.hosts_tripping > 0 { "bad" } else { "" },
+        )?;
+    }
     card(
         o,
         "hosts-clean",
@@ -325,16 +328,24 @@ fn groups(fleet: &Fleet, o: &mut String) -> std::fmt::Result {
             }
             writeln!(o, "</ul>")?;
         }
-        let names: Vec<String> = g.hosts.iter().map(|x| h(x)).collect();
-        if names.len() <= GROUP_HOSTS_OPEN {
-            writeln!(o, "<p class=\"hosts\">Hosts: {}</p>", names.join(", "))?;
-        } else {
+        // One span per name, so a line breaks between names, not inside one.
+        let names: Vec<String> = g
+            .hosts
+            .iter()
+            .map(|x| format!("<span>{}</span>", h(x)))
+            .collect();
+        let open = names.len().min(GROUP_HOSTS_OPEN);
+        writeln!(
+            o,
+            "<p class=\"hosts\">Hosts: {}</p>",
+            names[..open].join(", ")
+        )?;
+        if names.len() > open {
             writeln!(
                 o,
-                "<p class=\"hosts\">Hosts: {}, <details><summary>and {} more</summary>{}</details></p>",
-                names[..GROUP_HOSTS_OPEN].join(", "),
-                names.len() - GROUP_HOSTS_OPEN,
-                names[GROUP_HOSTS_OPEN..].join(", ")
+                "<details><summary>and {} more hosts</summary><p class=\"hosts\">{}</p></details>",
+                names.len() - open,
+                names[open..].join(", ")
             )?;
         }
         writeln!(o, "</div>")?;
@@ -444,7 +455,7 @@ fn matrix(fleet: &Fleet, codes: &[(String, String)], o: &mut String) -> std::fmt
     )?;
     writeln!(
         o,
-        "<p class=\"muted\">Rows grouped as above, largest group first; hosts by name within a group. Codes and colours as in the legend.</p>"
+        "<p class=\"muted\">Rows by group: the groups with findings first, largest first, then the hosts without findings; hosts by name within a group. Codes and colours as in the legend; point at a cell for its evidence.</p>"
     )?;
     writeln!(o, "<div class=\"mwrap\"><table class=\"matrix\">")?;
     write!(o, "<thead><tr><th class=\"h\">host</th>")?;
@@ -470,16 +481,34 @@ fn matrix(fleet: &Fleet, codes: &[(String, String)], o: &mut String) -> std::fmt
             g.push(r);
         }
     }
-    for (i, rows) in by_group.iter().enumerate() {
+    // Groups with findings first (largest first), the hosts without findings last: a
+    // reader looks for the problems, which a large clean group would push far down.
+    let mut order: Vec<usize> = (0..fleet.groups.len()).collect();
+    order.sort_by_key(|&i| fleet.groups[i].problems.is_empty());
+    for i in order {
+        let rows = &by_group[i];
         let g = &fleet.groups[i];
         let what = if g.problems.is_empty() {
             "no findings".to_string()
         } else {
-            let mut rules: Vec<&str> = g.problems.iter().map(|p| p.rule.as_str()).collect();
-            rules.sort_unstable();
-            rules.dedup();
-            let shown: Vec<String> = rules.iter().take(4).map(|r| h(r)).collect();
-            let more = rules.len().saturating_sub(4);
+            // Rule and endpoint: two groups can share a rule on different endpoints.
+            let mut worst: Vec<_> = g.problems.iter().collect();
+            worst.sort_by_key(|p| {
+                (
+                    std::cmp::Reverse(Severity::parse(&p.severity)),
+                    &p.endpoint,
+                    &p.rule,
+                )
+            });
+            let shown: Vec<String> = worst
+                .iter()
+                .take(3)
+                .map(|p| match &p.endpoint {
+                    Some(e) => format!("{} on {}", h(&p.rule), h(e)),
+                    None => h(&p.rule),
+                })
+                .collect();
+            let more = g.problems.len().saturating_sub(3);
             format!(
                 "{}{}",
                 shown.join(", "),
