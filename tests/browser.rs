@@ -8,6 +8,9 @@
 //! (tests/common/harness.rs), unless ARCAUDIT_REQUIRE_BROWSER=1 (set by .ci/run), which makes
 //! them fail.
 //!
+//! The fleet page (`arcaudit merge --format html`) is checked the same way for 5 and for
+//! 1,000 synthetic hosts, with how long Chromium takes to show it and to scroll its matrix.
+//!
 //! The `harness_*` tests run the same checks on hand-written pages, to show they pass on
 //! a page that keeps the report's contract and fail on pages that break it.
 //! Screenshots go to `<CARGO_TARGET_TMPDIR>/browser/<page>.png`.
