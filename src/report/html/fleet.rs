@@ -457,6 +457,18 @@ fn matrix(fleet: &Fleet, codes: &[(String, String)], o: &mut String) -> std::fmt
         o,
         "<p class=\"muted\">Rows by group: the groups with findings first, largest first, then the hosts without findings; hosts by name within a group. Codes and colours as in the legend; point at a cell for its evidence.</p>"
     )?;
+    // The legend again, compact, where the codes are read.
+    write!(o, "<div class=\"chips key\">")?;
+    for (state, code) in codes {
+        write!(
+            o,
+            "<span><span class=\"st {}\">{}</span> {}</span>",
+            class_of_state(state),
+            h(code),
+            h(state)
+        )?;
+    }
+    writeln!(o, "</div>")?;
     writeln!(o, "<div class=\"mwrap\"><table class=\"matrix\">")?;
     write!(o, "<thead><tr><th class=\"h\">host</th>")?;
     for c in &fleet.endpoints {
