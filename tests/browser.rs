@@ -8,6 +8,9 @@
 //! (tests/common/harness.rs), unless ARCAUDIT_REQUIRE_BROWSER=1 (set by .ci/run), which makes
 //! them fail.
 //!
+//! The fleet page (`arcaudit merge --format html`) is checked the same way for 5 and for
+//! 1,000 synthetic hosts, with how long Chromium takes to show it and to scroll its matrix.
+//!
 //! The `harness_*` tests run the same checks on hand-written pages, to show they pass on
 //! a page that keeps the report's contract and fail on pages that break it.
 //! Screenshots go to `<CARGO_TARGET_TMPDIR>/browser/<page>.png`.
@@ -1100,6 +1103,253 @@ fn html_all_samples_fit_1400() {
     assert_no_problems(&problems);
 }
 
+/// Audit JSON reports (`arcaudit.audit/3`) of `hosts` synthetic machines, written to `dir`
+/// as several reports (as workers would make them): each host takes one capture's report
+/// of the samples (most hosts a capture where every required endpoint worked, the others
+/// cycling through the rest, so the fleet has a large clean group and many small ones),
+/// renamed to `host-NNNN` by `--host-from`. The paths of the reports.
+fn synthetic_fleet_reports(dir: &Path, hosts: usize) -> Vec<PathBuf> {
+    let text = stdout_of(&[
+        "audit",
+        "samples/",
+        "--fail-on",
+        "never",
+        "-q",
+        "--format",
+        "json",
+    ]);
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let files = doc["files"].as_array().expect("files in the audit JSON");
+    let cells = |f: &Value| f["cells"].as_array().cloned().unwrap_or_default();
+    let clean: Vec<&Value> = files
+        .iter()
+        .filter(|f| {
+            let c = cells(f);
+            c.iter().any(|c| c["state"] == "ok")
+                && c.iter()
+                    .all(|c| matches!(c["state"].as_str(), Some("ok" | "not-required")))
+                && f["host_problems"].as_array().is_none_or(Vec::is_empty)
+        })
+        .collect();
+    let rest: Vec<&Value> = files.iter().filter(|f| !clean.contains(f)).collect();
+    assert!(!rest.is_empty(), "no sample with findings");
+    let per_report = 100;
+    let mut paths = Vec::new();
+    let mut i = 0;
+    while i < hosts {
+        let mut report = doc.clone();
+        let mut part = Vec::new();
+        for n in i..(i + per_report).min(hosts) {
+            let from = if !clean.is_empty() && n % 5 < 3 {
+                clean[n % clean.len()]
+            } else {
+                rest[n % rest.len()]
+            };
+            let mut f = from.clone();
+            let name = format!("host-{n:04}");
+            f["file"] = json!(format!("fleet/{name}/capture.pcapng"));
+            f["host"] = json!({
+                "id": name,
+                "source": "host-from",
+                "evidence": [format!("--host-from matched {name} in fleet/{name}/capture.pcapng")],
+            });
+            part.push(f);
+        }
+        report["files"] = Value::Array(part);
+        let path = dir.join(format!("report-{:03}.json", paths.len()));
+        std::fs::write(&path, serde_json::to_vec(&report).unwrap()).unwrap();
+        paths.push(path);
+        i += per_report;
+    }
+    paths
+}
+
+/// The fleet of the reports in `format`, by `arcaudit merge`.
+fn merged(reports: &[PathBuf], format: &str) -> String {
+    let mut args = vec!["merge", "--fail-on", "never", "--format", format];
+    args.extend(reports.iter().map(|p| p.to_str().unwrap()));
+    stdout_of(&args)
+}
+
+/// In the page: the matrix as the fleet document has it (one row per host, one cell per
+/// endpoint, every cell coloured by a state class with a title), a legend entry per
+/// state, the summary numbers; and how long Chromium took to show it.
+const FLEET_CHECK: &str = "
+  const problems = [];
+  const rows = document.querySelectorAll('table.matrix tbody tr:not(.gh)');
+  const heads = document.querySelectorAll('table.matrix thead th.e');
+  const cells = document.querySelectorAll('table.matrix tbody td');
+  const [hosts, endpoints, states] = arguments;
+  if (rows.length !== hosts) problems.push(rows.length + ' matrix rows, not ' + hosts);
+  if (heads.length !== endpoints) problems.push(heads.length + ' endpoint columns, not ' + endpoints);
+  if (cells.length !== hosts * endpoints) problems.push(cells.length + ' cells, not ' + hosts * endpoints);
+  let bare = 0;
+  cells.forEach(c => { if (!/\\bs-[a-z-]+/.test(c.className) || !c.title || !c.textContent) bare++; });
+  if (bare) problems.push(bare + ' cells without a state class, title or code');
+  const legend = new Set(Array.from(document.querySelectorAll('ul.legend li[data-state]')).map(l => l.dataset.state));
+  for (const st of states) if (!legend.has(st)) problems.push('no legend entry for ' + st);
+  const num = k => { const e = document.querySelector('[data-key=\"' + k + '\"]'); return e ? Number(e.textContent) : null; };
+  return { problems, numbers: { hosts: num('hosts'), 'hosts-with-problems': num('hosts-with-problems'),
+           files: num('files'), groups: num('groups') } };";
+
+/// The page's own clock of its loading: navigation to the end of the load event (parsed,
+/// styled, laid out) and to the first contentful paint. Read after the scroll, whose
+/// animation frames make sure the first paint happened and was recorded.
+const FLEET_TIMING: &str = "
+  const nav = performance.getEntriesByType('navigation')[0] || {};
+  const fcp = (performance.getEntriesByType('paint').find(e => e.name === 'first-contentful-paint') || {}).startTime;
+  return { load: nav.loadEventEnd, dom: nav.domContentLoadedEventEnd, fcp: fcp };";
+
+/// Scrolls the matrix from top to bottom in 40 animation frames, then sideways back to the
+/// first column: the time of each frame, measured by the page's clock (layout and paint of
+/// what came into view), not ours.
+const FLEET_SCROLL: &str = "
+  const done = arguments[arguments.length - 1];
+  const box = document.querySelector('.mwrap');
+  box.scrollIntoView();
+  const steps = 40, times = [];
+  let step = 0, last = performance.now();
+  const frame = () => {
+    const now = performance.now();
+    times.push(now - last);
+    last = now;
+    if (step > steps) {
+      times.shift();
+      done({ max: Math.max(...times), total: times.reduce((a, b) => a + b, 0), frames: times.length,
+             scrolled: box.scrollTop, range: box.scrollHeight - box.clientHeight });
+      return;
+    }
+    box.scrollTop = (box.scrollHeight - box.clientHeight) * step / steps;
+    step++;
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);";
+
+/// Most milliseconds Chromium may take from navigation to the load event (the page is
+/// parsed, styled and laid out) and to its first paint, for 1,000 hosts; a frame of the
+/// scroll. Generous bounds for a loaded 2-core machine: a page that lags is far above
+/// them (seconds per frame), a healthy one far below.
+const FLEET_LOAD_MS: f64 = 2000.0;
+const FLEET_FRAME_MS: f64 = 500.0;
+
+fn fleet_html_1000_hosts_in_chromium() {
+    let dir = tempfile::Builder::new()
+        .prefix("arcaudit-fleet-")
+        .tempdir()
+        .unwrap();
+    let s = browser();
+    s.set_window_size(1400, 900)
+        .unwrap_or_else(|e| panic!("cannot resize the window: {e}"));
+    let mut problems = Vec::new();
+    for hosts in [5, 1000] {
+        let sub = dir.path().join(hosts.to_string());
+        std::fs::create_dir_all(&sub).unwrap();
+        let reports = synthetic_fleet_reports(&sub, hosts);
+        let fleet: Value = serde_json::from_str(&merged(&reports, "json")).unwrap();
+        let page = Page::new(&format!("fleet-{hosts}-hosts"), merged(&reports, "html"));
+        let mut note = |what: String| problems.push(format!("{}: {what}", page.name));
+        let endpoints = fleet["endpoints"].as_array().map_or(0, Vec::len);
+        let mut states: Vec<String> = fleet["endpoints"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["counts"].as_array().cloned().unwrap_or_default())
+            .filter_map(|c| c["state"].as_str().map(str::to_string))
+            .collect();
+        states.sort();
+        states.dedup();
+        let _ = s.log("browser");
+        let _ = s.log("performance");
+        s.goto(&page.url)
+            .unwrap_or_else(|e| panic!("cannot load {}: {e}", page.url));
+        let v = s
+            .execute(FLEET_CHECK, json!([hosts, endpoints, states]))
+            .unwrap();
+        for p in v["problems"].as_array().into_iter().flatten() {
+            note(p.as_str().unwrap_or_default().to_string());
+        }
+        for key in ["hosts", "hosts-with-problems", "files", "groups"] {
+            let want = fleet["totals"][key.replace('-', "_")].clone();
+            if v["numbers"][key].as_u64() != want.as_u64() {
+                note(format!(
+                    "data-key={key} shows {}, the fleet JSON says {want}",
+                    v["numbers"][key]
+                ));
+            }
+        }
+        let scroll = s
+            .cmd(
+                "POST",
+                "/execute/async",
+                Some(json!({ "script": FLEET_SCROLL, "args": [] })),
+            )
+            .unwrap_or_else(|e| panic!("scroll script: {e}"));
+        let max = scroll["max"].as_f64().unwrap_or(f64::MAX);
+        harness::note!(
+            "{}: scroll through the matrix in {} frames: {:.0} ms, slowest frame {max:.0} ms",
+            page.name,
+            scroll["frames"],
+            scroll["total"].as_f64().unwrap_or(f64::NAN)
+        );
+        if max > FLEET_FRAME_MS {
+            note(format!(
+                "a frame of the scroll took {max:.0} ms (bound {FLEET_FRAME_MS} ms)"
+            ));
+        }
+        let v = s.execute(FLEET_TIMING, json!([])).unwrap();
+        let (load, fcp) = (
+            v["load"].as_f64().unwrap_or(f64::MAX),
+            v["fcp"].as_f64().unwrap_or(f64::MAX),
+        );
+        harness::note!(
+            "{}: {} bytes, {hosts} hosts x {endpoints} endpoints, {} groups: first paint {fcp:.0} ms, DOM {:.0} ms, load {load:.0} ms",
+            page.name,
+            page.html.len(),
+            fleet["totals"]["groups"],
+            v["dom"].as_f64().unwrap_or(f64::NAN)
+        );
+        if load > FLEET_LOAD_MS || fcp > FLEET_LOAD_MS {
+            note(format!(
+                "slow: first paint {fcp:.0} ms, load {load:.0} ms (bound {FLEET_LOAD_MS} ms)"
+            ));
+        }
+        if hosts > 100 && scroll["scrolled"].as_f64().unwrap_or(0.0) < 1000.0 {
+            note(format!("the matrix did not scroll: {scroll}"));
+        }
+        for p in check_network(&s, &page).unwrap() {
+            note(format!("network: {p}"));
+        }
+        for p in check_console(&s).unwrap() {
+            note(format!("console: {p}"));
+        }
+        // The screenshot shows the legend and the top of the matrix.
+        s.execute(
+            "document.querySelector('.mwrap').scrollTop = 0;
+             document.querySelector('#matrix').scrollIntoView();
+             return null;",
+            json!([]),
+        )
+        .unwrap();
+        for p in save_screenshot(&s, &page.name).unwrap() {
+            note(format!("screenshot: {p}"));
+        }
+        s.execute(
+            "document.querySelector('#groups').scrollIntoView(); return null;",
+            json!([]),
+        )
+        .unwrap();
+        for p in save_screenshot(&s, &format!("{}-groups", page.name)).unwrap() {
+            note(format!("screenshot: {p}"));
+        }
+        s.execute("window.scrollTo(0, 0); return null;", json!([]))
+            .unwrap();
+        for p in save_screenshot(&s, &format!("{}-top", page.name)).unwrap() {
+            note(format!("screenshot: {p}"));
+        }
+    }
+    assert_no_problems(&problems);
+}
+
 fn main() -> ExitCode {
     let browser = harness::need_installed(
         webdriver::browser_installed(),
@@ -1113,6 +1363,7 @@ fn main() -> ExitCode {
             harness_catches_broken_pages,
             html_report_in_chromium,
             html_all_samples_fit_1400,
+            fleet_html_1000_hosts_in_chromium,
         ],
         harness::Need::Met => [external_reference_scan],
     ])

@@ -252,6 +252,10 @@ pub(super) enum MergeFormatArg {
     Json,
     /// One JSON line per endpoint, host and group.
     Ndjson,
+    /// The fleet view for a ticket (groups first; shortened to --max-chars).
+    Markdown,
+    /// One self-contained page with the matrix as a heat map.
+    Html,
 }
 
 #[derive(Args, Debug)]
@@ -262,6 +266,11 @@ pub(super) struct MergeArgs {
     pub(super) reports: Vec<std::path::PathBuf>,
     #[arg(long, value_enum, default_value_t = MergeFormatArg::Text)]
     pub(super) format: MergeFormatArg,
+    /// With --format markdown: the most characters the view may have (default 60000; 0
+    /// for no limit). A longer view keeps the summary and the largest groups and says
+    /// what it left out.
+    #[arg(long, value_name = "N")]
+    pub(super) max_chars: Option<usize>,
     /// Exit 1 when a host has a finding of this family or at or above this severity, as
     /// for audit; `never` to report only.
     #[arg(long, default_value = "low", value_name = "FAMILY|SEVERITY")]
@@ -275,13 +284,14 @@ pub(super) struct MergeArgs {
     pub(super) keep_service_tags: Option<String>,
 }
 
-impl From<MergeFormatArg> for crate::report::fleet_text::FleetFormat {
+impl From<MergeFormatArg> for AuditFormat {
     fn from(f: MergeFormatArg) -> Self {
-        use crate::report::fleet_text::FleetFormat;
         match f {
-            MergeFormatArg::Text => FleetFormat::Text,
-            MergeFormatArg::Json => FleetFormat::Json,
-            MergeFormatArg::Ndjson => FleetFormat::Ndjson,
+            MergeFormatArg::Text => AuditFormat::Text,
+            MergeFormatArg::Json => AuditFormat::Json,
+            MergeFormatArg::Ndjson => AuditFormat::Ndjson,
+            MergeFormatArg::Markdown => AuditFormat::Markdown,
+            MergeFormatArg::Html => AuditFormat::Html,
         }
     }
 }

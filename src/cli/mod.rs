@@ -216,25 +216,21 @@ fn markdown_config(a: &AuditArgs, format: AuditFormat) -> Result<MarkdownConfig,
     }
 }
 
-/// The fleet renderers there are: `--fleet` with another format is a usage error.
-fn fleet_format(fleet: bool, format: AuditFormat) -> Result<Option<FleetFormat>, String> {
-    let f = match format {
-        AuditFormat::Text => FleetFormat::Text,
-        AuditFormat::Json => FleetFormat::Json,
-        AuditFormat::Ndjson => FleetFormat::Ndjson,
-        AuditFormat::Markdown | AuditFormat::Html if fleet => {
-            return Err("--fleet: the fleet view is printed as text, json or ndjson".into());
-        }
-        AuditFormat::Markdown | AuditFormat::Html => return Ok(None),
-    };
-    Ok(Some(f))
-}
-
-/// Writes the fleet view in `format` (checked by [`fleet_format`]).
-fn render_fleet(fleet: &Fleet, format: AuditFormat, out: &mut dyn Write) -> std::io::Result<()> {
-    match fleet_format(true, format) {
-        Ok(Some(f)) => crate::report::fleet_text::render(fleet, f, out),
-        _ => Ok(()),
+/// Writes the fleet view in `format`: text, JSON and NDJSON by `fleet_text`, Markdown
+/// (shaped by `--max-chars`) by `fleet_markdown`, HTML by `html::fleet`.
+fn render_fleet(
+    fleet: &Fleet,
+    format: AuditFormat,
+    markdown: &MarkdownConfig,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    use crate::report::fleet_text::render;
+    match format {
+        AuditFormat::Text => render(fleet, FleetFormat::Text, out),
+        AuditFormat::Json => render(fleet, FleetFormat::Json, out),
+        AuditFormat::Ndjson => render(fleet, FleetFormat::Ndjson, out),
+        AuditFormat::Markdown => crate::report::fleet_markdown::render(fleet, markdown, out),
+        AuditFormat::Html => crate::report::html::fleet::render(fleet, out),
     }
 }
 
@@ -243,6 +239,14 @@ fn render_fleet(fleet: &Fleet, format: AuditFormat, out: &mut dyn Write) -> std:
 /// merged as they are (versions, one capture twice) with exit 3.
 fn merge(a: &MergeArgs, out: &mut Output) -> Result<Exit, String> {
     let fail_on = parse_fail_on(&a.fail_on)?;
+    let format = AuditFormat::from(a.format);
+    let markdown = match a.max_chars {
+        Some(_) if format != AuditFormat::Markdown => {
+            return Err("--max-chars applies to --format markdown only".into());
+        }
+        Some(max_chars) => MarkdownConfig { max_chars },
+        None => MarkdownConfig::default(),
+    };
     let inputs: Vec<(&str, &Path)> = a.reports.iter().map(|p| ("REPORT", p.as_path())).collect();
     output::check_outputs(&out.file().into_iter().collect::<Vec<_>>(), &inputs)?;
     let cfg = MergeConfig {
@@ -264,7 +268,7 @@ fn merge(a: &MergeArgs, out: &mut Output) -> Result<Exit, String> {
         Err(e @ MergeError::Refused(_)) => return Err(e.to_string()),
     };
     out.open()?;
-    match crate::report::fleet_text::render(&fleet, a.format.into(), out) {
+    match render_fleet(&fleet, format, &markdown, out) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(format!("writing output: {e}")),
@@ -343,7 +347,6 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
         Command::Audit(a) => {
             let format = AuditFormat::from(a.format);
             let markdown = markdown_config(a, format)?;
-            fleet_format(a.fleet, format)?;
             let mut cfg = audit_config(a)?;
             let mut outputs: Vec<(&str, &Path)> = out.file().into_iter().collect();
             if let Some(html) = &a.html {
@@ -373,11 +376,11 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
             let styles = out.styles(cli.color);
             let fleet = Fleet::of_report(&report);
             let rendered = if a.fleet {
-                render_fleet(&fleet, format, out)
+                render_fleet(&fleet, format, &markdown, out)
             } else if format == AuditFormat::Text {
                 // Captures of several machines: the fleet view first, then each capture.
                 if fleet.totals.hosts > 1 {
-                    render_fleet(&fleet, format, out).and_then(|()| writeln!(out))
+                    render_fleet(&fleet, format, &markdown, out).and_then(|()| writeln!(out))
                 } else {
                     Ok(())
                 }

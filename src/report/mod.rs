@@ -13,6 +13,7 @@ pub mod common;
 pub mod endpoints;
 pub mod explain;
 pub mod fleet;
+pub mod fleet_markdown;
 pub mod fleet_text;
 pub mod flows;
 pub mod html;

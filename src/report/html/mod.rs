@@ -24,6 +24,7 @@ use super::model::{FileReport, Report};
 use crate::classify::{Finding, Unseen};
 
 mod escape;
+pub mod fleet;
 mod timeline;
 
 pub use escape::h;
