@@ -540,7 +540,6 @@ mod tests {
             .collect();
         Fleet::build(
             &Versions {
-                tool: "arcaudit test".into(),
                 catalog: "c".into(),
                 service_tags: "t".into(),
             },

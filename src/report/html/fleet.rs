@@ -604,7 +604,6 @@ mod tests {
         };
         let fleet = Fleet::build(
             &Versions {
-                tool: "t".into(),
                 catalog: "c".into(),
                 service_tags: "s".into(),
             },
