@@ -65,7 +65,10 @@ fuzz_target!(|data: &[u8]| {
     let mut last_number = 0u64;
     let outcome = capture::read_from(&input, bytes, |frame| {
         delivered += 1;
-        assert!(frame.data.len() <= MAX_RECORD_LEN, "frame over the record bound");
+        assert!(
+            frame.data.len() <= MAX_RECORD_LEN,
+            "frame over the record bound"
+        );
         assert!(frame.number > last_number, "frame numbers must increase");
         assert!(frame.orig_len as usize >= frame.data.len());
         last_number = frame.number;
@@ -74,15 +77,24 @@ fuzz_target!(|data: &[u8]| {
         }
         std::hint::black_box(frame.data.iter().fold(0u8, |a, b| a ^ b));
     });
-    assert_eq!(delivered, outcome.summary.frames, "summary counts delivered frames");
+    assert_eq!(
+        delivered, outcome.summary.frames,
+        "summary counts delivered frames"
+    );
     let comps = &outcome.summary.components;
     assert!(comps.len() <= capture::MAX_SUMMARY_ITEMS);
     for (i, c) in comps.iter().enumerate() {
-        assert!(comps[..i].iter().all(|d| d.id != c.id), "one entry per component id");
+        assert!(
+            comps[..i].iter().all(|d| d.id != c.id),
+            "one entry per component id"
+        );
     }
     if let Some(e) = &outcome.error {
         let msg = e.to_string();
-        assert!(msg.starts_with("fuzz.etl: "), "error without the input name: {msg}");
+        assert!(
+            msg.starts_with("fuzz.etl: "),
+            "error without the input name: {msg}"
+        );
         assert!(msg.contains(" at byte "), "error without an offset: {msg}");
     }
     std::hint::black_box(serde_json::to_string(&outcome.summary).unwrap());
@@ -92,8 +104,16 @@ fuzz_target!(|data: &[u8]| {
 fn outcome_is_etl(bytes: &[u8]) -> bool {
     !matches!(
         bytes.first_chunk::<4>(),
-        Some([0xd4, 0xc3, 0xb2, 0xa1] | [0xa1, 0xb2, 0xc3, 0xd4] | [0x4d, 0x3c, 0xb2, 0xa1]
-            | [0xa1, 0xb2, 0x3c, 0x4d] | [0x34, 0xcd, 0xb2, 0xa1] | [0xa1, 0xb2, 0xcd, 0x34]
-            | [0x0a, 0x0d, 0x0d, 0x0a] | [0x1f, 0x8b, ..] | [0x28, 0xb5, 0x2f, 0xfd])
+        Some(
+            [0xd4, 0xc3, 0xb2, 0xa1]
+                | [0xa1, 0xb2, 0xc3, 0xd4]
+                | [0x4d, 0x3c, 0xb2, 0xa1]
+                | [0xa1, 0xb2, 0x3c, 0x4d]
+                | [0x34, 0xcd, 0xb2, 0xa1]
+                | [0xa1, 0xb2, 0xcd, 0x34]
+                | [0x0a, 0x0d, 0x0d, 0x0a]
+                | [0x1f, 0x8b, ..]
+                | [0x28, 0xb5, 0x2f, 0xfd]
+        )
     )
 }
