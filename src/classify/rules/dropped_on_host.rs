@@ -104,51 +104,22 @@ fn component(d: &HostDropEvent, cx: &Cx<'_>) -> String {
     }
 }
 
-/// "reason 909 (NL_InspectionDrop)", or the code alone when it is not in [`REASONS`].
+/// "reason 909 (NL_InspectionDrop)", or the code alone when Packet Monitor's reason list
+/// (`capture::drop_reason_name`, src/capture/etl/drop_reasons.tsv) does not name it.
 fn reason(code: u32) -> String {
-    match REASONS.binary_search_by_key(&code, |&(c, _)| c) {
-        Ok(i) => format!("reason {code} ({})", REASONS[i].1),
-        Err(_) => format!("reason {code}"),
+    match crate::capture::drop_reason_name(code) {
+        Some(name) => format!("reason {code} ({name})"),
+        None => format!("reason {code}"),
     }
 }
-
-/// Packet Monitor drop reasons that a blocked connection meets, by code (sorted), named as
-/// Packet Monitor's reason list names them (without its `Drop_` prefix; the list as
-/// published in microsoft/retina's Windows drop metrics, pkg/metrics/types_windows.go).
-/// Codes not listed are given as numbers.
-const REASONS: &[(u32, &str)] = &[
-    (0, "Unknown"),
-    (8, "Filtered"),
-    (12, "FailedSecurityPolicy"),
-    (15, "Ipsec"),
-    (33, "NicDisabled"),
-    (34, "FailedPacketFilter"),
-    (718, "PortBlocked"),
-    (901, "NL_BadSourceAddress"),
-    (902, "NL_NotLocallyDestined"),
-    (907, "NL_NoRoute"),
-    (909, "NL_InspectionDrop"),
-    (911, "NL_AdministrativelyProhibited"),
-    (915, "NL_AddressUnreachable"),
-    (922, "NL_AddressResolutionTimeout"),
-    (923, "NL_AddressResolutionFailure"),
-    (924, "NL_IpsecFailure"),
-    (945, "NL_AdministrativelyConfigured"),
-    (1204, "INET_EndpointNotFound"),
-    (1206, "INET_SessionState"),
-    (1207, "INET_ReceiveInspection"),
-    (1231, "INET_AcceptInspection"),
-    (1407, "Ipsec_ClearTextDrop"),
-    (1408, "Ipsec_AuthFirewallDrop"),
-];
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn reason_names_are_sorted_for_the_search() {
-        assert!(REASONS.windows(2).all(|w| w[0].0 < w[1].0));
+    fn reasons_are_named_from_packet_monitor_s_list() {
+        assert_eq!(reason(8), "reason 8 (Filtered)");
         assert_eq!(reason(909), "reason 909 (NL_InspectionDrop)");
         assert_eq!(reason(123_456), "reason 123456");
     }
