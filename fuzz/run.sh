@@ -10,7 +10,7 @@ cd "$here"
 secs="${SECS:-600}"
 san="${SANITIZER:-address}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(capture_reader decode reassembly tls_stream tls_certificate dns http pipeline side_files)
+[ ${#targets[@]} -gt 0 ] || targets=(capture_reader decode reassembly tls_stream tls_certificate dns http pipeline side_files etl)
 mkdir -p logs
 for t in "${targets[@]}"; do
     mkdir -p "corpus/$t" "artifacts/$t"
