@@ -39,11 +39,17 @@ impl Ja4Transport {
 /// cache is emptied when it reaches this many entries.
 const FINGERPRINT_CACHE_ENTRIES: usize = 4096;
 
+/// The cache: fingerprints keyed by the hello fields they depend on, written as bytes by
+/// [`write_key`], and the buffer the key of the hello at hand is written into (reused, so a
+/// hit costs no allocation).
+#[derive(Default)]
+struct Cache {
+    key: Vec<u8>,
+    map: rustc_hash::FxHashMap<Box<[u8]>, [String; 4]>,
+}
+
 thread_local! {
-    /// Keyed by the hello fields the fingerprints depend on, written as bytes by
-    /// [`write_key`]: a hit costs no allocation (the key is built in a reused buffer).
-    static FINGERPRINTS: std::cell::RefCell<(Vec<u8>, rustc_hash::FxHashMap<Box<[u8]>, [String; 4]>)> =
-        std::cell::RefCell::new((Vec::new(), rustc_hash::FxHashMap::default()));
+    static FINGERPRINTS: std::cell::RefCell<Cache> = std::cell::RefCell::new(Cache::default());
 }
 
 /// The fields the fingerprints depend on, each list prefixed by its length so that no two
@@ -81,7 +87,7 @@ fn write_key(ch: &ClientHello, out: &mut Vec<u8>) {
 /// record reader once a hello is parsed: the parser itself leaves these fields empty.
 pub(crate) fn fill_client_fingerprints(ch: &mut ClientHello) {
     let cached = FINGERPRINTS.with(|c| {
-        let (key, map) = &mut *c.borrow_mut();
+        let Cache { key, map } = &mut *c.borrow_mut();
         write_key(ch, key);
         map.get(key.as_slice()).cloned()
     });
@@ -93,7 +99,7 @@ pub(crate) fn fill_client_fingerprints(ch: &mut ClientHello) {
             let (ja4, ja4_r) = ja4_pair(ch, Ja4Transport::Tcp);
             let v = [ja3, ja3_hash, ja4, ja4_r];
             FINGERPRINTS.with(|c| {
-                let (key, map) = &mut *c.borrow_mut();
+                let Cache { key, map } = &mut *c.borrow_mut();
                 if map.len() >= FINGERPRINT_CACHE_ENTRIES {
                     map.clear();
                 }
