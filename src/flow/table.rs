@@ -52,34 +52,41 @@ impl Default for FlowConfig {
     }
 }
 
-/// Canonical key: the two endpoints in sorted order plus the protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Canonical key: the two endpoints in a fixed order plus the protocol, packed into plain
+/// integers. Hashing and comparing it are a few word operations (a `SocketAddr` pair was two
+/// enums, compared and hashed field by field, on every packet's lookups). Identity is the same
+/// as the `SocketAddr` pair's: the address family is part of it (an IPv4 address and its
+/// IPv4-mapped IPv6 form stay apart); flow label and scope are always 0 in decoded packets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) struct FlowKey {
-    lo: SocketAddr,
-    hi: SocketAddr,
-    proto: u8,
+    lo: u128,
+    hi: u128,
+    /// `lo`'s port in the high half, `hi`'s in the low.
+    ports: u32,
+    /// The protocol, and bit 8 / bit 9 for `lo` / `hi` being IPv6.
+    meta: u16,
+}
+
+/// One endpoint as the key orders it: (is IPv6, address bits, port).
+#[inline]
+fn endpoint_bits(a: &SocketAddr) -> (bool, u128, u16) {
+    match a {
+        SocketAddr::V4(v4) => (false, u128::from(v4.ip().to_bits()), v4.port()),
+        SocketAddr::V6(v6) => (true, v6.ip().to_bits(), v6.port()),
+    }
 }
 
 impl FlowKey {
-    pub(super) fn new(a: SocketAddr, b: SocketAddr, proto: u8) -> (FlowKey, bool) {
-        if a <= b {
-            (
-                FlowKey {
-                    lo: a,
-                    hi: b,
-                    proto,
-                },
-                true,
-            )
-        } else {
-            (
-                FlowKey {
-                    lo: b,
-                    hi: a,
-                    proto,
-                },
-                false,
-            )
+    #[inline]
+    pub(super) fn new(a: SocketAddr, b: SocketAddr, proto: u8) -> FlowKey {
+        let a = endpoint_bits(&a);
+        let b = endpoint_bits(&b);
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        FlowKey {
+            lo: lo.1,
+            hi: hi.1,
+            ports: (u32::from(lo.2) << 16) | u32::from(hi.2),
+            meta: u16::from(proto) | (u16::from(lo.0) << 8) | (u16::from(hi.0) << 9),
         }
     }
 }
@@ -248,46 +255,6 @@ impl<D: Dissector> FlowTable<D> {
         flow.last_ts.saturating_add(timeout.max(0))
     }
 
-    /// After a packet changed a flow: records its new deadline (the queue entry moves only when
-    /// the deadline moved earlier), and accounts the bytes it buffers against the budget (stopping its
-    /// buffering if the budget is spent).
-    pub(super) fn touched(&mut self, key: &FlowKey) {
-        let Some(flow) = self.flows.get_mut(key) else {
-            return;
-        };
-        let deadline = Self::deadline_of(&self.cfg, flow);
-        flow.deadline = deadline;
-        // Only a deadline moved earlier (a connection now closed lingers less than an open
-        // one idles; a timestamp that went backwards) needs the queue entry moved.
-        if deadline < flow.queued {
-            self.expiry.remove(&(flow.queued, flow.frames.first));
-            flow.queued = deadline;
-            self.expiry.insert((deadline, flow.frames.first), *key);
-        }
-        let mut held = flow_held(flow);
-        if held == flow.held {
-            return;
-        }
-        let others = self.held_total.saturating_sub(flow.held);
-        if held > flow.held && others.saturating_add(held) > self.cfg.buffer_budget {
-            if let Some(t) = flow.tcp.as_deref_mut() {
-                t.orig_stream.cut_for_budget();
-                t.resp_stream.cut_for_budget();
-            }
-            if let Some(d) = flow.dissector.as_deref_mut() {
-                d.stream_ended(super::Direction::ClientToServer);
-                d.stream_ended(super::Direction::ServerToClient);
-            }
-            if !flow.budget_cut {
-                flow.budget_cut = true;
-                self.stats.budget_cut += 1;
-            }
-            held = flow_held(flow);
-        }
-        flow.held = held;
-        self.held_total = others.saturating_add(held);
-    }
-
     pub(super) fn insert(
         &mut self,
         key: FlowKey,
@@ -401,6 +368,51 @@ impl<D: Dissector> FlowTable<D> {
         }
         self.stats
     }
+}
+
+/// After a packet changed a flow: records its new deadline (the queue entry moves only when
+/// the deadline moved earlier), and accounts the bytes it buffers against the budget (stopping
+/// its buffering if the budget is spent). Takes the table's parts beside the flow, so the
+/// packet path finds the flow once and keeps it.
+pub(super) fn touch<D: Dissector>(
+    cfg: &FlowConfig,
+    expiry: &mut BTreeMap<(i64, u64), FlowKey>,
+    held_total: &mut usize,
+    stats: &mut FlowStats,
+    key: &FlowKey,
+    flow: &mut Flow<D>,
+) {
+    let deadline = FlowTable::<D>::deadline_of(cfg, flow);
+    flow.deadline = deadline;
+    // Only a deadline moved earlier (a connection now closed lingers less than an open
+    // one idles; a timestamp that went backwards) needs the queue entry moved.
+    if deadline < flow.queued {
+        expiry.remove(&(flow.queued, flow.frames.first));
+        flow.queued = deadline;
+        expiry.insert((deadline, flow.frames.first), *key);
+    }
+    let mut held = flow_held(flow);
+    if held == flow.held {
+        return;
+    }
+    let others = held_total.saturating_sub(flow.held);
+    if held > flow.held && others.saturating_add(held) > cfg.buffer_budget {
+        if let Some(t) = flow.tcp.as_deref_mut() {
+            t.orig_stream.cut_for_budget();
+            t.resp_stream.cut_for_budget();
+        }
+        if let Some(d) = flow.dissector.as_deref_mut() {
+            d.stream_ended(super::Direction::ClientToServer);
+            d.stream_ended(super::Direction::ServerToClient);
+        }
+        if !flow.budget_cut {
+            flow.budget_cut = true;
+            stats.budget_cut += 1;
+        }
+        held = flow_held(flow);
+    }
+    flow.held = held;
+    *held_total = others.saturating_add(held);
 }
 
 /// Why the idle sweep at `now` finishes a flow, if it does.

@@ -5,10 +5,13 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use super::record::FlowStats;
 use super::record::{
     EndReason, FlowRecord, HostDropEvent, IcmpEvent, MAX_HOST_COMPONENTS, MAX_HOST_DROPS,
 };
-use super::table::{FlowKey, MAX_ICMP_PER_FLOW, TcpFlow, finish, likely_server_port};
+use super::table::{
+    Flow, FlowConfig, FlowKey, MAX_ICMP_PER_FLOW, TcpFlow, finish, likely_server_port, touch,
+};
 use super::{Direction, Dissector, FlowTable, StreamReassembler, TcpConnState, TcpEnding};
 use crate::decode::{self, IcmpMessage, Packet, TcpFlags, TcpSegment};
 
@@ -22,37 +25,40 @@ impl<D: Dissector> FlowTable<D> {
         ts: i64,
         emit: &mut dyn FnMut(FlowRecord<D::Output>),
     ) {
-        let (key, _) = FlowKey::new(src, dst, 6);
-        self.tcp_segment(key, src, dst, seg, frame, ts, emit);
-        self.touched(&key);
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn tcp_segment(
-        &mut self,
-        key: FlowKey,
-        src: SocketAddr,
-        dst: SocketAddr,
-        seg: &TcpSegment<'_>,
-        frame: u64,
-        ts: i64,
-        emit: &mut dyn FnMut(FlowRecord<D::Output>),
-    ) {
+        let key = FlowKey::new(src, dst, 6);
         let syn_only = seg.flags.has(TcpFlags::SYN) && !seg.flags.has(TcpFlags::ACK);
+        // Every packet of an open flow but a SYN that may start a new one: one lookup, and
+        // the flow stays in hand for the update and the bookkeeping after it.
+        if let Some(flow) = self.flows.get_mut(&key)
+            && !(syn_only && reuses(flow, seg))
+        {
+            tcp_segment(
+                flow,
+                &self.cfg,
+                self.held_total,
+                &mut self.stats,
+                src,
+                seg,
+                frame,
+                ts,
+            );
+            touch(
+                &self.cfg,
+                &mut self.expiry,
+                &mut self.held_total,
+                &mut self.stats,
+                &key,
+                flow,
+            );
+            return;
+        }
 
         // A fresh SYN on the 5-tuple of a connection that is over starts a new flow.
         if syn_only
-            && let Some(flow) = self.flows.get(&key)
-            && let Some(t) = &flow.tcp
+            && self.flows.get(&key).is_some_and(|f| reuses(f, seg))
+            && let Some(old) = self.remove(&key)
         {
-            // Looser than "over": after one side's FIN a SYN with a new sequence number is
-            // already a new connection (the FIN that closed the other side may be missing).
-            if t.state.ending() != TcpEnding::Open
-                && t.first_syn_seq != Some(seg.seq)
-                && let Some(old) = self.remove(&key)
-            {
-                emit(finish(old, EndReason::Reused));
-            }
+            emit(finish(old, EndReason::Reused));
         }
 
         if !self.flows.contains_key(&key) {
@@ -84,137 +90,27 @@ impl<D: Dissector> FlowTable<D> {
             }));
             self.insert(key, flow, emit);
         }
-        let limit = self.cfg.stream_limit;
         let Some(flow) = self.flows.get_mut(&key) else {
             return;
         };
-        let Some(t) = flow.tcp.as_deref_mut() else {
-            return;
-        };
-        let mut is_orig = src == flow.orig;
-        flow.last_ts = flow.last_ts.max(ts);
-        flow.frames.last = frame;
-
-        let outcome = t.state.segment(
-            is_orig,
-            seg.flags,
-            seg.seq,
-            seg.ack,
-            seg.window,
-            seg.payload.len() as u32,
+        tcp_segment(
+            flow,
+            &self.cfg,
+            self.held_total,
+            &mut self.stats,
+            src,
+            seg,
+            frame,
+            ts,
         );
-        if outcome.flipped {
-            // SYN/SYN-ACK reversal: the other side was the client after all.
-            std::mem::swap(&mut flow.orig, &mut flow.resp);
-            std::mem::swap(&mut flow.orig_counters, &mut flow.resp_counters);
-            std::mem::swap(&mut t.orig_stream, &mut t.resp_stream);
-            is_orig = !is_orig;
-        }
-        if outcome.retransmission {
-            t.retransmissions = t.retransmissions.saturating_add(1);
-        }
-        let counters = if is_orig {
-            &mut flow.orig_counters
-        } else {
-            &mut flow.resp_counters
-        };
-        counters.packets += 1;
-        counters.payload_bytes += seg.payload.len() as u64;
-
-        let f = seg.flags;
-        if f.has(TcpFlags::SYN) {
-            if f.has(TcpFlags::ACK) {
-                flow.frames.syn_ack.get_or_insert(frame);
-            } else if is_orig {
-                flow.frames.syn.get_or_insert(frame);
-                match t.first_syn_seq {
-                    None => t.first_syn_seq = Some(seg.seq),
-                    Some(s) if s == seg.seq => {
-                        t.syn_retransmissions = t.syn_retransmissions.saturating_add(1)
-                    }
-                    Some(_) => {}
-                }
-            }
-            let stream = if is_orig {
-                &mut t.orig_stream
-            } else {
-                &mut t.resp_stream
-            };
-            stream.syn(seg.seq);
-        }
-        if f.has(TcpFlags::FIN) {
-            flow.frames.first_fin.get_or_insert(frame);
-        }
-        if f.has(TcpFlags::RST) {
-            flow.frames.first_rst.get_or_insert(frame);
-        }
-        if f.has(TcpFlags::ACK) {
-            let peer = if is_orig {
-                &mut t.resp_stream
-            } else {
-                &mut t.orig_stream
-            };
-            peer.acked(seg.ack);
-            if !peer.is_active()
-                && let Some(d) = flow.dissector.as_deref_mut()
-            {
-                // A gap the ACK revealed: nothing more of that direction will come.
-                d.stream_ended(if is_orig {
-                    Direction::ServerToClient
-                } else {
-                    Direction::ClientToServer
-                });
-            }
-        }
-
-        // Payload of a RST is not part of the stream (RFC 9293 3.5.3; Zeek agrees).
-        if !seg.payload.is_empty() && !f.has(TcpFlags::RST) {
-            let dir = if is_orig {
-                Direction::ClientToServer
-            } else {
-                Direction::ServerToClient
-            };
-            let stream = if is_orig {
-                &mut t.orig_stream
-            } else {
-                &mut t.resp_stream
-            };
-            if stream.is_active() && self.held_total >= self.cfg.buffer_budget {
-                // The budget is spent: this direction gets nothing more buffered (checked
-                // before feeding, so the total passes the budget by one segment at most).
-                stream.cut_for_budget();
-                if let Some(d) = flow.dissector.as_deref_mut() {
-                    d.stream_ended(dir);
-                }
-                if !flow.budget_cut {
-                    flow.budget_cut = true;
-                    self.stats.budget_cut += 1;
-                }
-            }
-            if stream.is_active() {
-                let (orig, resp) = (flow.orig, flow.resp);
-                let dissector = flow.dissector.get_or_insert_with(|| {
-                    let mut d = Box::<D>::default();
-                    d.begin(orig, resp, true);
-                    d
-                });
-                if !dissector.wants_stream(dir) {
-                    stream.complete();
-                } else {
-                    // Data on a SYN (TCP Fast Open) starts after the SYN's sequence number.
-                    let data_seq = seg.seq.wrapping_add(u32::from(f.has(TcpFlags::SYN)));
-                    stream.segment(data_seq, seg.payload, limit, &mut |bytes| {
-                        dissector.stream(dir, bytes, frame, ts);
-                        dissector.wants_stream(dir)
-                    });
-                }
-                if !stream.is_active() {
-                    // Limit, gap or done: release the parser's buffers for this direction
-                    // now rather than when the flow ends.
-                    dissector.stream_ended(dir);
-                }
-            }
-        }
+        touch(
+            &self.cfg,
+            &mut self.expiry,
+            &mut self.held_total,
+            &mut self.stats,
+            &key,
+            flow,
+        );
     }
 
     pub(super) fn udp(
@@ -226,22 +122,7 @@ impl<D: Dissector> FlowTable<D> {
         ts: i64,
         emit: &mut dyn FnMut(FlowRecord<D::Output>),
     ) {
-        let (key, _) = FlowKey::new(src, dst, 17);
-        self.datagram(key, src, dst, payload, frame, ts, emit);
-        self.touched(&key);
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn datagram(
-        &mut self,
-        key: FlowKey,
-        src: SocketAddr,
-        dst: SocketAddr,
-        payload: &[u8],
-        frame: u64,
-        ts: i64,
-        emit: &mut dyn FnMut(FlowRecord<D::Output>),
-    ) {
+        let key = FlowKey::new(src, dst, 17);
         if !self.flows.contains_key(&key) {
             // The first sender is the client, unless it sends from a server port to a
             // client port (a response whose query we missed).
@@ -253,29 +134,15 @@ impl<D: Dissector> FlowTable<D> {
         let Some(flow) = self.flows.get_mut(&key) else {
             return;
         };
-        let is_orig = src == flow.orig;
-        flow.last_ts = flow.last_ts.max(ts);
-        flow.frames.last = frame;
-        let counters = if is_orig {
-            &mut flow.orig_counters
-        } else {
-            &mut flow.resp_counters
-        };
-        counters.packets += 1;
-        counters.payload_bytes += payload.len() as u64;
-        let dir = if is_orig {
-            Direction::ClientToServer
-        } else {
-            Direction::ServerToClient
-        };
-        let (orig, resp) = (flow.orig, flow.resp);
-        flow.dissector
-            .get_or_insert_with(|| {
-                let mut d = Box::<D>::default();
-                d.begin(orig, resp, false);
-                d
-            })
-            .datagram(dir, payload, frame, ts);
+        datagram(flow, src, payload, frame, ts);
+        touch(
+            &self.cfg,
+            &mut self.expiry,
+            &mut self.held_total,
+            &mut self.stats,
+            &key,
+            flow,
+        );
     }
 
     pub(super) fn icmp(&mut self, from: IpAddr, msg: &IcmpMessage, frame: u64) {
@@ -284,7 +151,7 @@ impl<D: Dissector> FlowTable<D> {
         };
         let a = SocketAddr::new(q.src, q.src_port);
         let b = SocketAddr::new(q.dst, q.dst_port);
-        let (key, _) = FlowKey::new(a, b, q.protocol);
+        let key = FlowKey::new(a, b, q.protocol);
         match self.flows.get_mut(&key) {
             Some(flow) => {
                 self.stats.icmp_matched += 1;
@@ -319,7 +186,7 @@ impl<D: Dissector> FlowTable<D> {
             decode::Transport::Icmp(_) => return,
         };
         let src = SocketAddr::new(pkt.src, src);
-        let (key, _) = FlowKey::new(src, SocketAddr::new(pkt.dst, dst), proto);
+        let key = FlowKey::new(src, SocketAddr::new(pkt.dst, dst), proto);
         let Some(flow) = self.flows.get_mut(&key) else {
             return;
         };
@@ -344,4 +211,191 @@ impl<D: Dissector> FlowTable<D> {
             }
         }
     }
+}
+
+/// A SYN without ACK on an open flow's 5-tuple starts a new connection when the old one is
+/// no longer open and the sequence number is new. Looser than "over": after one side's FIN a
+/// SYN with a new sequence number is already a new connection (the FIN that closed the other
+/// side may be missing).
+fn reuses<D>(flow: &Flow<D>, seg: &TcpSegment<'_>) -> bool {
+    flow.tcp
+        .as_deref()
+        .is_some_and(|t| t.state.ending() != TcpEnding::Open && t.first_syn_seq != Some(seg.seq))
+}
+
+/// What one TCP segment does to its flow: connection state, counters, key frames, and the
+/// stream reassembly into the dissector. `held_total` is the table's buffered bytes before
+/// this segment, checked against the budget before feeding.
+#[allow(clippy::too_many_arguments)]
+fn tcp_segment<D: Dissector>(
+    flow: &mut Flow<D>,
+    cfg: &FlowConfig,
+    held_total: usize,
+    stats: &mut FlowStats,
+    src: SocketAddr,
+    seg: &TcpSegment<'_>,
+    frame: u64,
+    ts: i64,
+) {
+    let limit = cfg.stream_limit;
+    let Some(t) = flow.tcp.as_deref_mut() else {
+        return;
+    };
+    let mut is_orig = src == flow.orig;
+    flow.last_ts = flow.last_ts.max(ts);
+    flow.frames.last = frame;
+
+    let outcome = t.state.segment(
+        is_orig,
+        seg.flags,
+        seg.seq,
+        seg.ack,
+        seg.window,
+        seg.payload.len() as u32,
+    );
+    if outcome.flipped {
+        // SYN/SYN-ACK reversal: the other side was the client after all.
+        std::mem::swap(&mut flow.orig, &mut flow.resp);
+        std::mem::swap(&mut flow.orig_counters, &mut flow.resp_counters);
+        std::mem::swap(&mut t.orig_stream, &mut t.resp_stream);
+        is_orig = !is_orig;
+    }
+    if outcome.retransmission {
+        t.retransmissions = t.retransmissions.saturating_add(1);
+    }
+    let counters = if is_orig {
+        &mut flow.orig_counters
+    } else {
+        &mut flow.resp_counters
+    };
+    counters.packets += 1;
+    counters.payload_bytes += seg.payload.len() as u64;
+
+    let f = seg.flags;
+    if f.has(TcpFlags::SYN) {
+        if f.has(TcpFlags::ACK) {
+            flow.frames.syn_ack.get_or_insert(frame);
+        } else if is_orig {
+            flow.frames.syn.get_or_insert(frame);
+            match t.first_syn_seq {
+                None => t.first_syn_seq = Some(seg.seq),
+                Some(s) if s == seg.seq => {
+                    t.syn_retransmissions = t.syn_retransmissions.saturating_add(1)
+                }
+                Some(_) => {}
+            }
+        }
+        let stream = if is_orig {
+            &mut t.orig_stream
+        } else {
+            &mut t.resp_stream
+        };
+        stream.syn(seg.seq);
+    }
+    if f.has(TcpFlags::FIN) {
+        flow.frames.first_fin.get_or_insert(frame);
+    }
+    if f.has(TcpFlags::RST) {
+        flow.frames.first_rst.get_or_insert(frame);
+    }
+    if f.has(TcpFlags::ACK) {
+        let peer = if is_orig {
+            &mut t.resp_stream
+        } else {
+            &mut t.orig_stream
+        };
+        peer.acked(seg.ack);
+        if !peer.is_active()
+            && let Some(d) = flow.dissector.as_deref_mut()
+        {
+            // A gap the ACK revealed: nothing more of that direction will come.
+            d.stream_ended(if is_orig {
+                Direction::ServerToClient
+            } else {
+                Direction::ClientToServer
+            });
+        }
+    }
+
+    // Payload of a RST is not part of the stream (RFC 9293 3.5.3; Zeek agrees).
+    if !seg.payload.is_empty() && !f.has(TcpFlags::RST) {
+        let dir = if is_orig {
+            Direction::ClientToServer
+        } else {
+            Direction::ServerToClient
+        };
+        let stream = if is_orig {
+            &mut t.orig_stream
+        } else {
+            &mut t.resp_stream
+        };
+        if stream.is_active() && held_total >= cfg.buffer_budget {
+            // The budget is spent: this direction gets nothing more buffered (checked
+            // before feeding, so the total passes the budget by one segment at most).
+            stream.cut_for_budget();
+            if let Some(d) = flow.dissector.as_deref_mut() {
+                d.stream_ended(dir);
+            }
+            if !flow.budget_cut {
+                flow.budget_cut = true;
+                stats.budget_cut += 1;
+            }
+        }
+        if stream.is_active() {
+            let (orig, resp) = (flow.orig, flow.resp);
+            let dissector = flow.dissector.get_or_insert_with(|| {
+                let mut d = Box::<D>::default();
+                d.begin(orig, resp, true);
+                d
+            });
+            if !dissector.wants_stream(dir) {
+                stream.complete();
+            } else {
+                // Data on a SYN (TCP Fast Open) starts after the SYN's sequence number.
+                let data_seq = seg.seq.wrapping_add(u32::from(f.has(TcpFlags::SYN)));
+                stream.segment(data_seq, seg.payload, limit, &mut |bytes| {
+                    dissector.stream(dir, bytes, frame, ts);
+                    dissector.wants_stream(dir)
+                });
+            }
+            if !stream.is_active() {
+                // Limit, gap or done: release the parser's buffers for this direction
+                // now rather than when the flow ends.
+                dissector.stream_ended(dir);
+            }
+        }
+    }
+}
+
+/// What one UDP datagram does to its flow: counters, and the payload to the dissector whole.
+fn datagram<D: Dissector>(
+    flow: &mut Flow<D>,
+    src: SocketAddr,
+    payload: &[u8],
+    frame: u64,
+    ts: i64,
+) {
+    let is_orig = src == flow.orig;
+    flow.last_ts = flow.last_ts.max(ts);
+    flow.frames.last = frame;
+    let counters = if is_orig {
+        &mut flow.orig_counters
+    } else {
+        &mut flow.resp_counters
+    };
+    counters.packets += 1;
+    counters.payload_bytes += payload.len() as u64;
+    let dir = if is_orig {
+        Direction::ClientToServer
+    } else {
+        Direction::ServerToClient
+    };
+    let (orig, resp) = (flow.orig, flow.resp);
+    flow.dissector
+        .get_or_insert_with(|| {
+            let mut d = Box::<D>::default();
+            d.begin(orig, resp, false);
+            d
+        })
+        .datagram(dir, payload, frame, ts);
 }

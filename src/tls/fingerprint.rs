@@ -14,7 +14,6 @@ use sha2::Sha256;
 
 use super::hello::{ClientHello, ext};
 use super::names::is_grease;
-use super::version::TlsVersion;
 
 /// Transport letter that opens a JA4: `t` TLS over TCP, `q` QUIC, `d` DTLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -40,38 +39,58 @@ impl Ja4Transport {
 /// cache is emptied when it reaches this many entries.
 const FINGERPRINT_CACHE_ENTRIES: usize = 4096;
 
-type FingerprintKey = (
-    TlsVersion,
-    bool,
-    Vec<u16>,
-    Vec<u16>,
-    Vec<u16>,
-    Vec<u8>,
-    Vec<TlsVersion>,
-    Vec<u16>,
-    Option<Vec<u8>>,
-);
+/// The cache: fingerprints keyed by the hello fields they depend on, written as bytes by
+/// [`write_key`], and the buffer the key of the hello at hand is written into (reused, so a
+/// hit costs no allocation).
+#[derive(Default)]
+struct Cache {
+    key: Vec<u8>,
+    map: rustc_hash::FxHashMap<Box<[u8]>, [String; 4]>,
+}
 
 thread_local! {
-    static FINGERPRINTS: std::cell::RefCell<rustc_hash::FxHashMap<FingerprintKey, [String; 4]>> =
-        std::cell::RefCell::new(rustc_hash::FxHashMap::default());
+    static FINGERPRINTS: std::cell::RefCell<Cache> = std::cell::RefCell::new(Cache::default());
+}
+
+/// The fields the fingerprints depend on, each list prefixed by its length so that no two
+/// different hellos write the same bytes.
+fn write_key(ch: &ClientHello, out: &mut Vec<u8>) {
+    fn list16(out: &mut Vec<u8>, values: impl ExactSizeIterator<Item = u16>) {
+        out.extend_from_slice(&(values.len() as u32).to_le_bytes());
+        for v in values {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    fn bytes(out: &mut Vec<u8>, values: &[u8]) {
+        out.extend_from_slice(&(values.len() as u32).to_le_bytes());
+        out.extend_from_slice(values);
+    }
+    out.clear();
+    out.extend_from_slice(&ch.legacy_version.0.to_le_bytes());
+    out.push(u8::from(ch.sslv2_format));
+    list16(out, ch.cipher_suites.iter().copied());
+    list16(out, ch.extensions.iter().copied());
+    list16(out, ch.supported_groups.iter().copied());
+    bytes(out, &ch.ec_point_formats);
+    list16(out, ch.supported_versions.iter().map(|v| v.0));
+    list16(out, ch.signature_algorithms.iter().copied());
+    match &ch.alpn_first_raw {
+        Some(a) => {
+            out.push(1);
+            bytes(out, a);
+        }
+        None => out.push(0),
+    }
 }
 
 /// Fills `ja3`, `ja3_hash`, `ja4` and `ja4_r` (TCP) from the parsed fields. Called by the
 /// record reader once a hello is parsed: the parser itself leaves these fields empty.
 pub(crate) fn fill_client_fingerprints(ch: &mut ClientHello) {
-    let key: FingerprintKey = (
-        ch.legacy_version,
-        ch.sslv2_format,
-        ch.cipher_suites.clone(),
-        ch.extensions.clone(),
-        ch.supported_groups.clone(),
-        ch.ec_point_formats.clone(),
-        ch.supported_versions.clone(),
-        ch.signature_algorithms.clone(),
-        ch.alpn_first_raw.clone(),
-    );
-    let cached = FINGERPRINTS.with(|c| c.borrow().get(&key).cloned());
+    let cached = FINGERPRINTS.with(|c| {
+        let Cache { key, map } = &mut *c.borrow_mut();
+        write_key(ch, key);
+        map.get(key.as_slice()).cloned()
+    });
     let [ja3, ja3_hash, ja4, ja4_r] = match cached {
         Some(v) => v,
         None => {
@@ -80,11 +99,11 @@ pub(crate) fn fill_client_fingerprints(ch: &mut ClientHello) {
             let (ja4, ja4_r) = ja4_pair(ch, Ja4Transport::Tcp);
             let v = [ja3, ja3_hash, ja4, ja4_r];
             FINGERPRINTS.with(|c| {
-                let mut c = c.borrow_mut();
-                if c.len() >= FINGERPRINT_CACHE_ENTRIES {
-                    c.clear();
+                let Cache { key, map } = &mut *c.borrow_mut();
+                if map.len() >= FINGERPRINT_CACHE_ENTRIES {
+                    map.clear();
                 }
-                c.insert(key, v.clone());
+                map.insert(key.as_slice().into(), v.clone());
             });
             v
         }
@@ -237,6 +256,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tls::TlsVersion;
 
     /// FoxIO's own unit test values (rust/ja4/src/tls.rs, test_client_stats_into_out).
     #[test]

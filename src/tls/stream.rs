@@ -110,6 +110,19 @@ impl TlsStream {
     }
 
     fn detect<'a>(&mut self, input: &'a [u8]) -> &'a [u8] {
+        if self.pending.is_empty()
+            && let Some(head) = input.first_chunk::<5>()
+            && head[0] & 0x80 == 0
+        {
+            // The common case, a whole record header at the start: decide on it where it is
+            // and let `records` read it again in place (no copy into `pending`).
+            if looks_like_tls(head) {
+                self.phase = Phase::Records;
+                return input;
+            }
+            self.finish();
+            return &[];
+        }
         let n = 5usize.saturating_sub(self.pending.len()).min(input.len());
         let (head, rest) = input.split_at(n);
         self.pending.extend_from_slice(head);
@@ -155,12 +168,26 @@ impl TlsStream {
                 input = &input[n..];
                 continue;
             }
-            if !self.fill(&mut input, 5) {
-                break;
-            }
-            let content_type = self.pending[0];
-            let version = u16::from_be_bytes([self.pending[1], self.pending[2]]);
-            let length = usize::from(u16::from_be_bytes([self.pending[3], self.pending[4]]));
+            // A record header that starts in this input is read where it is; only one cut by
+            // the end of the input goes through `pending`.
+            let header: [u8; 5] = match input.first_chunk::<5>() {
+                Some(h) if self.pending.is_empty() => {
+                    input = &input[5..];
+                    *h
+                }
+                _ => {
+                    if !self.fill(&mut input, 5) {
+                        break;
+                    }
+                    let Some(h) = self.pending.first_chunk::<5>() else {
+                        break;
+                    };
+                    *h
+                }
+            };
+            let content_type = header[0];
+            let version = u16::from_be_bytes([header[1], header[2]]);
+            let length = usize::from(u16::from_be_bytes([header[3], header[4]]));
             if !(CT_CHANGE_CIPHER_SPEC..=CT_HEARTBEAT).contains(&content_type) {
                 self.fail(
                     facts,
@@ -192,6 +219,15 @@ impl TlsStream {
                 self.pending.clear();
                 self.skip = length;
                 continue;
+            }
+            if self.pending.is_empty() {
+                if let Some(body) = input.get(..length) {
+                    // The whole record is in this input: no copy.
+                    input = &input[length..];
+                    self.on_record(content_type, TlsVersion(version), body, frame, facts);
+                    continue;
+                }
+                self.pending.extend_from_slice(&header);
             }
             if !self.fill(&mut input, 5 + length) {
                 break;
@@ -281,7 +317,14 @@ impl TlsStream {
             return;
         }
         if self.handshake.is_empty() {
+            // Nothing carried over: the messages this record holds whole are read where they
+            // are; only an incomplete tail is kept for the next record.
             self.handshake_record_version = version;
+            match handle_messages(body, version, self.direction, frame, facts) {
+                Ok(off) => self.handshake.extend_from_slice(&body[off..]),
+                Err(err) => self.fail(facts, err),
+            }
+            return;
         }
         self.handshake.extend_from_slice(body);
         self.take_messages(version, frame, facts);
@@ -289,39 +332,19 @@ impl TlsStream {
 
     /// Handles every complete handshake message in the buffer, keeps an incomplete tail.
     fn take_messages(&mut self, record_version: TlsVersion, frame: u64, facts: &mut TlsFacts) {
-        let mut off = 0usize;
-        let mut error = None;
-        while let Some(head) = self.handshake.get(off..off + 4) {
-            let msg_type = head[0];
-            let length =
-                (usize::from(head[1]) << 16) | (usize::from(head[2]) << 8) | usize::from(head[3]);
-            if length > MAX_HANDSHAKE_MESSAGE {
-                let max = MAX_HANDSHAKE_MESSAGE;
-                error = Some(TlsError::HandshakeTooLong {
-                    frame,
-                    msg_type,
-                    length,
-                    max,
-                });
-                break;
+        let off = match handle_messages(
+            &self.handshake,
+            self.handshake_record_version,
+            self.direction,
+            frame,
+            facts,
+        ) {
+            Ok(off) => off,
+            Err(err) => {
+                self.fail(facts, err);
+                return;
             }
-            let Some(body) = self.handshake.get(off + 4..off + 4 + length) else {
-                break;
-            };
-            handle_message(
-                msg_type,
-                body,
-                self.handshake_record_version,
-                self.direction,
-                frame,
-                facts,
-            );
-            off += 4 + length;
-        }
-        if let Some(err) = error {
-            self.fail(facts, err);
-            return;
-        }
+        };
         self.handshake.drain(..off);
         if !self.handshake.is_empty() && off > 0 {
             // The tail started in the record we just read.
@@ -395,6 +418,39 @@ fn plaintext_after_ccs(facts: &TlsFacts, body: &[u8]) -> bool {
         }
         _ => false,
     }
+}
+
+/// Handles every complete handshake message at the start of `buf` (all sent in records of
+/// `record_version`); returns the length of what it handled, or the error that stops the
+/// direction (after the messages before it were handled).
+fn handle_messages(
+    buf: &[u8],
+    record_version: TlsVersion,
+    direction: Direction,
+    frame: u64,
+    facts: &mut TlsFacts,
+) -> Result<usize, TlsError> {
+    let mut off = 0usize;
+    while let Some(head) = buf.get(off..off + 4) {
+        let msg_type = head[0];
+        let length =
+            (usize::from(head[1]) << 16) | (usize::from(head[2]) << 8) | usize::from(head[3]);
+        if length > MAX_HANDSHAKE_MESSAGE {
+            let max = MAX_HANDSHAKE_MESSAGE;
+            return Err(TlsError::HandshakeTooLong {
+                frame,
+                msg_type,
+                length,
+                max,
+            });
+        }
+        let Some(body) = buf.get(off + 4..off + 4 + length) else {
+            break;
+        };
+        handle_message(msg_type, body, record_version, direction, frame, facts);
+        off += 4 + length;
+    }
+    Ok(off)
 }
 
 fn handle_message(
