@@ -26,7 +26,7 @@ use super::fleet::{
 };
 use super::markdown::{self, MarkdownConfig, md};
 use super::model::{FailOn, Report};
-use crate::classify::Severity;
+use crate::classify::{HostSource, Severity};
 
 /// Most hosts the matrix shows one row each (as the text view); past it, one row per group.
 pub const MATRIX_HOST_ROWS: usize = 60;
@@ -111,6 +111,43 @@ pub fn state_meaning(state: &str) -> String {
             Some(("weak", rule)) => format!("weak TLS: {rule}"),
             _ => other.to_string(),
         },
+    }
+}
+
+/// Where the fleet's host ids came from ("2 by arc-client, 5 by file"), and a warning
+/// when some are weak: an address several machines can share, or a capture's path (a
+/// reader takes a row for a machine; these may be many, or a part of one).
+pub fn host_sources(fleet: &Fleet) -> (String, Option<&'static str>) {
+    let mut sources: std::collections::BTreeMap<HostSource, usize> = Default::default();
+    for h in &fleet.hosts {
+        *sources.entry(h.source).or_default() += 1;
+    }
+    let named: Vec<String> = sources
+        .iter()
+        .map(|(s, n)| format!("{n} by {}", s.as_str()))
+        .collect();
+    let weak = sources
+        .keys()
+        .any(|s| matches!(s, HostSource::ArcClient | HostSource::File));
+    (
+        named.join(", "),
+        weak.then_some(
+            "arc-client is the client address of the Arc flows (machines sharing an address, behind different NATs, become one host); file is a capture in which nothing names the machine. Name machines with --host-from REGEX or a host=NAME section comment",
+        ),
+    )
+}
+
+/// A host's name in a list, with its number of captures when more than one (a row that
+/// stands for many captures, such as one address shared by several machines, shows it).
+fn host_with_captures(fleet: &Fleet, host: &str) -> String {
+    let n = fleet
+        .hosts
+        .binary_search_by(|r| r.host.as_str().cmp(host))
+        .map_or(1, |i| fleet.hosts[i].files.len());
+    if n > 1 {
+        format!("{} ({n} captures)", md(host))
+    } else {
+        md(host)
     }
 }
 
@@ -338,6 +375,14 @@ fn summary(fleet: &Fleet, o: &mut String) {
         ));
     }
     o.push_str(&format!("| Captures | {} |\n", t.files));
+    if !fleet.hosts.is_empty() {
+        let (named, weak) = host_sources(fleet);
+        o.push_str(&format!(
+            "| Hosts named | {}{} |\n",
+            md(&named),
+            weak.map_or(String::new(), |w| format!(": {}", md(w)))
+        ));
+    }
     if t.files_with_errors > 0 {
         o.push_str(&format!(
             "| Captures with input errors | **{}** |\n",
@@ -442,7 +487,12 @@ fn groups(fleet: &Fleet, shape: Shape, o: &mut String) {
             o.push('\n');
         }
         let n = shape.group_hosts.unwrap_or(g.hosts.len());
-        let names: Vec<String> = g.hosts.iter().take(n).map(|h| md(h)).collect();
+        let names: Vec<String> = g
+            .hosts
+            .iter()
+            .take(n)
+            .map(|h| host_with_captures(fleet, h))
+            .collect();
         let more = g.hosts.len().saturating_sub(n);
         o.push_str(&format!(
             "Hosts: {}{}\n",

@@ -23,7 +23,7 @@ use super::{CSS, PageHead, capture_anchor, csp_hash, h, write_page_headed};
 use crate::classify::Severity;
 use crate::report::common::plural;
 use crate::report::fleet::{Cell, Fleet, HostRow, STATE_NOT_SEEN};
-use crate::report::fleet_markdown::{code_of, state_codes, state_meaning};
+use crate::report::fleet_markdown::{code_of, host_sources, state_codes, state_meaning};
 use crate::report::model::{FailOn, Report};
 
 const FLEET_CSS: &str = include_str!("../assets/fleet.css");
@@ -106,7 +106,7 @@ pub fn render_with_captures(fleet: &Fleet, report: &Report, out: &mut dyn Write)
     .map_err(io::Error::other)?;
     writeln!(
         view,
-        "<p class=\"muted\">The captures come from more than one machine: first one answer per host and endpoint, then every capture in its own section (a host's name links to its first capture). <code>--fleet</code> gives this view alone.</p>"
+        "<p class=\"muted\">The captures are of more than one host (how each was told apart: Hosts named, below): first one answer per host and endpoint, then every capture in its own section (a host's name links to its first capture). <code>--fleet</code> gives this view alone.</p>"
     )
     .map_err(io::Error::other)?;
     body(fleet, &place, &mut view).map_err(io::Error::other)?;
@@ -307,6 +307,18 @@ fn summary(fleet: &Fleet, place: &Place, o: &mut String) -> std::fmt::Result {
         h(&fleet.service_tags)
     )?;
     writeln!(o, "<tr><th>Tool</th><td>{}</td></tr>", h(&fleet.tool))?;
+    if !fleet.hosts.is_empty() {
+        let (named, weak) = host_sources(fleet);
+        match weak {
+            Some(w) => writeln!(
+                o,
+                "<tr><th>Hosts named</th><td class=\"note\">{}: {}</td></tr>",
+                h(&named),
+                h(w)
+            )?,
+            None => writeln!(o, "<tr><th>Hosts named</th><td>{}</td></tr>", h(&named))?,
+        }
+    }
     writeln!(o, "</tbody></table>")?;
     for n in &fleet.notes {
         writeln!(o, "<p class=\"note\">{}</p>", h(n))?;
@@ -434,7 +446,17 @@ fn groups(fleet: &Fleet, place: &Place, o: &mut String) -> std::fmt::Result {
         let names: Vec<String> = g
             .hosts
             .iter()
-            .map(|x| format!("<span>{}</span>", place.host(x)))
+            .map(|x| {
+                let captures = fleet
+                    .hosts
+                    .binary_search_by(|r| r.host.as_str().cmp(x))
+                    .map_or(1, |i| fleet.hosts[i].files.len());
+                if captures > 1 {
+                    format!("<span>{} ({captures} captures)</span>", place.host(x))
+                } else {
+                    format!("<span>{}</span>", place.host(x))
+                }
+            })
             .collect();
         let open = names.len().min(GROUP_HOSTS_OPEN);
         writeln!(
