@@ -10,11 +10,16 @@
 //!
 //! The fleet page (`arcaudit merge --format html`) is checked the same way for 5 and for
 //! 1,000 synthetic hosts, with how long Chromium takes to show it and to scroll its matrix.
+//! The audit page of captures from 50 hosts (tests/common/fleet.rs) starts with the fleet
+//! view, whose host names lead to their captures' sections.
 //!
 //! The `harness_*` tests run the same checks on hand-written pages, to show they pass on
 //! a page that keeps the report's contract and fail on pages that break it.
 //! Screenshots go to `<CARGO_TARGET_TMPDIR>/browser/<page>.png`.
 
+#[path = "common/fleet.rs"]
+#[allow(dead_code)]
+mod fleet_hosts;
 #[path = "common/harness.rs"]
 mod harness;
 #[path = "common/webdriver.rs"]
@@ -1350,6 +1355,143 @@ fn fleet_html_1000_hosts_in_chromium() {
     assert_no_problems(&problems);
 }
 
+/// In the audit page of captures from several hosts: the fleet view before the captures,
+/// one link per host in the matrix (and per name in the groups), each to the section of
+/// one of that host's captures (its name is in the capture's file name), no id twice,
+/// every capture its section; following a link scrolls to the section.
+const COMBINED_CHECK: &str = "
+  const problems = [];
+  const [hosts, captures] = arguments;
+  const fleet = document.getElementById('fleet');
+  const first = document.querySelector('section.capture');
+  if (!fleet) problems.push('no #fleet section');
+  else if (!first || !(fleet.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING))
+    problems.push('the fleet view is not before the captures');
+  const sections = document.querySelectorAll('section.capture');
+  if (sections.length !== captures) problems.push(sections.length + ' capture sections, not ' + captures);
+  const ids = {};
+  document.querySelectorAll('[id]').forEach(e => { ids[e.id] = (ids[e.id] || 0) + 1; });
+  const twice = Object.keys(ids).filter(k => ids[k] > 1);
+  if (twice.length) problems.push('ids used twice: ' + twice.join(', '));
+  const check = (links, where) => {
+    links.forEach(a => {
+      const host = a.textContent;
+      const href = a.getAttribute('href') || '';
+      const target = href.startsWith('#') ? document.getElementById(href.slice(1)) : null;
+      if (!target) problems.push(where + ': ' + host + ' links to ' + href + ', which is not on the page');
+      else if (!target.matches('section.capture')) problems.push(where + ': ' + host + ' links to ' + href + ', not a capture section');
+      else if (!target.querySelector('h2').textContent.includes(host + '-')) problems.push(where + ': ' + host + ' links to ' + target.querySelector('h2').textContent);
+    });
+  };
+  const rows = document.querySelectorAll('table.matrix tbody tr:not(.gh) th.h');
+  const links = document.querySelectorAll('table.matrix tbody th.h a[href]');
+  if (rows.length !== hosts) problems.push(rows.length + ' matrix rows, not ' + hosts);
+  if (links.length !== hosts) problems.push(links.length + ' host links in the matrix, not ' + hosts);
+  check(links, 'matrix');
+  const named = document.querySelectorAll('#fleet-groups .hosts a[href]');
+  if (named.length !== hosts) problems.push(named.length + ' host links in the groups, not ' + hosts);
+  check(named, 'groups');
+  return { problems, scripts: document.scripts.length };";
+
+fn combined_html_50_hosts_in_chromium() {
+    let dir = tempfile::Builder::new()
+        .prefix("arcaudit-combined-")
+        .tempdir()
+        .unwrap();
+    let hosts = 50;
+    let captures = fleet_hosts::build_fleet(dir.path(), hosts);
+    let dir_arg = dir.path().to_str().unwrap();
+    let html = stdout_of(&[
+        "audit",
+        dir_arg,
+        "--fail-on",
+        "never",
+        "-q",
+        "--format",
+        "html",
+    ]);
+    let page = Page::new("combined-50-hosts", html);
+    let s = browser();
+    s.set_window_size(1400, 900)
+        .unwrap_or_else(|e| panic!("cannot resize the window: {e}"));
+    let mut problems = Vec::new();
+    let _ = s.log("browser");
+    let _ = s.log("performance");
+    s.goto(&page.url)
+        .unwrap_or_else(|e| panic!("cannot load {}: {e}", page.url));
+    let v = s
+        .execute(COMBINED_CHECK, json!([hosts, captures.len()]))
+        .unwrap();
+    for p in v["problems"].as_array().into_iter().flatten() {
+        problems.push(p.as_str().unwrap_or_default().to_string());
+    }
+    harness::note!(
+        "{}: {} bytes, {hosts} hosts, {} captures, {} script element(s) (the captures' sorting and filter)",
+        page.name,
+        page.html.len(),
+        captures.len(),
+        v["scripts"]
+    );
+    // Following a host's link (the last row: its section is far down) shows its section.
+    let v = s
+        .execute(
+            "const links = document.querySelectorAll('table.matrix tbody th.h a[href]');
+             const a = links[links.length - 1];
+             a.click();
+             return new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => {
+               const t = document.getElementById(a.getAttribute('href').slice(1));
+               const h = t && t.querySelector('h2');
+               const r = h && h.getBoundingClientRect();
+               const at = r && document.elementFromPoint(r.left + 4, r.top + r.height / 2);
+               done({ hash: location.hash, href: a.getAttribute('href'),
+                      top: r ? r.top : null, heading_seen: !!(at && h.contains(at)) });
+             })));",
+            json!([]),
+        )
+        .unwrap();
+    if v["hash"] != v["href"] {
+        problems.push(format!("following a host link: {v}"));
+    }
+    // Its heading at the top of the window, not under the sticky filter bar.
+    match v["top"].as_f64() {
+        Some(top) if (0.0..120.0).contains(&top) && v["heading_seen"] == json!(true) => {}
+        _ => problems.push(format!(
+            "the linked section's heading is not seen at the top: {v}"
+        )),
+    }
+    for p in save_screenshot(&s, &format!("{}-linked", page.name)).unwrap() {
+        problems.push(format!("screenshot: {p}"));
+    }
+    for p in check_network(&s, &page).unwrap() {
+        problems.push(format!("network: {p}"));
+    }
+    for p in check_console(&s).unwrap() {
+        problems.push(format!("console: {p}"));
+    }
+    s.execute("window.scrollTo(0, 0); return null;", json!([]))
+        .unwrap();
+    for p in save_screenshot(&s, &format!("{}-top", page.name)).unwrap() {
+        problems.push(format!("screenshot: {p}"));
+    }
+    s.execute(
+        "document.querySelector('#fleet-matrix').scrollIntoView(); return null;",
+        json!([]),
+    )
+    .unwrap();
+    for p in save_screenshot(&s, &format!("{}-matrix", page.name)).unwrap() {
+        problems.push(format!("screenshot: {p}"));
+    }
+    s.execute(
+        "document.querySelector('#per-capture').scrollIntoView(); return null;",
+        json!([]),
+    )
+    .unwrap();
+    for p in save_screenshot(&s, &format!("{}-captures", page.name)).unwrap() {
+        problems.push(format!("screenshot: {p}"));
+    }
+    assert_no_problems(&problems);
+}
+
 fn main() -> ExitCode {
     let browser = harness::need_installed(
         webdriver::browser_installed(),
@@ -1364,6 +1506,7 @@ fn main() -> ExitCode {
             html_report_in_chromium,
             html_all_samples_fit_1400,
             fleet_html_1000_hosts_in_chromium,
+            combined_html_50_hosts_in_chromium,
         ],
         harness::Need::Met => [external_reference_scan],
     ])

@@ -2,9 +2,15 @@
 //! audit JSON report per sample gives the same bytes as one `arcaudit audit --fleet` over
 //! all of them, in both formats; `--max-chars` bounds the Markdown view in both commands
 //! and is refused with another format. (The HTML page in a browser: tests/browser.rs.)
+//! Without `--fleet`, a run over captures of several hosts starts its Markdown and HTML
+//! with the fleet view, then every capture's section, within one `--max-chars` budget; one
+//! host's report has no fleet view; `--fleet --html FILE` writes the fleet page.
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/fleet.rs"]
+#[allow(dead_code)]
+mod fleet_hosts;
 
 use cli::{all_samples, arcaudit};
 
@@ -107,4 +113,175 @@ fn max_chars_bounds_the_markdown_view_and_needs_markdown() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Captures of `hosts` hosts (tests/common/fleet.rs) in a temporary folder.
+fn fleet_dir(hosts: usize) -> (tempfile::TempDir, Vec<std::path::PathBuf>) {
+    let dir = tempfile::tempdir().unwrap();
+    let captures = fleet_hosts::build_fleet(dir.path(), hosts);
+    (dir, captures)
+}
+
+fn audit_of(dir: &std::path::Path, extra: &[&str]) -> String {
+    let out = arcaudit()
+        .args(["audit", "-q", "--fail-on", "never"])
+        .arg(dir)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn several_hosts_start_the_markdown_with_the_fleet_view_then_every_capture() {
+    let (dir, captures) = fleet_dir(20);
+    let md = audit_of(dir.path(), &["--format", "markdown", "--max-chars", "0"]);
+    assert!(md.starts_with("# arcaudit fleet report\n"), "{md}");
+    let (view, rest) = md
+        .split_once("\n# arcaudit audit report\n")
+        .expect("the per-capture report after the fleet view");
+    assert!(view.contains("| Hosts | 20 |"), "{view}");
+    assert!(view.contains("## Matrix: one row per host"), "{view}");
+    // The view is fleet_markdown's, byte for byte: the same as `--fleet` prints.
+    let alone = audit_of(
+        dir.path(),
+        &["--format", "markdown", "--max-chars", "0", "--fleet"],
+    );
+    assert_eq!(view, alone);
+    for c in &captures {
+        let name = c.file_name().unwrap().to_str().unwrap();
+        let heading = rest
+            .lines()
+            .find(|l| l.starts_with("## ") && l.ends_with(name))
+            .unwrap_or_else(|| panic!("no section for {name}"));
+        let host = &name[..8];
+        let section = rest.split_once(heading).unwrap().1;
+        assert!(
+            section
+                .trim_start()
+                .starts_with(&format!("Host: **{host}** (section-comment")),
+            "{name}: {section}"
+        );
+    }
+}
+
+#[test]
+fn the_markdown_budget_holds_over_the_fleet_view_and_the_captures() {
+    let (dir, captures) = fleet_dir(60);
+    let full = audit_of(dir.path(), &["--format", "markdown", "--max-chars", "0"]);
+    let full_chars = full.chars().count();
+    for max in [200usize, 1_500, 8_000, 20_000, 60_000, full_chars - 1] {
+        let md = audit_of(
+            dir.path(),
+            &["--format", "markdown", "--max-chars", &max.to_string()],
+        );
+        let n = md.chars().count();
+        assert!(n <= max, "--max-chars {max}: {n} characters");
+        if max < 1_500 {
+            continue;
+        }
+        // The fleet view first, always; then the captures, shortened or left out with a
+        // note that says how to get them.
+        assert!(md.starts_with("# arcaudit fleet report\n"), "{max}: {md}");
+        let (_, rest) = md
+            .split_once("\n# arcaudit audit report\n")
+            .unwrap_or_else(|| panic!("{max}: no per-capture part: {md}"));
+        assert!(
+            rest.contains("**Shortened to fit")
+                || rest.contains(&format!(
+                    "The sections of the {} captures are left out",
+                    captures.len()
+                )),
+            "{max}: {rest}"
+        );
+        assert!(
+            rest.contains(&format!("the full report has {full_chars}")),
+            "{max}: {rest}"
+        );
+    }
+    // With room, the whole fleet view and the captures' overview.
+    let md = audit_of(dir.path(), &["--format", "markdown"]);
+    assert!(
+        !md.contains("> Shortened to fit"),
+        "the fleet view is whole"
+    );
+    assert!(md.contains("**Shortened to fit 60000 characters**"));
+    assert_eq!(
+        md.lines()
+            .filter(|l| l.starts_with("- ") && l.contains(".pcapng: "))
+            .count(),
+        captures.len()
+    );
+}
+
+#[test]
+fn several_hosts_start_the_html_with_the_fleet_view_linked_to_the_captures() {
+    let (dir, captures) = fleet_dir(12);
+    let page_path = dir.path().join("page.html");
+    let html = audit_of(
+        dir.path(),
+        &["--format", "html", "--html", page_path.to_str().unwrap()],
+    );
+    assert_eq!(
+        std::fs::read_to_string(&page_path).unwrap(),
+        html,
+        "--html FILE writes the page --format html prints"
+    );
+    let fleet = html.find("<section id=\"fleet\"").expect("the fleet view");
+    let first = html
+        .find("<section class=\"capture\" id=\"capture-1\">")
+        .expect("the first capture");
+    assert!(fleet < first);
+    assert!(html.contains("<table class=\"matrix\">"));
+    assert_eq!(
+        html.matches("<section class=\"capture\"").count(),
+        captures.len()
+    );
+    // Host 3 has two captures: its links lead to the first.
+    let at = captures
+        .iter()
+        .position(|c| c.to_str().unwrap().contains("host-003-0-"))
+        .unwrap();
+    assert!(
+        html.contains("<th class=\"h\" title=\"host-003: named by section-comment"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(
+            "<a href=\"#capture-{}\">host-003</a></th>",
+            at + 1
+        )),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "the captures' own script only"
+    );
+    // One host: the captures' page, no fleet view.
+    let one = audit_of(std::path::Path::new(&captures[0]), &["--format", "html"]);
+    assert!(!one.contains("id=\"fleet\""));
+    assert!(!one.contains("table class=\"matrix\""));
+}
+
+#[test]
+fn fleet_with_html_file_writes_the_fleet_page() {
+    let (dir, _) = fleet_dir(6);
+    let page_path = dir.path().join("fleet.html");
+    let text = audit_of(
+        dir.path(),
+        &["--fleet", "--html", page_path.to_str().unwrap()],
+    );
+    assert!(text.starts_with("arcaudit fleet: 6 hosts"), "{text}");
+    let page = std::fs::read_to_string(&page_path).unwrap();
+    assert!(page.contains("<h1>arcaudit fleet report</h1>"), "{page}");
+    assert!(!page.contains("<section class=\"capture\""));
+    let alone = audit_of(dir.path(), &["--fleet", "--format", "html"]);
+    assert_eq!(page, alone);
 }

@@ -234,6 +234,24 @@ fn render_fleet(
     }
 }
 
+/// The audit's HTML page: the fleet page alone with `fleet_only` (`--fleet`), else the
+/// captures' page, headed by the fleet view when they come from more than one host.
+fn render_html(
+    fleet: &Fleet,
+    report: &crate::report::model::Report,
+    fleet_only: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    use crate::report::html;
+    if fleet_only {
+        html::fleet::render(fleet, out)
+    } else if fleet.totals.hosts > 1 {
+        html::fleet::render_with_captures(fleet, report, out)
+    } else {
+        html::render(report, out)
+    }
+}
+
 /// `arcaudit merge`: the reports into one fleet report. An unreadable report stops the
 /// merge with exit 2 (a fleet missing its hosts would look whole); reports that cannot be
 /// merged as they are (versions, one capture twice) with exit 3.
@@ -375,30 +393,44 @@ fn run(cli: &Cli, out: &mut Output, err: &mut dyn Write) -> Result<Exit, String>
             let report = report.map_err(|e| error_text(&e))?;
             let styles = out.styles(cli.color);
             let fleet = Fleet::of_report(&report);
+            // Captures of several machines: the reader's formats (text, Markdown, HTML)
+            // start with the fleet view, then each capture; JSON and NDJSON keep the
+            // audit schema, whatever the captures (docs/fleet.md).
+            let several_hosts = fleet.totals.hosts > 1;
             let rendered = if a.fleet {
                 render_fleet(&fleet, format, &markdown, out)
-            } else if format == AuditFormat::Text {
-                // Captures of several machines: the fleet view first, then each capture.
-                if fleet.totals.hosts > 1 {
-                    render_fleet(&fleet, format, &markdown, out).and_then(|()| writeln!(out))
-                } else {
-                    Ok(())
-                }
-                .and_then(|()| render_audit::render_text(&report, &styles, out))
-            } else if format == AuditFormat::Markdown {
-                crate::report::markdown::render_with(&report, &markdown, out)
             } else {
-                render_audit::render(&report, format, out)
+                match format {
+                    AuditFormat::Text if several_hosts => {
+                        render_fleet(&fleet, format, &markdown, out)
+                            .and_then(|()| writeln!(out))
+                            .and_then(|()| render_audit::render_text(&report, &styles, out))
+                    }
+                    AuditFormat::Text => render_audit::render_text(&report, &styles, out),
+                    AuditFormat::Markdown if several_hosts => {
+                        crate::report::fleet_markdown::render_with_captures(
+                            &fleet, &report, &markdown, out,
+                        )
+                    }
+                    AuditFormat::Markdown => {
+                        crate::report::markdown::render_with(&report, &markdown, out)
+                    }
+                    AuditFormat::Html => render_html(&fleet, &report, false, out),
+                    AuditFormat::Json | AuditFormat::Ndjson => {
+                        render_audit::render(&report, format, out)
+                    }
+                }
             };
             match rendered {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
                 Err(e) => return Err(format!("writing output: {e}")),
             }
+            // The page beside the terminal's report shows what the report shows: the fleet
+            // page with --fleet, else the captures (headed by the fleet view when they
+            // come from several hosts).
             if let Some(path) = &a.html {
-                write_file(path, |w| {
-                    render_audit::render(&report, AuditFormat::Html, w)
-                })?;
+                write_file(path, |w| render_html(&fleet, &report, a.fleet, w))?;
             }
             if !cli.quiet {
                 for f in &report.files {

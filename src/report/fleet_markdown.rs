@@ -10,6 +10,9 @@
 //! matrix, then the smallest groups, and says at the top what it left out. Computes no
 //! verdict: every state and count is the fleet's. Strings not ours go through [`md`].
 //!
+//! A run over captures of several hosts (without `--fleet`) gets this view at the head of
+//! the audit's Markdown, one budget for both ([`render_with_captures`]).
+//!
 //! Also home of the cell codes ([`state_codes`]) and the states' meanings
 //! ([`state_meaning`]) that the HTML fleet page shows too, so both say `B1` for the same
 //! state as the text view does.
@@ -21,9 +24,9 @@ use super::fleet::{
     Fleet, Group, HostRow, STATE_FAILED, STATE_NOT_READ, STATE_NOT_REQUIRED, STATE_NOT_SEEN,
     STATE_OK,
 };
-use super::markdown::{MarkdownConfig, md};
-use super::model::FailOn;
-use crate::classify::Severity;
+use super::markdown::{self, MarkdownConfig, md};
+use super::model::{FailOn, Report};
+use crate::classify::{HostSource, Severity};
 
 /// Most hosts the matrix shows one row each (as the text view); past it, one row per group.
 pub const MATRIX_HOST_ROWS: usize = 60;
@@ -111,6 +114,43 @@ pub fn state_meaning(state: &str) -> String {
     }
 }
 
+/// Where the fleet's host ids came from ("2 by arc-client, 5 by file"), and a warning
+/// when some are weak: an address several machines can share, or a capture's path (a
+/// reader takes a row for a machine; these may be many, or a part of one).
+pub fn host_sources(fleet: &Fleet) -> (String, Option<&'static str>) {
+    let mut sources: std::collections::BTreeMap<HostSource, usize> = Default::default();
+    for h in &fleet.hosts {
+        *sources.entry(h.source).or_default() += 1;
+    }
+    let named: Vec<String> = sources
+        .iter()
+        .map(|(s, n)| format!("{n} by {}", s.as_str()))
+        .collect();
+    let weak = sources
+        .keys()
+        .any(|s| matches!(s, HostSource::ArcClient | HostSource::File));
+    (
+        named.join(", "),
+        weak.then_some(
+            "arc-client is the client address of the Arc flows (machines sharing an address, behind different NATs, become one host); file is a capture in which nothing names the machine. Name machines with --host-from REGEX or a host=NAME section comment",
+        ),
+    )
+}
+
+/// A host's name in a list, with its number of captures when more than one (a row that
+/// stands for many captures, such as one address shared by several machines, shows it).
+fn host_with_captures(fleet: &Fleet, host: &str) -> String {
+    let n = fleet
+        .hosts
+        .binary_search_by(|r| r.host.as_str().cmp(host))
+        .map_or(1, |i| fleet.hosts[i].files.len());
+    if n > 1 {
+        format!("{} ({n} captures)", md(host))
+    } else {
+        md(host)
+    }
+}
+
 /// How far the view is shortened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Shape {
@@ -126,20 +166,81 @@ struct Shape {
 }
 
 pub fn render(fleet: &Fleet, cfg: &MarkdownConfig, out: &mut dyn Write) -> io::Result<()> {
-    let full_shape = Shape {
+    let full = view(fleet, full_shape(fleet), None);
+    if cfg.max_chars == 0 || full.chars().count() <= cfg.max_chars {
+        return out.write_all(full.as_bytes());
+    }
+    out.write_all(shaped(fleet, &full, cfg.max_chars, cfg.max_chars).as_bytes())
+}
+
+/// The fleet view, then the audit's Markdown of the same captures (a run over captures of
+/// several hosts without `--fleet`), within one `--max-chars` budget: the fleet view comes
+/// first and takes what it needs (shortened as [`render`] does, when the whole document
+/// does not fit, to leave room for a line about the captures); the per-capture part gets
+/// the rest, shortened as the audit's ticket mode does, or, when not even its summary
+/// fits, one line saying it was left out.
+pub fn render_with_captures(
+    fleet: &Fleet,
+    report: &Report,
+    cfg: &MarkdownConfig,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let full_view = view(fleet, full_shape(fleet), None);
+    let captures = markdown::full_text(report)?;
+    let chars = |s: &str| s.chars().count();
+    let full_chars = chars(&full_view) + chars(PART_BREAK) + chars(&captures);
+    let max = cfg.max_chars;
+    if max == 0 || full_chars <= max {
+        return write!(out, "{full_view}{PART_BREAK}{captures}");
+    }
+    let left_out = captures_left_out(report.files.len(), max, full_chars);
+    let room = max.saturating_sub(chars(PART_BREAK) + chars(&left_out));
+    let view = if chars(&full_view) <= room {
+        full_view.clone()
+    } else {
+        shaped(fleet, &full_view, room, max)
+    };
+    if view.is_empty() {
+        // A limit too small for the view's summary and the line about the captures: the
+        // view alone, cut as `render` cuts it.
+        return out.write_all(shaped(fleet, &full_view, max, max).as_bytes());
+    }
+    let rest = max.saturating_sub(chars(&view) + chars(PART_BREAK));
+    match markdown::shortened_within(report, rest, max, full_chars)? {
+        Some(part) => write!(out, "{view}{PART_BREAK}{part}"),
+        None if chars(&left_out) <= rest => write!(out, "{view}{PART_BREAK}{left_out}"),
+        None => out.write_all(view.as_bytes()),
+    }
+}
+
+/// Between the fleet view and the per-capture report.
+const PART_BREAK: &str = "\n";
+
+/// The per-capture part of a document whose limit left no room for it.
+fn captures_left_out(captures: usize, max: usize, full: usize) -> String {
+    format!(
+        "# arcaudit audit report\n\n> The sections of the {} are left out to fit {max} characters (the full report has {full}): `--max-chars 0` gives them, `--format html` too.\n",
+        plural(captures, "capture", "captures")
+    )
+}
+
+fn full_shape(fleet: &Fleet) -> Shape {
+    Shape {
         host_rows: fleet.hosts.len() <= MATRIX_HOST_ROWS,
         matrix: true,
         group_hosts: None,
         groups: None,
         endpoints: true,
-    };
-    let full = view(fleet, full_shape, None);
-    let full_chars = full.chars().count();
-    if cfg.max_chars == 0 || full_chars <= cfg.max_chars {
-        return out.write_all(full.as_bytes());
     }
-    let max = cfg.max_chars;
-    let note = |s: Shape| Some((max, full_chars, s));
+}
+
+/// The view `full` shortened to at most `max` characters; `said_max` is the limit the
+/// note names (the user's `--max-chars`, more than `max` when the view is one part of a
+/// document).
+fn shaped(fleet: &Fleet, full: &str, max: usize, said_max: usize) -> String {
+    let full_shape = full_shape(fleet);
+    let full_chars = full.chars().count();
+    let note = |s: Shape| Some((said_max, full_chars, s));
     let fits = |s: &String| s.chars().count() <= max;
     let mut shapes = vec![
         Shape {
@@ -167,7 +268,7 @@ pub fn render(fleet: &Fleet, cfg: &MarkdownConfig, out: &mut dyn Write) -> io::R
     for s in shapes {
         let v = view(fleet, s, note(s));
         if fits(&v) {
-            return out.write_all(v.as_bytes());
+            return v;
         }
     }
     // The largest number of groups (largest first) that fits, with the endpoints table,
@@ -195,7 +296,7 @@ pub fn render(fleet: &Fleet, cfg: &MarkdownConfig, out: &mut dyn Write) -> io::R
             }
         }
         if let Some(v) = best {
-            return out.write_all(v.as_bytes());
+            return v;
         }
     }
     let s = Shape {
@@ -205,8 +306,7 @@ pub fn render(fleet: &Fleet, cfg: &MarkdownConfig, out: &mut dyn Write) -> io::R
         groups: Some(0),
         endpoints: false,
     };
-    let v = cut(&view(fleet, s, note(s)), max);
-    out.write_all(v.as_bytes())
+    cut(&view(fleet, s, note(s)), max)
 }
 
 /// Text cut at the last line break that leaves room for a marker saying so (only when
@@ -224,7 +324,8 @@ fn cut(text: &str, max: usize) -> String {
         }
     }
     if max < MARK.chars().count() {
-        return String::new();
+        // Not even the marker fits: as much of it as does.
+        return MARK.trim_start_matches('\n').chars().take(max).collect();
     }
     format!("{}{}", &text[..end], MARK.trim_start_matches('\n'))
 }
@@ -274,6 +375,14 @@ fn summary(fleet: &Fleet, o: &mut String) {
         ));
     }
     o.push_str(&format!("| Captures | {} |\n", t.files));
+    if !fleet.hosts.is_empty() {
+        let (named, weak) = host_sources(fleet);
+        o.push_str(&format!(
+            "| Hosts named | {}{} |\n",
+            md(&named),
+            weak.map_or(String::new(), |w| format!(": {}", md(w)))
+        ));
+    }
     if t.files_with_errors > 0 {
         o.push_str(&format!(
             "| Captures with input errors | **{}** |\n",
@@ -378,7 +487,12 @@ fn groups(fleet: &Fleet, shape: Shape, o: &mut String) {
             o.push('\n');
         }
         let n = shape.group_hosts.unwrap_or(g.hosts.len());
-        let names: Vec<String> = g.hosts.iter().take(n).map(|h| md(h)).collect();
+        let names: Vec<String> = g
+            .hosts
+            .iter()
+            .take(n)
+            .map(|h| host_with_captures(fleet, h))
+            .collect();
         let more = g.hosts.len().saturating_sub(n);
         o.push_str(&format!(
             "Hosts: {}{}\n",

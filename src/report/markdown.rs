@@ -95,13 +95,37 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 pub fn render_with(report: &Report, cfg: &MarkdownConfig, out: &mut dyn Write) -> io::Result<()> {
-    let full = full_report(report)?;
+    let full = full_report(report, false)?;
     let chars = full.chars().count();
     if cfg.max_chars == 0 || chars <= cfg.max_chars {
         return out.write_all(full.as_bytes());
     }
-    let short = ticket(report, cfg.max_chars, chars)?;
+    let (mut short, fits) = ticket(report, cfg.max_chars, cfg.max_chars, chars, false)?;
+    if !fits {
+        // Only when the summary and the note alone are longer than the limit.
+        short = hard_cut(&short, cfg.max_chars, chars);
+    }
     out.write_all(short.as_bytes())
+}
+
+/// The whole report, unshortened: for a document that puts it after another part
+/// (`fleet_markdown`'s view of a run over several hosts), so each capture's section says
+/// which host it is of.
+pub(super) fn full_text(report: &Report) -> io::Result<String> {
+    full_report(report, true)
+}
+
+/// The report shortened (as [`ticket`] describes) into `budget` characters, the rest of
+/// a longer document whose limit is `max_chars` and whose full length is `full_chars`
+/// (both said in the note); None when not even its summary and the note fit.
+pub(super) fn shortened_within(
+    report: &Report,
+    budget: usize,
+    max_chars: usize,
+    full_chars: usize,
+) -> io::Result<Option<String>> {
+    let (text, fits) = ticket(report, budget, max_chars, full_chars, true)?;
+    Ok(fits.then_some(text))
 }
 
 /// What a renderer function writes, as a string.
@@ -115,11 +139,12 @@ fn chars(s: &str) -> usize {
     s.chars().count()
 }
 
-fn full_report(report: &Report) -> io::Result<String> {
+/// `hosts`: each capture's section names its host (a run over several hosts).
+fn full_report(report: &Report, hosts: bool) -> io::Result<String> {
     let mut o = text_of(|out| summary(report, out))?;
     o.push_str(&text_of(|out| overview(report, out))?);
     for f in &report.files {
-        o.push_str(&text_of(|out| section_head(f, out))?);
+        o.push_str(&text_of(|out| section_head(f, hosts, out))?);
         o.push_str(&text_of(|out| coverage(f, out))?);
         o.push_str(&text_of(|out| findings_in_order(f, out))?);
     }
@@ -238,11 +263,21 @@ fn overview_line(f: &FileReport) -> String {
     line
 }
 
-fn section_head(f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
+fn section_head(f: &FileReport, host: bool, out: &mut dyn Write) -> io::Result<()> {
     let a = &f.audit;
     writeln!(out)?;
     writeln!(out, "## {}", md(&file_label(&f.file)))?;
     writeln!(out)?;
+    if host {
+        // Which machine: the row of the fleet view above this capture is under.
+        writeln!(
+            out,
+            "Host: **{}** ({})",
+            md(&f.host.id),
+            md(&host_source(f))
+        )?;
+        writeln!(out)?;
+    }
     if let Some(why) = f.not_read() {
         // Nothing was read, so nothing is judged: no context, coverage or findings.
         return writeln!(out, "> **Not read:** {}", md(why));
@@ -258,6 +293,15 @@ fn section_head(f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "{}", capture_counts(f))?;
     writeln!(out)
+}
+
+/// Where a capture's host name comes from, and the first line of why, as the text
+/// report says it.
+fn host_source(f: &FileReport) -> String {
+    match f.host.evidence.first() {
+        Some(e) => format!("{}: {e}", f.host.source.as_str()),
+        None => f.host.source.as_str().to_string(),
+    }
 }
 
 fn coverage(f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
@@ -366,13 +410,21 @@ enum Shown {
 /// failures, the other findings in full, the coverage tables of the clean captures. A capture gets its
 /// section only when something of it is shown. Every cost is counted in characters and
 /// every count in the note and in the lines that stand for left-out parts is reserved at its largest, so the result never exceeds `max`;
-/// should the summary alone not fit, the text is cut at a line with a marker saying so.
-fn ticket(report: &Report, max: usize, full_chars: usize) -> io::Result<String> {
+/// should the summary alone not fit, the result says so (false) and the caller cuts it.
+/// `max` is the budget; `said_max` the limit the note names (the user's `--max-chars`,
+/// larger than `max` when the report is the second part of a document).
+fn ticket(
+    report: &Report,
+    max: usize,
+    said_max: usize,
+    full_chars: usize,
+    hosts: bool,
+) -> io::Result<(String, bool)> {
     let files = &report.files;
     let head = text_of(|out| summary(report, out))?;
     let heads = files
         .iter()
-        .map(|f| text_of(|out| section_head(f, out)))
+        .map(|f| text_of(|out| section_head(f, hosts, out)))
         .collect::<io::Result<Vec<_>>>()?;
     let tables = files
         .iter()
@@ -428,6 +480,7 @@ fn ticket(report: &Report, max: usize, full_chars: usize) -> io::Result<String> 
             .collect(),
         used: 0,
         max,
+        said_max,
     };
     // The note, reserved with every count at its largest (all counts are at most these).
     let mut used = chars(&head) + chars(&plan.note(full_chars, true));
@@ -542,11 +595,8 @@ fn ticket(report: &Report, max: usize, full_chars: usize) -> io::Result<String> 
             o.push_str(&findings_left_out(out));
         }
     }
-    if chars(&o) > max {
-        // Only when the summary and the note alone are longer than the limit.
-        o = hard_cut(&o, max, full_chars);
-    }
-    Ok(o)
+    let fits = chars(&o) <= max;
+    Ok((o, fits))
 }
 
 /// What of each capture a shortened report shows, and the characters spent on it.
@@ -558,6 +608,8 @@ struct Plan<'a> {
     shown: Vec<Vec<Shown>>,
     used: usize,
     max: usize,
+    /// The limit the note names.
+    said_max: usize,
 }
 
 impl Plan<'_> {
@@ -646,7 +698,7 @@ impl Plan<'_> {
             "\n> **Shortened to fit {} characters** (`--max-chars`); the full report has {} characters: run again with `--max-chars 0` for it, or use `--format html`.  \n\
              > Shown: {full} of {findings} findings in full (worst first), {line} as one line in collapsed blocks, {out} left out; \
              {tables} of {captures} coverage tables; {sections} of {captures} captures have a section here, every capture is in the list below.\n",
-            self.max, full_chars
+            self.said_max, full_chars
         )
     }
 }

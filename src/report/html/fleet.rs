@@ -8,16 +8,23 @@
 //! Built for 1,000 hosts and more: no script at all (the Content-Security-Policy allows
 //! none), no handler per cell, no image; the browser lays out one fixed table. Every string
 //! that is not ours goes through [`h`]. Computes nothing: states and counts are the fleet's.
+//!
+//! The same view also heads the audit page of captures from several hosts
+//! ([`render_with_captures`]): its ids and summary keys then start with `fleet-` (the
+//! page's own are the captures'), and each host name links to the section of its first
+//! capture: plain anchors, still no script of its own.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{CSS, csp_hash, h};
+use std::collections::BTreeMap;
+
+use super::{CSS, PageHead, capture_anchor, csp_hash, h, write_page_headed};
 use crate::classify::Severity;
 use crate::report::common::plural;
 use crate::report::fleet::{Cell, Fleet, HostRow, STATE_NOT_SEEN};
-use crate::report::fleet_markdown::{code_of, state_codes, state_meaning};
-use crate::report::model::FailOn;
+use crate::report::fleet_markdown::{code_of, host_sources, state_codes, state_meaning};
+use crate::report::model::{FailOn, Report};
 
 const FLEET_CSS: &str = include_str!("../assets/fleet.css");
 
@@ -27,11 +34,95 @@ const GROUP_HOSTS_OPEN: usize = 40;
 /// Captures named in a host's title before "and N more".
 const TITLE_FILES: usize = 12;
 
+/// Where the view stands: alone on the fleet page, or at the head of the audit page.
+struct Place<'a> {
+    /// Put before every id and summary key (`fleet-` on the audit page, whose own
+    /// `summary` and `files` would otherwise be taken twice).
+    prefix: &'static str,
+    /// Host id -> the anchor of its first capture's section, on the audit page.
+    captures: Option<&'a BTreeMap<&'a str, String>>,
+}
+
+impl Place<'_> {
+    const ALONE: Place<'static> = Place {
+        prefix: "",
+        captures: None,
+    };
+
+    /// A host's name, linked to its first capture's section when the page has one.
+    fn host(&self, host: &str) -> String {
+        match self.captures.and_then(|c| c.get(host)) {
+            Some(anchor) => format!("<a href=\"#{anchor}\">{}</a>", h(host)),
+            None => h(host),
+        }
+    }
+}
+
+/// About 200 bytes per cell with its title.
+fn page_capacity(fleet: &Fleet) -> usize {
+    64 * 1024 + fleet.hosts.len() * fleet.endpoints.len().max(1) * 200
+}
+
 pub fn render(fleet: &Fleet, out: &mut dyn Write) -> io::Result<()> {
-    // About 200 bytes per cell with its title.
-    let cells = fleet.hosts.len() * fleet.endpoints.len().max(1);
-    let mut page = String::with_capacity(64 * 1024 + cells * 200);
+    let mut page = String::with_capacity(page_capacity(fleet));
     write_page(fleet, &mut page).map_err(io::Error::other)?;
+    out.write_all(page.as_bytes())
+}
+
+/// The audit page of `report` headed by the fleet view of its captures (a run over
+/// captures of several hosts): the view first, each host linked to the section of its
+/// first capture, then the per-capture report as [`super::render`] writes it.
+pub fn render_with_captures(fleet: &Fleet, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let section: BTreeMap<&str, usize> = report
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.file.as_str(), i))
+        .collect();
+    // The first of the host's captures on the page (the report's order).
+    let anchors: BTreeMap<&str, String> = fleet
+        .hosts
+        .iter()
+        .filter_map(|r| {
+            let first = r
+                .files
+                .iter()
+                .filter_map(|f| section.get(f.as_str()))
+                .min()?;
+            Some((r.host.as_str(), capture_anchor(*first)))
+        })
+        .collect();
+    let place = Place {
+        prefix: "fleet-",
+        captures: Some(&anchors),
+    };
+    let mut view = String::with_capacity(page_capacity(fleet));
+    writeln!(
+        view,
+        "<section id=\"fleet\" class=\"fleet-view\"><h2 class=\"part\">Fleet: {} over {}</h2>",
+        plural(fleet.totals.hosts, "host", "hosts"),
+        plural(fleet.totals.files, "capture", "captures")
+    )
+    .map_err(io::Error::other)?;
+    writeln!(
+        view,
+        "<p class=\"muted\">The captures are of more than one host (how each was told apart: Hosts named, below): first one answer per host and endpoint, then every capture in its own section (a host's name links to its first capture). <code>--fleet</code> gives this view alone.</p>"
+    )
+    .map_err(io::Error::other)?;
+    body(fleet, &place, &mut view).map_err(io::Error::other)?;
+    writeln!(view, "</section>").map_err(io::Error::other)?;
+    let head = PageHead {
+        css: FLEET_CSS,
+        title: format!(
+            "arcaudit report: {}, {} with findings, {}",
+            plural(fleet.totals.hosts, "host", "hosts"),
+            fleet.totals.hosts_with_problems,
+            plural(fleet.totals.files, "capture", "captures")
+        ),
+        before: view,
+    };
+    let mut page = String::with_capacity(head.before.len() + 64 * 1024);
+    write_page_headed(report, Some(&head), &mut page).map_err(io::Error::other)?;
     out.write_all(page.as_bytes())
 }
 
@@ -110,16 +201,7 @@ fn write_page(fleet: &Fleet, o: &mut String) -> std::fmt::Result {
         h(fleet.schema)
     )?;
     writeln!(o, "</header>")?;
-    summary(fleet, o)?;
-    if fleet.hosts.is_empty() {
-        writeln!(o, "<p>No capture, so no host.</p>")?;
-    } else {
-        let codes = state_codes(fleet);
-        legend(fleet, &codes, o)?;
-        groups(fleet, o)?;
-        endpoints(fleet, o)?;
-        matrix(fleet, &codes, o)?;
-    }
+    body(fleet, &Place::ALONE, o)?;
     writeln!(
         o,
         "<footer>Made by {} from the audit reports of the captures named in the hosts' titles. <code>arcaudit explain RULE</code> prints a rule's documentation.</footer>",
@@ -129,16 +211,30 @@ fn write_page(fleet: &Fleet, o: &mut String) -> std::fmt::Result {
     writeln!(o, "</html>")
 }
 
-fn card(o: &mut String, key: &str, value: usize, label: &str, class: &str) -> std::fmt::Result {
-    writeln!(
-        o,
-        "<div class=\"card {class}\"><span class=\"num\" data-key=\"{key}\">{value}</span><span class=\"label\">{label}</span></div>"
-    )
+/// The view's sections: summary, legend, groups, endpoints, matrix.
+fn body(fleet: &Fleet, place: &Place, o: &mut String) -> std::fmt::Result {
+    summary(fleet, place, o)?;
+    if fleet.hosts.is_empty() {
+        writeln!(o, "<p>No capture, so no host.</p>")
+    } else {
+        let codes = state_codes(fleet);
+        legend(fleet, &codes, place, o)?;
+        groups(fleet, place, o)?;
+        endpoints(fleet, place, o)?;
+        matrix(fleet, &codes, place, o)
+    }
 }
 
-fn summary(fleet: &Fleet, o: &mut String) -> std::fmt::Result {
+fn summary(fleet: &Fleet, place: &Place, o: &mut String) -> std::fmt::Result {
     let t = &fleet.totals;
-    writeln!(o, "<section id=\"summary\">")?;
+    let p = place.prefix;
+    let card = |o: &mut String, key: &str, value: usize, label: &str, class: &str| {
+        writeln!(
+            o,
+            "<div class=\"card {class}\"><span class=\"num\" data-key=\"{p}{key}\">{value}</span><span class=\"label\">{label}</span></div>"
+        )
+    };
+    writeln!(o, "<section id=\"{p}summary\">")?;
     writeln!(o, "<div class=\"cards\">")?;
     card(o, "hosts", t.hosts, "hosts", "")?;
     card(
@@ -211,6 +307,18 @@ fn summary(fleet: &Fleet, o: &mut String) -> std::fmt::Result {
         h(&fleet.service_tags)
     )?;
     writeln!(o, "<tr><th>Tool</th><td>{}</td></tr>", h(&fleet.tool))?;
+    if !fleet.hosts.is_empty() {
+        let (named, weak) = host_sources(fleet);
+        match weak {
+            Some(w) => writeln!(
+                o,
+                "<tr><th>Hosts named</th><td class=\"note\">{}: {}</td></tr>",
+                h(&named),
+                h(w)
+            )?,
+            None => writeln!(o, "<tr><th>Hosts named</th><td>{}</td></tr>", h(&named))?,
+        }
+    }
     writeln!(o, "</tbody></table>")?;
     for n in &fleet.notes {
         writeln!(o, "<p class=\"note\">{}</p>", h(n))?;
@@ -218,8 +326,13 @@ fn summary(fleet: &Fleet, o: &mut String) -> std::fmt::Result {
     writeln!(o, "</section>")
 }
 
-fn legend(fleet: &Fleet, codes: &[(String, String)], o: &mut String) -> std::fmt::Result {
-    writeln!(o, "<section id=\"legend\">")?;
+fn legend(
+    fleet: &Fleet,
+    codes: &[(String, String)],
+    place: &Place,
+    o: &mut String,
+) -> std::fmt::Result {
+    writeln!(o, "<section id=\"{}legend\">", place.prefix)?;
     writeln!(o, "<h2>Cell states</h2>")?;
     writeln!(
         o,
@@ -269,8 +382,9 @@ fn legend(fleet: &Fleet, codes: &[(String, String)], o: &mut String) -> std::fmt
     writeln!(o, "</section>")
 }
 
-fn groups(fleet: &Fleet, o: &mut String) -> std::fmt::Result {
-    writeln!(o, "<section id=\"groups\">")?;
+fn groups(fleet: &Fleet, place: &Place, o: &mut String) -> std::fmt::Result {
+    let p = place.prefix;
+    writeln!(o, "<section id=\"{p}groups\">")?;
     writeln!(o, "<h2>Hosts grouped by findings, largest group first</h2>")?;
     for (i, g) in fleet.groups.iter().enumerate() {
         let head = if g.problems.is_empty() {
@@ -294,7 +408,7 @@ fn groups(fleet: &Fleet, o: &mut String) -> std::fmt::Result {
         };
         writeln!(
             o,
-            "<div class=\"group\" id=\"group-{}\"><h3>Group {}: {}, {}</h3>",
+            "<div class=\"group\" id=\"{p}group-{}\"><h3>Group {}: {}, {}</h3>",
             i + 1,
             i + 1,
             plural(g.hosts.len(), "host", "hosts"),
@@ -332,7 +446,17 @@ fn groups(fleet: &Fleet, o: &mut String) -> std::fmt::Result {
         let names: Vec<String> = g
             .hosts
             .iter()
-            .map(|x| format!("<span>{}</span>", h(x)))
+            .map(|x| {
+                let captures = fleet
+                    .hosts
+                    .binary_search_by(|r| r.host.as_str().cmp(x))
+                    .map_or(1, |i| fleet.hosts[i].files.len());
+                if captures > 1 {
+                    format!("<span>{} ({captures} captures)</span>", place.host(x))
+                } else {
+                    format!("<span>{}</span>", place.host(x))
+                }
+            })
             .collect();
         let open = names.len().min(GROUP_HOSTS_OPEN);
         writeln!(
@@ -353,8 +477,8 @@ fn groups(fleet: &Fleet, o: &mut String) -> std::fmt::Result {
     writeln!(o, "</section>")
 }
 
-fn endpoints(fleet: &Fleet, o: &mut String) -> std::fmt::Result {
-    writeln!(o, "<section id=\"endpoints\">")?;
+fn endpoints(fleet: &Fleet, place: &Place, o: &mut String) -> std::fmt::Result {
+    writeln!(o, "<section id=\"{}endpoints\">", place.prefix)?;
     writeln!(o, "<h2>Endpoints, most hosts with findings first</h2>")?;
     writeln!(o, "<div class=\"scroll\"><table class=\"endpoints\">")?;
     writeln!(
@@ -444,9 +568,15 @@ fn cell_title(host: &str, c: &Cell) -> String {
     lines.join("&#10;")
 }
 
-fn matrix(fleet: &Fleet, codes: &[(String, String)], o: &mut String) -> std::fmt::Result {
+fn matrix(
+    fleet: &Fleet,
+    codes: &[(String, String)],
+    place: &Place,
+    o: &mut String,
+) -> std::fmt::Result {
     let cols = fleet.endpoints.len();
-    writeln!(o, "<section id=\"matrix\">")?;
+    let p = place.prefix;
+    writeln!(o, "<section id=\"{p}matrix\">")?;
     writeln!(
         o,
         "<h2>Matrix: {} &times; {}</h2>",
@@ -533,7 +663,7 @@ fn matrix(fleet: &Fleet, codes: &[(String, String)], o: &mut String) -> std::fmt
         };
         writeln!(
             o,
-            "<tbody id=\"m-group-{}\"><tr class=\"gh\"><th colspan=\"{}\"><a href=\"#group-{}\">Group {}</a>: {}, {}</th></tr>",
+            "<tbody id=\"{p}m-group-{}\"><tr class=\"gh\"><th colspan=\"{}\"><a href=\"#{p}group-{}\">Group {}</a>: {}, {}</th></tr>",
             i + 1,
             cols + 1,
             i + 1,
@@ -546,7 +676,7 @@ fn matrix(fleet: &Fleet, codes: &[(String, String)], o: &mut String) -> std::fmt
                 o,
                 "<tr><th class=\"h\" title=\"{}\">{}</th>",
                 host_title(r),
-                h(&r.host)
+                place.host(&r.host)
             )?;
             for c in &r.cells {
                 write!(

@@ -9,6 +9,10 @@
 //! page carries a Content-Security-Policy that allows only its own style and script (by
 //! hash) and no fetch of any kind, so even a mistake in escaping could not run a script
 //! from a capture or make the page call out.
+//!
+//! A run over captures of several hosts gets the fleet view above its captures: written by
+//! `fleet` ([`fleet::render_with_captures`]), which hands this page its part as a
+//! [`PageHead`].
 
 use crate::report::common::row_lists;
 use base64::Engine as _;
@@ -44,12 +48,34 @@ fn csp_hash(text: &str) -> String {
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut page = String::with_capacity(64 * 1024);
-    write_page(report, &mut page).map_err(io::Error::other)?;
+    write_page_headed(report, None, &mut page).map_err(io::Error::other)?;
     out.write_all(page.as_bytes())
 }
 
-fn write_page(report: &Report, o: &mut String) -> std::fmt::Result {
+/// What a view written above the captures adds to their page: its style (after ours, in
+/// the same `<style>`, so the policy's one hash covers both), the page's title, and its
+/// markup, placed after the page's header.
+pub(super) struct PageHead {
+    pub css: &'static str,
+    pub title: String,
+    pub before: String,
+}
+
+/// The id of the section of the `index`-th capture (0-based) of the report.
+pub(super) fn capture_anchor(index: usize) -> String {
+    format!("capture-{}", index + 1)
+}
+
+pub(super) fn write_page_headed(
+    report: &Report,
+    head: Option<&PageHead>,
+    o: &mut String,
+) -> std::fmt::Result {
     let t = &report.totals;
+    let css = match head {
+        Some(head) => format!("{CSS}\n{}", head.css),
+        None => CSS.to_string(),
+    };
     writeln!(o, "<!DOCTYPE html>")?;
     writeln!(o, "<html lang=\"en\">")?;
     writeln!(o, "<head>")?;
@@ -61,22 +87,26 @@ fn write_page(report: &Report, o: &mut String) -> std::fmt::Result {
     writeln!(
         o,
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src {}; script-src {}; img-src 'none'; base-uri 'none'; form-action 'none'\">",
-        csp_hash(CSS),
+        csp_hash(&css),
         csp_hash(JS)
     )?;
-    writeln!(
-        o,
-        "<title>arcaudit report: {} {}, {} {}</title>",
-        t.files,
-        if t.files == 1 { "capture" } else { "captures" },
-        t.findings,
-        if t.findings == 1 {
-            "finding"
-        } else {
-            "findings"
-        }
-    )?;
-    writeln!(o, "<style>{CSS}</style>")?;
+    if let Some(head) = head {
+        writeln!(o, "<title>{}</title>", h(&head.title))?;
+    } else {
+        writeln!(
+            o,
+            "<title>arcaudit report: {} {}, {} {}</title>",
+            t.files,
+            if t.files == 1 { "capture" } else { "captures" },
+            t.findings,
+            if t.findings == 1 {
+                "finding"
+            } else {
+                "findings"
+            }
+        )?;
+    }
+    writeln!(o, "<style>{css}</style>")?;
     writeln!(o, "</head>")?;
     writeln!(o, "<body>")?;
     writeln!(o, "<header>")?;
@@ -88,6 +118,15 @@ fn write_page(report: &Report, o: &mut String) -> std::fmt::Result {
         h(report.schema)
     )?;
     writeln!(o, "</header>")?;
+    if let Some(head) = head {
+        o.push_str(&head.before);
+        writeln!(
+            o,
+            "<h2 class=\"part\" id=\"per-capture\">Per capture: {} {}</h2>",
+            t.files,
+            if t.files == 1 { "capture" } else { "captures" }
+        )?;
+    }
     summary(report, o)?;
     if report.files.len() > 1 {
         writeln!(o, "<nav><h2>Captures</h2><ul>")?;
@@ -95,8 +134,8 @@ fn write_page(report: &Report, o: &mut String) -> std::fmt::Result {
             let n = f.audit.findings.iter().filter(|x| !x.suppressed).count();
             writeln!(
                 o,
-                "<li><a href=\"#capture-{}\">{}</a>: {} {}{}</li>",
-                i + 1,
+                "<li><a href=\"#{}\">{}</a>: {} {}{}</li>",
+                capture_anchor(i),
                 h(&f.file),
                 n,
                 if n == 1 { "finding" } else { "findings" },
@@ -114,7 +153,7 @@ fn write_page(report: &Report, o: &mut String) -> std::fmt::Result {
         "<div class=\"toolbar\"><label>Filter findings <input id=\"filter\" type=\"search\" placeholder=\"rule, endpoint, name, address, frame\" autocomplete=\"off\"></label> <span id=\"filter-count\" class=\"muted\"></span></div>"
     )?;
     for (i, f) in report.files.iter().enumerate() {
-        file_section(i + 1, f, o)?;
+        file_section(i, f, head.is_some(), o)?;
     }
     writeln!(
         o,
@@ -241,10 +280,29 @@ fn summary(report: &Report, o: &mut String) -> std::fmt::Result {
     writeln!(o, "</section>")
 }
 
-fn file_section(n: usize, f: &FileReport, o: &mut String) -> std::fmt::Result {
+/// `host`: the section names the capture's host (on a page headed by the fleet view, whose
+/// matrix the link leads back to).
+fn file_section(index: usize, f: &FileReport, host: bool, o: &mut String) -> std::fmt::Result {
     let a = &f.audit;
-    writeln!(o, "<section class=\"capture\" id=\"capture-{n}\">")?;
+    writeln!(
+        o,
+        "<section class=\"capture\" id=\"{}\">",
+        capture_anchor(index)
+    )?;
     writeln!(o, "<h2>{}</h2>", h(&file_label(&f.file)))?;
+    if host {
+        writeln!(
+            o,
+            "<p class=\"host\">Host: <strong class=\"mono\">{}</strong> ({}{}) &middot; <a href=\"#fleet-matrix\">back to the fleet matrix</a></p>",
+            h(&f.host.id),
+            h(f.host.source.as_str()),
+            f.host
+                .evidence
+                .first()
+                .map(|e| format!(": {}", h(e)))
+                .unwrap_or_default()
+        )?;
+    }
     if let Some(why) = f.not_read() {
         // Nothing was read, so nothing is judged: no context, coverage or findings.
         writeln!(
