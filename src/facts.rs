@@ -16,7 +16,9 @@ mod dns;
 mod flow;
 
 pub use dns::{DnsAnswer, DnsRecordData, pair_queries};
-pub use flow::{AuditFlow, CertSummary, HttpRequestSummary, HttpResponseSummary, TlsSummary};
+pub use flow::{
+    AuditFlow, CertSummary, HttpRequestSummary, HttpResponseSummary, Interner, TlsSummary,
+};
 
 use rustc_hash::FxHashMap;
 use std::net::SocketAddr;
@@ -74,6 +76,8 @@ pub struct FactsBuilder {
     dropped: u64,
     groups: FxHashMap<(&'static str, SocketAddr), u64>,
     other_dropped: u64,
+    /// Chains and JA4 strings shared between the kept records.
+    interner: flow::Interner,
 }
 
 impl FactsBuilder {
@@ -122,7 +126,7 @@ impl FactsBuilder {
             self.dns.extend(DnsAnswer::from_flow(f));
         }
         if f.transport == Transport::Tcp && f.app.protocol != Some(AppProtocol::Dns) {
-            let rec = AuditFlow::from_flow(f, &mut self.truncated);
+            let rec = AuditFlow::from_flow_shared(f, &mut self.truncated, &mut self.interner);
             self.keep(rec);
         }
     }
