@@ -449,7 +449,8 @@ mod tests {
                     issuer_cn: None,
                     san_dns: sans.iter().map(|s| s.to_string()).collect(),
                     self_signed: false,
-                }],
+                }]
+                .into(),
                 ..Default::default()
             }),
             requests: Vec::new(),

@@ -2,12 +2,14 @@
 //! fields the rules read, so a capture of a million flows does not hold a million full
 //! records (ClientHello extension lists, JA3 strings, every certificate field).
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use crate::flow::{ConnState, HostDropEvent, IcmpEvent, KeyFrames};
 use crate::pipeline::Flow;
-use crate::tls::{Alert, TlsVersion};
+use crate::tls::{Alert, CertificateInfo, TlsVersion};
 use crate::wire::{AppProtocol, Transport};
 
 /// Most certificates kept per flow: the leaf and its issuers are what interception shows.
@@ -67,15 +69,20 @@ pub struct TlsSummary {
     pub client_versions: Vec<TlsVersion>,
     pub offered_suites: Vec<u16>,
     /// The ClientHello's JA4 fingerprint (TCP): which TLS stack made the connection, so
-    /// what a stack offers is said once per stack rather than once per connection.
-    pub ja4: Option<String>,
+    /// what a stack offers is said once per stack rather than once per connection. Shared
+    /// between the records of one capture (a few stacks make thousands of connections).
+    #[serde(serialize_with = "shared_str")]
+    pub ja4: Option<Arc<str>>,
     pub server_hello_frame: Option<u64>,
     pub negotiated_version: Option<TlsVersion>,
     pub cipher_suite: Option<u16>,
     pub hello_retry: bool,
     pub alerts: Vec<Alert>,
     pub first_alert_frame: Option<u64>,
-    pub certificates: Vec<CertSummary>,
+    /// The leaf and its issuers, shared between the records of one capture that saw the
+    /// same chain (a server sends one chain to every connection).
+    #[serde(serialize_with = "shared_certs")]
+    pub certificates: Arc<[CertSummary]>,
     pub certificate_frame: Option<u64>,
     pub server_application_data: bool,
     pub client_application_data: bool,
@@ -197,11 +204,15 @@ impl AuditFlow {
 
     /// Estimated bytes this record holds (the struct and its heap parts), for the facts
     /// stage's record budget.
+    ///
+    /// Shared parts (certificate chains, JA4) are counted in every record that holds them,
+    /// as when each record owned its copy: which flows the budget keeps does not depend on
+    /// how many records share a chain.
     pub fn approx_bytes(&self) -> usize {
         let tls = self.tls.as_ref().map_or(0, |t| {
             std::mem::size_of::<TlsSummary>()
                 + t.sni.as_ref().map_or(0, String::len)
-                + t.ja4.as_ref().map_or(0, String::len)
+                + t.ja4.as_deref().map_or(0, str::len)
                 + t.client_versions.len() * 2
                 + t.offered_suites.len() * 2
                 + t.alerts.len() * std::mem::size_of::<Alert>()
@@ -244,6 +255,12 @@ impl AuditFlow {
     /// Builds the summary of a finished flow, strings cut at their bounds (each cut
     /// counted in `truncated`).
     pub fn from_flow(f: &Flow, truncated: &mut u64) -> AuditFlow {
+        AuditFlow::from_flow_shared(f, truncated, &mut Interner::default())
+    }
+
+    /// [`AuditFlow::from_flow`], sharing certificate chains and JA4 strings with the
+    /// records `interner` has seen.
+    pub fn from_flow_shared(f: &Flow, truncated: &mut u64, interner: &mut Interner) -> AuditFlow {
         let t_ = truncated;
         let tls = f.app.tls.as_ref().map(|t| {
             let ch = t.client_hello.as_ref();
@@ -281,35 +298,16 @@ impl AuditFlow {
                             .collect()
                     })
                     .unwrap_or_default(),
-                ja4: ch.map(|c| c.ja4.clone()).filter(|j| !j.is_empty()),
+                ja4: ch
+                    .filter(|c| !c.ja4.is_empty())
+                    .map(|c| interner.ja4(&c.ja4)),
                 server_hello_frame: sh.map(|s| s.frame),
                 negotiated_version: sh.map(|s| s.negotiated_version),
                 cipher_suite: sh.map(|s| s.cipher_suite),
                 hello_retry: t.hello_retry_request.is_some(),
                 alerts: t.alerts.clone(),
                 first_alert_frame: t.first_alert_frame,
-                certificates: t
-                    .certificates
-                    .iter()
-                    .take(MAX_CERTS)
-                    .map(|c| CertSummary {
-                        subject: cap(&c.subject, MAX_DN, t_),
-                        issuer: cap(&c.issuer, MAX_DN, t_),
-                        subject_cn: cap_opt(&c.subject_cn, MAX_DN, t_),
-                        issuer_cn: cap_opt(&c.issuer_cn, MAX_DN, t_),
-                        san_dns: {
-                            if c.san_dns.len() > MAX_SANS {
-                                *t_ += 1;
-                            }
-                            c.san_dns
-                                .iter()
-                                .take(MAX_SANS)
-                                .map(|n| cap(n, MAX_NAME, t_))
-                                .collect()
-                        },
-                        self_signed: c.self_signed,
-                    })
-                    .collect(),
+                certificates: interner.chain(&t.certificates, t_),
                 certificate_frame: t.certificate_frame,
                 server_application_data: t.server_application_data,
                 client_application_data: t.client_application_data,
@@ -368,5 +366,109 @@ impl AuditFlow {
             requests,
             responses,
         }
+    }
+}
+
+/// Certificate chains and JA4 strings already summarised in this capture, so records of
+/// the same server chain or TLS stack share one copy: the kept records were about 2 KB each,
+/// most of it the chain's names. Bounded: cleared when [`Interner::ENTRIES`] is reached.
+#[derive(Debug, Default)]
+pub struct Interner {
+    chains: FxHashMap<ChainKey, (Arc<[CertSummary]>, u64)>,
+    ja4: FxHashMap<Arc<str>, ()>,
+}
+
+/// A chain as the certificate cache handed it out. Compared by identity: the cache gives
+/// one `Arc` per distinct DER, and the key holds the `Arc`s, so an address is never reused
+/// for another certificate while the entry lives.
+#[derive(Debug)]
+struct ChainKey(Vec<Arc<CertificateInfo>>);
+
+impl PartialEq for ChainKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len() && self.0.iter().zip(&other.0).all(|(a, b)| Arc::ptr_eq(a, b))
+    }
+}
+
+impl Eq for ChainKey {}
+
+impl std::hash::Hash for ChainKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        for c in &self.0 {
+            std::ptr::hash(Arc::as_ptr(c), h);
+        }
+    }
+}
+
+impl Interner {
+    /// Entries of each table before it is cleared (a capture has a few distinct chains and
+    /// stacks; a hostile one with many only loses the sharing, never correctness).
+    pub const ENTRIES: usize = 512;
+
+    /// The summary of the first [`MAX_CERTS`] certificates of `certs`, strings cut at their
+    /// bounds; each cut is counted in `truncated`, for every flow, as when built per flow.
+    fn chain(&mut self, certs: &[Arc<CertificateInfo>], truncated: &mut u64) -> Arc<[CertSummary]> {
+        let certs = &certs[..certs.len().min(MAX_CERTS)];
+        if certs.is_empty() {
+            return Arc::from([]);
+        }
+        let key = ChainKey(certs.to_vec());
+        if let Some((chain, cuts)) = self.chains.get(&key) {
+            *truncated += cuts;
+            return Arc::clone(chain);
+        }
+        let mut cuts = 0;
+        let chain: Arc<[CertSummary]> = certs.iter().map(|c| summarise(c, &mut cuts)).collect();
+        *truncated += cuts;
+        if self.chains.len() >= Self::ENTRIES {
+            self.chains.clear();
+        }
+        self.chains.insert(key, (Arc::clone(&chain), cuts));
+        chain
+    }
+
+    fn ja4(&mut self, ja4: &str) -> Arc<str> {
+        if let Some((k, ())) = self.ja4.get_key_value(ja4) {
+            return Arc::clone(k);
+        }
+        let k: Arc<str> = Arc::from(ja4);
+        if self.ja4.len() >= Self::ENTRIES {
+            self.ja4.clear();
+        }
+        self.ja4.insert(Arc::clone(&k), ());
+        k
+    }
+}
+
+/// One certificate's facts for the rules, strings cut at their bounds.
+fn summarise(c: &CertificateInfo, t_: &mut u64) -> CertSummary {
+    CertSummary {
+        subject: cap(&c.subject, MAX_DN, t_),
+        issuer: cap(&c.issuer, MAX_DN, t_),
+        subject_cn: cap_opt(&c.subject_cn, MAX_DN, t_),
+        issuer_cn: cap_opt(&c.issuer_cn, MAX_DN, t_),
+        san_dns: {
+            if c.san_dns.len() > MAX_SANS {
+                *t_ += 1;
+            }
+            c.san_dns
+                .iter()
+                .take(MAX_SANS)
+                .map(|n| cap(n, MAX_NAME, t_))
+                .collect()
+        },
+        self_signed: c.self_signed,
+    }
+}
+
+/// Writes a shared chain as a plain list, as when each record owned its copy.
+fn shared_certs<S: serde::Serializer>(certs: &Arc<[CertSummary]>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(certs.iter())
+}
+
+fn shared_str<S: serde::Serializer>(v: &Option<Arc<str>>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.serialize_some(&**v),
+        None => s.serialize_none(),
     }
 }

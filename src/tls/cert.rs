@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
+use std::sync::Arc;
 use x509_parser::prelude::{FromDer as _, GeneralName, X509Certificate, X509Name};
 use x509_parser::public_key::PublicKey;
 
@@ -50,7 +51,9 @@ pub struct CertificateInfo {
 
 /// The certificates of one Certificate message (leaf first), at most
 /// [`MAX_CERTIFICATES_PARSED`] of them, plus the total number the message lists.
-pub(crate) fn parse_certificate_message(body: &[u8]) -> (Vec<CertificateInfo>, u32, Vec<String>) {
+pub(crate) fn parse_certificate_message(
+    body: &[u8],
+) -> (Vec<Arc<CertificateInfo>>, u32, Vec<String>) {
     let mut problems = Vec::new();
     let mut certs = Vec::new();
     let mut total: u32 = 0;
@@ -92,22 +95,24 @@ pub(crate) fn parse_certificate_message(body: &[u8]) -> (Vec<CertificateInfo>, u
 /// pipeline's time. Bounded in entries and in the DER bytes kept as keys.
 const CERT_CACHE_ENTRIES: usize = 512;
 
+// Entries are shared (`Arc`): a hit hands out the parsed certificate without copying its
+// ten strings, which cost about ten allocations per certificate of every handshake.
 thread_local! {
-    static CERTS: std::cell::RefCell<rustc_hash::FxHashMap<Vec<u8>, CertificateInfo>> =
+    static CERTS: std::cell::RefCell<rustc_hash::FxHashMap<Vec<u8>, Arc<CertificateInfo>>> =
         std::cell::RefCell::new(rustc_hash::FxHashMap::default());
 }
 
-pub fn certificate_info(der: &[u8]) -> CertificateInfo {
+pub fn certificate_info(der: &[u8]) -> Arc<CertificateInfo> {
     if let Some(hit) = CERTS.with(|c| c.borrow().get(der).cloned()) {
         return hit;
     }
-    let info = parse_certificate(der);
+    let info = Arc::new(parse_certificate(der));
     CERTS.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= CERT_CACHE_ENTRIES {
             c.clear();
         }
-        c.insert(der.to_vec(), info.clone());
+        c.insert(der.to_vec(), Arc::clone(&info));
     });
     info
 }

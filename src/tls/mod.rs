@@ -65,7 +65,10 @@ pub struct TlsFacts {
     /// ChangeCipherSpec) in `server_hello`.
     pub hello_retry_request: Option<ServerHello>,
     /// The TLS <= 1.2 Certificate message, leaf first, at most [`MAX_CERTIFICATES_PARSED`].
-    pub certificates: Vec<CertificateInfo>,
+    /// Shared with the per-thread certificate cache (the same chain recurs in every
+    /// handshake with a server).
+    #[serde(serialize_with = "shared_certificates")]
+    pub certificates: Vec<std::sync::Arc<CertificateInfo>>,
     /// How many certificates the Certificate message listed (may exceed `certificates.len()`).
     pub certificate_count: u32,
     /// Frame that completed the Certificate message.
@@ -163,4 +166,12 @@ impl TlsFacts {
             .chain(self.server_hello.iter())
             .chain(self.later_server_hellos.iter())
     }
+}
+
+/// Writes the shared certificates as a plain list, as when each flow owned its copies.
+fn shared_certificates<S: serde::Serializer>(
+    certs: &[std::sync::Arc<CertificateInfo>],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(certs.iter().map(|c| &**c))
 }
