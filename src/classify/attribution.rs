@@ -37,9 +37,6 @@ pub struct Attribution {
     pub connect_host: Option<String>,
     /// Indices into the catalog of every entry the name matched (all clouds, profiles).
     pub entries: Vec<usize>,
-    /// The entry reports name first: the context's cloud, the standard profile. Set by
-    /// `audit_capture` once the context is known ([`choose_primary`]).
-    pub primary: Option<Endpoint>,
     /// Region carried by the name (`westeurope` in `westeurope.his.arc.azure.com`).
     pub region: Option<String>,
     /// Service tags of the server address (when tag files are loaded).
@@ -282,7 +279,11 @@ fn request_path(target: &str) -> &str {
 }
 
 /// The entry to name first among `entries`: the cloud's, standard profile before ESU.
-pub fn choose_primary(catalog: &Catalog, entries: &[usize], cloud: Cloud) -> Option<Endpoint> {
+pub fn choose_primary<'c>(
+    catalog: &'c Catalog,
+    entries: &[usize],
+    cloud: Cloud,
+) -> Option<&'c Endpoint> {
     let all = catalog.entries();
     let rank = |e: &Endpoint| {
         let cloud_rank = u8::from(e.cloud != cloud);
@@ -293,7 +294,6 @@ pub fn choose_primary(catalog: &Catalog, entries: &[usize], cloud: Cloud) -> Opt
         .iter()
         .filter_map(|&i| all.get(i))
         .min_by_key(|e| rank(e))
-        .cloned()
 }
 
 /// Attributes one flow: its name, where the name came from, and the catalog entries it

@@ -368,6 +368,9 @@ impl Finding {
 pub struct FlowView<'a> {
     pub flow: &'a AuditFlow,
     pub attribution: &'a Attribution,
+    /// The entry reports name first: the context's cloud, the standard profile (chosen once
+    /// the context is known, [`attribution::choose_primary`]; borrowed from the catalog).
+    pub primary: Option<&'a Endpoint>,
     /// The flow goes to a proxy (configured or inferred).
     pub to_proxy: bool,
 }
@@ -383,7 +386,7 @@ impl FlowView<'_> {
 
     /// The entry reports name first.
     pub fn primary(&self) -> Option<&Endpoint> {
-        self.attribution.primary.as_ref()
+        self.primary
     }
 
     /// The flow was attributed to at least one catalog entry.
@@ -494,7 +497,7 @@ pub fn audit_capture(
     let dns = facts.dns.as_slice();
     let index = DnsIndex::build(dns);
     let names = attribution::NameMatcher::new(catalog);
-    let mut attributions: Vec<Attribution> = flows
+    let attributions: Vec<Attribution> = flows
         .iter()
         .map(|f| attribution::attribute(f, &index, &names, tags))
         .collect();
@@ -502,15 +505,13 @@ pub fn audit_capture(
     let context = AuditContext::merge(given, &inferred);
     // The primary entry depends on the cloud, which the context settles (the user's word,
     // else what the attributed flows show): chosen here, once, after it.
-    for a in &mut attributions {
-        a.primary = attribution::choose_primary(catalog, &a.entries, context.cloud);
-    }
     let views: Vec<FlowView<'_>> = flows
         .iter()
         .zip(&attributions)
         .map(|(flow, attribution)| FlowView {
             flow,
             attribution,
+            primary: attribution::choose_primary(catalog, &attribution.entries, context.cloud),
             to_proxy: context.is_proxy(flow.server),
         })
         .collect();
