@@ -94,6 +94,7 @@ impl Table {
     }
 
     /// The entry for the next `self.bits` bits, at the top of `window`.
+    #[inline(always)]
     fn lookup(&self, window: u64) -> u16 {
         // `bits` is 1..=15, so the index is below 2^15; the mask only tells the compiler so.
         self.entries[(window >> (64 - self.bits)) as usize & ((1 << MAX_CODE_LEN) - 1)]
@@ -103,7 +104,10 @@ impl Table {
 /// The bit reader: `buf` holds `nbits` bits of the stream at its top (the rest zero), `pos` is
 /// where the next 16-bit word is read. Words past the end of the input read as zero, as the
 /// specification's decoder reads them; whether it would have read too many is checked by
-/// [`Bits::overrun_error`] wherever the specification's position matters.
+/// [`Bits::overrun_error`] wherever the specification's position matters. Copied into the cold
+/// paths ([`spec_pos_of`], [`extra_length`]) rather than lent, so that the decoding loop keeps it
+/// in registers.
+#[derive(Clone, Copy)]
 struct Bits<'a> {
     data: &'a [u8],
     buf: u64,
@@ -132,6 +136,7 @@ impl<'a> Bits<'a> {
     }
 
     /// One 16-bit word at `pos`, zero past the end.
+    #[inline(always)]
     fn load_word(&mut self) {
         let w = match self.data.get(self.pos..self.pos + 2) {
             Some(b) => u64::from(u16::from_le_bytes([b[0], b[1]])),
@@ -143,6 +148,7 @@ impl<'a> Bits<'a> {
     }
 
     /// At least 32 bits held: a code (<= 15 bits) and its offset bits (<= 15).
+    #[inline(always)]
     fn refill(&mut self) {
         if self.nbits >= 32 {
             return;
@@ -162,6 +168,7 @@ impl<'a> Bits<'a> {
     }
 
     /// The top `n` bits (n <= 15), without consuming them.
+    #[inline(always)]
     fn peek(&self, n: u32) -> usize {
         if n == 0 {
             0
@@ -171,6 +178,7 @@ impl<'a> Bits<'a> {
     }
 
     /// Drops `n` bits (n <= 15; at most `nbits`, which `refill` guarantees).
+    #[inline(always)]
     fn consume(&mut self, n: u32) {
         self.buf <<= n;
         self.nbits -= n;
@@ -243,6 +251,21 @@ impl<'a> Bits<'a> {
     }
 }
 
+/// The specification's position, for an error message or the next block's table.
+#[cold]
+#[inline(never)]
+fn spec_pos_of(mut bits: Bits<'_>) -> Result<usize, String> {
+    bits.spec_pos()
+}
+
+/// Reads `n` extra length bytes; the reader comes back moved past them.
+#[cold]
+#[inline(never)]
+fn extra_length(mut bits: Bits<'_>, n: usize) -> Result<(Bits<'_>, usize), String> {
+    let v = bits.bytes_le(n)?;
+    Ok((bits, v))
+}
+
 /// Decompresses an LZ77+Huffman stream into `out`, which it must fill exactly, building each
 /// block's decoding table in `table`. Every read is bounds-checked and every match checked
 /// against the output so far; damage is an error naming the compressed byte, never a panic. A
@@ -272,7 +295,7 @@ pub(crate) fn decompress_into(
             if entry == NO_SYMBOL {
                 return Err(format!(
                     "bit pattern with no Huffman code before compressed byte {}",
-                    bits.spec_pos()?
+                    spec_pos_of(bits)?
                 ));
             }
             bits.consume(u32::from(entry & 0x0f));
@@ -280,22 +303,30 @@ pub(crate) fn decompress_into(
             if symbol < 256 {
                 out[op] = symbol as u8;
                 op += 1;
+                // A second literal without a refill: at least 17 bits are left, enough for any
+                // code, not for a match's offset bits as well.
+                let entry = table.lookup(bits.buf);
+                if entry != NO_SYMBOL && entry >> 4 < 256 && op < block_end {
+                    bits.consume(u32::from(entry & 0x0f));
+                    out[op] = (entry >> 4) as u8;
+                    op += 1;
+                }
                 continue;
             }
             let symbol = symbol - 256;
             let mut len = symbol % 16;
             let offset_bits = (symbol / 16) as u32;
             if len == 15 {
-                len = bits.bytes_le(1)?;
+                (bits, len) = extra_length(bits, 1)?;
                 if len == 255 {
-                    len = bits.bytes_le(2)?;
+                    (bits, len) = extra_length(bits, 2)?;
                     if len == 0 {
-                        len = bits.bytes_le(4)?;
+                        (bits, len) = extra_length(bits, 4)?;
                     }
                     if len < 15 {
                         return Err(format!(
                             "corrupt match length before compressed byte {}",
-                            bits.spec_pos()?
+                            spec_pos_of(bits)?
                         ));
                     }
                     len -= 15;
@@ -310,13 +341,13 @@ pub(crate) fn decompress_into(
             if offset > op {
                 return Err(format!(
                     "match offset {offset} before the start of the output ({op} bytes) before compressed byte {}",
-                    bits.spec_pos()?
+                    spec_pos_of(bits)?
                 ));
             }
             op += copy_match(out, op, offset, len);
         }
         // The next block's table follows the words the specification's decoder has read.
-        table_at = bits.spec_pos()?;
+        table_at = spec_pos_of(bits)?;
     }
     Ok(())
 }
@@ -408,6 +439,7 @@ mod tests {
             }
 
             /// The top `n` bits (n <= 16), without consuming them.
+            #[inline(always)]
             fn peek(&self, n: u32) -> u32 {
                 if n == 0 { 0 } else { self.next >> (32 - n) }
             }
@@ -696,7 +728,7 @@ mod tests {
                 let l = leaves[i];
                 leaves.push(l);
             }
-            if noise(x) % 64 == 0 {
+            if noise(x).is_multiple_of(64) {
                 break;
             }
         }
@@ -709,14 +741,14 @@ mod tests {
             let j = lo + noise(x) as usize % (i - lo + 1);
             symbols.swap(i, j);
         }
-        if noise(x) % 2 == 0 {
+        if noise(x).is_multiple_of(2) {
             for i in (1..512).rev() {
                 let j = noise(x) as usize % (i + 1);
                 symbols.swap(i, j);
             }
         }
         for (&l, &s) in leaves.iter().zip(&symbols) {
-            if noise(x) % 16 != 0 {
+            if !noise(x).is_multiple_of(16) {
                 lengths[s] = l;
             }
         }
@@ -766,7 +798,7 @@ mod tests {
                 _ => {}
             }
             // A second block sometimes: another stream appended.
-            if noise(&mut x) % 8 == 0 {
+            if noise(&mut x).is_multiple_of(8) {
                 s.extend_from_slice(&abc(300));
             }
             let out_len = match noise(&mut x) % 3 {

@@ -123,6 +123,7 @@ pub(crate) fn decompress_into(input: &[u8], out: &mut [u8]) -> Result<(), String
 /// by the caller) to `out[op..]`, cut at the end of `out`; returns the bytes written. A match
 /// may overlap the bytes it produces (`offset < len`, a repeated pattern): the copy then never
 /// reads a byte before it is written.
+#[inline(always)]
 pub(super) fn copy_match(out: &mut [u8], op: usize, offset: usize, len: usize) -> usize {
     let room = out.len() - op;
     let n = len.min(room);
@@ -308,7 +309,7 @@ mod tests {
             s.extend_from_slice(&[0; 4]);
             let mut flags = 0u32;
             for i in 0..32.min(n - group * 32) {
-                if produced < 3 || noise(x) % 3 == 0 {
+                if produced < 3 || noise(x).is_multiple_of(3) {
                     s.push(noise(x) as u8);
                     produced += 1;
                     continue;
@@ -343,7 +344,7 @@ mod tests {
                         let l = len - 25;
                         if l < 255 {
                             s.push(l as u8);
-                        } else if len - 3 < 65536 && noise(x) % 2 == 0 {
+                        } else if len - 3 < 65536 && noise(x).is_multiple_of(2) {
                             s.push(255);
                             s.extend_from_slice(&((len - 3) as u16).to_le_bytes());
                         } else {
