@@ -8,7 +8,8 @@
 //! inflates .gz itself). Results are in docs/windows.md.
 //!
 //! For instruction counts on a shared machine (wall time is noisy there), `ETL_BENCH_ONCE=<file
-//! name, e.g. "etl lz77">` reads that one file once over the first 1 MiB of frames and exits:
+//! name, e.g. "etl lz77">` reads that one file once over the first 1 MiB of frames (or
+//! `ETL_BENCH_BYTES`) and exits:
 //! `ETL_BENCH_ONCE="etl lz77" valgrind --tool=callgrind --toggle-collect='*read_once*'
 //! target/release/deps/etl-<hash>` counts the reading alone, not the building of the files.
 
@@ -158,7 +159,11 @@ fn bench(c: &mut Criterion) {
 
 /// One read of one file, for an instruction count (see the module docs).
 fn once(name: &str) {
-    let (title, frame_bytes, files) = files(1 << 20, Some(name));
+    let limit = std::env::var("ETL_BENCH_BYTES")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(1 << 20);
+    let (title, frame_bytes, files) = files(limit, Some(name));
     let Some((_, bytes)) = files.first() else {
         panic!("ETL_BENCH_ONCE: no file named {name:?}");
     };
