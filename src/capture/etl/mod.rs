@@ -20,8 +20,8 @@
 //! QueryPerformanceCounter ticks (ClockType 1, synchronised at the header event with its
 //! StartTime) or FILETIME (ClockType 2).
 //! Memory: one buffer at a time, bounded by [`MAX_RECORD_LEN`] stored and decompressed, plus one
-//! NDIS packet being assembled (at most [`ndis::MAX_PACKET_LEN`]) and the component list (at most
-//! [`MAX_SUMMARY_ITEMS`]).
+//! NDIS packet being assembled (at most [`ndis::MAX_PACKET_LEN`]), the component list (at most
+//! [`MAX_SUMMARY_ITEMS`]) and the 64 KiB LZ77+Huffman decoding table.
 
 use std::io::Read;
 
