@@ -6,6 +6,12 @@
 //! a plain ETL file reads within 2x of pcapng per byte; the compressed ones pay for
 //! decompression, so they are also set against the same pcapng gzip-compressed (the reader
 //! inflates .gz itself). Results are in docs/windows.md.
+//!
+//! For instruction counts on a shared machine (wall time is noisy there), `ETL_BENCH_ONCE=<file
+//! name, e.g. "etl lz77">` reads that one file once over the first 1 MiB of frames (or
+//! `ETL_BENCH_BYTES`) and exits:
+//! `ETL_BENCH_ONCE="etl lz77" valgrind --tool=callgrind --toggle-collect='*read_once*'
+//! target/release/deps/etl-<hash>` counts the reading alone, not the building of the files.
 
 mod common;
 #[path = "../tests/common/etl.rs"]
@@ -14,7 +20,7 @@ mod etl;
 use std::hint::black_box;
 
 use arcaudit::capture::{Input, read_from};
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use etl::{Clock, Compression, EtlWriter, PktmonPacket};
 
 /// Frame bytes taken from the capture: enough for steady state, little enough that building
@@ -26,7 +32,7 @@ struct Frames {
     frames: Vec<(i64, Vec<u8>)>,
 }
 
-fn frames(path: &std::path::Path) -> Frames {
+fn frames(path: &std::path::Path, limit: usize) -> Frames {
     let bytes = std::fs::read(path).expect("read the bench capture");
     let mut out = Frames {
         linktype: 1,
@@ -35,7 +41,7 @@ fn frames(path: &std::path::Path) -> Frames {
     let mut total = 0;
     read_from(&Input::Stdin, &bytes[..], |f| {
         // Packet Monitor logs at most 64 KiB per event; the writer's events must fit.
-        if total < FRAME_BYTES && f.linktype == 1 && f.data.len() < 60_000 {
+        if total < limit && f.linktype == 1 && f.data.len() < 60_000 {
             total += f.data.len();
             out.frames
                 .push((f.ts_nanos - f.ts_nanos % 100, f.data.to_vec()));
@@ -95,25 +101,46 @@ fn to_etl(f: &Frames, compression: Compression) -> Vec<u8> {
     w.finish()
 }
 
-fn bench(c: &mut Criterion) {
+/// The files read, by name, and the frame bytes they hold.
+fn files(limit: usize, only: Option<&str>) -> (String, usize, Vec<(String, Vec<u8>)>) {
     let input = common::seed_or_samples();
-    let f = frames(&input.path);
+    let f = frames(&input.path, limit);
     let frame_bytes: usize = f.frames.iter().map(|(_, d)| d.len()).sum();
     let pcapng = to_pcapng(&f);
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    std::io::Write::write_all(&mut gz, &pcapng).expect("gzip");
-    let files = [
-        ("pcapng.gz".to_string(), gz.finish().expect("gzip")),
-        ("pcapng".to_string(), pcapng),
-        ("etl plain".to_string(), to_etl(&f, Compression::None)),
-        ("etl lz77".to_string(), to_etl(&f, Compression::Lz77)),
-        ("etl huffman".to_string(), to_etl(&f, Compression::Huffman)),
-    ];
-    let mut g = c.benchmark_group(format!(
-        "etl vs pcapng, {} frames ({frame_bytes} frame bytes) of {}",
+    let gz = |pcapng: &[u8]| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, pcapng).expect("gzip");
+        gz.finish().expect("gzip")
+    };
+    let files: Vec<(String, Vec<u8>)> = [
+        ("pcapng.gz", None),
+        ("pcapng", None),
+        ("etl plain", Some(Compression::None)),
+        ("etl lz77", Some(Compression::Lz77)),
+        ("etl huffman", Some(Compression::Huffman)),
+    ]
+    .into_iter()
+    .filter(|(name, _)| only.is_none_or(|o| o == *name))
+    .map(|(name, compression)| {
+        let bytes = match (name, compression) {
+            ("pcapng.gz", _) => gz(&pcapng),
+            (_, Some(c)) => to_etl(&f, c),
+            _ => pcapng.clone(),
+        };
+        (name.to_string(), bytes)
+    })
+    .collect();
+    let title = format!(
+        "{} frames ({frame_bytes} frame bytes) of {}",
         f.frames.len(),
         input.name
-    ));
+    );
+    (title, frame_bytes, files)
+}
+
+fn bench(c: &mut Criterion) {
+    let (title, frame_bytes, files) = files(FRAME_BYTES, None);
+    let mut g = c.benchmark_group(format!("etl vs pcapng, {title}"));
     g.sample_size(20);
     for (name, bytes) in &files {
         g.throughput(Throughput::Bytes(bytes.len() as u64));
@@ -130,5 +157,36 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+/// One read of one file, for an instruction count (see the module docs).
+fn once(name: &str) {
+    let limit = std::env::var("ETL_BENCH_BYTES")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(1 << 20);
+    let (title, frame_bytes, files) = files(limit, Some(name));
+    let Some((_, bytes)) = files.first() else {
+        panic!("ETL_BENCH_ONCE: no file named {name:?}");
+    };
+    let sum = read_once(bytes);
+    assert_eq!(sum, frame_bytes as u64, "{name}");
+    println!("{name}: {} bytes stored, {title}", bytes.len());
+}
+
+/// The read [`once`] measures: callgrind's `--toggle-collect='*read_once*'` counts only this.
+#[inline(never)]
+fn read_once(bytes: &[u8]) -> u64 {
+    let mut sum = 0u64;
+    let o = read_from(&Input::Stdin, bytes, |fr| sum += fr.data.len() as u64);
+    assert!(o.error.is_none(), "{:?}", o.error);
+    sum
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(name) = std::env::var("ETL_BENCH_ONCE") {
+        return once(&name);
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

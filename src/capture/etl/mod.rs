@@ -20,8 +20,8 @@
 //! QueryPerformanceCounter ticks (ClockType 1, synchronised at the header event with its
 //! StartTime) or FILETIME (ClockType 2).
 //! Memory: one buffer at a time, bounded by [`MAX_RECORD_LEN`] stored and decompressed, plus one
-//! NDIS packet being assembled (at most [`ndis::MAX_PACKET_LEN`]) and the component list (at most
-//! [`MAX_SUMMARY_ITEMS`]).
+//! NDIS packet being assembled (at most [`ndis::MAX_PACKET_LEN`]), the component list (at most
+//! [`MAX_SUMMARY_ITEMS`]) and the 64 KiB LZ77+Huffman decoding table.
 
 use std::io::Read;
 
@@ -184,8 +184,10 @@ struct Walk {
     last_linktype: Option<u32>,
     /// An NDIS packet split over several fragment events, being joined.
     ndis_pending: Vec<u8>,
-    /// Decompressed events of the current buffer (reused).
+    /// The current compressed buffer, header and decompressed events (reused).
     plain: Vec<u8>,
+    /// The LZ77+Huffman decoding table (reused: 64 KiB).
+    huffman_table: huffman::Table,
 }
 
 /// Walks the buffers, handing each packet to `sink`.
@@ -202,6 +204,7 @@ pub(crate) fn read<R: Read, F: FnMut(&Frame<'_>)>(
         last_linktype: None,
         ndis_pending: Vec::new(),
         plain: Vec::new(),
+        huffman_table: huffman::Table::default(),
     };
     let mut first = true;
     loop {
@@ -278,20 +281,27 @@ pub(crate) fn read<R: Read, F: FnMut(&Frame<'_>)>(
                     ),
                 ));
             }
-            let events = match format {
-                COMPRESSION_XPRESS => lz77::decompress(stored, out_len),
-                COMPRESSION_XPRESS_HUFF => huffman::decompress(stored, out_len),
+            // Decompressed into the reused buffer after a copy of the header, so the events
+            // keep their offsets within the buffer. Its old bytes are not cleared: a decoder
+            // writes every byte or fails.
+            let mut plain = std::mem::take(&mut walk.plain);
+            plain.resize(end, 0);
+            plain[..BUFFER_HEADER_LEN].copy_from_slice(&buffer[..BUFFER_HEADER_LEN]);
+            let out = &mut plain[BUFFER_HEADER_LEN..end];
+            let decoded = match format {
+                COMPRESSION_XPRESS => lz77::decompress_into(stored, out),
+                COMPRESSION_XPRESS_HUFF => {
+                    huffman::decompress_into(stored, out, &mut walk.huffman_table)
+                }
                 COMPRESSION_LZNT1 => Err("LZNT1 compression is not supported".to_string()),
                 other => Err(format!(
                     "unknown compression format {other} in the buffer state"
                 )),
-            }
-            .map_err(|e| layout(ctx, start, format!("compressed ETL buffer: {e}")))?;
-            let mut plain = std::mem::take(&mut walk.plain);
-            plain.clear();
-            plain.extend_from_slice(&buffer[..BUFFER_HEADER_LEN]);
-            plain.extend_from_slice(&events);
-            let r = walk_events(ctx, start, &plain, true, &mut walk, sink);
+            };
+            let r = match decoded {
+                Ok(()) => walk_events(ctx, start, &plain[..end], true, &mut walk, sink),
+                Err(e) => Err(layout(ctx, start, format!("compressed ETL buffer: {e}"))),
+            };
             walk.plain = plain;
             r
         } else {
