@@ -8,5 +8,5 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let info = certificate_info(data);
     assert_eq!(info.der_len, data.len());
-    std::hint::black_box(serde_json::to_string(&info).unwrap());
+    std::hint::black_box(serde_json::to_string(&*info).unwrap());
 });
