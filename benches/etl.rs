@@ -183,9 +183,27 @@ fn read_once(bytes: &[u8]) -> u64 {
 
 criterion_group!(benches, bench);
 
+/// Writes the files the bench reads to `dir` (`ETL_BENCH_DUMP=DIR`, size from
+/// `ETL_BENCH_BYTES`), for timing `arcaudit flows` / `audit` end to end on each.
+fn dump(dir: &str) {
+    let limit = std::env::var("ETL_BENCH_BYTES")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(FRAME_BYTES);
+    let (title, _, files) = files(limit, None);
+    for (name, bytes) in &files {
+        let file = format!("{dir}/{}", name.replace([' ', '+'], "-"));
+        std::fs::write(&file, bytes).unwrap_or_else(|e| panic!("{file}: {e}"));
+        println!("{file}: {} bytes, {title}", bytes.len());
+    }
+}
+
 fn main() {
     if let Ok(name) = std::env::var("ETL_BENCH_ONCE") {
         return once(&name);
+    }
+    if let Ok(dir) = std::env::var("ETL_BENCH_DUMP") {
+        return dump(&dir);
     }
     benches();
     Criterion::default().configure_from_args().final_summary();
