@@ -467,6 +467,51 @@ fn host_row(id: String, mut parts: Vec<HostPart>) -> (HostRow, BTreeMap<String, 
     (row, cells)
 }
 
+/// One short code per cell state of `fleet`, in order of first appearance over the columns'
+/// counts (most hosts first), so the commonest problems get the lowest numbers: `ok`, `--`
+/// (not seen), `.` (not required), `??` (not read), `F` (failed), `B1`, `B2`... for blocked
+/// kinds, `M<n>` misrouted, `W<n>` weak TLS. Every renderer's matrix uses these, so a code
+/// means one state in every format of one fleet.
+pub fn cell_codes(fleet: &Fleet) -> Vec<(String, String)> {
+    let mut codes: Vec<(String, String)> = Vec::new();
+    let mut per_letter: BTreeMap<char, usize> = BTreeMap::new();
+    for c in &fleet.endpoints {
+        for s in &c.counts {
+            if codes.iter().any(|(state, _)| *state == s.state) {
+                continue;
+            }
+            let code = match s.state.as_str() {
+                STATE_OK => "ok".to_string(),
+                STATE_NOT_SEEN => "--".to_string(),
+                STATE_NOT_REQUIRED => ".".to_string(),
+                STATE_NOT_READ => "??".to_string(),
+                STATE_FAILED => "F".to_string(),
+                other => {
+                    let letter = match other.split(':').next() {
+                        Some("blocked") => 'B',
+                        Some("misrouted") => 'M',
+                        Some("weak") => 'W',
+                        _ => 'X',
+                    };
+                    let n = per_letter.entry(letter).or_default();
+                    *n += 1;
+                    format!("{letter}{n}")
+                }
+            };
+            codes.push((s.state.clone(), code));
+        }
+    }
+    codes
+}
+
+/// The code of `state` in `codes` (`?` for a state the fleet's counts do not list).
+pub fn code_of<'a>(codes: &'a [(String, String)], state: &str) -> &'a str {
+    codes
+        .iter()
+        .find(|(s, _)| s == state)
+        .map_or("?", |(_, c)| c.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,16 +13,16 @@
 //! A run over captures of several hosts (without `--fleet`) gets this view at the head of
 //! the audit's Markdown, one budget for both ([`render_with_captures`]).
 //!
-//! Also home of the cell codes ([`state_codes`]) and the states' meanings
-//! ([`state_meaning`]) that the HTML fleet page shows too, so both say `B1` for the same
-//! state as the text view does.
+//! Also home of the legend order of the cell codes ([`state_codes`], the codes themselves
+//! are `fleet::cell_codes`, shared with the text view) and the states' meanings
+//! ([`state_meaning`]) that the HTML fleet page shows too.
 
 use std::io::{self, Write};
 
 use super::common::plural;
 use super::fleet::{
     Fleet, Group, HostRow, STATE_FAILED, STATE_NOT_READ, STATE_NOT_REQUIRED, STATE_NOT_SEEN,
-    STATE_OK,
+    STATE_OK, cell_codes, code_of,
 };
 use super::markdown::{self, MarkdownConfig, md};
 use super::model::{FailOn, Report};
@@ -34,40 +34,10 @@ pub const MATRIX_HOST_ROWS: usize = 60;
 /// Hosts named per group in a shortened view, before "and N more".
 const SHORT_GROUP_HOSTS: [usize; 2] = [25, 10];
 
-/// One short code per state of the fleet, in order of first appearance over the
-/// columns' counts (most hosts first), so the commonest problems get the lowest numbers:
-/// `ok`, `--` (not seen), `.` (not required), `??` (not read), `F` (failed), `B1`, `B2`...
-/// for blocked kinds, `M<n>` misrouted, `W<n>` weak TLS. The same algorithm as the text
-/// view's matrix, so a code means one state in every format of one fleet.
+/// The fleet's cell codes ([`cell_codes`]) in legend order: the states without a finding
+/// first, then the findings' codes as numbered.
 pub fn state_codes(fleet: &Fleet) -> Vec<(String, String)> {
-    let mut codes: Vec<(String, String)> = Vec::new();
-    let mut per_letter: std::collections::BTreeMap<char, usize> = Default::default();
-    for c in &fleet.endpoints {
-        for s in &c.counts {
-            if codes.iter().any(|(state, _)| *state == s.state) {
-                continue;
-            }
-            let code = match s.state.as_str() {
-                STATE_OK => "ok".to_string(),
-                STATE_NOT_SEEN => "--".to_string(),
-                STATE_NOT_REQUIRED => ".".to_string(),
-                STATE_NOT_READ => "??".to_string(),
-                STATE_FAILED => "F".to_string(),
-                other => {
-                    let letter = match other.split(':').next() {
-                        Some("blocked") => 'B',
-                        Some("misrouted") => 'M',
-                        Some("weak") => 'W',
-                        _ => 'X',
-                    };
-                    let n = per_letter.entry(letter).or_default();
-                    *n += 1;
-                    format!("{letter}{n}")
-                }
-            };
-            codes.push((s.state.clone(), code));
-        }
-    }
+    let mut codes = cell_codes(fleet);
     // The legend order: the states without a finding (worked, failed, not seen, not
     // required, not read), then the findings' codes in the order given.
     let rank = |state: &str| {
@@ -84,14 +54,6 @@ pub fn state_codes(fleet: &Fleet) -> Vec<(String, String)> {
     };
     codes.sort_by_key(|(state, _)| rank(state));
     codes
-}
-
-/// The code of `state` in `codes` (`?` for a state the fleet's counts do not list).
-pub fn code_of<'a>(codes: &'a [(String, String)], state: &str) -> &'a str {
-    codes
-        .iter()
-        .find(|(s, _)| s == state)
-        .map_or("?", |(_, c)| c.as_str())
 }
 
 /// What a cell state means, in a reader's words (the state string itself is not escaped

@@ -9,7 +9,8 @@ use std::io::{self, Write};
 use super::common::plural;
 use super::escape_text;
 use super::fleet::{
-    Column, Fleet, STATE_FAILED, STATE_NOT_READ, STATE_NOT_REQUIRED, STATE_NOT_SEEN, STATE_OK,
+    Column, Fleet, STATE_FAILED, STATE_NOT_READ, STATE_NOT_REQUIRED, STATE_NOT_SEEN, cell_codes,
+    code_of,
 };
 use super::model::FailOn;
 use crate::classify::HostSource;
@@ -273,42 +274,8 @@ fn text(fleet: &Fleet, out: &mut dyn Write) -> io::Result<()> {
 /// The matrix: a short code per cell, explained in a legend; columns numbered, named
 /// under the table.
 fn matrix(fleet: &Fleet, out: &mut dyn Write) -> io::Result<()> {
-    // One code per problem state, in order of first appearance over the columns' counts
-    // (most hosts first), so the commonest problems get the lowest numbers.
-    let mut codes: Vec<(String, String)> = Vec::new();
-    let mut per_letter: std::collections::BTreeMap<char, usize> = Default::default();
-    for c in &fleet.endpoints {
-        for s in &c.counts {
-            if codes.iter().any(|(state, _)| *state == s.state) {
-                continue;
-            }
-            let code = match s.state.as_str() {
-                STATE_OK => "ok".to_string(),
-                STATE_NOT_SEEN => "--".to_string(),
-                STATE_NOT_REQUIRED => ".".to_string(),
-                STATE_NOT_READ => "??".to_string(),
-                STATE_FAILED => "F".to_string(),
-                other => {
-                    let letter = match other.split(':').next() {
-                        Some("blocked") => 'B',
-                        Some("misrouted") => 'M',
-                        Some("weak") => 'W',
-                        _ => 'X',
-                    };
-                    let n = per_letter.entry(letter).or_default();
-                    *n += 1;
-                    format!("{letter}{n}")
-                }
-            };
-            codes.push((s.state.clone(), code));
-        }
-    }
-    let code_of = |state: &str| -> &str {
-        codes
-            .iter()
-            .find(|(s, _)| s == state)
-            .map_or("?", |(_, c)| c.as_str())
-    };
+    let codes = cell_codes(fleet);
+    let code_of = |state: &str| -> &str { code_of(&codes, state) };
     let by_host = fleet.hosts.len() <= MATRIX_HOST_ROWS;
     writeln!(out)?;
     if by_host {

@@ -22,8 +22,9 @@ use std::collections::BTreeMap;
 use super::{CSS, PageHead, capture_anchor, csp_hash, h, write_page_headed};
 use crate::classify::Severity;
 use crate::report::common::plural;
+use crate::report::fleet::code_of;
 use crate::report::fleet::{Cell, Fleet, HostRow, STATE_NOT_SEEN};
-use crate::report::fleet_markdown::{code_of, host_sources, state_codes, state_meaning};
+use crate::report::fleet_markdown::{host_sources, state_codes, state_meaning};
 use crate::report::model::{FailOn, Report};
 
 const FLEET_CSS: &str = include_str!("../assets/fleet.css");
