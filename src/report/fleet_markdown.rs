@@ -21,8 +21,8 @@ use std::io::{self, Write};
 
 use super::common::plural;
 use super::fleet::{
-    Fleet, Group, HostRow, STATE_FAILED, STATE_NOT_READ, STATE_NOT_REQUIRED, STATE_NOT_SEEN,
-    STATE_OK, cell_codes, code_of,
+    Fleet, Group, HostRow, ProblemKey, STATE_FAILED, STATE_NOT_READ, STATE_NOT_REQUIRED,
+    STATE_NOT_SEEN, STATE_OK, cell_codes, code_of,
 };
 use super::markdown::{self, MarkdownConfig, md};
 use super::model::{FailOn, Report};
@@ -395,8 +395,8 @@ fn shortened_note(fleet: &Fleet, max: usize, full: usize, s: Shape) -> String {
     )
 }
 
-/// "no findings", or "3 findings", for a group's heading.
-fn group_head(fleet: &Fleet, i: usize, g: &Group) -> String {
+/// "no findings", or "3 findings", for a group's heading (the HTML page says the same).
+pub(crate) fn group_head(fleet: &Fleet, i: usize, g: &Group) -> String {
     if !g.problems.is_empty() {
         return plural(g.problems.len(), "finding", "findings");
     }
@@ -417,6 +417,20 @@ fn group_head(fleet: &Fleet, i: usize, g: &Group) -> String {
     }
 }
 
+/// A group's findings worst first, as the audit lists findings; then by endpoint and rule
+/// (the HTML page lists them in the same order).
+pub(crate) fn worst_first(g: &Group) -> Vec<&ProblemKey> {
+    let mut problems: Vec<&ProblemKey> = g.problems.iter().collect();
+    problems.sort_by_key(|p| {
+        (
+            std::cmp::Reverse(Severity::parse(&p.severity)),
+            &p.endpoint,
+            &p.rule,
+        )
+    });
+    problems
+}
+
 fn groups(fleet: &Fleet, shape: Shape, o: &mut String) {
     o.push_str("\n## Hosts grouped by findings, largest group first\n");
     let shown = shape.groups.unwrap_or(fleet.groups.len());
@@ -427,15 +441,7 @@ fn groups(fleet: &Fleet, shape: Shape, o: &mut String) {
             plural(g.hosts.len(), "host", "hosts"),
             group_head(fleet, i, g)
         ));
-        // Worst first, as the audit lists findings; then by endpoint.
-        let mut problems: Vec<_> = g.problems.iter().collect();
-        problems.sort_by_key(|p| {
-            (
-                std::cmp::Reverse(Severity::parse(&p.severity)),
-                &p.endpoint,
-                &p.rule,
-            )
-        });
+        let problems = worst_first(g);
         for p in &problems {
             o.push_str(&format!(
                 "- **{}** {} ({}) on {}\n",

@@ -24,7 +24,9 @@ use crate::classify::Severity;
 use crate::report::common::plural;
 use crate::report::fleet::code_of;
 use crate::report::fleet::{Cell, Fleet, HostRow, STATE_NOT_SEEN};
-use crate::report::fleet_markdown::{host_sources, state_codes, state_meaning};
+use crate::report::fleet_markdown::{
+    group_head, host_sources, state_codes, state_meaning, worst_first,
+};
 use crate::report::model::{FailOn, Report};
 
 const FLEET_CSS: &str = include_str!("../assets/fleet.css");
@@ -388,25 +390,7 @@ fn groups(fleet: &Fleet, place: &Place, o: &mut String) -> std::fmt::Result {
     writeln!(o, "<section id=\"{p}groups\">")?;
     writeln!(o, "<h2>Hosts grouped by findings, largest group first</h2>")?;
     for (i, g) in fleet.groups.iter().enumerate() {
-        let head = if g.problems.is_empty() {
-            // No finding is not the same as healthy: a capture without Arc traffic has
-            // none either.
-            let blind = fleet
-                .hosts
-                .iter()
-                .filter(|r| r.group == i)
-                .filter(|r| r.cells.iter().any(|c| c.state == STATE_NOT_SEEN))
-                .count();
-            if blind > 0 {
-                format!(
-                    "no findings, but {blind} of them with required endpoints never seen (a capture too short, or not of the Arc agent's traffic?)"
-                )
-            } else {
-                "no findings: every required endpoint worked".into()
-            }
-        } else {
-            plural(g.problems.len(), "finding", "findings")
-        };
+        let head = group_head(fleet, i, g);
         writeln!(
             o,
             "<div class=\"group\" id=\"{p}group-{}\"><h3>Group {}: {}, {}</h3>",
@@ -415,14 +399,7 @@ fn groups(fleet: &Fleet, place: &Place, o: &mut String) -> std::fmt::Result {
             plural(g.hosts.len(), "host", "hosts"),
             h(&head)
         )?;
-        let mut problems: Vec<_> = g.problems.iter().collect();
-        problems.sort_by_key(|p| {
-            (
-                std::cmp::Reverse(Severity::parse(&p.severity)),
-                &p.endpoint,
-                &p.rule,
-            )
-        });
+        let problems = worst_first(g);
         if !problems.is_empty() {
             writeln!(o, "<ul>")?;
             for p in problems {
