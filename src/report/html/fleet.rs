@@ -19,7 +19,7 @@ use std::io::{self, Write};
 
 use std::collections::BTreeMap;
 
-use super::{CSS, PageHead, capture_anchor, csp_hash, h, write_page_headed};
+use super::{CSS, PageHead, PageStart, capture_anchor, h, page_start, write_page_headed};
 use crate::classify::Severity;
 use crate::report::common::plural;
 use crate::report::fleet::code_of;
@@ -173,37 +173,22 @@ fn fail_on_text(f: FailOn) -> String {
 fn write_page(fleet: &Fleet, o: &mut String) -> std::fmt::Result {
     let t = &fleet.totals;
     let css = format!("{CSS}\n{FLEET_CSS}");
-    writeln!(o, "<!DOCTYPE html>")?;
-    writeln!(o, "<html lang=\"en\">")?;
-    writeln!(o, "<head>")?;
-    writeln!(o, "<meta charset=\"utf-8\">")?;
-    writeln!(
-        o,
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-    )?;
-    writeln!(
-        o,
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src {}; script-src 'none'; img-src 'none'; base-uri 'none'; form-action 'none'\">",
-        csp_hash(&css)
-    )?;
-    writeln!(
-        o,
-        "<title>arcaudit fleet report: {}, {} with findings</title>",
+    let title = format!(
+        "arcaudit fleet report: {}, {} with findings",
         plural(t.hosts, "host", "hosts"),
         t.hosts_with_problems
-    )?;
-    writeln!(o, "<style>{css}</style>")?;
-    writeln!(o, "</head>")?;
-    writeln!(o, "<body>")?;
-    writeln!(o, "<header>")?;
-    writeln!(o, "<h1>arcaudit fleet report</h1>")?;
-    writeln!(
+    );
+    page_start(
         o,
-        "<p class=\"tool\">{} &middot; report schema {}</p>",
-        h(&fleet.tool),
-        h(fleet.schema)
+        &PageStart {
+            css: &css,
+            script_src: "'none'",
+            title: &title,
+            heading: "arcaudit fleet report",
+            tool: &fleet.tool,
+            schema: fleet.schema,
+        },
     )?;
-    writeln!(o, "</header>")?;
     body(fleet, &Place::ALONE, o)?;
     writeln!(
         o,

@@ -66,16 +66,21 @@ pub(super) fn capture_anchor(index: usize) -> String {
     format!("capture-{}", index + 1)
 }
 
-pub(super) fn write_page_headed(
-    report: &Report,
-    head: Option<&PageHead>,
-    o: &mut String,
-) -> std::fmt::Result {
-    let t = &report.totals;
-    let css = match head {
-        Some(head) => format!("{CSS}\n{}", head.css),
-        None => CSS.to_string(),
-    };
+/// What the top of a report page says: its stylesheet, the CSP source of its script (`'none'`
+/// for a page without one), its title (already escaped), heading, tool and schema.
+pub(super) struct PageStart<'a> {
+    pub css: &'a str,
+    pub script_src: &'a str,
+    pub title: &'a str,
+    pub heading: &'a str,
+    pub tool: &'a str,
+    pub schema: &'a str,
+}
+
+/// The page from `<!DOCTYPE html>` to the end of its `<header>`, the same for the audit page
+/// and the fleet page: one Content-Security-Policy that allows the inline stylesheet (by its
+/// hash) and the given script source only.
+pub(super) fn page_start(o: &mut String, p: &PageStart<'_>) -> std::fmt::Result {
     writeln!(o, "<!DOCTYPE html>")?;
     writeln!(o, "<html lang=\"en\">")?;
     writeln!(o, "<head>")?;
@@ -87,15 +92,38 @@ pub(super) fn write_page_headed(
     writeln!(
         o,
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src {}; script-src {}; img-src 'none'; base-uri 'none'; form-action 'none'\">",
-        csp_hash(&css),
-        csp_hash(JS)
+        csp_hash(p.css),
+        p.script_src
     )?;
-    if let Some(head) = head {
-        writeln!(o, "<title>{}</title>", h(&head.title))?;
-    } else {
-        writeln!(
-            o,
-            "<title>arcaudit report: {} {}, {} {}</title>",
+    writeln!(o, "<title>{}</title>", p.title)?;
+    writeln!(o, "<style>{}</style>", p.css)?;
+    writeln!(o, "</head>")?;
+    writeln!(o, "<body>")?;
+    writeln!(o, "<header>")?;
+    writeln!(o, "<h1>{}</h1>", p.heading)?;
+    writeln!(
+        o,
+        "<p class=\"tool\">{} &middot; report schema {}</p>",
+        h(p.tool),
+        h(p.schema)
+    )?;
+    writeln!(o, "</header>")
+}
+
+pub(super) fn write_page_headed(
+    report: &Report,
+    head: Option<&PageHead>,
+    o: &mut String,
+) -> std::fmt::Result {
+    let t = &report.totals;
+    let css = match head {
+        Some(head) => format!("{CSS}\n{}", head.css),
+        None => CSS.to_string(),
+    };
+    let title = match head {
+        Some(head) => h(&head.title),
+        None => format!(
+            "arcaudit report: {} {}, {} {}",
             t.files,
             if t.files == 1 { "capture" } else { "captures" },
             t.findings,
@@ -104,20 +132,19 @@ pub(super) fn write_page_headed(
             } else {
                 "findings"
             }
-        )?;
-    }
-    writeln!(o, "<style>{css}</style>")?;
-    writeln!(o, "</head>")?;
-    writeln!(o, "<body>")?;
-    writeln!(o, "<header>")?;
-    writeln!(o, "<h1>arcaudit audit report</h1>")?;
-    writeln!(
+        ),
+    };
+    page_start(
         o,
-        "<p class=\"tool\">{} &middot; report schema {}</p>",
-        h(&report.tool),
-        h(report.schema)
+        &PageStart {
+            css: &css,
+            script_src: &csp_hash(JS),
+            title: &title,
+            heading: "arcaudit audit report",
+            tool: &report.tool,
+            schema: report.schema,
+        },
     )?;
-    writeln!(o, "</header>")?;
     if let Some(head) = head {
         o.push_str(&head.before);
         writeln!(
