@@ -14,41 +14,18 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 /// Rewrites the frames of a pcap as a little-endian pcapng (one SHB, one IDB, EPBs).
 fn to_pcapng(pcap: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(pcap.len() + pcap.len() / 4);
-    let block = |out: &mut Vec<u8>, t: u32, body: &[u8]| {
-        let pad = (4 - body.len() % 4) % 4;
-        let len = (12 + body.len() + pad) as u32;
-        out.extend_from_slice(&t.to_le_bytes());
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(body);
-        out.extend(std::iter::repeat_n(0u8, pad));
-        out.extend_from_slice(&len.to_le_bytes());
-    };
-    let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
-    shb.extend_from_slice(&[1, 0, 0, 0]);
-    shb.extend_from_slice(&[0xff; 8]);
-    block(&mut out, 0x0a0d_0d0a, &shb);
     let mut linktype = 1;
     let mut frames = Vec::new();
     read_from(&Input::Stdin, pcap, |f| {
         linktype = f.linktype;
-        let units = (f.ts_nanos / 1000) as u64;
-        let mut b = Vec::with_capacity(20 + f.data.len());
-        b.extend_from_slice(&0u32.to_le_bytes());
-        b.extend_from_slice(&((units >> 32) as u32).to_le_bytes());
-        b.extend_from_slice(&(units as u32).to_le_bytes());
-        b.extend_from_slice(&(f.data.len() as u32).to_le_bytes());
-        b.extend_from_slice(&f.orig_len.to_le_bytes());
-        b.extend_from_slice(f.data);
-        frames.push(b);
+        frames.push((f.ts_nanos, f.data.to_vec(), f.orig_len));
     });
-    let mut idb = (linktype as u16).to_le_bytes().to_vec();
-    idb.extend_from_slice(&[0, 0, 0, 0, 4, 0]);
-    block(&mut out, 1, &idb);
-    for b in frames {
-        block(&mut out, 6, &b);
-    }
-    out
+    common::pcapng_of(
+        linktype,
+        frames
+            .iter()
+            .map(|(ts, d, orig)| (*ts, d.as_slice(), *orig)),
+    )
 }
 
 fn bench(c: &mut Criterion) {

@@ -51,35 +51,12 @@ fn frames(path: &std::path::Path, limit: usize) -> Frames {
 }
 
 fn to_pcapng(f: &Frames) -> Vec<u8> {
-    let mut out = Vec::new();
-    let block = |out: &mut Vec<u8>, t: u32, body: &[u8]| {
-        let pad = (4 - body.len() % 4) % 4;
-        let len = (12 + body.len() + pad) as u32;
-        out.extend_from_slice(&t.to_le_bytes());
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(body);
-        out.extend(std::iter::repeat_n(0u8, pad));
-        out.extend_from_slice(&len.to_le_bytes());
-    };
-    let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
-    shb.extend_from_slice(&[1, 0, 0, 0]);
-    shb.extend_from_slice(&[0xff; 8]);
-    block(&mut out, 0x0a0d_0d0a, &shb);
-    let mut idb = (f.linktype as u16).to_le_bytes().to_vec();
-    idb.extend_from_slice(&[0, 0, 0, 0, 4, 0]);
-    block(&mut out, 1, &idb);
-    for (ts, data) in &f.frames {
-        let units = (*ts / 1000) as u64;
-        let mut b = Vec::with_capacity(20 + data.len());
-        b.extend_from_slice(&0u32.to_le_bytes());
-        b.extend_from_slice(&((units >> 32) as u32).to_le_bytes());
-        b.extend_from_slice(&(units as u32).to_le_bytes());
-        b.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        b.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        b.extend_from_slice(data);
-        block(&mut out, 6, &b);
-    }
-    out
+    common::pcapng_of(
+        f.linktype,
+        f.frames
+            .iter()
+            .map(|(ts, d)| (*ts, d.as_slice(), d.len() as u32)),
+    )
 }
 
 fn to_etl(f: &Frames, compression: Compression) -> Vec<u8> {

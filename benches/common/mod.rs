@@ -98,3 +98,41 @@ fn samples_pcap() -> Vec<u8> {
     }
     out
 }
+
+/// A little-endian pcapng (one SHB, one IDB of `linktype` with microsecond timestamps, an
+/// EPB per frame) of `frames`: (time in ns, captured bytes, original length).
+pub fn pcapng_of<'a>(
+    linktype: u32,
+    frames: impl IntoIterator<Item = (i64, &'a [u8], u32)>,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    let block = |out: &mut Vec<u8>, t: u32, body: &[u8]| {
+        let pad = (4 - body.len() % 4) % 4;
+        let len = (12 + body.len() + pad) as u32;
+        out.extend_from_slice(&t.to_le_bytes());
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(body);
+        out.extend(std::iter::repeat_n(0u8, pad));
+        out.extend_from_slice(&len.to_le_bytes());
+    };
+    let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+    shb.extend_from_slice(&[1, 0, 0, 0]);
+    shb.extend_from_slice(&[0xff; 8]);
+    block(&mut out, 0x0a0d_0d0a, &shb);
+    let mut idb = (linktype as u16).to_le_bytes().to_vec();
+    idb.extend_from_slice(&[0, 0, 0, 0, 4, 0]);
+    block(&mut out, 1, &idb);
+    let mut b = Vec::new();
+    for (ts, data, orig_len) in frames {
+        let units = (ts / 1000) as u64;
+        b.clear();
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(&((units >> 32) as u32).to_le_bytes());
+        b.extend_from_slice(&(units as u32).to_le_bytes());
+        b.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        b.extend_from_slice(&orig_len.to_le_bytes());
+        b.extend_from_slice(data);
+        block(&mut out, 6, &b);
+    }
+    out
+}
