@@ -285,3 +285,40 @@ fn fleet_with_html_file_writes_the_fleet_page() {
     let alone = audit_of(dir.path(), &["--fleet", "--format", "html"]);
     assert_eq!(page, alone);
 }
+
+/// Hosts none of whose captures could be read have no findings because nothing was read:
+/// every fleet view says so in the group's heading (the HTML page in both of its headings),
+/// never with the clean group's words.
+#[test]
+fn hosts_not_read_are_never_a_clean_group_in_any_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let a = dir.path().join("hostA.pcap");
+    let b = dir.path().join("hostB.pcap");
+    let c = dir.path().join("hostC.pcap");
+    std::fs::copy(samples.join("healthy-agent.pcap"), &a).unwrap();
+    std::fs::copy(samples.join("syn-no-answer.pcap"), &b).unwrap();
+    std::fs::write(&c, b"not a capture\n").unwrap();
+    for (format, headings) in [("text", 1), ("markdown", 1), ("html", 2)] {
+        let out = arcaudit()
+            .args(["audit", "-q", "--fail-on", "never", "--host-from", "host(.)"])
+            .args(["--format", format])
+            .args([&a, &b, &c])
+            .output()
+            .unwrap();
+        let page = String::from_utf8(out.stdout).unwrap();
+        let group_heads: Vec<&str> = page
+            .lines()
+            .filter(|l| l.contains("roup ") && l.contains("1 host"))
+            .collect();
+        let unread = group_heads
+            .iter()
+            .filter(|l| l.contains("not read") && !l.contains("no findings"))
+            .count();
+        assert_eq!(unread, headings, "{format}: {group_heads:#?}");
+        assert!(
+            !page.contains("every required endpoint worked"),
+            "{format}: {group_heads:#?}"
+        );
+    }
+}

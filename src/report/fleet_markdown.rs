@@ -395,8 +395,14 @@ fn shortened_note(fleet: &Fleet, max: usize, full: usize, s: Shape) -> String {
     )
 }
 
-/// "no findings", or "3 findings", for a group's heading (the HTML page says the same).
+/// "no findings", or "3 findings", for a group's heading (the text view and the HTML page
+/// say the same).
 pub(crate) fn group_head(fleet: &Fleet, i: usize, g: &Group) -> String {
+    // Hosts none of whose captures could be read have no findings because nothing was
+    // read: never let that read as a clean bill of health.
+    if g.not_read {
+        return "not read: no capture of these hosts could be read, no verdict".into();
+    }
     if !g.problems.is_empty() {
         return plural(g.problems.len(), "finding", "findings");
     }

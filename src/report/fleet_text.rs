@@ -12,6 +12,7 @@ use super::fleet::{
     Column, Fleet, STATE_FAILED, STATE_NOT_READ, STATE_NOT_REQUIRED, STATE_NOT_SEEN, cell_codes,
     code_of,
 };
+use super::fleet_markdown::{group_head, worst_first};
 use super::model::FailOn;
 use crate::classify::HostSource;
 
@@ -200,27 +201,7 @@ fn text(fleet: &Fleet, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "hosts grouped by their findings, largest group first:")?;
     for (i, g) in fleet.groups.iter().enumerate() {
-        let head = if g.not_read {
-            "not read: no capture of these hosts could be read, no verdict".to_string()
-        } else if g.problems.is_empty() {
-            // No finding is not the same as healthy: a capture without any Arc connection
-            // has none either (the wrong interface, the wrong machine). Say so.
-            let blind = fleet
-                .hosts
-                .iter()
-                .filter(|h| h.group == i)
-                .filter(|h| h.cells.iter().all(|c| c.attempts == 0))
-                .count();
-            if blind > 0 {
-                format!(
-                    "no findings, but {blind} of them without any Arc connection (the wrong interface or machine?)"
-                )
-            } else {
-                "no findings".to_string()
-            }
-        } else {
-            plural(g.problems.len(), "finding", "findings")
-        };
+        let head = group_head(fleet, i, g);
         writeln!(
             out,
             "  group {}: {}, {}",
@@ -228,15 +209,7 @@ fn text(fleet: &Fleet, out: &mut dyn Write) -> io::Result<()> {
             plural(g.hosts.len(), "host", "hosts"),
             head
         )?;
-        // Worst first, as the audit lists findings; then by endpoint.
-        let mut problems: Vec<&super::fleet::ProblemKey> = g.problems.iter().collect();
-        problems.sort_by_key(|p| {
-            (
-                std::cmp::Reverse(crate::classify::Severity::parse(&p.severity)),
-                &p.endpoint,
-                &p.rule,
-            )
-        });
+        let problems = worst_first(g);
         for p in problems {
             writeln!(
                 out,

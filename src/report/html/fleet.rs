@@ -20,7 +20,6 @@ use std::io::{self, Write};
 use std::collections::BTreeMap;
 
 use super::{CSS, PageHead, PageStart, capture_anchor, h, page_start, write_page_headed};
-use crate::classify::Severity;
 use crate::report::common::plural;
 use crate::report::fleet::code_of;
 use crate::report::fleet::{Cell, Fleet, HostRow, STATE_NOT_SEEN};
@@ -589,23 +588,23 @@ fn matrix(
     // Groups with findings first (largest first), the hosts without findings last: a
     // reader looks for the problems, which a large clean group would push far down.
     let mut order: Vec<usize> = (0..fleet.groups.len()).collect();
-    order.sort_by_key(|&i| fleet.groups[i].problems.is_empty());
+    // Among those without findings, the hosts not read come first: no verdict is not a pass.
+    order.sort_by_key(|&i| {
+        (
+            fleet.groups[i].problems.is_empty(),
+            !fleet.groups[i].not_read,
+        )
+    });
     for i in order {
         let rows = &by_group[i];
         let g = &fleet.groups[i];
-        let what = if g.problems.is_empty() {
+        let what = if g.not_read {
+            "not read, no verdict".to_string()
+        } else if g.problems.is_empty() {
             "no findings".to_string()
         } else {
             // Rule and endpoint: two groups can share a rule on different endpoints.
-            let mut worst: Vec<_> = g.problems.iter().collect();
-            worst.sort_by_key(|p| {
-                (
-                    std::cmp::Reverse(Severity::parse(&p.severity)),
-                    &p.endpoint,
-                    &p.rule,
-                )
-            });
-            let shown: Vec<String> = worst
+            let shown: Vec<String> = worst_first(g)
                 .iter()
                 .take(3)
                 .map(|p| match &p.endpoint {
