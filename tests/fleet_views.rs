@@ -301,7 +301,14 @@ fn hosts_not_read_are_never_a_clean_group_in_any_view() {
     std::fs::write(&c, b"not a capture\n").unwrap();
     for (format, headings) in [("text", 1), ("markdown", 1), ("html", 2)] {
         let out = arcaudit()
-            .args(["audit", "-q", "--fail-on", "never", "--host-from", "host(.)"])
+            .args([
+                "audit",
+                "-q",
+                "--fail-on",
+                "never",
+                "--host-from",
+                "host(.)",
+            ])
             .args(["--format", format])
             .args([&a, &b, &c])
             .output()

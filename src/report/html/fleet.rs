@@ -699,7 +699,7 @@ mod tests {
                 catalog: "c".into(),
                 service_tags: "s".into(),
             },
-            FailOn::Severity(Severity::Low),
+            FailOn::Severity(crate::classify::Severity::Low),
             vec![],
             vec![part],
         );
