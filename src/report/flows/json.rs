@@ -160,18 +160,25 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
 const ONES: u64 = u64::from_ne_bytes([1; 8]);
 const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
 
-/// Whether any byte of the word is one JSON escapes: below 0x20, `"` or `\`. Each test is
-/// the classic "has a byte less than n" (zero, for the equality tests): a byte can be
-/// flagged falsely only above a true one (the borrow runs upwards), so the answer for the
-/// word as a whole is exact, and the caller finds the byte itself.
-#[inline]
-fn word_needs_escape(w: u64) -> bool {
+/// Non-zero when any byte of the word is one JSON escapes: below 0x20, `"` or `\`. Each
+/// test is the classic "has a byte less than n" (zero, for the equality tests): a byte can
+/// be flagged falsely only above a true one (the borrow runs upwards), so the answer for
+/// the word as a whole is exact, and the caller finds the byte itself.
+#[inline(always)]
+fn escape_flags(w: u64) -> u64 {
     let control = w.wrapping_sub(ONES * 0x20) & !w;
     let q = w ^ (ONES * u64::from(b'"'));
     let quote = q.wrapping_sub(ONES) & !q;
     let s = w ^ (ONES * u64::from(b'\\'));
     let backslash = s.wrapping_sub(ONES) & !s;
-    (control | quote | backslash) & HIGH != 0
+    (control | quote | backslash) & HIGH
+}
+
+/// The eight bytes at `at`, if there are eight.
+#[inline(always)]
+fn word_at(b: &[u8], at: usize) -> Option<u64> {
+    let chunk = b.get(at..at.checked_add(8)?)?;
+    <[u8; 8]>::try_from(chunk).ok().map(u64::from_ne_bytes)
 }
 
 #[inline]
@@ -183,16 +190,27 @@ fn byte_needs_escape(b: u8) -> bool {
 #[inline]
 fn next_escape(b: &[u8], from: usize) -> usize {
     let mut i = from;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        if word_needs_escape(u64::from_ne_bytes(word)) {
+    // Sixteen bytes a turn, then one more word.
+    while let (Some(lo), Some(hi)) = (word_at(b, i), word_at(b, i + 8)) {
+        if escape_flags(lo) | escape_flags(hi) != 0 {
             break;
         }
+        i += 16;
+    }
+    if let Some(w) = word_at(b, i)
+        && escape_flags(w) == 0
+    {
         i += 8;
     }
-    // At most a word with a hit in it, or the tail shorter than a word.
+    // Fewer than eight bytes left unchecked (or a word with a hit): when the string is a
+    // word long, its last word (overlapping bytes known to be clean) clears them at once.
+    if let Some(last_start) = b.len().checked_sub(8)
+        && last_start >= from
+        && last_start < i
+        && word_at(b, last_start).is_some_and(|w| escape_flags(w) == 0)
+    {
+        return b.len();
+    }
     while let Some(&byte) = b.get(i) {
         if byte_needs_escape(byte) {
             return i;
@@ -352,18 +370,22 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
         }
         Ok(())
     }
+    #[inline]
     fn serialize_i8(self, v: i8) -> Result<(), Error> {
         write_i64(self.out, i64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_i16(self, v: i16) -> Result<(), Error> {
         write_i64(self.out, i64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_i32(self, v: i32) -> Result<(), Error> {
         write_i64(self.out, i64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_i64(self, v: i64) -> Result<(), Error> {
         write_i64(self.out, v);
         Ok(())
@@ -371,18 +393,22 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
         by_serde_json(self.out, &v)
     }
+    #[inline]
     fn serialize_u8(self, v: u8) -> Result<(), Error> {
         write_u64(self.out, u64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_u16(self, v: u16) -> Result<(), Error> {
         write_u64(self.out, u64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_u32(self, v: u32) -> Result<(), Error> {
         write_u64(self.out, u64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_u64(self, v: u64) -> Result<(), Error> {
         write_u64(self.out, v);
         Ok(())
@@ -738,12 +764,20 @@ mod tests {
         // 0x1f/0x20 boundaries, bytes that become 0x22/0x5c after a borrow), plus
         // non-ASCII characters of every UTF-8 length.
         let alphabet: Vec<char> = "\u{0}\u{1}\u{8}\t\n\u{b}\u{c}\r\u{1b}\u{1f} !\"#[\\]^_`\u{7f}\u{80}\u{9f}\u{a0}é€\u{ffff}😀aZ09,-_.:/<>&'".chars().collect();
-        for _ in 0..20_000 {
-            let len = (rng.next() % 40) as usize;
+        for n in 0..40_000 {
+            // Half the strings mostly clean, with a rare escape anywhere in long runs.
+            let rare = n % 2 == 0;
+            let len = (rng.next() % 100) as usize;
             let s: String = (0..len)
                 .map(|_| {
                     let r = rng.next();
-                    if r % 4 == 0 {
+                    if rare {
+                        if r.is_multiple_of(30) {
+                            alphabet[(r >> 8) as usize % alphabet.len()]
+                        } else {
+                            'x'
+                        }
+                    } else if r.is_multiple_of(4) {
                         // Any scalar value.
                         char::from_u32((r >> 8) as u32 % 0x11_0000).unwrap_or('x')
                     } else {
@@ -910,16 +944,18 @@ mod tests {
 
     #[test]
     fn collect_str_escapes_the_whole_display_as_serde_json_does() {
-        struct Shown;
+        struct Shown(&'static str);
         impl fmt::Display for Shown {
+            // Several pieces, each escaped on its own.
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "a\"{}\\{}\n", 1, "é")
+                write!(f, "a\"{}\\{}", 1, self.0)?;
+                f.write_str("\n\u{1}")
             }
         }
         struct Collected;
         impl Serialize for Collected {
             fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(&Shown)
+                s.collect_str(&Shown("é\u{7f}"))
             }
         }
         same(&Collected);
