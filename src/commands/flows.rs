@@ -98,8 +98,12 @@ fn render_file<W: Write>(
     w.begin_file(&input.to_string())?;
     let mut io_error: Option<io::Error> = None;
     let mut names = dns_names::DnsNames::default();
+    // Only the table names flows by the capture's DNS answers.
+    let learn_names = w.names_flows();
     let stats = pipeline::analyze(input, cfg, &mut |flow| {
-        names.learn(&flow);
+        if learn_names {
+            names.learn(&flow);
+        }
         if io_error.is_none()
             && let Err(e) = w.flow(&flow)
         {

@@ -3,6 +3,8 @@
 //! sized from its content, as `ss` or `column -t` do: a file's rows are kept until the file
 //! ends (one pass to measure, one to print), so its memory is one file's rows.
 
+mod json;
+
 use serde::Serialize;
 use std::io::{self, Write};
 use std::net::IpAddr;
@@ -23,15 +25,23 @@ pub enum FlowsFormat {
 /// 2: a TLS alert's `sender` is spelled like every `direction` (`server_to_client`).
 pub const FLOWS_SCHEMA: &str = "arcaudit.flows/2";
 
+/// JSON and NDJSON are gathered in memory and handed to the output this many bytes at a
+/// time: one write per batch instead of one per token, and a batch at least as large as
+/// the CLI's output buffer (64 KiB) goes past that buffer without being copied into it.
+const BATCH_BYTES: usize = 1 << 16;
+
 /// Streams records of several files into one output.
 pub struct FlowsWriter<W: Write> {
     out: W,
     format: FlowsFormat,
     files: usize,
     flows_in_file: usize,
-    file: String,
-    /// Reused buffer for one record's JSON.
-    scratch: Vec<u8>,
+    /// NDJSON: the start of every flow line of the current file, `{"type":"flow","file":"…"`.
+    line_start: Vec<u8>,
+    /// JSON and NDJSON not yet written to `out` (less than [`BATCH_BYTES`] between calls).
+    pending: Vec<u8>,
+    /// The records' field and variant names, rendered once.
+    names: json::Names,
     /// Colours of the table; the machine formats ignore them.
     styles: Styles,
     /// The table's rows of the current file, printed when it ends.
@@ -74,7 +84,7 @@ impl<W: Write> FlowsWriter<W> {
     pub fn new(out: W, format: FlowsFormat) -> io::Result<Self> {
         let mut w = FlowsWriter::fragment(out, format, 0);
         if format == FlowsFormat::Json {
-            write!(w.out, "{{\"schema\":\"{FLOWS_SCHEMA}\",\"files\":[")?;
+            write!(w.pending, "{{\"schema\":\"{FLOWS_SCHEMA}\",\"files\":[")?;
         }
         Ok(w)
     }
@@ -88,8 +98,9 @@ impl<W: Write> FlowsWriter<W> {
             format,
             files: index,
             flows_in_file: 0,
-            file: String::new(),
-            scratch: Vec::new(),
+            line_start: Vec::new(),
+            pending: Vec::new(),
+            names: json::Names::default(),
             styles: Styles::plain(),
             rows: Vec::new(),
         }
@@ -102,57 +113,90 @@ impl<W: Write> FlowsWriter<W> {
         self
     }
 
+    /// Whether the output names flows from the capture's DNS answers (the table does, see
+    /// [`FlowsWriter::end_file_named`]); the machine formats print the answers as they are.
+    pub fn names_flows(&self) -> bool {
+        self.format == FlowsFormat::Table
+    }
+
     /// Writes already rendered bytes (a fragment) to the output.
     pub fn raw(&mut self, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+        self.write_pending()?;
         f(&mut self.out)
     }
 
     /// The underlying writer of a fragment, flushed.
     pub fn into_inner(mut self) -> io::Result<W> {
+        self.write_pending()?;
         self.out.flush()?;
         Ok(self.out)
     }
 
+    /// Hands the gathered JSON to the output.
+    fn write_pending(&mut self) -> io::Result<()> {
+        if !self.pending.is_empty() {
+            self.out.write_all(&self.pending)?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+
     pub fn begin_file(&mut self, file: &str) -> io::Result<()> {
-        self.file = file.to_string();
         self.flows_in_file = 0;
         match self.format {
             FlowsFormat::Json => {
                 if self.files > 0 {
-                    self.out.write_all(b",")?;
+                    self.pending.push(b',');
                 }
-                write!(self.out, "{{\"file\":")?;
-                serde_json::to_writer(&mut self.out, file).map_err(json_err)?;
-                write!(self.out, ",\"flows\":[")?;
+                self.pending.extend_from_slice(b"{\"file\":");
+                json::write_str(&mut self.pending, file);
+                self.pending.extend_from_slice(b",\"flows\":[");
             }
             FlowsFormat::Table => writeln!(self.out, "# {}", escape_text(file))?,
-            FlowsFormat::Ndjson => {}
+            FlowsFormat::Ndjson => {
+                self.line_start.clear();
+                self.line_start
+                    .extend_from_slice(b"{\"type\":\"flow\",\"file\":");
+                json::write_str(&mut self.line_start, file);
+            }
         }
         self.files += 1;
         Ok(())
     }
 
     pub fn flow(&mut self, flow: &Flow) -> io::Result<()> {
-        match self.format {
+        let start = self.pending.len();
+        let written = match self.format {
             FlowsFormat::Json => {
                 if self.flows_in_file > 0 {
-                    self.out.write_all(b",")?;
+                    self.pending.push(b',');
                 }
-                serde_json::to_writer(&mut self.out, flow).map_err(json_err)?;
+                json::to_vec(&mut self.pending, &mut self.names, flow)
             }
             FlowsFormat::Ndjson => {
-                // `{"type":"flow","file":...,` then the record's own fields: serde's flatten
-                // goes through a map and cost more than the rest of the pipeline.
-                self.scratch.clear();
-                serde_json::to_writer(&mut self.scratch, flow).map_err(json_err)?;
-                self.out.write_all(b"{\"type\":\"flow\",\"file\":")?;
-                serde_json::to_writer(&mut self.out, &self.file).map_err(json_err)?;
-                self.out.write_all(b",")?;
-                self.out
-                    .write_all(self.scratch.get(1..).unwrap_or_default())?;
-                self.out.write_all(b"\n")?;
+                // `{"type":"flow","file":…` then the record's own fields, its `{` turned
+                // into the `,` after the file: serde's flatten goes through a map and cost
+                // more than the rest of the pipeline.
+                self.pending.extend_from_slice(&self.line_start);
+                let record = self.pending.len();
+                json::to_vec(&mut self.pending, &mut self.names, flow).map(|()| {
+                    if let Some(open) = self.pending.get_mut(record) {
+                        *open = b',';
+                    }
+                    self.pending.push(b'\n');
+                })
             }
-            FlowsFormat::Table => self.table_row(flow)?,
+            FlowsFormat::Table => {
+                self.table_row(flow)?;
+                Ok(())
+            }
+        };
+        if let Err(e) = written {
+            self.pending.truncate(start);
+            return Err(json_err(e));
+        }
+        if self.pending.len() >= BATCH_BYTES {
+            self.write_pending()?;
         }
         self.flows_in_file += 1;
         Ok(())
@@ -172,20 +216,22 @@ impl<W: Write> FlowsWriter<W> {
     pub fn end_file_named(&mut self, stats: &FileStats, name_of: NameOf) -> io::Result<()> {
         match self.format {
             FlowsFormat::Json => {
-                write!(self.out, "],\"stats\":")?;
-                serde_json::to_writer(&mut self.out, stats).map_err(json_err)?;
-                self.out.write_all(b"}")?;
+                self.pending.extend_from_slice(b"],\"stats\":");
+                serde_json::to_writer(&mut self.pending, stats).map_err(json_err)?;
+                self.pending.push(b'}');
+                self.write_pending()?;
             }
             FlowsFormat::Ndjson => {
                 serde_json::to_writer(
-                    &mut self.out,
+                    &mut self.pending,
                     &NdFile {
                         kind: "file",
                         stats,
                     },
                 )
                 .map_err(json_err)?;
-                self.out.write_all(b"\n")?;
+                self.pending.push(b'\n');
+                self.write_pending()?;
             }
             FlowsFormat::Table => {
                 self.print_table(name_of)?;
@@ -246,8 +292,9 @@ impl<W: Write> FlowsWriter<W> {
 
     pub fn finish(mut self) -> io::Result<W> {
         if self.format == FlowsFormat::Json {
-            self.out.write_all(b"]}\n")?;
+            self.pending.extend_from_slice(b"]}\n");
         }
+        self.write_pending()?;
         self.out.flush()?;
         Ok(self.out)
     }
