@@ -10,7 +10,8 @@ use super::record::{
     EndReason, FlowRecord, HostDropEvent, IcmpEvent, MAX_HOST_COMPONENTS, MAX_HOST_DROPS,
 };
 use super::table::{
-    Flow, FlowConfig, FlowKey, MAX_ICMP_PER_FLOW, TcpFlow, finish, likely_server_port, touch,
+    Flow, FlowConfig, FlowKey, MAX_ICMP_PER_FLOW, TcpFlow, direction_bit, end_stream, finish,
+    likely_server_port, touch,
 };
 use super::{Direction, Dissector, FlowTable, StreamReassembler, TcpConnState, TcpEnding};
 use crate::decode::{self, IcmpMessage, Packet, TcpFlags, TcpSegment};
@@ -32,7 +33,7 @@ impl<D: Dissector> FlowTable<D> {
         if let Some(flow) = self.flows.get_mut(&key)
             && !(syn_only && reuses(flow, seg))
         {
-            tcp_segment(
+            let recount = tcp_segment(
                 flow,
                 &self.cfg,
                 self.held_total,
@@ -49,6 +50,7 @@ impl<D: Dissector> FlowTable<D> {
                 &mut self.stats,
                 &key,
                 flow,
+                recount,
             );
             return;
         }
@@ -93,7 +95,7 @@ impl<D: Dissector> FlowTable<D> {
         let Some(flow) = self.flows.get_mut(&key) else {
             return;
         };
-        tcp_segment(
+        let recount = tcp_segment(
             flow,
             &self.cfg,
             self.held_total,
@@ -110,6 +112,7 @@ impl<D: Dissector> FlowTable<D> {
             &mut self.stats,
             &key,
             flow,
+            recount,
         );
     }
 
@@ -142,6 +145,7 @@ impl<D: Dissector> FlowTable<D> {
             &mut self.stats,
             &key,
             flow,
+            true,
         );
     }
 
@@ -225,7 +229,9 @@ fn reuses<D>(flow: &Flow<D>, seg: &TcpSegment<'_>) -> bool {
 
 /// What one TCP segment does to its flow: connection state, counters, key frames, and the
 /// stream reassembly into the dissector. `held_total` is the table's buffered bytes before
-/// this segment, checked against the budget before feeding.
+/// this segment, checked against the budget before feeding. False when the segment reached
+/// neither reassembly nor dissector (both directions had stopped buffering before it), so
+/// the bytes they hold need no recount.
 #[allow(clippy::too_many_arguments)]
 fn tcp_segment<D: Dissector>(
     flow: &mut Flow<D>,
@@ -236,11 +242,13 @@ fn tcp_segment<D: Dissector>(
     seg: &TcpSegment<'_>,
     frame: u64,
     ts: i64,
-) {
+) -> bool {
     let limit = cfg.stream_limit;
     let Some(t) = flow.tcp.as_deref_mut() else {
-        return;
+        return true;
     };
+    let settled = !t.orig_stream.is_active() && !t.resp_stream.is_active();
+    let mut told = false;
     let mut is_orig = src == flow.orig;
     flow.last_ts = flow.last_ts.max(ts);
     flow.frames.last = frame;
@@ -305,15 +313,14 @@ fn tcp_segment<D: Dissector>(
             &mut t.orig_stream
         };
         peer.acked(seg.ack);
-        if !peer.is_active()
-            && let Some(d) = flow.dissector.as_deref_mut()
-        {
+        if !peer.is_active() {
             // A gap the ACK revealed: nothing more of that direction will come.
-            d.stream_ended(if is_orig {
+            let dir = if is_orig {
                 Direction::ServerToClient
             } else {
                 Direction::ClientToServer
-            });
+            };
+            told |= end_stream(&mut flow.dissector, &mut flow.ended, dir);
         }
     }
 
@@ -333,9 +340,7 @@ fn tcp_segment<D: Dissector>(
             // The budget is spent: this direction gets nothing more buffered (checked
             // before feeding, so the total passes the budget by one segment at most).
             stream.cut_for_budget();
-            if let Some(d) = flow.dissector.as_deref_mut() {
-                d.stream_ended(dir);
-            }
+            end_stream(&mut flow.dissector, &mut flow.ended, dir);
             if !flow.budget_cut {
                 flow.budget_cut = true;
                 stats.budget_cut += 1;
@@ -353,7 +358,9 @@ fn tcp_segment<D: Dissector>(
             } else {
                 // Data on a SYN (TCP Fast Open) starts after the SYN's sequence number.
                 let data_seq = seg.seq.wrapping_add(u32::from(f.has(TcpFlags::SYN)));
+                let ended = &mut flow.ended;
                 stream.segment(data_seq, seg.payload, limit, &mut |bytes| {
+                    *ended &= !direction_bit(dir);
                     dissector.stream(dir, bytes, frame, ts);
                     dissector.wants_stream(dir)
                 });
@@ -361,10 +368,12 @@ fn tcp_segment<D: Dissector>(
             if !stream.is_active() {
                 // Limit, gap or done: release the parser's buffers for this direction
                 // now rather than when the flow ends.
-                dissector.stream_ended(dir);
+                end_stream(&mut flow.dissector, &mut flow.ended, dir);
             }
         }
     }
+    // Settled before it, and no dissector call since: nothing buffered can have changed.
+    !settled || told
 }
 
 /// What one UDP datagram does to its flow: counters, and the payload to the dissector whole.
