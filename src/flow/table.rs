@@ -79,6 +79,24 @@ fn endpoint_bits(a: &SocketAddr) -> (bool, u128, u16) {
 impl FlowKey {
     #[inline]
     pub(super) fn new(a: SocketAddr, b: SocketAddr, proto: u8) -> FlowKey {
+        if let (SocketAddr::V4(x), SocketAddr::V4(y)) = (&a, &b) {
+            // Two IPv4 endpoints (most packets): address and port packed into one integer
+            // order as the (family, address, port) tuple below does, in one comparison.
+            let x = (u64::from(x.ip().to_bits()) << 16) | u64::from(x.port());
+            let y = (u64::from(y.ip().to_bits()) << 16) | u64::from(y.port());
+            let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
+            return FlowKey {
+                lo: u128::from(lo >> 16),
+                hi: u128::from(hi >> 16),
+                ports: ((lo as u32 & 0xffff) << 16) | (hi as u32 & 0xffff),
+                meta: u16::from(proto),
+            };
+        }
+        FlowKey::any(a, b, proto)
+    }
+
+    /// The key of any two endpoints (IPv6, or one of each family).
+    pub(super) fn any(a: SocketAddr, b: SocketAddr, proto: u8) -> FlowKey {
         let a = endpoint_bits(&a);
         let b = endpoint_bits(&b);
         let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
