@@ -427,6 +427,7 @@ pub(super) fn direction_bit(dir: Direction) -> u8 {
 /// packet path finds the flow once and keeps it. `recount` false says the packet reached
 /// neither reassembly nor dissector, so the bytes they buffer are still `flow.held` (the
 /// data segments of a flow whose dissector has what it wanted skip asking it).
+#[inline]
 pub(super) fn touch<D: Dissector>(
     cfg: &FlowConfig,
     expiry: &mut BTreeMap<(i64, u64), FlowKey>,

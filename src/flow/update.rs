@@ -5,10 +5,10 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use super::record::FlowStats;
 use super::record::{
     EndReason, FlowRecord, HostDropEvent, IcmpEvent, MAX_HOST_COMPONENTS, MAX_HOST_DROPS,
 };
+use super::record::{FlowStats, KeyFrames};
 use super::table::{
     Flow, FlowConfig, FlowKey, MAX_ICMP_PER_FLOW, TcpFlow, direction_bit, end_stream, finish,
     likely_server_port, touch,
@@ -243,7 +243,6 @@ fn tcp_segment<D: Dissector>(
     frame: u64,
     ts: i64,
 ) -> bool {
-    let limit = cfg.stream_limit;
     let Some(t) = flow.tcp.as_deref_mut() else {
         return true;
     };
@@ -280,33 +279,18 @@ fn tcp_segment<D: Dissector>(
     counters.payload_bytes += seg.payload.len() as u64;
 
     let f = seg.flags;
-    if f.has(TcpFlags::SYN) {
-        if f.has(TcpFlags::ACK) {
-            flow.frames.syn_ack.get_or_insert(frame);
-        } else if is_orig {
-            flow.frames.syn.get_or_insert(frame);
-            match t.first_syn_seq {
-                None => t.first_syn_seq = Some(seg.seq),
-                Some(s) if s == seg.seq => {
-                    t.syn_retransmissions = t.syn_retransmissions.saturating_add(1)
-                }
-                Some(_) => {}
-            }
-        }
-        let stream = if is_orig {
-            &mut t.orig_stream
-        } else {
-            &mut t.resp_stream
-        };
-        stream.syn(seg.seq);
+    if f.0 & (TcpFlags::SYN | TcpFlags::FIN | TcpFlags::RST) != 0 {
+        control_flags(
+            flow.tcp.as_deref_mut(),
+            &mut flow.frames,
+            is_orig,
+            seg,
+            frame,
+        );
     }
-    if f.has(TcpFlags::FIN) {
-        flow.frames.first_fin.get_or_insert(frame);
-    }
-    if f.has(TcpFlags::RST) {
-        flow.frames.first_rst.get_or_insert(frame);
-    }
-    if f.has(TcpFlags::ACK) {
+    if f.has(TcpFlags::ACK)
+        && let Some(t) = flow.tcp.as_deref_mut()
+    {
         let peer = if is_orig {
             &mut t.resp_stream
         } else {
@@ -324,56 +308,120 @@ fn tcp_segment<D: Dissector>(
         }
     }
 
-    // Payload of a RST is not part of the stream (RFC 9293 3.5.3; Zeek agrees).
-    if !seg.payload.is_empty() && !f.has(TcpFlags::RST) {
-        let dir = if is_orig {
-            Direction::ClientToServer
-        } else {
-            Direction::ServerToClient
-        };
+    // Payload of a RST is not part of the stream (RFC 9293 3.5.3; Zeek agrees). Once both
+    // directions stopped buffering (most segments of a capture), nothing more to do.
+    if !settled && !seg.payload.is_empty() && !f.has(TcpFlags::RST) {
+        payload(flow, cfg, held_total, stats, is_orig, seg, frame, ts);
+    }
+    // Settled before it, and no dissector call since: nothing buffered can have changed.
+    !settled || told
+}
+
+/// The key frames and SYN bookkeeping of a segment with SYN, FIN or RST (out of line: few
+/// segments carry them).
+#[inline(never)]
+fn control_flags(
+    t: Option<&mut TcpFlow>,
+    frames: &mut KeyFrames,
+    is_orig: bool,
+    seg: &TcpSegment<'_>,
+    frame: u64,
+) {
+    let f = seg.flags;
+    if f.has(TcpFlags::SYN)
+        && let Some(t) = t
+    {
+        if f.has(TcpFlags::ACK) {
+            frames.syn_ack.get_or_insert(frame);
+        } else if is_orig {
+            frames.syn.get_or_insert(frame);
+            match t.first_syn_seq {
+                None => t.first_syn_seq = Some(seg.seq),
+                Some(s) if s == seg.seq => {
+                    t.syn_retransmissions = t.syn_retransmissions.saturating_add(1)
+                }
+                Some(_) => {}
+            }
+        }
         let stream = if is_orig {
             &mut t.orig_stream
         } else {
             &mut t.resp_stream
         };
-        if stream.is_active() && held_total >= cfg.buffer_budget {
-            // The budget is spent: this direction gets nothing more buffered (checked
-            // before feeding, so the total passes the budget by one segment at most).
-            stream.cut_for_budget();
-            end_stream(&mut flow.dissector, &mut flow.ended, dir);
-            if !flow.budget_cut {
-                flow.budget_cut = true;
-                stats.budget_cut += 1;
-            }
-        }
-        if stream.is_active() {
-            let (orig, resp) = (flow.orig, flow.resp);
-            let dissector = flow.dissector.get_or_insert_with(|| {
-                let mut d = Box::<D>::default();
-                d.begin(orig, resp, true);
-                d
-            });
-            if !dissector.wants_stream(dir) {
-                stream.complete();
-            } else {
-                // Data on a SYN (TCP Fast Open) starts after the SYN's sequence number.
-                let data_seq = seg.seq.wrapping_add(u32::from(f.has(TcpFlags::SYN)));
-                let ended = &mut flow.ended;
-                stream.segment(data_seq, seg.payload, limit, &mut |bytes| {
-                    *ended &= !direction_bit(dir);
-                    dissector.stream(dir, bytes, frame, ts);
-                    dissector.wants_stream(dir)
-                });
-            }
-            if !stream.is_active() {
-                // Limit, gap or done: release the parser's buffers for this direction
-                // now rather than when the flow ends.
-                end_stream(&mut flow.dissector, &mut flow.ended, dir);
-            }
+        stream.syn(seg.seq);
+    }
+    if f.has(TcpFlags::FIN) {
+        frames.first_fin.get_or_insert(frame);
+    }
+    if f.has(TcpFlags::RST) {
+        frames.first_rst.get_or_insert(frame);
+    }
+}
+
+/// A segment's payload into its direction's reassembly and on to the dissector, unless the
+/// budget is spent or the direction stopped (out of line: only the first segments of a flow
+/// get here with a direction still buffering).
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn payload<D: Dissector>(
+    flow: &mut Flow<D>,
+    cfg: &FlowConfig,
+    held_total: usize,
+    stats: &mut FlowStats,
+    is_orig: bool,
+    seg: &TcpSegment<'_>,
+    frame: u64,
+    ts: i64,
+) {
+    let Some(t) = flow.tcp.as_deref_mut() else {
+        return;
+    };
+    let f = seg.flags;
+    let dir = if is_orig {
+        Direction::ClientToServer
+    } else {
+        Direction::ServerToClient
+    };
+    let stream = if is_orig {
+        &mut t.orig_stream
+    } else {
+        &mut t.resp_stream
+    };
+    if stream.is_active() && held_total >= cfg.buffer_budget {
+        // The budget is spent: this direction gets nothing more buffered (checked
+        // before feeding, so the total passes the budget by one segment at most).
+        stream.cut_for_budget();
+        end_stream(&mut flow.dissector, &mut flow.ended, dir);
+        if !flow.budget_cut {
+            flow.budget_cut = true;
+            stats.budget_cut += 1;
         }
     }
-    // Settled before it, and no dissector call since: nothing buffered can have changed.
-    !settled || told
+    if stream.is_active() {
+        let (orig, resp) = (flow.orig, flow.resp);
+        let dissector = flow.dissector.get_or_insert_with(|| {
+            let mut d = Box::<D>::default();
+            d.begin(orig, resp, true);
+            d
+        });
+        if !dissector.wants_stream(dir) {
+            stream.complete();
+        } else {
+            // Data on a SYN (TCP Fast Open) starts after the SYN's sequence number.
+            let data_seq = seg.seq.wrapping_add(u32::from(f.has(TcpFlags::SYN)));
+            let ended = &mut flow.ended;
+            stream.segment(data_seq, seg.payload, cfg.stream_limit, &mut |bytes| {
+                *ended &= !direction_bit(dir);
+                dissector.stream(dir, bytes, frame, ts);
+                dissector.wants_stream(dir)
+            });
+        }
+        if !stream.is_active() {
+            // Limit, gap or done: release the parser's buffers for this direction
+            // now rather than when the flow ends.
+            end_stream(&mut flow.dissector, &mut flow.ended, dir);
+        }
+    }
 }
 
 /// What one UDP datagram does to its flow: counters, and the payload to the dissector whole.
