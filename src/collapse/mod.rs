@@ -127,6 +127,17 @@ impl Collapser {
     /// counted and still reported [`Seen::First`].
     #[inline]
     pub fn check(&mut self, frame: &Frame<'_>) -> Seen {
+        let ip = link::ip_payload(frame.linktype, frame.data)
+            .ok()
+            .map(|(ip, _)| ip);
+        self.check_ip(frame, ip)
+    }
+
+    /// [`Collapser::check`] of a frame whose IP header starts `ip` bytes (None: not IP), as
+    /// [`link::ip_payload`] found it: the caller decodes the frame next and walks its link
+    /// header once for both.
+    #[inline]
+    pub(crate) fn check_ip(&mut self, frame: &Frame<'_>, ip: Option<&[u8]>) -> Seen {
         let group = match frame.origin {
             Some(o) => {
                 self.stats.with_origin += 1;
@@ -137,7 +148,7 @@ impl Collapser {
             }
             None => None,
         };
-        let Some(mut key) = content_key(frame.linktype, frame.data) else {
+        let Some(mut key) = ip.and_then(content_key) else {
             return Seen::First;
         };
         if let Some(g) = group {
@@ -176,10 +187,9 @@ impl Collapser {
 }
 
 /// The key of a frame's bytes from the IP header on (trimmed to the IP length, so link
-/// padding does not count), or None when it is not IP.
+/// padding does not count), or None when they are not IP.
 #[inline]
-fn content_key(linktype: u32, data: &[u8]) -> Option<u64> {
-    let (ip, _) = link::ip_payload(linktype, data).ok()?;
+fn content_key(ip: &[u8]) -> Option<u64> {
     let ip = ip_datagram(ip)?;
     let mut h = rustc_hash::FxHasher::default();
     h.write_usize(ip.len());

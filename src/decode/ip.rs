@@ -41,7 +41,7 @@ const PROTO_AH: u8 = 51;
 const PROTO_NO_NEXT: u8 = 59;
 const PROTO_DEST_OPTS: u8 = 60;
 
-#[inline]
+#[inline(always)]
 pub(crate) fn parse(bytes: &[u8], family: Family) -> Result<IpView<'_>, SkipReason> {
     let Some(version) = bytes.first().map(|b| b >> 4) else {
         // The link header was all there was (raw IP frames are never empty here).
@@ -57,7 +57,7 @@ pub(crate) fn parse(bytes: &[u8], family: Family) -> Result<IpView<'_>, SkipReas
     }
 }
 
-#[inline]
+#[inline(always)]
 fn parse_v4(b: &[u8]) -> Result<IpView<'_>, SkipReason> {
     let h: &[u8; 20] = b
         .get(..20)

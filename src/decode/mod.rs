@@ -213,9 +213,20 @@ impl Decoder {
         data: &'a [u8],
         ts_nanos: i64,
     ) -> Option<Packet<'a>> {
+        self.decode_link(link::ip_payload(linktype, data), ts_nanos)
+    }
+
+    /// [`Decoder::decode`] of a frame whose link header [`link::ip_payload`] already took off
+    /// (the duplicate collapse needs the same walk first: done once).
+    #[inline]
+    pub(crate) fn decode_link<'a>(
+        &'a mut self,
+        link: Result<(&'a [u8], link::Family), SkipReason>,
+        ts_nanos: i64,
+    ) -> Option<Packet<'a>> {
         self.stats.frames += 1;
         self.last_skip = None;
-        let ip = match link::ip_payload(linktype, data).and_then(|(b, f)| ip::parse(b, f)) {
+        let ip = match link.and_then(|(b, f)| ip::parse(b, f)) {
             Ok(ip) => ip,
             Err(reason) => return self.skip(reason),
         };

@@ -56,6 +56,8 @@ pub trait Dissector: Default {
     fn datagram(&mut self, dir: Direction, payload: &[u8], frame: u64, ts_nanos: i64);
     /// No more stream bytes of this direction will come (the reassembly stopped: limit,
     /// gap, budget, or the dissector said it was done): release what is buffered for it.
+    /// Told once per direction (again only if bytes of it were fed since): a second call
+    /// must change nothing.
     fn stream_ended(&mut self, _dir: Direction) {}
     /// Bytes this dissector holds in buffers now, counted against the table's budget.
     fn buffered(&self) -> usize {

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use super::record::{
     DirectionCounters, EndReason, FlowRecord, FlowStats, HostPath, IcmpEvent, KeyFrames, TcpFacts,
 };
-use super::{Dissector, StreamReassembler, TcpConnState, TcpEnding};
+use super::{Direction, Dissector, StreamReassembler, TcpConnState, TcpEnding};
 use crate::decode::{self, Packet};
 use crate::wire::Transport;
 
@@ -79,6 +79,24 @@ fn endpoint_bits(a: &SocketAddr) -> (bool, u128, u16) {
 impl FlowKey {
     #[inline]
     pub(super) fn new(a: SocketAddr, b: SocketAddr, proto: u8) -> FlowKey {
+        if let (SocketAddr::V4(x), SocketAddr::V4(y)) = (&a, &b) {
+            // Two IPv4 endpoints (most packets): address and port packed into one integer
+            // order as the (family, address, port) tuple below does, in one comparison.
+            let x = (u64::from(x.ip().to_bits()) << 16) | u64::from(x.port());
+            let y = (u64::from(y.ip().to_bits()) << 16) | u64::from(y.port());
+            let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
+            return FlowKey {
+                lo: u128::from(lo >> 16),
+                hi: u128::from(hi >> 16),
+                ports: ((lo as u32 & 0xffff) << 16) | (hi as u32 & 0xffff),
+                meta: u16::from(proto),
+            };
+        }
+        FlowKey::any(a, b, proto)
+    }
+
+    /// The key of any two endpoints (IPv6, or one of each family).
+    pub(super) fn any(a: SocketAddr, b: SocketAddr, proto: u8) -> FlowKey {
         let a = endpoint_bits(&a);
         let b = endpoint_bits(&b);
         let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
@@ -113,6 +131,10 @@ pub(super) struct Flow<D> {
     pub(super) held: usize,
     /// Its buffering was stopped by the table's budget (counted once per flow).
     pub(super) budget_cut: bool,
+    /// The directions whose end the dissector has been told of and that it was not fed
+    /// since (bit 0 client to server, bit 1 server to client): telling it again would change
+    /// nothing, and every ACK of a finished flow would otherwise tell it.
+    pub(super) ended: u8,
     /// When the idle sweep finishes it unless another packet comes.
     pub(super) deadline: i64,
     /// Its key in the table's expiry queue, with `frames.first` (unique among open flows):
@@ -301,6 +323,7 @@ impl<D: Dissector> FlowTable<D> {
             dissector: None,
             held: 0,
             budget_cut: false,
+            ended: 0,
             deadline: i64::MAX,
             queued: i64::MAX,
         }
@@ -370,10 +393,41 @@ impl<D: Dissector> FlowTable<D> {
     }
 }
 
+/// Tells the flow's dissector, if it has one, that no more bytes of `dir` will come, unless
+/// it was told since it was last fed that direction's bytes. True when it was told now.
+#[inline]
+pub(super) fn end_stream<D: Dissector>(
+    dissector: &mut Option<Box<D>>,
+    ended: &mut u8,
+    dir: Direction,
+) -> bool {
+    let bit = direction_bit(dir);
+    match dissector.as_deref_mut() {
+        Some(d) if *ended & bit == 0 => {
+            *ended |= bit;
+            d.stream_ended(dir);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// `dir`'s bit in [`Flow::ended`].
+#[inline]
+pub(super) fn direction_bit(dir: Direction) -> u8 {
+    match dir {
+        Direction::ClientToServer => 1,
+        Direction::ServerToClient => 2,
+    }
+}
+
 /// After a packet changed a flow: records its new deadline (the queue entry moves only when
 /// the deadline moved earlier), and accounts the bytes it buffers against the budget (stopping
 /// its buffering if the budget is spent). Takes the table's parts beside the flow, so the
-/// packet path finds the flow once and keeps it.
+/// packet path finds the flow once and keeps it. `recount` false says the packet reached
+/// neither reassembly nor dissector, so the bytes they buffer are still `flow.held` (the
+/// data segments of a flow whose dissector has what it wanted skip asking it).
+#[inline]
 pub(super) fn touch<D: Dissector>(
     cfg: &FlowConfig,
     expiry: &mut BTreeMap<(i64, u64), FlowKey>,
@@ -381,6 +435,7 @@ pub(super) fn touch<D: Dissector>(
     stats: &mut FlowStats,
     key: &FlowKey,
     flow: &mut Flow<D>,
+    recount: bool,
 ) {
     let deadline = FlowTable::<D>::deadline_of(cfg, flow);
     flow.deadline = deadline;
@@ -390,6 +445,9 @@ pub(super) fn touch<D: Dissector>(
         expiry.remove(&(flow.queued, flow.frames.first));
         flow.queued = deadline;
         expiry.insert((deadline, flow.frames.first), *key);
+    }
+    if !recount {
+        return;
     }
     let mut held = flow_held(flow);
     if held == flow.held {
@@ -401,10 +459,16 @@ pub(super) fn touch<D: Dissector>(
             t.orig_stream.cut_for_budget();
             t.resp_stream.cut_for_budget();
         }
-        if let Some(d) = flow.dissector.as_deref_mut() {
-            d.stream_ended(super::Direction::ClientToServer);
-            d.stream_ended(super::Direction::ServerToClient);
-        }
+        end_stream(
+            &mut flow.dissector,
+            &mut flow.ended,
+            Direction::ClientToServer,
+        );
+        end_stream(
+            &mut flow.dissector,
+            &mut flow.ended,
+            Direction::ServerToClient,
+        );
         if !flow.budget_cut {
             flow.budget_cut = true;
             stats.budget_cut += 1;

@@ -295,7 +295,82 @@ impl TcpConnState {
     }
 
     /// Processes one segment's header. `len` is the payload length on the wire.
+    #[inline]
     pub fn segment(
+        &mut self,
+        is_orig: bool,
+        flags: TcpFlags,
+        seq: u32,
+        ack: u32,
+        window: u16,
+        len: u32,
+    ) -> SegmentOutcome {
+        if self.steady(is_orig, flags, seq, ack, window, len) {
+            return SegmentOutcome::default();
+        }
+        self.segment_full(is_orig, flags, seq, ack, window, len)
+    }
+
+    /// The segment most of a capture is made of: an ACK (with or without data, no SYN, FIN
+    /// or RST, a window above zero) between two endpoints already past `Inactive`, whose
+    /// history letter this side has already earned, that is neither a retransmission nor
+    /// acknowledges data the capture missed. For it, [`segment_full`](Self::segment_full)
+    /// only moves the peer's `ack_seq`, this side's `last_seq` and its covered range: done
+    /// here without the general path's branches. Returns false, having changed nothing,
+    /// for any other segment.
+    #[inline]
+    fn steady(
+        &mut self,
+        is_orig: bool,
+        flags: TcpFlags,
+        seq: u32,
+        ack: u32,
+        window: u16,
+        len: u32,
+    ) -> bool {
+        if flags.0 & (TcpFlags::SYN | TcpFlags::FIN | TcpFlags::RST | TcpFlags::ACK)
+            != TcpFlags::ACK
+            || window == 0
+        {
+            return false;
+        }
+        let letter = if len > 0 { HIST_DATA } else { HIST_ACK };
+        let mask = if is_orig { letter } else { letter << 16 };
+        if self.hist_seen & mask == 0 {
+            return false;
+        }
+        let (me, peer) = if is_orig {
+            (&mut self.orig, &mut self.resp)
+        } else {
+            (&mut self.resp, &mut self.orig)
+        };
+        if me.state == EndpointState::Inactive || peer.state == EndpointState::Inactive {
+            return false;
+        }
+        let seq_end = seq.wrapping_add(len);
+        let delta_last = seq_delta(seq_end, me.last_seq);
+        let trusted = me.state != EndpointState::Reset;
+        // A retransmission (history 'T') or an ACK past what the peer was seen to send
+        // (a gap, 'G'): the general path.
+        if (trusted && delta_last <= 0 && len > 0) || seq_delta(ack, peer.covered_to) > 0 {
+            return false;
+        }
+        let d = seq_delta(ack, peer.ack_seq);
+        if !(ack == 0 && d > TOO_LARGE_SEQ_DELTA) && d > 0 {
+            peer.ack_seq = ack;
+        }
+        if trusted && delta_last > 0 {
+            me.last_seq = seq_end;
+        }
+        if len > 0 {
+            me.cover(seq, seq_end);
+        }
+        true
+    }
+
+    /// Any segment: Zeek's endpoint initialisation, history, sequence bookkeeping, state
+    /// machine and gap detection, in Zeek's order.
+    fn segment_full(
         &mut self,
         is_orig: bool,
         flags: TcpFlags,

@@ -216,3 +216,25 @@ fn idle_flows_are_emitted_before_the_end() {
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].end_reason, EndReason::Idle);
 }
+
+#[test]
+fn ipv4_flow_key_fast_path_orders_as_the_general_key() {
+    use std::net::{Ipv4Addr, SocketAddr};
+    let addrs = [0u32, 1, 0x0a01_0004, 0x0a01_0005, 0xc0a8_0001, u32::MAX];
+    let ports = [0u16, 1, 443, 59556, u16::MAX];
+    for &x in &addrs {
+        for &y in &addrs {
+            for &p in &ports {
+                for &q in &ports {
+                    let a = SocketAddr::from((Ipv4Addr::from_bits(x), p));
+                    let b = SocketAddr::from((Ipv4Addr::from_bits(y), q));
+                    for proto in [6, 17] {
+                        let fast = super::table::FlowKey::new(a, b, proto);
+                        assert_eq!(fast, super::table::FlowKey::any(a, b, proto), "{a} {b}");
+                        assert_eq!(fast, super::table::FlowKey::new(b, a, proto));
+                    }
+                }
+            }
+        }
+    }
+}

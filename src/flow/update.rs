@@ -5,12 +5,13 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use super::record::FlowStats;
 use super::record::{
     EndReason, FlowRecord, HostDropEvent, IcmpEvent, MAX_HOST_COMPONENTS, MAX_HOST_DROPS,
 };
+use super::record::{FlowStats, KeyFrames};
 use super::table::{
-    Flow, FlowConfig, FlowKey, MAX_ICMP_PER_FLOW, TcpFlow, finish, likely_server_port, touch,
+    Flow, FlowConfig, FlowKey, MAX_ICMP_PER_FLOW, TcpFlow, direction_bit, end_stream, finish,
+    likely_server_port, touch,
 };
 use super::{Direction, Dissector, FlowTable, StreamReassembler, TcpConnState, TcpEnding};
 use crate::decode::{self, IcmpMessage, Packet, TcpFlags, TcpSegment};
@@ -32,7 +33,7 @@ impl<D: Dissector> FlowTable<D> {
         if let Some(flow) = self.flows.get_mut(&key)
             && !(syn_only && reuses(flow, seg))
         {
-            tcp_segment(
+            let recount = tcp_segment(
                 flow,
                 &self.cfg,
                 self.held_total,
@@ -49,6 +50,7 @@ impl<D: Dissector> FlowTable<D> {
                 &mut self.stats,
                 &key,
                 flow,
+                recount,
             );
             return;
         }
@@ -93,7 +95,7 @@ impl<D: Dissector> FlowTable<D> {
         let Some(flow) = self.flows.get_mut(&key) else {
             return;
         };
-        tcp_segment(
+        let recount = tcp_segment(
             flow,
             &self.cfg,
             self.held_total,
@@ -110,6 +112,7 @@ impl<D: Dissector> FlowTable<D> {
             &mut self.stats,
             &key,
             flow,
+            recount,
         );
     }
 
@@ -142,6 +145,7 @@ impl<D: Dissector> FlowTable<D> {
             &mut self.stats,
             &key,
             flow,
+            true,
         );
     }
 
@@ -225,7 +229,9 @@ fn reuses<D>(flow: &Flow<D>, seg: &TcpSegment<'_>) -> bool {
 
 /// What one TCP segment does to its flow: connection state, counters, key frames, and the
 /// stream reassembly into the dissector. `held_total` is the table's buffered bytes before
-/// this segment, checked against the budget before feeding.
+/// this segment, checked against the budget before feeding. False when the segment reached
+/// neither reassembly nor dissector (both directions had stopped buffering before it), so
+/// the bytes they hold need no recount.
 #[allow(clippy::too_many_arguments)]
 fn tcp_segment<D: Dissector>(
     flow: &mut Flow<D>,
@@ -236,11 +242,12 @@ fn tcp_segment<D: Dissector>(
     seg: &TcpSegment<'_>,
     frame: u64,
     ts: i64,
-) {
-    let limit = cfg.stream_limit;
+) -> bool {
     let Some(t) = flow.tcp.as_deref_mut() else {
-        return;
+        return true;
     };
+    let settled = !t.orig_stream.is_active() && !t.resp_stream.is_active();
+    let mut told = false;
     let mut is_orig = src == flow.orig;
     flow.last_ts = flow.last_ts.max(ts);
     flow.frames.last = frame;
@@ -272,11 +279,62 @@ fn tcp_segment<D: Dissector>(
     counters.payload_bytes += seg.payload.len() as u64;
 
     let f = seg.flags;
-    if f.has(TcpFlags::SYN) {
+    if f.0 & (TcpFlags::SYN | TcpFlags::FIN | TcpFlags::RST) != 0 {
+        control_flags(
+            flow.tcp.as_deref_mut(),
+            &mut flow.frames,
+            is_orig,
+            seg,
+            frame,
+        );
+    }
+    if f.has(TcpFlags::ACK)
+        && let Some(t) = flow.tcp.as_deref_mut()
+    {
+        let peer = if is_orig {
+            &mut t.resp_stream
+        } else {
+            &mut t.orig_stream
+        };
+        peer.acked(seg.ack);
+        if !peer.is_active() {
+            // A gap the ACK revealed: nothing more of that direction will come.
+            let dir = if is_orig {
+                Direction::ServerToClient
+            } else {
+                Direction::ClientToServer
+            };
+            told |= end_stream(&mut flow.dissector, &mut flow.ended, dir);
+        }
+    }
+
+    // Payload of a RST is not part of the stream (RFC 9293 3.5.3; Zeek agrees). Once both
+    // directions stopped buffering (most segments of a capture), nothing more to do.
+    if !settled && !seg.payload.is_empty() && !f.has(TcpFlags::RST) {
+        payload(flow, cfg, held_total, stats, is_orig, seg, frame, ts);
+    }
+    // Settled before it, and no dissector call since: nothing buffered can have changed.
+    !settled || told
+}
+
+/// The key frames and SYN bookkeeping of a segment with SYN, FIN or RST (out of line: few
+/// segments carry them).
+#[inline(never)]
+fn control_flags(
+    t: Option<&mut TcpFlow>,
+    frames: &mut KeyFrames,
+    is_orig: bool,
+    seg: &TcpSegment<'_>,
+    frame: u64,
+) {
+    let f = seg.flags;
+    if f.has(TcpFlags::SYN)
+        && let Some(t) = t
+    {
         if f.has(TcpFlags::ACK) {
-            flow.frames.syn_ack.get_or_insert(frame);
+            frames.syn_ack.get_or_insert(frame);
         } else if is_orig {
-            flow.frames.syn.get_or_insert(frame);
+            frames.syn.get_or_insert(frame);
             match t.first_syn_seq {
                 None => t.first_syn_seq = Some(seg.seq),
                 Some(s) if s == seg.seq => {
@@ -293,76 +351,75 @@ fn tcp_segment<D: Dissector>(
         stream.syn(seg.seq);
     }
     if f.has(TcpFlags::FIN) {
-        flow.frames.first_fin.get_or_insert(frame);
+        frames.first_fin.get_or_insert(frame);
     }
     if f.has(TcpFlags::RST) {
-        flow.frames.first_rst.get_or_insert(frame);
+        frames.first_rst.get_or_insert(frame);
     }
-    if f.has(TcpFlags::ACK) {
-        let peer = if is_orig {
-            &mut t.resp_stream
-        } else {
-            &mut t.orig_stream
-        };
-        peer.acked(seg.ack);
-        if !peer.is_active()
-            && let Some(d) = flow.dissector.as_deref_mut()
-        {
-            // A gap the ACK revealed: nothing more of that direction will come.
-            d.stream_ended(if is_orig {
-                Direction::ServerToClient
-            } else {
-                Direction::ClientToServer
-            });
-        }
-    }
+}
 
-    // Payload of a RST is not part of the stream (RFC 9293 3.5.3; Zeek agrees).
-    if !seg.payload.is_empty() && !f.has(TcpFlags::RST) {
-        let dir = if is_orig {
-            Direction::ClientToServer
-        } else {
-            Direction::ServerToClient
-        };
-        let stream = if is_orig {
-            &mut t.orig_stream
-        } else {
-            &mut t.resp_stream
-        };
-        if stream.is_active() && held_total >= cfg.buffer_budget {
-            // The budget is spent: this direction gets nothing more buffered (checked
-            // before feeding, so the total passes the budget by one segment at most).
-            stream.cut_for_budget();
-            if let Some(d) = flow.dissector.as_deref_mut() {
-                d.stream_ended(dir);
-            }
-            if !flow.budget_cut {
-                flow.budget_cut = true;
-                stats.budget_cut += 1;
-            }
+/// A segment's payload into its direction's reassembly and on to the dissector, unless the
+/// budget is spent or the direction stopped (out of line: only the first segments of a flow
+/// get here with a direction still buffering).
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn payload<D: Dissector>(
+    flow: &mut Flow<D>,
+    cfg: &FlowConfig,
+    held_total: usize,
+    stats: &mut FlowStats,
+    is_orig: bool,
+    seg: &TcpSegment<'_>,
+    frame: u64,
+    ts: i64,
+) {
+    let Some(t) = flow.tcp.as_deref_mut() else {
+        return;
+    };
+    let f = seg.flags;
+    let dir = if is_orig {
+        Direction::ClientToServer
+    } else {
+        Direction::ServerToClient
+    };
+    let stream = if is_orig {
+        &mut t.orig_stream
+    } else {
+        &mut t.resp_stream
+    };
+    if stream.is_active() && held_total >= cfg.buffer_budget {
+        // The budget is spent: this direction gets nothing more buffered (checked
+        // before feeding, so the total passes the budget by one segment at most).
+        stream.cut_for_budget();
+        end_stream(&mut flow.dissector, &mut flow.ended, dir);
+        if !flow.budget_cut {
+            flow.budget_cut = true;
+            stats.budget_cut += 1;
         }
-        if stream.is_active() {
-            let (orig, resp) = (flow.orig, flow.resp);
-            let dissector = flow.dissector.get_or_insert_with(|| {
-                let mut d = Box::<D>::default();
-                d.begin(orig, resp, true);
-                d
+    }
+    if stream.is_active() {
+        let (orig, resp) = (flow.orig, flow.resp);
+        let dissector = flow.dissector.get_or_insert_with(|| {
+            let mut d = Box::<D>::default();
+            d.begin(orig, resp, true);
+            d
+        });
+        if !dissector.wants_stream(dir) {
+            stream.complete();
+        } else {
+            // Data on a SYN (TCP Fast Open) starts after the SYN's sequence number.
+            let data_seq = seg.seq.wrapping_add(u32::from(f.has(TcpFlags::SYN)));
+            let ended = &mut flow.ended;
+            stream.segment(data_seq, seg.payload, cfg.stream_limit, &mut |bytes| {
+                *ended &= !direction_bit(dir);
+                dissector.stream(dir, bytes, frame, ts);
+                dissector.wants_stream(dir)
             });
-            if !dissector.wants_stream(dir) {
-                stream.complete();
-            } else {
-                // Data on a SYN (TCP Fast Open) starts after the SYN's sequence number.
-                let data_seq = seg.seq.wrapping_add(u32::from(f.has(TcpFlags::SYN)));
-                stream.segment(data_seq, seg.payload, limit, &mut |bytes| {
-                    dissector.stream(dir, bytes, frame, ts);
-                    dissector.wants_stream(dir)
-                });
-            }
-            if !stream.is_active() {
-                // Limit, gap or done: release the parser's buffers for this direction
-                // now rather than when the flow ends.
-                dissector.stream_ended(dir);
-            }
+        }
+        if !stream.is_active() {
+            // Limit, gap or done: release the parser's buffers for this direction
+            // now rather than when the flow ends.
+            end_stream(&mut flow.dissector, &mut flow.ended, dir);
         }
     }
 }

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::capture::{self, CaptureSummary, Frame, Input};
 use crate::collapse::{CollapseStats, Collapser, Seen};
-use crate::decode::{DecodeLimits, DecodeStats, Decoder, Packet};
+use crate::decode::{DecodeLimits, DecodeStats, Decoder, Packet, link};
 use crate::dissect::{AppDissector, AppFacts};
 use crate::flow::{FlowConfig, FlowRecord, FlowStats, FlowTable};
 
@@ -142,10 +142,12 @@ pub fn analyze(input: &Input, cfg: &PipelineConfig, emit: &mut dyn FnMut(Flow)) 
     // Made for the first such copy: a capture without Packet Monitor metadata never needs it.
     let mut copies: Option<Decoder> = None;
     let progress = cfg.progress.as_deref();
-    let outcome =
-        capture::read_capture_counted(input, progress, |frame| match collapser.check(frame) {
+    let outcome = capture::read_capture_counted(input, progress, |frame| {
+        // The link header is walked once, for the collapse and the decoder.
+        let link = link::ip_payload(frame.linktype, frame.data);
+        match collapser.check_ip(frame, link.ok().map(|(ip, _)| ip)) {
             Seen::First => {
-                if let Some(pkt) = decoder.decode(frame.linktype, frame.data, frame.ts_nanos) {
+                if let Some(pkt) = decoder.decode_link(link, frame.ts_nanos) {
                     table.packet(&pkt, frame.number, frame.ts_nanos, emit);
                     host_origin(&mut table, &pkt, frame);
                 }
@@ -154,12 +156,13 @@ pub fn analyze(input: &Input, cfg: &PipelineConfig, emit: &mut dyn FnMut(Flow)) 
                 if frame.origin.is_some()
                     && let Some(pkt) = copies
                         .get_or_insert_with(|| Decoder::new(cfg.decode))
-                        .decode(frame.linktype, frame.data, frame.ts_nanos)
+                        .decode_link(link, frame.ts_nanos)
                 {
                     host_origin(&mut table, &pkt, frame);
                 }
             }
-        });
+        }
+    });
     if let (Some(p), Input::Path(path)) = (progress, input)
         && let Ok(meta) = std::fs::metadata(path)
         && meta.is_file()
