@@ -185,7 +185,15 @@ impl Rcode {
 
     /// IANA mnemonic ("NoError", "NXDomain", ...) or "RCODE<n>" for unassigned codes.
     pub fn name(self) -> String {
-        let name = match self {
+        match self.mnemonic() {
+            Some(name) => name.to_string(),
+            None => format!("RCODE{}", self.code()),
+        }
+    }
+
+    /// The IANA mnemonic of an assigned code, without allocating.
+    fn mnemonic(self) -> Option<&'static str> {
+        Some(match self {
             Rcode::NoError => "NoError",
             Rcode::FormErr => "FormErr",
             Rcode::ServFail => "ServFail",
@@ -199,15 +207,18 @@ impl Rcode {
             Rcode::NotZone => "NotZone",
             Rcode::DsoTypeNI => "DSOTYPENI",
             Rcode::BadVers => "BADVERS",
-            Rcode::Unknown(code) => return format!("RCODE{code}"),
-        };
-        name.to_string()
+            Rcode::Unknown(_) => return None,
+        })
     }
 }
 
 impl Serialize for Rcode {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.name())
+        // Every message of `flows` output writes one: the usual codes without a String.
+        match self.mnemonic() {
+            Some(name) => serializer.serialize_str(name),
+            None => serializer.serialize_str(&self.name()),
+        }
     }
 }
 
