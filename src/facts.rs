@@ -123,7 +123,7 @@ impl FactsBuilder {
     /// conversation the rules judge (DNS over TCP is judged by its messages only).
     pub fn add(&mut self, f: &Flow) {
         if !f.app.dns.is_empty() {
-            self.dns.extend(DnsAnswer::from_flow(f));
+            self.dns.extend(DnsAnswer::of_flow(f));
         }
         if f.transport == Transport::Tcp && f.app.protocol != Some(AppProtocol::Dns) {
             let rec = AuditFlow::from_flow_shared(f, &mut self.truncated, &mut self.interner);

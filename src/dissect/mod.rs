@@ -137,6 +137,35 @@ impl AppDissector {
         self.facts.protocol.get_or_insert(AppProtocol::Dns);
     }
 
+    /// The HTTP heads read so far are as large as the bytes they came from (a 16 KiB target
+    /// is kept whole until the facts stage cuts it): counted with the buffers.
+    fn http_heads(&self) -> usize {
+        self.http
+            .requests
+            .iter()
+            .map(|r| {
+                r.method.capacity()
+                    + r.target.capacity()
+                    + r.version.capacity()
+                    + r.host.as_ref().map_or(0, String::capacity)
+                    + r.user_agent.as_ref().map_or(0, String::capacity)
+            })
+            .sum::<usize>()
+            + self
+                .http
+                .responses
+                .iter()
+                .map(|r| {
+                    r.reason.capacity()
+                        + r.version.capacity()
+                        + r.proxy_authenticate
+                            .iter()
+                            .map(String::capacity)
+                            .sum::<usize>()
+                })
+                .sum::<usize>()
+    }
+
     /// Feeds bytes to a direction, switching parsers when a CONNECT tunnel opens.
     fn feed(&mut self, dir: Direction, bytes: &[u8], frame: u64, ts: i64) {
         let mut stream = std::mem::replace(self.stream_mut(dir), Stream::Done);
@@ -281,6 +310,19 @@ impl AppDissector {
     }
 }
 
+/// Bytes one direction's parser holds in its buffers.
+#[inline]
+fn stream_buffered(s: &Stream) -> usize {
+    match s {
+        Stream::Sniffing(b) => b.capacity(),
+        Stream::Tls(t) => t.buffered(),
+        Stream::Http(h) => h.buffered(),
+        // DNS over TCP holds at most one 64 KiB message per direction (its own bound), on
+        // DNS ports only.
+        Stream::Dns(_) | Stream::Scan | Stream::Done => 0,
+    }
+}
+
 /// A segment that opens with a TLS handshake record holding a ClientHello (from the
 /// client) or a ServerHello (from the server): TLS starting after a plaintext preamble.
 fn tls_hello_starts(dir: Direction, b: &[u8]) -> bool {
@@ -329,45 +371,14 @@ impl Dissector for AppDissector {
     }
 
     fn buffered(&self) -> usize {
-        // The HTTP heads read so far are as large as the bytes they came from (a 16 KiB
-        // target is kept whole until the facts stage cuts it): count them with the buffers.
-        let heads = self
-            .http
-            .requests
-            .iter()
-            .map(|r| {
-                r.method.capacity()
-                    + r.target.capacity()
-                    + r.version.capacity()
-                    + r.host.as_ref().map_or(0, String::capacity)
-                    + r.user_agent.as_ref().map_or(0, String::capacity)
-            })
-            .sum::<usize>()
-            + self
-                .http
-                .responses
-                .iter()
-                .map(|r| {
-                    r.reason.capacity()
-                        + r.version.capacity()
-                        + r.proxy_authenticate
-                            .iter()
-                            .map(String::capacity)
-                            .sum::<usize>()
-                })
-                .sum::<usize>();
-        heads
-            + [&self.c2s, &self.s2c]
-                .into_iter()
-                .map(|s| match s {
-                    Stream::Sniffing(b) => b.capacity(),
-                    Stream::Tls(t) => t.buffered(),
-                    Stream::Http(h) => h.buffered(),
-                    // DNS over TCP holds at most one 64 KiB message per direction (its own
-                    // bound), on DNS ports only.
-                    Stream::Dns(_) | Stream::Scan | Stream::Done => 0,
-                })
-                .sum::<usize>()
+        // Asked after every packet of an open flow: the two streams first, the HTTP heads
+        // only on a flow that has them.
+        let streams = stream_buffered(&self.c2s) + stream_buffered(&self.s2c);
+        if self.http_seen {
+            streams + self.http_heads()
+        } else {
+            streams
+        }
     }
 
     fn datagram(&mut self, dir: Direction, payload: &[u8], frame: u64, ts_nanos: i64) {

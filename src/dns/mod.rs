@@ -37,6 +37,10 @@ pub const MAX_POINTER_HOPS: usize = 128;
 /// RFC 1035 2.3.4: a name is at most 255 bytes in wire form (length octets included).
 const MAX_NAME_WIRE_LEN: usize = 255;
 const HEADER_LEN: usize = 12;
+/// Fewest bytes a question takes (the root name, type and class).
+const MIN_QUESTION_LEN: usize = 5;
+/// Fewest bytes a resource record takes (the root name, type, class, TTL and RDLENGTH).
+const MIN_RECORD_LEN: usize = 11;
 
 /// Record (and query) types this crate names in code (IANA DNS RR TYPEs). [`type_name`]
 /// knows the mnemonics of many more, for reports.
@@ -181,7 +185,15 @@ impl Rcode {
 
     /// IANA mnemonic ("NoError", "NXDomain", ...) or "RCODE<n>" for unassigned codes.
     pub fn name(self) -> String {
-        let name = match self {
+        match self.mnemonic() {
+            Some(name) => name.to_string(),
+            None => format!("RCODE{}", self.code()),
+        }
+    }
+
+    /// The IANA mnemonic of an assigned code, without allocating.
+    fn mnemonic(self) -> Option<&'static str> {
+        Some(match self {
             Rcode::NoError => "NoError",
             Rcode::FormErr => "FormErr",
             Rcode::ServFail => "ServFail",
@@ -195,15 +207,18 @@ impl Rcode {
             Rcode::NotZone => "NotZone",
             Rcode::DsoTypeNI => "DSOTYPENI",
             Rcode::BadVers => "BADVERS",
-            Rcode::Unknown(code) => return format!("RCODE{code}"),
-        };
-        name.to_string()
+            Rcode::Unknown(_) => return None,
+        })
     }
 }
 
 impl Serialize for Rcode {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.name())
+        // Every message of `flows` output writes one: the usual codes without a String.
+        match self.mnemonic() {
+            Some(name) => serializer.serialize_str(name),
+            None => serializer.serialize_str(&self.name()),
+        }
     }
 }
 
@@ -353,7 +368,13 @@ pub fn parse_message(bytes: &[u8]) -> Result<DnsMessage, DnsError> {
         truncated: flags & 0x0200 != 0,
         recursion_desired: flags & 0x0100 != 0,
         recursion_available: flags & 0x0080 != 0,
-        questions: Vec::new(),
+        // Sized from the counts up front (one allocation per section, not a growing one),
+        // never beyond what the bytes left could hold: a question takes at least 5 bytes.
+        questions: Vec::with_capacity(
+            usize::from(counts[0])
+                .min(MAX_RECORDS_PER_SECTION)
+                .min(bytes.len() / MIN_QUESTION_LEN),
+        ),
         answers: Vec::new(),
         authority: Vec::new(),
         additional: Vec::new(),
@@ -385,6 +406,11 @@ pub fn parse_message(bytes: &[u8]) -> Result<DnsMessage, DnsError> {
     ];
     let mut dropped = 0u32;
     'sections: for (count, records) in sections {
+        records.reserve_exact(
+            usize::from(count)
+                .min(MAX_RECORDS_PER_SECTION)
+                .min(r.remaining() / MIN_RECORD_LEN),
+        );
         for index in 0..usize::from(count) {
             let keep = index < MAX_RECORDS_PER_SECTION;
             match r.record(keep) {
@@ -436,6 +462,10 @@ impl<'a> Reader<'a> {
                 len: self.msg.len(),
             }),
         }
+    }
+
+    fn remaining(&self) -> usize {
+        self.msg.len().saturating_sub(self.pos)
     }
 
     fn name(&mut self) -> Result<String, DnsError> {
@@ -539,7 +569,8 @@ fn read_name(msg: &[u8], start: usize) -> Result<(String, usize), DnsError> {
     let mut hops = 0usize;
     // Room for a usual name up front (Arc names are 20 to 60 characters): one allocation
     // instead of four growing ones.
-    let mut text = String::with_capacity(64);
+    // Written as bytes, all printable ASCII (see `push_label`), made a string once at the end.
+    let mut text: Vec<u8> = Vec::with_capacity(64);
     loop {
         let Some(&len) = msg.get(pos) else {
             return Err(DnsError::Truncated {
@@ -552,8 +583,10 @@ fn read_name(msg: &[u8], start: usize) -> Result<(String, usize), DnsError> {
         match len & 0xC0 {
             0x00 if len == 0 => {
                 if text.is_empty() {
-                    text.push('.');
+                    text.push(b'.');
                 }
+                let text = String::from_utf8(text)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                 return Ok((text, end_in_place.unwrap_or(pos + 1)));
             }
             0x00 => {
@@ -572,7 +605,7 @@ fn read_name(msg: &[u8], start: usize) -> Result<(String, usize), DnsError> {
                     });
                 };
                 if !text.is_empty() {
-                    text.push('.');
+                    text.push(b'.');
                 }
                 push_label(&mut text, label);
                 pos = label_start + len;
@@ -615,20 +648,25 @@ fn read_name(msg: &[u8], start: usize) -> Result<(String, usize), DnsError> {
 
 /// Appends one label in presentation form: printable ASCII as is, `.` and `\` escaped with a
 /// backslash, every other byte as `\DDD` so that hostile names carry no control characters.
-fn push_label(text: &mut String, label: &[u8]) {
+fn push_label(text: &mut Vec<u8>, label: &[u8]) {
+    // The usual label (letters, digits, hyphens) needs no escape: copied in one go.
+    if label
+        .iter()
+        .all(|&b| b.is_ascii_graphic() && b != b'.' && b != b'\\')
+    {
+        text.extend_from_slice(label);
+        return;
+    }
     for &byte in label {
         match byte {
-            b'.' | b'\\' => {
-                text.push('\\');
-                text.push(char::from(byte));
-            }
-            0x21..=0x7E => text.push(char::from(byte)),
-            _ => {
-                text.push('\\');
-                text.push(char::from(b'0' + byte / 100));
-                text.push(char::from(b'0' + (byte / 10) % 10));
-                text.push(char::from(b'0' + byte % 10));
-            }
+            b'.' | b'\\' => text.extend_from_slice(&[b'\\', byte]),
+            0x21..=0x7E => text.push(byte),
+            _ => text.extend_from_slice(&[
+                b'\\',
+                b'0' + byte / 100,
+                b'0' + (byte / 10) % 10,
+                b'0' + byte % 10,
+            ]),
         }
     }
 }

@@ -7,8 +7,8 @@
 //! its own 250-byte owner) would otherwise cost 64 KB per message. What is left out is
 //! counted in [`DnsAnswer::records_dropped`].
 
+use rustc_hash::FxHashSet;
 use serde::Serialize;
-use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
 
 use crate::dns::{Rcode, RecordData};
@@ -65,31 +65,49 @@ fn compact_answers(
     records: &[crate::dns::ResourceRecord],
 ) -> (Vec<(String, DnsRecordData)>, u32) {
     let mut kept: Vec<(String, DnsRecordData)> = Vec::new();
-    // Distinct names so far (lower case): at most MAX_NAMES_KEPT, so a scan is cheap.
-    let mut names: Vec<String> = question.map(str::to_ascii_lowercase).into_iter().collect();
+    // Distinct names so far, compared ignoring ASCII case: at most MAX_NAMES_KEPT (and the
+    // two a record may add), so a scan is cheap. They borrow from the message and live on
+    // the stack: no lower-case copy per name and record.
+    let mut names = [""; MAX_NAMES_KEPT + 2];
+    let mut len = 0;
+    if let Some(q) = question {
+        names[0] = q;
+        len = 1;
+    }
     let mut dropped = 0u32;
     for rr in records {
-        let d = match &rr.data {
-            RecordData::A(a) => DnsRecordData::A(IpAddr::V4(*a)),
-            RecordData::Aaaa(a) => DnsRecordData::A(IpAddr::V6(*a)),
-            RecordData::Cname(c) => DnsRecordData::Cname(c.clone()),
+        let target = match &rr.data {
+            RecordData::A(_) | RecordData::Aaaa(_) => None,
+            RecordData::Cname(c) => Some(c.as_str()),
             RecordData::Other { .. } => continue,
         };
-        let mut new_names: Vec<String> = Vec::new();
-        for n in std::iter::once(rr.name.as_str()).chain(match &d {
-            DnsRecordData::Cname(t) => Some(t.as_str()),
-            DnsRecordData::A(_) => None,
-        }) {
-            let key = n.to_ascii_lowercase();
-            if !names.contains(&key) && !new_names.contains(&key) {
-                new_names.push(key);
+        // The names this record would add (its owner, then a CNAME's target).
+        let before = len;
+        for n in std::iter::once(rr.name.as_str()).chain(target) {
+            if !names[..len].iter().any(|k| k.eq_ignore_ascii_case(n)) {
+                names[len] = n;
+                len += 1;
             }
         }
-        if kept.len() >= MAX_RECORDS_KEPT || names.len() + new_names.len() > MAX_NAMES_KEPT {
+        if kept.len() >= MAX_RECORDS_KEPT || len > MAX_NAMES_KEPT {
+            len = before;
             dropped = dropped.saturating_add(1);
             continue;
         }
-        names.extend(new_names);
+        let d = match (&rr.data, target) {
+            (RecordData::A(a), _) => DnsRecordData::A(IpAddr::V4(*a)),
+            (RecordData::Aaaa(a), _) => DnsRecordData::A(IpAddr::V6(*a)),
+            (_, Some(t)) => DnsRecordData::Cname(t.to_string()),
+            (_, None) => continue,
+        };
+        if kept.is_empty() {
+            // One allocation for every record that can be kept, instead of growing.
+            let usable = records
+                .iter()
+                .filter(|r| !matches!(r.data, RecordData::Other { .. }))
+                .count();
+            kept.reserve_exact(usable.min(MAX_RECORDS_KEPT));
+        }
         kept.push((rr.name.clone(), d));
     }
     (kept, dropped)
@@ -98,44 +116,70 @@ fn compact_answers(
 impl DnsAnswer {
     /// Every DNS message of a finished flow (not yet paired: that needs the whole capture).
     pub fn from_flow(f: &Flow) -> Vec<DnsAnswer> {
-        f.app
-            .dns
-            .iter()
-            .map(|e| {
-                let m = &e.message;
-                let q = m.questions.first();
-                let (answers, records_dropped) =
-                    compact_answers(q.map(|q| q.name.as_str()), &m.answers);
-                DnsAnswer {
-                    frame: e.frame,
-                    ts_ns: e.ts_ns,
-                    resolver: f.server,
-                    client: f.client,
-                    id: m.id,
-                    is_response: m.is_response,
-                    rcode: m.rcode,
-                    qname: q.map(|q| q.name.clone()),
-                    qtype: q.map_or(0, |q| q.qtype),
-                    answers,
-                    records_dropped,
-                    answered: false,
-                }
-            })
-            .collect()
+        DnsAnswer::of_flow(f).collect()
+    }
+
+    /// [`DnsAnswer::from_flow`] as an iterator, for a caller that appends them to its own
+    /// list (no vector per flow).
+    pub(crate) fn of_flow(f: &Flow) -> impl ExactSizeIterator<Item = DnsAnswer> + '_ {
+        f.app.dns.iter().map(|e| {
+            let m = &e.message;
+            let q = m.questions.first();
+            let (answers, records_dropped) =
+                compact_answers(q.map(|q| q.name.as_str()), &m.answers);
+            DnsAnswer {
+                frame: e.frame,
+                ts_ns: e.ts_ns,
+                resolver: f.server,
+                client: f.client,
+                id: m.id,
+                is_response: m.is_response,
+                rcode: m.rcode,
+                qname: q.map(|q| q.name.clone()),
+                qtype: q.map_or(0, |q| q.qtype),
+                answers,
+                records_dropped,
+                answered: false,
+            }
+        })
     }
 }
 
-/// Lower case, one trailing dot dropped: how names are compared when pairing.
-fn name_key(name: &str) -> String {
-    name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
+/// A question name as pairing compares it: ASCII case ignored, one trailing dot dropped.
+/// Borrowed from the message, so pairing a capture's messages allocates no key strings.
+#[derive(Debug, Clone, Copy)]
+struct NameKey<'a>(&'a str);
+
+impl<'a> NameKey<'a> {
+    fn new(name: &'a str) -> Self {
+        NameKey(name.strip_suffix('.').unwrap_or(name))
+    }
+}
+
+impl PartialEq for NameKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+
+impl Eq for NameKey<'_> {}
+
+impl std::hash::Hash for NameKey<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        // Consistent with `eq`: names equal ignoring ASCII case hash the same bytes.
+        for b in self.0.bytes() {
+            h.write_u8(b.to_ascii_lowercase());
+        }
+        h.write_usize(self.0.len());
+    }
 }
 
 /// What ties a query to its response: the two ends, the transaction id, the question.
-type PairKey = (SocketAddr, SocketAddr, u16, u16, String);
+type PairKey<'a> = (SocketAddr, SocketAddr, u16, u16, NameKey<'a>);
 
-fn pair_key(m: &DnsAnswer) -> Option<PairKey> {
+fn pair_key(m: &DnsAnswer) -> Option<PairKey<'_>> {
     let name = m.qname.as_deref()?;
-    Some((m.client, m.resolver, m.id, m.qtype, name_key(name)))
+    Some((m.client, m.resolver, m.id, m.qtype, NameKey::new(name)))
 }
 
 /// Marks every query of the capture that some response answers. A response anywhere in the
@@ -144,13 +188,20 @@ fn pair_key(m: &DnsAnswer) -> Option<PairKey> {
 /// One pass over the responses, so pairing is a lookup per query, not a scan (captures can
 /// hold many thousands of messages).
 pub fn pair_queries(dns: &mut [DnsAnswer]) {
-    let responses: BTreeSet<PairKey> = dns
-        .iter()
-        .filter(|m| m.is_response)
-        .filter_map(pair_key)
-        .collect();
-    for m in dns.iter_mut().filter(|m| !m.is_response) {
-        m.answered = pair_key(m).is_some_and(|k| responses.contains(&k));
+    let answered: Vec<bool> = {
+        let responses: FxHashSet<PairKey<'_>> = dns
+            .iter()
+            .filter(|m| m.is_response)
+            .filter_map(pair_key)
+            .collect();
+        dns.iter()
+            .map(|m| !m.is_response && pair_key(m).is_some_and(|k| responses.contains(&k)))
+            .collect()
+    };
+    for (m, answered) in dns.iter_mut().zip(answered) {
+        if !m.is_response {
+            m.answered = answered;
+        }
     }
 }
 

@@ -66,7 +66,10 @@ pub struct TlsSummary {
     pub sni: Option<String>,
     /// Highest version the client offers (supported_versions, else legacy_version).
     pub client_max_version: Option<TlsVersion>,
-    pub client_versions: Vec<TlsVersion>,
+    /// The versions offered, GREASE left out (supported_versions, else legacy_version).
+    /// Shared between the records of one capture (a few stacks offer the same lists).
+    #[serde(serialize_with = "shared_list")]
+    pub client_versions: Arc<[TlsVersion]>,
     pub offered_suites: Vec<u16>,
     /// The ClientHello's JA4 fingerprint (TCP): which TLS stack made the connection, so
     /// what a stack offers is said once per stack rather than once per connection. Shared
@@ -106,6 +109,12 @@ pub struct HttpResponseSummary {
     pub reason: String,
     pub frame: u64,
 }
+
+/// Bytes a record's list of offered versions took inline when each record owned it (a
+/// `Vec`), added to the size of the structs in [`AuditFlow::approx_bytes`]: sharing the list
+/// leaves the estimate, and so which flows the budget keeps, as it was.
+const OWNED_VERSIONS_EXTRA: usize =
+    std::mem::size_of::<Vec<TlsVersion>>() - std::mem::size_of::<Arc<[TlsVersion]>>();
 
 /// One flow, compacted for the audit.
 #[derive(Debug, Clone, Serialize)]
@@ -211,6 +220,7 @@ impl AuditFlow {
     pub fn approx_bytes(&self) -> usize {
         let tls = self.tls.as_ref().map_or(0, |t| {
             std::mem::size_of::<TlsSummary>()
+                + OWNED_VERSIONS_EXTRA
                 + t.sni.as_ref().map_or(0, String::len)
                 + t.ja4.as_deref().map_or(0, str::len)
                 + t.client_versions.len() * 2
@@ -244,6 +254,7 @@ impl AuditFlow {
                 .map(|r| std::mem::size_of::<HttpResponseSummary>() + r.reason.len())
                 .sum::<usize>();
         std::mem::size_of::<AuditFlow>()
+            + OWNED_VERSIONS_EXTRA
             + self.history.len()
             + self.icmp.len() * std::mem::size_of::<IcmpEvent>()
             + self.host_components.len() * 4
@@ -276,26 +287,27 @@ impl AuditFlow {
                         .max()
                         .unwrap_or(c.legacy_version)
                 }),
-                client_versions: ch
-                    .map(|c| {
+                client_versions: ch.map_or_else(
+                    || Arc::from([]),
+                    |c| {
                         if c.supported_versions.is_empty() {
-                            vec![c.legacy_version]
+                            interner.versions(&[c.legacy_version])
                         } else {
-                            c.supported_versions
-                                .iter()
-                                .copied()
-                                .filter(|v| !v.is_grease())
-                                .collect()
+                            interner.versions(&c.supported_versions)
                         }
-                    })
-                    .unwrap_or_default(),
+                    },
+                ),
                 offered_suites: ch
                     .map(|c| {
-                        c.cipher_suites
-                            .iter()
-                            .copied()
-                            .filter(|s| !crate::tls::is_grease(*s))
-                            .collect()
+                        // Sized once (GREASE is one or two of them), not grown.
+                        let mut v = Vec::with_capacity(c.cipher_suites.len());
+                        v.extend(
+                            c.cipher_suites
+                                .iter()
+                                .copied()
+                                .filter(|s| !crate::tls::is_grease(*s)),
+                        );
+                        v
                     })
                     .unwrap_or_default(),
                 ja4: ch
@@ -376,6 +388,8 @@ impl AuditFlow {
 pub struct Interner {
     chains: FxHashMap<ChainKey, (Arc<[CertSummary]>, u64)>,
     ja4: FxHashMap<Arc<str>, ()>,
+    /// Offered version lists, GREASE left out, by the list as sent (GREASE included).
+    versions: FxHashMap<Vec<TlsVersion>, Arc<[TlsVersion]>>,
 }
 
 /// A chain as the certificate cache handed it out. Compared by identity: the cache gives
@@ -427,6 +441,19 @@ impl Interner {
         chain
     }
 
+    /// `offered` without its GREASE values, shared.
+    fn versions(&mut self, offered: &[TlsVersion]) -> Arc<[TlsVersion]> {
+        if let Some(v) = self.versions.get(offered) {
+            return Arc::clone(v);
+        }
+        let v: Arc<[TlsVersion]> = offered.iter().copied().filter(|v| !v.is_grease()).collect();
+        if self.versions.len() >= Self::ENTRIES {
+            self.versions.clear();
+        }
+        self.versions.insert(offered.to_vec(), Arc::clone(&v));
+        v
+    }
+
     fn ja4(&mut self, ja4: &str) -> Arc<str> {
         if let Some((k, ())) = self.ja4.get_key_value(ja4) {
             return Arc::clone(k);
@@ -466,9 +493,37 @@ fn shared_certs<S: serde::Serializer>(certs: &Arc<[CertSummary]>, s: S) -> Resul
     s.collect_seq(certs.iter())
 }
 
+/// Writes a shared list as a plain one, as when each record owned its copy.
+fn shared_list<S: serde::Serializer, T: Serialize>(v: &Arc<[T]>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter())
+}
+
 fn shared_str<S: serde::Serializer>(v: &Option<Arc<str>>, s: S) -> Result<S::Ok, S::Error> {
     match v {
         Some(v) => s.serialize_some(&**v),
         None => s.serialize_none(),
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The record budget estimates a record from these sizes (`approx_bytes`): a change
+    /// here changes which flows a tight budget keeps, so it should be deliberate. The
+    /// estimate counts shared lists as owned ones (`OWNED_VERSIONS_EXTRA`).
+    #[test]
+    fn record_sizes_as_the_budget_counts_them() {
+        assert_eq!(
+            std::mem::size_of::<TlsSummary>() + OWNED_VERSIONS_EXTRA,
+            TLS_SUMMARY_BUDGETED
+        );
+        assert_eq!(
+            std::mem::size_of::<AuditFlow>() + OWNED_VERSIONS_EXTRA,
+            AUDIT_FLOW_BUDGETED
+        );
+    }
+
+    const TLS_SUMMARY_BUDGETED: usize = 208;
+    const AUDIT_FLOW_BUDGETED: usize = 544;
 }

@@ -39,13 +39,13 @@ impl Ja4Transport {
 /// cache is emptied when it reaches this many entries.
 const FINGERPRINT_CACHE_ENTRIES: usize = 4096;
 
-/// The cache: fingerprints keyed by the hello fields they depend on, written as bytes by
-/// [`write_key`], and the buffer the key of the hello at hand is written into (reused, so a
-/// hit costs no allocation).
+/// The cache: fingerprints keyed by the hello fields they depend on, written as 16-bit
+/// values by [`write_key`], and the buffer the key of the hello at hand is written into
+/// (reused, so a hit costs no allocation).
 #[derive(Default)]
 struct Cache {
-    key: Vec<u8>,
-    map: rustc_hash::FxHashMap<Box<[u8]>, [String; 4]>,
+    key: Vec<u16>,
+    map: rustc_hash::FxHashMap<Box<[u16]>, [String; 4]>,
 }
 
 thread_local! {
@@ -53,28 +53,31 @@ thread_local! {
 }
 
 /// The fields the fingerprints depend on, each list prefixed by its length so that no two
-/// different hellos write the same bytes.
-fn write_key(ch: &ClientHello, out: &mut Vec<u8>) {
-    fn list16(out: &mut Vec<u8>, values: impl ExactSizeIterator<Item = u16>) {
-        out.extend_from_slice(&(values.len() as u32).to_le_bytes());
-        for v in values {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
+/// different hellos write the same values. The lists of 16-bit values are copied whole.
+fn write_key(ch: &ClientHello, out: &mut Vec<u16>) {
+    fn len(out: &mut Vec<u16>, n: usize) {
+        let n = n as u32;
+        out.extend_from_slice(&[(n >> 16) as u16, n as u16]);
     }
-    fn bytes(out: &mut Vec<u8>, values: &[u8]) {
-        out.extend_from_slice(&(values.len() as u32).to_le_bytes());
+    fn list16(out: &mut Vec<u16>, values: &[u16]) {
+        len(out, values.len());
         out.extend_from_slice(values);
     }
+    fn bytes(out: &mut Vec<u16>, values: &[u8]) {
+        len(out, values.len());
+        out.extend(values.iter().map(|&b| u16::from(b)));
+    }
     out.clear();
-    out.extend_from_slice(&ch.legacy_version.0.to_le_bytes());
-    out.push(u8::from(ch.sslv2_format));
-    list16(out, ch.cipher_suites.iter().copied());
-    list16(out, ch.extensions.iter().copied());
-    list16(out, ch.supported_groups.iter().copied());
+    out.push(ch.legacy_version.0);
+    out.push(u16::from(ch.sslv2_format));
+    list16(out, &ch.cipher_suites);
+    list16(out, &ch.extensions);
+    list16(out, &ch.supported_groups);
     bytes(out, &ch.ec_point_formats);
-    list16(out, ch.supported_versions.iter().map(|v| v.0));
-    list16(out, ch.signature_algorithms.iter().copied());
-    match &ch.alpn_first_raw {
+    len(out, ch.supported_versions.len());
+    out.extend(ch.supported_versions.iter().map(|v| v.0));
+    list16(out, &ch.signature_algorithms);
+    match ch.alpn_first() {
         Some(a) => {
             out.push(1);
             bytes(out, a);
@@ -173,7 +176,7 @@ fn ja4_pair(ch: &ClientHello, transport: Ja4Transport) -> (String, String) {
         sni,
         ciphers.len().min(99),
         exts_all.len().min(99),
-        alpn_chars(ch.alpn_first_raw.as_deref()),
+        alpn_chars(ch.alpn_first()),
     );
     ciphers.sort_unstable();
     let b = hex_list(&ciphers);

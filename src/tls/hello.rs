@@ -81,9 +81,19 @@ pub struct ClientHello {
     pub ja4_r: String,
     /// Capture frame that delivered the last byte of the hello.
     pub frame: u64,
-    /// Raw bytes of the first ALPN entry: JA4 needs the bytes, not the lossy string.
+    /// Raw bytes of the first ALPN entry when they are not UTF-8 (JA4 needs the bytes, not
+    /// the lossy string); see [`ClientHello::alpn_first`].
     #[serde(skip)]
     pub(crate) alpn_first_raw: Option<Vec<u8>>,
+}
+
+impl ClientHello {
+    /// The bytes of the first ALPN entry as sent, if any.
+    pub(crate) fn alpn_first(&self) -> Option<&[u8]> {
+        self.alpn_first_raw
+            .as_deref()
+            .or_else(|| self.alpn.first().map(String::as_bytes))
+    }
 }
 
 /// What a server chose in a ServerHello (or asked for in a HelloRetryRequest).
@@ -228,7 +238,19 @@ pub(crate) fn parse_client_hello(
     (Some(ch), problems)
 }
 
+/// How many extension headers a block holds, counted up to the first that overruns it:
+/// the extension list is then allocated once at its size instead of grown.
+fn count_extensions(block: &[u8]) -> usize {
+    let mut r = Reader::new(block);
+    let mut n = 0;
+    while r.remaining() > 0 && r.u16().is_some() && r.vec16().is_some() {
+        n += 1;
+    }
+    n
+}
+
 fn parse_client_extensions(block: &[u8], ch: &mut ClientHello, problems: &mut Vec<String>) {
+    ch.extensions.reserve_exact(count_extensions(block));
     let mut r = Reader::new(block);
     while r.remaining() > 0 {
         let (Some(ty), Some(data)) = (r.u16(), r.vec16()) else {
@@ -241,12 +263,23 @@ fn parse_client_extensions(block: &[u8], ch: &mut ClientHello, problems: &mut Ve
         ch.extensions.push(ty);
         let ok = match ty {
             ext::SERVER_NAME => parse_sni(data, ch),
-            ext::ALPN => parse_alpn(data).map(|list| {
-                ch.alpn_first_raw = list.first().map(|p| p.to_vec());
-                ch.alpn = list
-                    .iter()
-                    .map(|p| String::from_utf8_lossy(p).into_owned())
-                    .collect();
+            ext::ALPN => alpn_count(data).map(|n| {
+                let mut alpn = Vec::with_capacity(n);
+                ch.alpn_first_raw = None;
+                for (i, p) in alpn_entries(data).enumerate() {
+                    alpn.push(match String::from_utf8_lossy(p) {
+                        std::borrow::Cow::Borrowed(s) => s.to_string(),
+                        std::borrow::Cow::Owned(s) => {
+                            // JA4 reads the first entry's bytes, which the lossy string
+                            // changed: kept apart (a valid one is read from `alpn`).
+                            if i == 0 {
+                                ch.alpn_first_raw = Some(p.to_vec());
+                            }
+                            s
+                        }
+                    });
+                }
+                ch.alpn = alpn;
             }),
             ext::SUPPORTED_GROUPS => Reader::new(data)
                 .vec16()
@@ -298,14 +331,23 @@ fn parse_sni(data: &[u8], ch: &mut ClientHello) -> Option<()> {
     Some(())
 }
 
-fn parse_alpn(data: &[u8]) -> Option<Vec<&[u8]>> {
+/// How many protocol names an ALPN extension lists; `None` when malformed.
+fn alpn_count(data: &[u8]) -> Option<usize> {
     let list = Reader::new(data).vec16()?;
     let mut r = Reader::new(list);
-    let mut out = Vec::new();
+    let mut n = 0;
     while r.remaining() > 0 {
-        out.push(r.vec8()?);
+        r.vec8()?;
+        n += 1;
     }
-    Some(out)
+    Some(n)
+}
+
+/// The protocol names of an ALPN extension, in order; check it with [`alpn_count`] first
+/// (a malformed list ends early).
+fn alpn_entries(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut r = Reader::new(Reader::new(data).vec16().unwrap_or_default());
+    std::iter::from_fn(move || if r.remaining() > 0 { r.vec8() } else { None })
 }
 
 fn parse_client_key_share(data: &[u8], ch: &mut ClientHello) -> Option<()> {
@@ -393,9 +435,9 @@ fn parse_server_extensions(block: &[u8], sh: &mut ServerHello, problems: &mut Ve
             ext::KEY_SHARE | ext::KEY_SHARE_DRAFT => Reader::new(data)
                 .u16()
                 .map(|g| sh.key_share_group = Some(g)),
-            ext::ALPN => parse_alpn(data).map(|list| {
-                sh.alpn = list
-                    .first()
+            ext::ALPN => alpn_count(data).map(|_| {
+                sh.alpn = alpn_entries(data)
+                    .next()
                     .map(|p| String::from_utf8_lossy(p).into_owned());
             }),
             _ => Some(()),

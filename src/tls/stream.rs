@@ -105,6 +105,7 @@ impl TlsStream {
     }
 
     /// Bytes held in this direction's buffers (capacity, what the allocator holds).
+    #[inline]
     pub fn buffered(&self) -> usize {
         self.pending.capacity() + self.handshake.capacity()
     }
