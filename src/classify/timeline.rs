@@ -62,10 +62,10 @@ pub struct Timeline {
 /// and, per flow (by its first frame), the rule of the first finding raised on it (to name
 /// the rule a failed mark stands for; a finding groups many flows, so the audit keeps
 /// this for every flow, not only a finding's examples).
-pub fn timeline(
+pub fn timeline<S: std::hash::BuildHasher>(
     verdicts: &[FlowVerdict],
     coverage: &[CoverageRow],
-    rules: &HashMap<u64, &'static str>,
+    rules: &HashMap<u64, &'static str, S>,
 ) -> Timeline {
     let start_ns = verdicts.iter().map(|v| v.first_ts_ns).min();
     let end_ns = verdicts

@@ -19,7 +19,7 @@
 //! TLS_RSA_WITH_3DES_EDE_CBC_SHA; ServerHello in frame 6 picking 0xc012
 //! TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA.
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity, TlsSummary};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity, TlsSummary};
 use crate::tls::cipher_suite_name;
 
 pub struct WeakSuiteOffered;
@@ -112,7 +112,7 @@ impl Rule for WeakSuiteOffered {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, _cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         if !v.is_arc() {
             return;
         }
@@ -120,11 +120,14 @@ impl Rule for WeakSuiteOffered {
         let Some(weak) = weak_connection(t) else {
             return;
         };
-        let offered: Vec<u16> = real_suites(t).filter(|s| is_weak(*s)).collect();
+        let offered = || -> Vec<u16> { real_suites(t).filter(|s| is_weak(*s)).collect() };
         let hello = t.client_hello_frame.unwrap_or_default();
         let name = v.attribution.name.as_deref().unwrap_or("?");
-        let finding = match weak {
+        match weak {
             WeakConnection::Chosen(suite) => {
+                let frames = [t.client_hello_frame, t.server_hello_frame];
+                out.add_at(&META, Severity::High, v, &frames, || {
+                let offered = offered();
                 let offer = if offered.is_empty() {
                     String::new()
                 } else {
@@ -134,9 +137,7 @@ impl Rule for WeakSuiteOffered {
                         named(&offered)
                     )
                 };
-                Finding::new(
-                    &META,
-                    cx.file,
+                (
                     format!(
                         "{name}: {offer}ServerHello in frame {} chose {}",
                         t.server_hello_frame.unwrap_or_default(),
@@ -144,10 +145,11 @@ impl Rule for WeakSuiteOffered {
                     ),
                     "The connection runs on a broken cipher suite.".to_string(),
                 )
-                .severity(Severity::High)
-                .on_flow(v, &[t.client_hello_frame, t.server_hello_frame])
+                });
             }
             WeakConnection::OnlyWeakOffered => {
+                out.add(&META, v, &[t.client_hello_frame, t.first_alert_frame], || {
+                let offered = offered();
                 let answer = match (t.server_hello_frame, t.alerts.first()) {
                     (Some(_), _) => String::new(),
                     (None, Some(a)) => format!(
@@ -156,9 +158,7 @@ impl Rule for WeakSuiteOffered {
                     ),
                     (None, None) => "; no ServerHello in the capture".to_string(),
                 };
-                Finding::new(
-                    &META,
-                    cx.file,
+                (
                     format!(
                         "{name}: ClientHello in frame {hello} offers {} suite(s), every one broken: {}{answer}",
                         offered.len(),
@@ -166,10 +166,9 @@ impl Rule for WeakSuiteOffered {
                     ),
                     "The client offers nothing but broken cipher suites: the connection is insecure or refused.".to_string(),
                 )
-                .on_flow(v, &[t.client_hello_frame, t.first_alert_frame])
+                });
             }
-        };
-        out.push(finding);
+        }
     }
 }
 
