@@ -45,18 +45,30 @@ const WEAK_MARKERS: &[&str] = &[
 
 /// Whether `suite` is a broken suite, judged by its IANA name.
 pub(super) fn is_weak(suite: u16) -> bool {
-    // Judged by name once per code point, then looked up: the rule runs on every suite of
-    // every ClientHello, and substring searches there were a tenth of the whole audit.
-    static WEAK: std::sync::OnceLock<rustc_hash::FxHashSet<u16>> = std::sync::OnceLock::new();
-    WEAK.get_or_init(|| {
-        (0..=u16::MAX)
-            .filter(|s| !SCSV.contains(s))
-            .filter(|&s| {
-                cipher_suite_name(s).is_some_and(|n| WEAK_MARKERS.iter().any(|m| n.contains(m)))
-            })
-            .collect()
-    })
-    .contains(&suite)
+    use std::sync::atomic::{AtomicU8, Ordering};
+    // Judged by name the first time a code point is asked about, then looked up: the rule
+    // runs on every suite of every ClientHello, and substring searches there were a tenth
+    // of the whole audit; judging all 65,536 code points up front cost more than a capture
+    // of a few thousand flows asks. 0: not judged yet, 1: weak, 2: not weak. Threads that
+    // judge one code point at once store the same answer.
+    const UNKNOWN: u8 = 0;
+    const WEAK: u8 = 1;
+    const NOT_WEAK: u8 = 2;
+    static JUDGED: [AtomicU8; 1 << 16] = [const { AtomicU8::new(UNKNOWN) }; 1 << 16];
+    let Some(slot) = JUDGED.get(usize::from(suite)) else {
+        return false;
+    };
+    match slot.load(Ordering::Relaxed) {
+        WEAK => true,
+        NOT_WEAK => false,
+        _ => {
+            let weak = !SCSV.contains(&suite)
+                && cipher_suite_name(suite)
+                    .is_some_and(|n| WEAK_MARKERS.iter().any(|m| n.contains(m)));
+            slot.store(if weak { WEAK } else { NOT_WEAK }, Ordering::Relaxed);
+            weak
+        }
+    }
 }
 
 /// `0xc012 TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA`, for evidence.
