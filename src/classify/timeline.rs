@@ -78,7 +78,7 @@ pub fn timeline<S: std::hash::BuildHasher>(
         std::collections::HashMap::new();
     for v in verdicts {
         if let Some(e) = &v.endpoint {
-            by_endpoint.entry(e.as_str()).or_default().push(v);
+            by_endpoint.entry(&**e).or_default().push(v);
         }
     }
     // Endpoints tried first, then the required ones never tried; each in catalog order.
@@ -103,7 +103,7 @@ pub fn timeline<S: std::hash::BuildHasher>(
                     .iter()
                     .map(|v| {
                         let mut m = mark_of(v, &rule_of);
-                        m.name = v.name.clone();
+                        m.name = v.name.as_deref().map(str::to_string);
                         m
                     })
                     .collect(),
