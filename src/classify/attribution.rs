@@ -242,6 +242,9 @@ fn matches_path(catalog: &Catalog, name: &str, path: Option<&str>) -> (Vec<usize
 /// A name as spelled, the catalog entries (indices) it matched, and the region it carries.
 type NameMatch = (Arc<str>, Arc<[usize]>, Option<Arc<str>>);
 
+/// The entries (indices) a name matched and the region it carries: a memo's value.
+type Matched = (Arc<[usize]>, Option<Arc<str>>);
+
 /// A server address's service tags, and the catalog entries those tags attribute a flow
 /// to when nothing names it.
 type TagMatch = (Arc<[String]>, Arc<[usize]>);
@@ -252,7 +255,8 @@ type TagMatch = (Arc<[String]>, Arc<[usize]>);
 /// `MEMO_ENTRIES`.
 pub struct NameMatcher<'c> {
     pub catalog: &'c Catalog,
-    memo: std::cell::RefCell<FxHashMap<Arc<str>, (Arc<[usize]>, Option<Arc<str>>)>>,
+    /// Name as spelled -> its entries and region.
+    memo: std::cell::RefCell<FxHashMap<Arc<str>, Matched>>,
     tags: std::cell::RefCell<FxHashMap<IpAddr, TagMatch>>,
     /// Shared empty lists, so a flow without entries or tags allocates nothing.
     no_entries: Arc<[usize]>,

@@ -504,17 +504,17 @@ pub fn infer(
         }
         let name = a.name.as_deref().unwrap_or_default();
         let region = a.region.as_deref().map(lower);
-        if let Some(r) = &region {
-            if !sight(
+        if let Some(r) = &region
+            && !sight(
                 &mut inferred.observed.regions,
                 r.as_ref(),
                 f,
                 a,
                 source_words(a),
                 f.attempt_frame(),
-            ) {
-                inferred.observed.untracked_region_flows += 1;
-            }
+            )
+        {
+            inferred.observed.untracked_region_flows += 1;
         }
         if !a.entries.is_empty()
             && let Some(connect) = f.connect()
