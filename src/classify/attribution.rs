@@ -7,6 +7,7 @@
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::dns::Rcode;
 use crate::facts::{AuditFlow, DnsAnswer, DnsRecordData};
@@ -27,20 +28,23 @@ pub enum NameSource {
     ServiceTag,
 }
 
-/// The answer to "who does this flow talk to".
-#[derive(Debug, Clone, Default, Serialize)]
+/// The answer to "who does this flow talk to". A capture names the same few hosts and
+/// servers thousands of times: the name, the entries it matched, its region and the
+/// server's tags are shared between the flows that have them ([`NameMatcher`] hands them
+/// out), not copied per flow.
+#[derive(Debug, Clone, Default)]
 pub struct Attribution {
     /// The name (as seen) the flow was attributed by.
-    pub name: Option<String>,
+    pub name: Option<Arc<str>>,
     pub source: Option<NameSource>,
     /// For a proxied flow: the CONNECT authority (host part), besides any inner SNI.
     pub connect_host: Option<String>,
     /// Indices into the catalog of every entry the name matched (all clouds, profiles).
-    pub entries: Vec<usize>,
+    pub entries: Arc<[usize]>,
     /// Region carried by the name (`westeurope` in `westeurope.his.arc.azure.com`).
-    pub region: Option<String>,
+    pub region: Option<Arc<str>>,
     /// Service tags of the server address (when tag files are loaded).
-    pub server_tags: Vec<String>,
+    pub server_tags: Arc<[String]>,
     /// For DNS attribution: the frame of the answer used.
     pub dns_frame: Option<u64>,
 }
@@ -235,14 +239,28 @@ fn matches_path(catalog: &Catalog, name: &str, path: Option<&str>) -> (Vec<usize
     (idx, region)
 }
 
-/// Catalog entries (indices) a name matched, and the region it carries.
-type NameMatch = (Vec<usize>, Option<String>);
+/// A name as spelled, the catalog entries (indices) it matched, and the region it carries.
+type NameMatch = (Arc<str>, Arc<[usize]>, Option<Arc<str>>);
 
-/// Name lookups against the catalog for one capture, remembered: a capture names the same
-/// few hosts thousands of times. Bounded: emptied when it reaches `MEMO_ENTRIES`.
+/// The entries (indices) a name matched and the region it carries: a memo's value.
+type Matched = (Arc<[usize]>, Option<Arc<str>>);
+
+/// A server address's service tags, and the catalog entries those tags attribute a flow
+/// to when nothing names it.
+type TagMatch = (Arc<[String]>, Arc<[usize]>);
+
+/// Name lookups against the catalog and service-tag lookups of server addresses for one
+/// capture, remembered and handed out shared: a capture names the same few hosts and
+/// servers thousands of times. Bounded: each memo is emptied when it reaches
+/// `MEMO_ENTRIES`.
 pub struct NameMatcher<'c> {
     pub catalog: &'c Catalog,
-    memo: std::cell::RefCell<FxHashMap<String, NameMatch>>,
+    /// Name as spelled -> its entries and region.
+    memo: std::cell::RefCell<FxHashMap<Arc<str>, Matched>>,
+    tags: std::cell::RefCell<FxHashMap<IpAddr, TagMatch>>,
+    /// Shared empty lists, so a flow without entries or tags allocates nothing.
+    no_entries: Arc<[usize]>,
+    no_tags: Arc<[String]>,
 }
 
 const MEMO_ENTRIES: usize = 4096;
@@ -252,21 +270,78 @@ impl<'c> NameMatcher<'c> {
         NameMatcher {
             catalog,
             memo: std::cell::RefCell::new(FxHashMap::default()),
+            tags: std::cell::RefCell::new(FxHashMap::default()),
+            no_entries: Arc::from([]),
+            no_tags: Arc::from([]),
         }
     }
 
-    fn matches(&self, name: &str) -> (Vec<usize>, Option<String>) {
-        if let Some(hit) = self.memo.borrow().get(name) {
-            return hit.clone();
+    fn matches(&self, name: &str) -> NameMatch {
+        if let Some((n, (entries, region))) = self.memo.borrow().get_key_value(name) {
+            return (n.clone(), entries.clone(), region.clone());
         }
-        let r = matches_path(self.catalog, name, None);
+        let (entries, region) = matches_path(self.catalog, name, None);
+        let r: NameMatch = (
+            Arc::from(name),
+            if entries.is_empty() {
+                self.no_entries.clone()
+            } else {
+                Arc::from(entries)
+            },
+            region.map(Arc::from),
+        );
         let mut m = self.memo.borrow_mut();
         if m.len() >= MEMO_ENTRIES {
             m.clear();
         }
-        m.insert(name.to_string(), r.clone());
+        m.insert(r.0.clone(), (r.1.clone(), r.2.clone()));
         r
     }
+
+    /// The service tags of `ip` and the entries they attribute (see [`attribute`]).
+    fn server_tags(&self, tags: &ServiceTags, ip: IpAddr) -> TagMatch {
+        if tags.is_empty() {
+            return (self.no_tags.clone(), self.no_entries.clone());
+        }
+        if let Some((t, e)) = self.tags.borrow().get(&ip) {
+            return (t.clone(), e.clone());
+        }
+        let names: Vec<String> = tags.lookup_iter(ip).map(|t| t.name.to_string()).collect();
+        let r: TagMatch = if names.is_empty() {
+            (self.no_tags.clone(), self.no_entries.clone())
+        } else {
+            let tagged = tagged_entries(self.catalog, &names);
+            (Arc::from(names), Arc::from(tagged))
+        };
+        let mut m = self.tags.borrow_mut();
+        if m.len() >= MEMO_ENTRIES {
+            m.clear();
+        }
+        m.insert(ip, r.clone());
+        r
+    }
+}
+
+/// The catalog entries whose attributing service tags hold an address with these tags
+/// (a tag, or a regional variant of it: `AzureArcInfrastructure.WestEurope`).
+fn tagged_entries(catalog: &Catalog, server_tags: &[String]) -> Vec<usize> {
+    let attributing = catalog.attributing_tags();
+    catalog
+        .entries()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e.service_tags.iter().any(|t| {
+                attributing.contains(t)
+                    && server_tags.iter().any(|s| {
+                        s == t
+                            || s.strip_prefix(t.as_str())
+                                .is_some_and(|r| r.starts_with('.'))
+                    })
+            })
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// The path of a request target (`/pkiops/certs/x.crt`, or the path of an absolute URL).
@@ -305,48 +380,41 @@ pub fn attribute(
     tags: &ServiceTags,
 ) -> Attribution {
     let catalog = names.catalog;
-    let mut a = Attribution {
-        server_tags: if tags.is_empty() {
-            Vec::new()
-        } else {
-            tags.lookup_iter(f.server.ip())
-                .map(|t| t.name.to_string())
-                .collect()
-        },
-        connect_host: f.connect().and_then(|c| host_of(&c.target)),
-        ..Attribution::default()
-    };
+    let (server_tags, tagged) = names.server_tags(tags, f.server.ip());
+    let connect_host = f.connect().and_then(|c| host_of(&c.target));
     let plain = f
         .requests
         .iter()
         .find(|r| !r.method.eq_ignore_ascii_case("CONNECT"));
-    let candidates: [(Option<String>, NameSource, Option<&str>); 3] = [
+    let http_host = plain.and_then(|r| r.host.as_deref().and_then(host_of));
+    let candidates: [(Option<&str>, NameSource, Option<&str>); 3] = [
         (
-            f.tls.as_ref().and_then(|t| t.sni.clone()),
+            f.tls.as_ref().and_then(|t| t.sni.as_deref()),
             NameSource::Sni,
             None,
         ),
-        (a.connect_host.clone(), NameSource::ConnectAuthority, None),
+        (connect_host.as_deref(), NameSource::ConnectAuthority, None),
         (
-            plain.and_then(|r| r.host.as_deref().and_then(host_of)),
+            http_host.as_deref(),
             NameSource::HttpHost,
             plain.map(|r| request_path(&r.target)),
         ),
     ];
+    let mut found: Option<(NameMatch, NameSource)> = None;
     for (name, source, path) in candidates {
         if let Some(name) = name.filter(|n| !n.is_empty()) {
-            let (entries, region) = match path {
-                Some(p) => matches_path(catalog, &name, Some(p)),
-                None => names.matches(&name),
+            let m = match path {
+                Some(p) => {
+                    let (entries, region) = matches_path(catalog, name, Some(p));
+                    (Arc::from(name), Arc::from(entries), region.map(Arc::from))
+                }
+                None => names.matches(name),
             };
-            a.name = Some(name);
-            a.source = Some(source);
-            a.entries = entries;
-            a.region = region;
+            found = Some((m, source));
             break;
         }
     }
-    if a.name.is_none()
+    if found.is_none()
         && let Some(sans) = f
             .tls
             .as_ref()
@@ -357,62 +425,47 @@ pub fn attribute(
         // The certificate speaks for this connection, where a DNS answer speaks for an
         // address other names may share (a CDN front end), so it comes first.
         let known = sans.iter().find_map(|n| {
-            let (entries, region) = names.matches(n);
-            (!entries.is_empty()).then(|| (n.clone(), entries, region))
+            let m = names.matches(n);
+            (!m.1.is_empty()).then_some(m)
         });
-        let (name, entries, region) = match known {
-            Some(k) => k,
-            None => (sans.first().cloned().unwrap_or_default(), Vec::new(), None),
-        };
-        a.name = Some(name);
-        a.source = Some(NameSource::CertificateSan);
-        a.entries = entries;
-        a.region = region;
+        let m = known.unwrap_or_else(|| {
+            let first = sans.first().map(String::as_str).unwrap_or_default();
+            (Arc::from(first), names.no_entries.clone(), None)
+        });
+        found = Some((m, NameSource::CertificateSan));
     }
-    if a.name.is_none()
+    let mut dns_frame = None;
+    if found.is_none()
         && let Some((frame, chain)) = dns.names_for(f.server.ip(), f.first_ts_ns)
     {
         // The first name of the chain the catalog knows, else the question.
         let known = chain.iter().find_map(|n| {
-            let (entries, region) = names.matches(n);
-            (!entries.is_empty()).then(|| (n.to_string(), entries, region))
+            let m = names.matches(n);
+            (!m.1.is_empty()).then_some(m)
         });
-        let (name, entries, region) = match known {
-            Some(k) => k,
-            None => (
-                chain.first().map(|n| n.to_string()).unwrap_or_default(),
-                Vec::new(),
-                None,
-            ),
-        };
-        a.name = Some(name);
-        a.source = Some(NameSource::Dns);
-        a.entries = entries;
-        a.region = region;
-        a.dns_frame = Some(frame);
+        let m = known.unwrap_or_else(|| {
+            let first = chain.first().copied().unwrap_or_default();
+            (Arc::from(first), names.no_entries.clone(), None)
+        });
+        found = Some((m, NameSource::Dns));
+        dns_frame = Some(frame);
     }
-    if a.name.is_none() && f.transport == crate::wire::Transport::Tcp && !a.server_tags.is_empty() {
-        let attributing = catalog.attributing_tags();
-        let tagged: Vec<usize> = catalog
-            .entries()
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| {
-                e.service_tags.iter().any(|t| {
-                    attributing.contains(t)
-                        && a.server_tags
-                            .iter()
-                            .any(|s| s == t || s.starts_with(&format!("{t}.")))
-                })
-            })
-            .map(|(i, _)| i)
-            .collect();
-        if !tagged.is_empty() {
-            a.source = Some(NameSource::ServiceTag);
-            a.entries = tagged;
+    let (name, source, entries, region) = match found {
+        Some(((name, entries, region), source)) => (Some(name), Some(source), entries, region),
+        None if f.transport == crate::wire::Transport::Tcp && !tagged.is_empty() => {
+            (None, Some(NameSource::ServiceTag), tagged, None)
         }
+        None => (None, None, names.no_entries.clone(), None),
+    };
+    Attribution {
+        name,
+        source,
+        connect_host,
+        entries,
+        region,
+        server_tags,
+        dns_frame,
     }
-    a
 }
 
 #[cfg(test)]
@@ -628,7 +681,7 @@ mod tests {
         assert!(
             NameMatcher::new(c)
                 .matches("www.microsoft.com")
-                .0
+                .1
                 .is_empty()
         );
         assert!(

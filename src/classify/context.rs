@@ -172,9 +172,9 @@ impl Sighting {
         self.flows += 1;
         self.on_the_wire |= a.source != Some(NameSource::Dns);
         self.succeeded += usize::from(f.succeeded());
-        let name = a.name.clone().unwrap_or_default();
+        let name = a.name.as_deref().unwrap_or_default();
         if self.examples.len() < Self::EXAMPLES && !self.examples.iter().any(|e| e.0 == name) {
-            self.examples.push((name, how, frame));
+            self.examples.push((name.to_string(), how, frame));
         }
     }
 
@@ -212,24 +212,38 @@ pub struct Observed {
 }
 
 /// Counts flow `f` under `key`, a new key only while the map holds fewer than
-/// [`MAX_TRACKED`]; false when it was left out.
-fn sight<K: Ord>(
+/// [`MAX_TRACKED`]; false when it was left out. The key is borrowed and copied only when
+/// new: this runs on every Arc flow.
+fn sight<K, Q>(
     map: &mut BTreeMap<K, Sighting>,
-    key: K,
+    key: &Q,
     f: &AuditFlow,
     a: &Attribution,
     how: &'static str,
     frame: u64,
-) -> bool {
-    if let Some(s) = map.get_mut(&key) {
+) -> bool
+where
+    K: Ord + std::borrow::Borrow<Q>,
+    Q: Ord + ToOwned<Owned = K> + ?Sized,
+{
+    if let Some(s) = map.get_mut(key) {
         s.add(f, a, how, frame);
         return true;
     }
     if map.len() >= MAX_TRACKED {
         return false;
     }
-    map.insert(key, Sighting::new(f, a, how, frame));
+    map.insert(key.to_owned(), Sighting::new(f, a, how, frame));
     true
+}
+
+/// `s` in lower case, borrowed when it has no upper case (most names and regions).
+fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
 }
 
 /// Which given value the capture contradicts.
@@ -488,19 +502,19 @@ pub fn infer(
         if a.source == Some(NameSource::ServiceTag) {
             continue;
         }
-        let name = a.name.clone().unwrap_or_default();
-        if let Some(r) = &a.region {
-            let r = r.to_ascii_lowercase();
-            if !sight(
+        let name = a.name.as_deref().unwrap_or_default();
+        let region = a.region.as_deref().map(lower);
+        if let Some(r) = &region
+            && !sight(
                 &mut inferred.observed.regions,
-                r,
+                r.as_ref(),
                 f,
                 a,
                 source_words(a),
                 f.attempt_frame(),
-            ) {
-                inferred.observed.untracked_region_flows += 1;
-            }
+            )
+        {
+            inferred.observed.untracked_region_flows += 1;
         }
         if !a.entries.is_empty()
             && let Some(connect) = f.connect()
@@ -508,7 +522,7 @@ pub fn infer(
             let how = "CONNECT request";
             if !sight(
                 &mut inferred.observed.arc_proxies,
-                f.server,
+                &f.server,
                 f,
                 a,
                 how,
@@ -517,28 +531,25 @@ pub fn infer(
                 inferred.observed.untracked_proxy_flows += 1;
             }
         }
-        let flow_clouds: BTreeSet<Cloud> = a
+        let mut flow_clouds = a
             .entries
             .iter()
             .filter_map(|&i| catalog.entries().get(i))
-            .map(|e| e.cloud)
-            .collect();
+            .map(|e| e.cloud);
         // A name shared by several clouds (login.microsoftonline.com serves public and
         // 21Vianet tables alike) says nothing about which one.
-        if flow_clouds.len() == 1
-            && let Some(c) = flow_clouds.first()
+        if let Some(c) = flow_clouds.next()
+            && flow_clouds.all(|other| other == c)
         {
-            let e = clouds.entry(*c).or_insert((0, name.clone()));
-            e.0 += 1;
+            clouds.entry(c).or_insert_with(|| (0, name.to_string())).0 += 1;
         }
-        if let Some(r) = &a.region {
+        if let Some(r) = &region {
             // Bounded like `observed.regions`: a region past MAX_TRACKED others is not
             // counted (a real capture names a handful).
-            let r = r.to_ascii_lowercase();
-            if let Some(e) = regions.get_mut(&r) {
+            if let Some(e) = regions.get_mut(r.as_ref()) {
                 e.0 += 1;
             } else if regions.len() < MAX_TRACKED {
-                regions.insert(r, (1, name.clone()));
+                regions.insert(r.to_string(), (1, name.to_string()));
             }
         }
     }

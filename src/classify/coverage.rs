@@ -159,7 +159,7 @@ struct Acc {
     addresses: BTreeSet<IpAddr>,
     names_unlisted_flows: usize,
     addresses_unlisted_flows: usize,
-    versions: BTreeSet<String>,
+    versions: BTreeSet<&'static str>,
     direct: usize,
     via_proxy: usize,
     private_address: usize,
@@ -170,7 +170,7 @@ struct Acc {
 
 /// Builds the table, rows in catalog order.
 pub fn coverage(views: &[FlowView<'_>], catalog: &Catalog, cx: &AuditContext) -> Vec<CoverageRow> {
-    let index: BTreeMap<&str, usize> = catalog
+    let index: rustc_hash::FxHashMap<&str, usize> = catalog
         .entries()
         .iter()
         .enumerate()
@@ -189,11 +189,19 @@ pub fn coverage(views: &[FlowView<'_>], catalog: &Catalog, cx: &AuditContext) ->
             a.successes += 1;
             a.last_success_frame = Some(v.flow.frames.last);
         }
-        if let Some(n) = &v.attribution.name {
-            let n = n.to_ascii_lowercase();
-            if !a.names.contains(&n) {
+        if let Some(n) = v.attribution.name.as_deref() {
+            // Lower-cased only when it has upper case: most names do not, and this runs
+            // on every flow.
+            let lower;
+            let n = if n.bytes().any(|b| b.is_ascii_uppercase()) {
+                lower = n.to_ascii_lowercase();
+                lower.as_str()
+            } else {
+                n
+            };
+            if !a.names.contains(n) {
                 if a.names.len() < MAX_LISTED {
-                    a.names.insert(n);
+                    a.names.insert(n.to_string());
                 } else {
                     a.names_unlisted_flows += 1;
                 }
@@ -208,7 +216,7 @@ pub fn coverage(views: &[FlowView<'_>], catalog: &Catalog, cx: &AuditContext) ->
             }
         }
         if let Some(ver) = v.flow.tls.as_ref().and_then(|t| t.negotiated_version) {
-            a.versions.insert(crate::tls::version_name(ver).to_string());
+            a.versions.insert(crate::tls::version_name(ver));
         }
         if v.to_proxy {
             a.via_proxy += 1;
@@ -246,7 +254,7 @@ pub fn coverage(views: &[FlowView<'_>], catalog: &Catalog, cx: &AuditContext) ->
                 addresses: a.addresses.into_iter().collect(),
                 names_unlisted_flows: a.names_unlisted_flows,
                 addresses_unlisted_flows: a.addresses_unlisted_flows,
-                tls_versions: a.versions.into_iter().collect(),
+                tls_versions: a.versions.into_iter().map(str::to_string).collect(),
                 direct: a.direct,
                 via_proxy: a.via_proxy,
                 private_address: a.private_address,

@@ -294,7 +294,7 @@ mod tests {
             conn_state: None,
             name: None,
             name_source: None,
-            endpoint: endpoint.map(str::to_string),
+            endpoint: endpoint.map(std::sync::Arc::from),
             tls_version: None,
             via_proxy: false,
             succeeded: true,

@@ -62,10 +62,10 @@ pub struct Timeline {
 /// and, per flow (by its first frame), the rule of the first finding raised on it (to name
 /// the rule a failed mark stands for; a finding groups many flows, so the audit keeps
 /// this for every flow, not only a finding's examples).
-pub fn timeline(
+pub fn timeline<S: std::hash::BuildHasher>(
     verdicts: &[FlowVerdict],
     coverage: &[CoverageRow],
-    rules: &HashMap<u64, &'static str>,
+    rules: &HashMap<u64, &'static str, S>,
 ) -> Timeline {
     let start_ns = verdicts.iter().map(|v| v.first_ts_ns).min();
     let end_ns = verdicts
@@ -78,7 +78,7 @@ pub fn timeline(
         std::collections::HashMap::new();
     for v in verdicts {
         if let Some(e) = &v.endpoint {
-            by_endpoint.entry(e.as_str()).or_default().push(v);
+            by_endpoint.entry(&**e).or_default().push(v);
         }
     }
     // Endpoints tried first, then the required ones never tried; each in catalog order.
@@ -103,7 +103,7 @@ pub fn timeline(
                     .iter()
                     .map(|v| {
                         let mut m = mark_of(v, &rule_of);
-                        m.name = v.name.clone();
+                        m.name = v.name.as_deref().map(str::to_string);
                         m
                     })
                     .collect(),

@@ -177,7 +177,7 @@ fn audit_file(
     // What the facts stage left out to stay bounded is the file's to report.
     stats.records = facts.dropped.clone();
     let file = input.to_string();
-    let mut audit = classify::audit_capture(&file, &facts, &cfg.given, catalog, tags);
+    let mut audit = classify::audit_capture_owned(&file, facts, &cfg.given, catalog, tags);
     if stats.error.is_some() && stats.capture.frames == 0 {
         // Not read at all: nothing was judged, so nothing is said (the report prints
         // "not read" instead of a verdict, and coverage leaves the file out).

@@ -14,7 +14,7 @@
 //! Example: ClientHello in frame 4 for `management.azure.com` offering at most TLS1.0
 //! (0x0301), answered by a protocol_version alert in frame 6.
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity};
 use crate::tls::version_name;
 
 pub struct ClientCannotOffer12;
@@ -35,7 +35,7 @@ impl Rule for ClientCannotOffer12 {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, _cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         if !v.is_arc() {
             return;
         }
@@ -48,33 +48,29 @@ impl Rule for ClientCannotOffer12 {
         if !max.is_below_1_2() {
             return;
         }
-        let answer = match (t.server_hello_frame, t.alerts.first()) {
-            (Some(sh), _) => format!(
-                "; the server accepted it in frame {sh} ({})",
-                t.negotiated_version.map_or("?", version_name)
-            ),
-            (None, Some(a)) => format!(
-                "; the server answered with alert {} in frame {}",
-                a.description_name, a.frame
-            ),
-            (None, None) => String::new(),
-        };
-        let evidence = format!(
-            "ClientHello in frame {frame} for {} offers at most {} ({max:#06x}){answer}",
-            v.attribution.name.as_deref().unwrap_or("?"),
-            version_name(max),
-        );
-        out.push(
-            Finding::new(
-                &META,
-                cx.file,
-                evidence,
-                format!(
-                    "The client cannot offer TLS 1.2; its best is {}.",
-                    version_name(max)
+        let frames = [Some(frame), t.server_hello_frame, t.first_alert_frame];
+        out.add(&META, v, &frames, || {
+            let answer = match (t.server_hello_frame, t.alerts.first()) {
+                (Some(sh), _) => format!(
+                    "; the server accepted it in frame {sh} ({})",
+                    t.negotiated_version.map_or("?", version_name)
                 ),
-            )
-            .on_flow(v, &[Some(frame), t.server_hello_frame, t.first_alert_frame]),
-        );
+                (None, Some(a)) => format!(
+                    "; the server answered with alert {} in frame {}",
+                    a.description_name, a.frame
+                ),
+                (None, None) => String::new(),
+            };
+            let evidence = format!(
+                "ClientHello in frame {frame} for {} offers at most {} ({max:#06x}){answer}",
+                v.attribution.name.as_deref().unwrap_or("?"),
+                version_name(max),
+            );
+            let explanation = format!(
+                "The client cannot offer TLS 1.2; its best is {}.",
+                version_name(max)
+            );
+            (evidence, explanation)
+        });
     }
 }

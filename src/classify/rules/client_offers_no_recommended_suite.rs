@@ -16,7 +16,7 @@
 //! TLS_RSA_WITH_AES_128_CBC_SHA, answered by handshake_failure in frame 6.
 
 use super::suite_not_recommended::severity_for;
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity};
 use crate::tls::cipher_suite_name;
 
 pub struct ClientOffersNoRecommendedSuite;
@@ -44,30 +44,30 @@ impl Rule for ClientOffersNoRecommendedSuite {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         if !v.is_arc() {
             return;
         }
-        let Some(policy) = cx.catalog.tls() else {
+        if cx.catalog.tls().is_none() {
             return;
-        };
+        }
         let Some(t) = &v.flow.tls else { return };
         let Some(frame) = t.client_hello_frame else {
             return;
         };
+        let mut real = t.offered_suites.iter().filter(|s| !SCSV.contains(s));
+        if real.clone().next().is_none() || real.any(|s| cx.recommended_suites.contains(s)) {
+            return;
+        }
+        let frames = [Some(frame), t.first_alert_frame];
+        let severity = severity_for(cx.context.agent_os, false);
+        out.add_at(&META, severity, v, &frames, || {
         let offered: Vec<u16> = t
             .offered_suites
             .iter()
             .copied()
             .filter(|s| !SCSV.contains(s))
             .collect();
-        if offered.is_empty()
-            || offered
-                .iter()
-                .any(|s| policy.cipher_suites.iter().any(|c| c.code() == Some(*s)))
-        {
-            return;
-        }
         let mut named: Vec<String> = offered
             .iter()
             .take(MAX_NAMED)
@@ -91,16 +91,11 @@ impl Rule for ClientOffersNoRecommendedSuite {
             offered.len(),
             named.join(", "),
         );
-        out.push(
-            Finding::new(
-                &META,
-                cx.file,
-                evidence,
-                "The client offers only cipher suites outside Microsoft's recommended list."
-                    .to_string(),
-            )
-            .severity(severity_for(cx.context.agent_os, false))
-            .on_flow(v, &[Some(frame), t.first_alert_frame]),
-        );
+        (
+            evidence,
+            "The client offers only cipher suites outside Microsoft's recommended list."
+                .to_string(),
+        )
+        });
     }
 }

@@ -20,6 +20,7 @@
 //! suite(s) no server chose: 0xc012 TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA, 0x000a
 //! TLS_RSA_WITH_3DES_EDE_CBC_SHA.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::weak_suite_offered::{is_weak, named, weak_connection};
@@ -45,10 +46,11 @@ const MAX_FRAMES: usize = 8;
 
 /// What one client fingerprint did in the capture.
 #[derive(Default)]
-struct Stack {
+struct Stack<'a> {
     connections: usize,
-    /// Endpoint names (SNI, CONNECT authority, ...) in order of first ClientHello.
-    names: Vec<String>,
+    /// Endpoint names (SNI, CONNECT authority, ...) in order of first ClientHello,
+    /// borrowed from the flows' attribution where they have one.
+    names: Vec<Cow<'a, str>>,
     /// The first ClientHello frame towards each name.
     frames: Vec<u64>,
     /// Broken suites offered, in the order first offered.
@@ -72,37 +74,31 @@ impl Rule for ClientOffersWeakSuites {
             if weak_connection(t).is_some() {
                 continue;
             }
-            let weak: Vec<u16> = t
-                .offered_suites
-                .iter()
-                .copied()
-                .filter(|s| is_weak(*s))
-                .collect();
-            if weak.is_empty() {
+            let mut weak = t.offered_suites.iter().copied().filter(|s| is_weak(*s));
+            let Some(first_weak) = weak.next() else {
                 continue;
-            }
+            };
             let s = stacks
                 .entry(t.ja4.as_deref().unwrap_or("(no JA4)"))
                 .or_default();
             s.connections += 1;
-            let name = v
-                .attribution
-                .name
-                .clone()
-                .or_else(|| v.primary().map(|e| e.id.clone()))
-                .unwrap_or_else(|| v.server_ip().to_string());
+            let name: Cow<'_, str> = match (v.attribution.name.as_deref(), v.primary()) {
+                (Some(n), _) => Cow::Borrowed(n),
+                (None, Some(e)) => Cow::Borrowed(e.id.as_str()),
+                (None, None) => Cow::Owned(v.server_ip().to_string()),
+            };
             if !s.names.contains(&name) {
                 s.names.push(name);
                 s.frames.push(frame);
             }
-            for w in weak {
+            for w in std::iter::once(first_weak).chain(weak) {
                 if !s.weak.contains(&w) {
                     s.weak.push(w);
                 }
             }
         }
         for (ja4, s) in stacks {
-            let names: Vec<&str> = s.names.iter().take(MAX_NAMES).map(String::as_str).collect();
+            let names: Vec<&str> = s.names.iter().take(MAX_NAMES).map(|n| n.as_ref()).collect();
             let more = s.names.len().saturating_sub(MAX_NAMES);
             let more = if more > 0 {
                 format!(" and {more} more")

@@ -13,7 +13,7 @@
 //! Example: ClientHello for `san-af-eastus-prod.azurewebsites.net` in frame 4
 //! (public.sql-legacy-san-af, retired after 2024-02-13).
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity};
 use crate::model::When;
 
 pub struct DeprecatedEndpoint;
@@ -34,33 +34,32 @@ impl Rule for DeprecatedEndpoint {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, _cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         if !v.is_arc() {
             return;
         }
         let Some(entry) = v.primary() else { return };
-        let why = match (&entry.retired_after, entry.when) {
-            (Some(date), _) => format!("retired: used only by releases up to {date}"),
-            (None, When::Optional) => "optional: not used by current agents".to_string(),
-            _ => return,
-        };
+        if entry.retired_after.is_none() && entry.when != When::Optional {
+            return;
+        }
         let f = v.flow;
         let first = f.attempt_frame();
-        let evidence = format!(
-            "{} ({}: {}) contacted at {} in frame {first}; {why}",
-            v.attribution.name.as_deref().unwrap_or("?"),
-            entry.id,
-            entry.purpose.trim_end_matches('.'),
-            f.server,
-        );
-        out.push(
-            Finding::new(
-                &META,
-                cx.file,
+        out.add(&META, v, &[Some(first)], || {
+            let why = match &entry.retired_after {
+                Some(date) => format!("retired: used only by releases up to {date}"),
+                None => "optional: not used by current agents".to_string(),
+            };
+            let evidence = format!(
+                "{} ({}: {}) contacted at {} in frame {first}; {why}",
+                v.attribution.name.as_deref().unwrap_or("?"),
+                entry.id,
+                entry.purpose.trim_end_matches('.'),
+                f.server,
+            );
+            (
                 evidence,
                 "Something on the machine still uses an endpoint that current Arc software has dropped: it is out of date.".to_string(),
             )
-            .on_flow(v, &[Some(first)]),
-        );
+        });
     }
 }

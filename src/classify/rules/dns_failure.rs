@@ -18,6 +18,7 @@
 //! Example: A and AAAA queries for `gbl.his.arc.azure.com` to `10.1.0.53:53`, both answered
 //! NXDOMAIN in frames 2 and 4.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
@@ -81,37 +82,46 @@ fn push_capped<T: PartialEq>(v: &mut Vec<T>, x: T) {
     }
 }
 
-/// Lower case, one trailing dot dropped: the key names are compared by.
-fn key_of(name: &str) -> String {
-    name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
+/// Lower case, one trailing dot dropped: the key names are compared by (borrowed when the
+/// name is already lower case, as most are: this runs on every DNS message).
+fn key_of(name: &str) -> Cow<'_, str> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
 }
 
 /// Collects the per-name states of every Arc name asked or answered in `dns`.
 fn collect(dns: &[DnsAnswer], catalog: &Catalog, end_ns: i64) -> BTreeMap<String, NameState> {
-    let mut names: BTreeMap<String, NameState> = BTreeMap::new();
-    let mut not_arc: std::collections::BTreeSet<String> = Default::default();
+    // Each name's state by the name's number (one hash lookup per message; `None`: not an
+    // Arc name); ordered by name once at the end.
+    let mut index: rustc_hash::FxHashMap<String, Option<usize>> = Default::default();
+    let mut states: Vec<(String, NameState)> = Vec::new();
     for m in dns {
         let Some(q) = m.qname.as_deref() else {
             continue;
         };
         let key = key_of(q);
-        if not_arc.contains(&key) {
-            continue;
-        }
-        if !names.contains_key(&key) {
-            if catalog.match_host(q).is_empty() {
-                not_arc.insert(key);
-                continue;
+        let i = match index.get(key.as_ref()) {
+            Some(&i) => i,
+            None => {
+                let i = (!catalog.match_host(q).is_empty()).then(|| {
+                    states.push((
+                        key.to_string(),
+                        NameState {
+                            shown: q.strip_suffix('.').unwrap_or(q).to_string(),
+                            ..NameState::default()
+                        },
+                    ));
+                    states.len() - 1
+                });
+                index.insert(key.into_owned(), i);
+                i
             }
-            names.insert(
-                key.clone(),
-                NameState {
-                    shown: q.strip_suffix('.').unwrap_or(q).to_string(),
-                    ..NameState::default()
-                },
-            );
-        }
-        let Some(st) = names.get_mut(&key) else {
+        };
+        let Some((_, st)) = i.and_then(|i| states.get_mut(i)) else {
             continue;
         };
         let addr_query = m.qtype == QTYPE_A || m.qtype == QTYPE_AAAA;
@@ -147,7 +157,7 @@ fn collect(dns: &[DnsAnswer], catalog: &Catalog, end_ns: i64) -> BTreeMap<String
             push_capped(&mut st.resolvers, m.resolver);
         }
     }
-    names
+    states.into_iter().collect()
 }
 
 fn list<T: std::fmt::Display>(v: &[T], total: usize) -> String {

@@ -16,7 +16,7 @@
 //! Example: SYN from `10.1.0.4:50123` to `4.150.240.10:443` dropped on the host in frame 3 at
 //! component 34, reason 909 (NL_InspectionDrop), location 0xE0004142; 2 more drops.
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity};
 use crate::flow::{ConnState, HostDropEvent};
 
 pub struct DroppedOnHost;
@@ -42,7 +42,7 @@ impl Rule for DroppedOnHost {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         let f = v.flow;
         if !fires(v) {
             return;
@@ -63,33 +63,30 @@ impl Rule for DroppedOnHost {
         } else {
             "Server packet"
         };
-        let more = f.host_drops.len() - 1;
-        let more = match more {
-            0 => String::new(),
-            1 => "; 1 more drop".to_string(),
-            n => format!("; {n} more drops"),
-        };
-        let evidence = format!(
-            "{what} from {from} to {to} dropped on the host in frame {} at {}, {}, location {:#010X}{more}",
-            d.frame,
-            component(d, cx),
-            reason(d.reason),
-            d.location,
-        );
-        let target = if v.to_proxy { "the proxy" } else { "the endpoint" };
         let mut frames: Vec<Option<u64>> = f.host_drops.iter().map(|d| Some(d.frame)).collect();
         frames.push(f.frames.syn);
-        out.push(
-            Finding::new(
-                &META,
-                cx.file,
+        out.add(&META, v, &frames, || {
+            let more = f.host_drops.len() - 1;
+            let more = match more {
+                0 => String::new(),
+                1 => "; 1 more drop".to_string(),
+                n => format!("; {n} more drops"),
+            };
+            let evidence = format!(
+                "{what} from {from} to {to} dropped on the host in frame {} at {}, {}, location {:#010X}{more}",
+                d.frame,
+                component(d, cx),
+                reason(d.reason),
+                d.location,
+            );
+            let target = if v.to_proxy { "the proxy" } else { "the endpoint" };
+            (
                 evidence,
                 format!(
                     "The connection to {target} was dropped on this machine, not on the network: check its firewall and network filter drivers."
                 ),
             )
-            .on_flow(v, &frames),
-        );
+        });
     }
 }
 

@@ -15,7 +15,7 @@
 //! Example: ClientHello for `management.azure.com` in frame 4, ACKed by the server, then
 //! nothing for 4.0 s; the client closes with FIN in frame 6.
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity};
 
 pub struct HandshakeStalled;
 
@@ -39,7 +39,7 @@ impl Rule for HandshakeStalled {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, _cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         // A drop reported on the host is the direct evidence: `dropped-on-host` says it.
         if super::dropped_on_host::fires(v) {
             return;
@@ -64,44 +64,39 @@ impl Rule for HandshakeStalled {
         if waited < MIN_WAIT_NS {
             return;
         }
-        let (end, end_frame) = if f.client_reset() {
-            let rst = f.frames.first_rst.unwrap_or(f.frames.last);
-            (
-                format!("the client reset the connection in frame {rst}"),
-                rst,
-            )
-        } else if f.history.contains('F') {
-            let fin = f.frames.first_fin.unwrap_or(f.frames.last);
-            (format!("the client closed with FIN in frame {fin}"), fin)
+        let client_reset = f.client_reset();
+        let fin = f.history.contains('F');
+        let end_frame = if client_reset {
+            f.frames.first_rst.unwrap_or(f.frames.last)
+        } else if fin {
+            f.frames.first_fin.unwrap_or(f.frames.last)
         } else {
-            (
-                format!(
-                    "the flow was still waiting at frame {} (capture end or idle)",
-                    f.frames.last
-                ),
-                f.frames.last,
-            )
+            f.frames.last
         };
-        let evidence = format!(
-            "ClientHello for {} from {} to {} in frame {}, no TLS answer from the server in {}; {end}",
-            v.attribution.name.as_deref().unwrap_or("?"),
-            f.client,
-            f.server,
-            hello,
-            seconds(waited)
-        );
-        let via = if v.to_proxy { " through the proxy" } else { "" };
-        out.push(
-            Finding::new(
-                &META,
-                cx.file,
+        out.add(&META, v, &[Some(hello), Some(end_frame)], || {
+            let end = if client_reset {
+                format!("the client reset the connection in frame {end_frame}")
+            } else if fin {
+                format!("the client closed with FIN in frame {end_frame}")
+            } else {
+                format!("the flow was still waiting at frame {end_frame} (capture end or idle)")
+            };
+            let evidence = format!(
+                "ClientHello for {} from {} to {} in frame {}, no TLS answer from the server in {}; {end}",
+                v.attribution.name.as_deref().unwrap_or("?"),
+                f.client,
+                f.server,
+                hello,
+                seconds(waited)
+            );
+            let via = if v.to_proxy { " through the proxy" } else { "" };
+            (
                 evidence,
                 format!(
                     "The TCP connection{via} was accepted but the TLS handshake never got an answer: something on the path holds or drops it."
                 ),
             )
-            .on_flow(v, &[Some(hello), Some(end_frame)]),
-        );
+        });
     }
 }
 

@@ -146,8 +146,9 @@ impl Rule for HeartbeatSilence {
             }
             let name = his
                 .iter()
-                .find_map(|v| v.attribution.name.clone())
-                .unwrap_or_else(|| "*.his".to_string());
+                .find_map(|v| v.attribution.name.as_deref())
+                .unwrap_or("*.his")
+                .to_string();
             let mut f = Finding::new(
                 &META,
                 cx.file,

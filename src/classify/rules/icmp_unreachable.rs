@@ -15,7 +15,7 @@
 //! Example: SYN from `10.1.0.4:56864` to `13.69.109.180:443`, ICMP type 3 code 13
 //! (communication administratively prohibited) from `10.1.0.1` in frame 2.
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity};
 use crate::flow::IcmpEvent;
 
 pub struct IcmpUnreachable;
@@ -96,7 +96,7 @@ impl Rule for IcmpUnreachable {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, _cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         // A drop reported on the host is the direct evidence: `dropped-on-host` says it.
         if super::dropped_on_host::fires(v) {
             return;
@@ -108,6 +108,7 @@ impl Rule for IcmpUnreachable {
         let mut events = f.icmp.iter().filter(|e| is_unreachable(e));
         let Some(first) = events.next() else { return };
         let more = events.count();
+        out.add(&META, v, &[f.frames.syn, Some(first.frame)], || {
         let (proto, ty) = if first.v6 {
             ("ICMPv6", V6_UNREACHABLE)
         } else {
@@ -138,10 +139,8 @@ impl Rule for IcmpUnreachable {
                 code_name(first.v6, first.code)
             )
         };
-        out.push(
-            Finding::new(&META, cx.file, evidence, explanation)
-                .on_flow(v, &[f.frames.syn, Some(first.frame)]),
-        );
+        (evidence, explanation)
+        });
     }
 }
 

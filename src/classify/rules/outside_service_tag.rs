@@ -28,7 +28,7 @@
 //! which is in no service tag.
 
 use crate::classify::{
-    Cx, Family, Finding, FlowView, NameSource, Rule, RuleMeta, Severity, is_private,
+    Cx, Family, FlowFindings, FlowView, NameSource, Rule, RuleMeta, Severity, is_private,
 };
 use crate::model::{Cloud, Endpoint};
 
@@ -50,7 +50,7 @@ impl Rule for OutsideServiceTag {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         if cx.tags.is_empty()
             || !v.is_arc()
             || v.to_proxy
@@ -102,6 +102,20 @@ impl Rule for OutsideServiceTag {
         address_tags.sort_unstable();
         address_tags.dedup();
         let microsofts = !address_tags.is_empty();
+        let (severity, explanation) = if microsofts {
+            (
+                Severity::Info,
+                "The address is Azure's but outside the tags this endpoint is expected in: a firewall that allows those tags by range (rather than the name, or AzureCloud) would block it.",
+            )
+        } else {
+            (
+                Severity::High,
+                "The address is not Microsoft's: the name was resolved or redirected somewhere else (a DNS override, a stale or hijacked record, or a device answering in the service's place).",
+            )
+        };
+        let first = f.attempt_frame();
+        let frames = [Some(first), v.attribution.dns_frame];
+        out.add_at(&META, severity, v, &frames, || {
         let where_ = if microsofts {
             format!(
                 "Azure's ({}) but in none of the expected tags",
@@ -121,7 +135,6 @@ impl Rule for OutsideServiceTag {
                 files.join(", ")
             )
         };
-        let first = f.attempt_frame();
         let evidence = format!(
             "{} ({}, expected tags {}) reached at {} (flow from frame {first}); the address is {where_}",
             v.attribution.name.as_deref().unwrap_or("?"),
@@ -129,21 +142,7 @@ impl Rule for OutsideServiceTag {
             expected.join(", "),
             f.server,
         );
-        let (severity, explanation) = if microsofts {
-            (
-                Severity::Info,
-                "The address is Azure's but outside the tags this endpoint is expected in: a firewall that allows those tags by range (rather than the name, or AzureCloud) would block it.",
-            )
-        } else {
-            (
-                Severity::High,
-                "The address is not Microsoft's: the name was resolved or redirected somewhere else (a DNS override, a stale or hijacked record, or a device answering in the service's place).",
-            )
-        };
-        out.push(
-            Finding::new(&META, cx.file, evidence, explanation.to_string())
-                .severity(severity)
-                .on_flow(v, &[Some(first), v.attribution.dns_frame]),
-        );
+        (evidence, explanation.to_string())
+        });
     }
 }

@@ -14,7 +14,7 @@
 //! in frame 4, to 4.150.240.10:80, answered 200 in frame 6.
 
 use crate::classify::{AuditFlow, HttpRequestSummary};
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity};
 use crate::model::Catalog;
 
 pub struct PlaintextHttp;
@@ -87,7 +87,7 @@ impl Rule for PlaintextHttp {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         if !v.is_arc() {
             return;
         }
@@ -106,37 +106,23 @@ impl Rule for PlaintextHttp {
         {
             return;
         }
-        let response = f
-            .responses
-            .iter()
-            .find(|r| r.frame >= req.frame)
-            .map(|r| format!(", answered {} {} in frame {}", r.status, r.reason, r.frame))
-            .unwrap_or_else(|| ", no response seen".to_string());
-        let evidence = format!(
-            "{} {} with Host {host} in frame {} to {} in plain HTTP{response}",
-            req.method,
-            shorten(&req.target),
-            req.frame,
-            f.server,
-        );
-        out.push(
-            Finding::new(
-                &META,
-                cx.file,
+        let answer = f.responses.iter().find(|r| r.frame >= req.frame);
+        out.add(&META, v, &[Some(req.frame), answer.map(|r| r.frame)], || {
+            let response = answer
+                .map(|r| format!(", answered {} {} in frame {}", r.status, r.reason, r.frame))
+                .unwrap_or_else(|| ", no response seen".to_string());
+            let evidence = format!(
+                "{} {} with Host {host} in frame {} to {} in plain HTTP{response}",
+                req.method,
+                shorten(&req.target),
+                req.frame,
+                f.server,
+            );
+            (
                 evidence,
                 "An HTTPS-only Arc endpoint was called without TLS.".to_string(),
             )
-            .on_flow(
-                v,
-                &[
-                    Some(req.frame),
-                    f.responses
-                        .iter()
-                        .find(|r| r.frame >= req.frame)
-                        .map(|r| r.frame),
-                ],
-            ),
-        );
+        });
     }
 }
 

@@ -15,7 +15,7 @@
 //! Example: `--private-link`, ClientHello for `westeurope.his.arc.azure.com` in frame 6 to
 //! 20.50.1.197:443 (public), where a private endpoint address such as 10.1.2.10 was expected.
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity, is_private};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity, is_private};
 use crate::model::PrivateLink;
 
 pub struct PrivateLinkPublicAddress;
@@ -36,7 +36,7 @@ impl Rule for PrivateLinkPublicAddress {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         if !cx.context.private_link || !v.is_arc() || v.to_proxy {
             return;
         }
@@ -50,25 +50,22 @@ impl Rule for PrivateLinkPublicAddress {
             return;
         }
         let first = f.attempt_frame();
-        let resolved = v
-            .attribution
-            .dns_frame
-            .map(|fr| format!(" (DNS answer in frame {fr})"))
-            .unwrap_or_default();
-        let evidence = format!(
-            "{} ({}) reached directly at public address {}{resolved}, flow from frame {first}; a private link scope is in use",
-            v.attribution.name.as_deref().unwrap_or("?"),
-            entry.id,
-            f.server,
-        );
-        out.push(
-            Finding::new(
-                &META,
-                cx.file,
+        out.add(&META, v, &[Some(first), v.attribution.dns_frame], || {
+            let resolved = v
+                .attribution
+                .dns_frame
+                .map(|fr| format!(" (DNS answer in frame {fr})"))
+                .unwrap_or_default();
+            let evidence = format!(
+                "{} ({}) reached directly at public address {}{resolved}, flow from frame {first}; a private link scope is in use",
+                v.attribution.name.as_deref().unwrap_or("?"),
+                entry.id,
+                f.server,
+            );
+            (
                 evidence,
                 "The name resolved to its public address instead of the private endpoint, so the service will refuse the machine's traffic.".to_string(),
             )
-            .on_flow(v, &[Some(first), v.attribution.dns_frame]),
-        );
+        });
     }
 }

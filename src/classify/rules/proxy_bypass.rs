@@ -15,7 +15,7 @@
 //! Example: `--proxy 10.1.0.8:3128`, ClientHello for `management.azure.com` in frame 8 sent
 //! directly to 4.150.240.10:443.
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity, is_private};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity, is_private};
 use crate::model::PrivateLink;
 
 pub struct ProxyBypass;
@@ -36,7 +36,7 @@ impl Rule for ProxyBypass {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         if !cx.context.proxy_configured || !v.is_arc() || v.to_proxy {
             return;
         }
@@ -50,6 +50,7 @@ impl Rule for ProxyBypass {
             return;
         }
         let first = f.attempt_frame();
+        out.add(&META, v, &[Some(first)], || {
         let proxies: Vec<String> = cx
             .context
             .proxies
@@ -67,14 +68,10 @@ impl Rule for ProxyBypass {
             f.server,
             proxies.join(", "),
         );
-        out.push(
-            Finding::new(
-                &META,
-                cx.file,
-                evidence,
-                "This connection did not use the configured proxy.".to_string(),
-            )
-            .on_flow(v, &[Some(first)]),
-        );
+        (
+            evidence,
+            "This connection did not use the configured proxy.".to_string(),
+        )
+        });
     }
 }

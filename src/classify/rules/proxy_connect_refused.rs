@@ -15,7 +15,7 @@
 //! Example: `CONNECT azgn1234.servicebus.windows.net:443` to proxy `10.1.0.8:3128` in frame
 //! 4, `403 Forbidden` in frame 6, no Proxy-Authorization header sent.
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity};
 
 pub struct ProxyConnectRefused;
 
@@ -35,7 +35,7 @@ impl Rule for ProxyConnectRefused {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, _cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         // A drop reported on the host is the direct evidence: `dropped-on-host` says it.
         if super::dropped_on_host::fires(v) {
             return;
@@ -47,6 +47,7 @@ impl Rule for ProxyConnectRefused {
         if !v.is_arc() || (200..300).contains(&resp.status) {
             return;
         }
+        out.add(&META, v, &[Some(req.frame), Some(resp.frame)], || {
         let auth = if req.proxy_authorization {
             "a Proxy-Authorization header was sent"
         } else {
@@ -68,9 +69,7 @@ impl Rule for ProxyConnectRefused {
             ),
             s => format!("The proxy did not open the tunnel (status {s})."),
         };
-        out.push(
-            Finding::new(&META, cx.file, evidence, explanation)
-                .on_flow(v, &[Some(req.frame), Some(resp.frame)]),
-        );
+        (evidence, explanation)
+        });
     }
 }

@@ -14,7 +14,7 @@
 //! Example: DNS answers `login.microsoftonline.com` with 10.9.9.9 in frame 2, ClientHello to
 //! 10.9.9.9:443 in frame 6.
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity, is_private};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity, is_private};
 use crate::model::PrivateLink;
 
 pub struct PublicEndpointPrivateAddress;
@@ -48,7 +48,7 @@ impl Rule for PublicEndpointPrivateAddress {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         if !v.is_arc() || v.to_proxy {
             return;
         }
@@ -61,27 +61,24 @@ impl Rule for PublicEndpointPrivateAddress {
             return;
         }
         let first = f.attempt_frame();
-        let resolved = v
-            .attribution
-            .dns_frame
-            .map(|fr| format!(", as the DNS answer in frame {fr} said"))
-            .unwrap_or_default();
-        let evidence = format!(
-            "{} ({}, private link: {}) reached directly at private address {}{resolved}, flow from frame {first}",
-            v.attribution.name.as_deref().unwrap_or("?"),
-            entry.id,
-            entry.private_link.as_str(),
-            f.server,
-        );
-        out.push(
-            Finding::new(
-                &META,
-                cx.file,
+        out.add(&META, v, &[v.attribution.dns_frame, Some(first)], || {
+            let resolved = v
+                .attribution
+                .dns_frame
+                .map(|fr| format!(", as the DNS answer in frame {fr} said"))
+                .unwrap_or_default();
+            let evidence = format!(
+                "{} ({}, private link: {}) reached directly at private address {}{resolved}, flow from frame {first}",
+                v.attribution.name.as_deref().unwrap_or("?"),
+                entry.id,
+                entry.private_link.as_str(),
+                f.server,
+            );
+            (
                 evidence,
                 "A public-only Azure endpoint answered at a private address: something local stands in for it.".to_string(),
             )
-            .on_flow(v, &[v.attribution.dns_frame, Some(first)]),
-        );
+        });
     }
 }
 

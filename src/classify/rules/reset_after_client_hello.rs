@@ -10,7 +10,7 @@
 //!
 //! Example: ClientHello for `westeurope.his.arc.azure.com` in frame 4, RST in frame 5.
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity};
 
 pub struct ResetAfterClientHello;
 
@@ -30,7 +30,7 @@ impl Rule for ResetAfterClientHello {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, _cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         // A drop reported on the host is the direct evidence: `dropped-on-host` says it.
         if super::dropped_on_host::fires(v) {
             return;
@@ -43,22 +43,19 @@ impl Rule for ResetAfterClientHello {
         if !f.server_reset() {
             return;
         }
-        let evidence = format!(
-            "ClientHello for {} in frame {}, then RST from {} in frame {}, no ServerHello",
-            v.attribution.name.as_deref().unwrap_or("?"),
-            t.client_hello_frame.unwrap_or_default(),
-            f.server,
-            f.frames.first_rst.unwrap_or_default()
-        );
-        out.push(
-            Finding::new(
-                &META,
-                cx.file,
+        out.add(&META, v, &[t.client_hello_frame, f.frames.first_rst], || {
+            let evidence = format!(
+                "ClientHello for {} in frame {}, then RST from {} in frame {}, no ServerHello",
+                v.attribution.name.as_deref().unwrap_or("?"),
+                t.client_hello_frame.unwrap_or_default(),
+                f.server,
+                f.frames.first_rst.unwrap_or_default()
+            );
+            (
                 evidence,
                 "The path accepted TCP but reset the connection once it saw the TLS server name."
                     .to_string(),
             )
-            .on_flow(v, &[t.client_hello_frame, f.frames.first_rst]),
-        );
+        });
     }
 }

@@ -14,7 +14,7 @@
 //! Example: ClientHello for `telemetry.eastus.arcdataservices.com` in frame 4 offering at
 //! most TLS1.0 (0x0301).
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity};
 use crate::tls::{TlsVersion, version_name};
 
 pub struct SqlEndpointBelow12;
@@ -52,7 +52,7 @@ impl Rule for SqlEndpointBelow12 {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         let Some(t) = &v.flow.tls else { return };
         // The strictest minimum among the name's entries.
         let Some((min, entry)) = v
@@ -71,6 +71,11 @@ impl Rule for SqlEndpointBelow12 {
         if offered.is_none() && negotiated.is_none() {
             return;
         }
+        let frames = [
+            offered.and(t.client_hello_frame),
+            negotiated.and(t.server_hello_frame),
+        ];
+        out.add(&META, v, &frames, || {
         let mut parts = Vec::new();
         if let Some(m) = offered {
             parts.push(format!(
@@ -93,22 +98,12 @@ impl Rule for SqlEndpointBelow12 {
             entry.min_tls.as_deref().unwrap_or("?"),
             parts.join("; ")
         );
-        out.push(
-            Finding::new(
-                &META,
-                cx.file,
-                evidence,
-                "This endpoint accepts only TLS 1.2 or 1.3; the connection cannot work below that."
-                    .to_string(),
-            )
-            .on_flow(
-                v,
-                &[
-                    offered.and(t.client_hello_frame),
-                    negotiated.and(t.server_hello_frame),
-                ],
-            ),
-        );
+        (
+            evidence,
+            "This endpoint accepts only TLS 1.2 or 1.3; the connection cannot work below that."
+                .to_string(),
+        )
+        });
     }
 }
 

@@ -22,7 +22,7 @@
 //! `management.azure.com`.
 
 use super::weak_suite_offered::is_weak;
-use crate::classify::{AgentOs, Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{AgentOs, Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity};
 use crate::tls::{cipher_suite_name, version_name};
 
 pub struct SuiteNotRecommended;
@@ -52,7 +52,7 @@ impl Rule for SuiteNotRecommended {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         if !v.is_arc() {
             return;
         }
@@ -65,11 +65,13 @@ impl Rule for SuiteNotRecommended {
         };
         // A broken suite is a worse problem with a rule of its own (weak-suite-offered,
         // high): one finding for one chosen suite.
-        if policy.cipher_suites.iter().any(|c| c.code() == Some(suite)) || is_weak(suite) {
+        if cx.recommended_suites.contains(&suite) || is_weak(suite) {
             return;
         }
         let ver = t.negotiated_version.unwrap_or_default();
         let tls13 = ver == crate::tls::TlsVersion::TLS_1_3;
+        let severity = severity_for(cx.context.agent_os, tls13);
+        out.add_at(&META, severity, v, &[t.client_hello_frame, Some(frame)], || {
         let listed: Vec<&str> = policy.cipher_suites.iter().map(|c| c.id.as_str()).collect();
         let evidence = format!(
             "ServerHello in frame {frame} for {} chose {suite:#06x} {} with {}; recommended: {}",
@@ -78,17 +80,12 @@ impl Rule for SuiteNotRecommended {
             version_name(ver),
             listed.join(", "),
         );
-        out.push(
-            Finding::new(
-                &META,
-                cx.file,
-                evidence,
-                "The connection uses a cipher suite Microsoft does not recommend for the agent."
-                    .to_string(),
-            )
-            .severity(severity_for(cx.context.agent_os, tls13))
-            .on_flow(v, &[t.client_hello_frame, Some(frame)]),
-        );
+        (
+            evidence,
+            "The connection uses a cipher suite Microsoft does not recommend for the agent."
+                .to_string(),
+        )
+        });
     }
 }
 

@@ -12,7 +12,7 @@
 //! Example: SYN from `10.1.0.4:41824` to `20.50.1.197:443` (westeurope.his.arc.azure.com)
 //! in frame 1, RST,ACK from `20.50.1.197:443` in frame 2.
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity};
 use crate::flow::ConnState;
 
 pub struct SynRefused;
@@ -33,7 +33,7 @@ impl Rule for SynRefused {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, _cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         // A drop reported on the host is the direct evidence: `dropped-on-host` says it.
         if super::dropped_on_host::fires(v) {
             return;
@@ -44,6 +44,7 @@ impl Rule for SynRefused {
         }
         // The RST carries the server's address: a rejecting firewall forges it, so the
         // capture cannot tell the two apart; the explanation names both.
+        out.add(&META, v, &[f.frames.syn, f.frames.first_rst], || {
         let evidence = format!(
             "SYN from {} to {} for {} in frame {}, answered by RST from {} in frame {}",
             f.client,
@@ -58,9 +59,7 @@ impl Rule for SynRefused {
         } else {
             "The connection was refused: a firewall rejecting TCP 443 with a reset, or the name resolves to an address where nothing listens."
         };
-        out.push(
-            Finding::new(&META, cx.file, evidence, explanation.to_string())
-                .on_flow(v, &[f.frames.syn, f.frames.first_rst]),
-        );
+        (evidence, explanation.to_string())
+        });
     }
 }

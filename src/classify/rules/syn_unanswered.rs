@@ -10,7 +10,7 @@
 //! Example: `10.1.0.4:50123 -> 20.50.2.1:443` SYN in frames 1, 3, 7 (two retransmissions),
 //! nothing back: "SYN unanswered after 2 retransmissions".
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity};
 use crate::flow::ConnState;
 
 pub struct SynUnanswered;
@@ -31,7 +31,7 @@ impl Rule for SynUnanswered {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, _cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         // A drop reported on the host is the direct evidence: `dropped-on-host` says it.
         if super::dropped_on_host::fires(v) {
             return;
@@ -40,6 +40,7 @@ impl Rule for SynUnanswered {
         if !v.is_arc() || f.conn_state != Some(ConnState::S0) || !f.icmp.is_empty() {
             return;
         }
+        out.add(&META, v, &[f.frames.syn, Some(f.frames.last)], || {
         let evidence = format!(
             "SYN from {} to {} in frame {} unanswered after {} retransmission(s)",
             f.client,
@@ -52,16 +53,10 @@ impl Rule for SynUnanswered {
         } else {
             "the endpoint"
         };
-        out.push(
-            Finding::new(
-                &META,
-                cx.file,
-                evidence,
-                format!(
-                    "Nothing answered the connection attempt to {what}: a silent drop on the path."
-                ),
-            )
-            .on_flow(v, &[f.frames.syn, Some(f.frames.last)]),
-        );
+        (
+            evidence,
+            format!("Nothing answered the connection attempt to {what}: a silent drop on the path."),
+        )
+        });
     }
 }

@@ -18,7 +18,7 @@
 //! frame 6.
 
 use crate::classify::AgentOs;
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity};
 use crate::tls::{Direction, alert_description_name, cipher_suite_name};
 
 pub struct TlsAlertFatal;
@@ -45,7 +45,7 @@ impl Rule for TlsAlertFatal {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         // A drop reported on the host is the direct evidence: `dropped-on-host` says it.
         if super::dropped_on_host::fires(v) {
             return;
@@ -61,6 +61,7 @@ impl Rule for TlsAlertFatal {
         else {
             return;
         };
+        out.add(&META, v, &[t.client_hello_frame, Some(alert.frame)], || {
         let name = alert_description_name(alert.description);
         let mut evidence = format!(
             "fatal alert {name} ({}) from {} in frame {}",
@@ -112,10 +113,8 @@ impl Rule for TlsAlertFatal {
                 }
             }
         }
-        out.push(
-            Finding::new(&META, cx.file, evidence, explanation)
-                .on_flow(v, &[t.client_hello_frame, Some(alert.frame)]),
-        );
+        (evidence, explanation)
+        });
     }
 }
 

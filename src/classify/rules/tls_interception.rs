@@ -21,7 +21,7 @@
 //! Example: certificate in frame 8 for `management.azure.com` issued by
 //! `CN=Contoso Inspection CA, OU=Network Security, O=Contoso Ltd, C=US`.
 
-use crate::classify::{CertSummary, Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{CertSummary, Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity};
 
 pub struct TlsInterception;
 
@@ -64,11 +64,27 @@ fn leaf_names(leaf: &CertSummary) -> Vec<&str> {
     }
 }
 
+/// Whether the leaf is valid for `host` ([`leaf_names`] without collecting them: this runs
+/// on every Arc flow).
+fn leaf_covers(leaf: &CertSummary, host: &str) -> bool {
+    if leaf.san_dns.is_empty() {
+        leaf.subject_cn.iter().any(|n| name_covers(n, host))
+    } else {
+        leaf.san_dns.iter().any(|n| name_covers(n, host))
+    }
+}
+
+/// `needle` occurs in `haystack`, ASCII case ignored (what lower-casing both and `contains`
+/// says, without the two strings).
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
 /// The leaf's issuer name contains one of `cas` (the catalog's `microsoft_issuers`).
 fn issued_by_microsoft_ca(leaf: &CertSummary, cas: &[String]) -> bool {
-    let issuer = leaf.issuer.to_ascii_lowercase();
     cas.iter()
-        .any(|ca| issuer.contains(&ca.to_ascii_lowercase()))
+        .any(|ca| contains_ignore_ascii_case(&leaf.issuer, ca))
 }
 
 impl Rule for TlsInterception {
@@ -76,7 +92,7 @@ impl Rule for TlsInterception {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         if !v.is_arc() {
             return;
         }
@@ -84,16 +100,17 @@ impl Rule for TlsInterception {
         let Some(leaf) = t.certificates.first() else {
             return;
         };
-        let names = leaf_names(leaf);
         let mismatch = t
             .sni
             .as_deref()
             .filter(|s| !s.is_empty())
-            .filter(|sni| !names.iter().any(|n| name_covers(n, sni)));
+            .filter(|sni| !leaf_covers(leaf, sni));
         let foreign_ca = !issued_by_microsoft_ca(leaf, cx.catalog.microsoft_issuers());
         if mismatch.is_none() && !foreign_ca {
             return;
         }
+        out.add(&META, v, &[t.certificate_frame, t.client_hello_frame], || {
+        let names = leaf_names(leaf);
         let frame = t.certificate_frame.unwrap_or_default();
         let mut parts = Vec::new();
         if let Some(sni) = mismatch {
@@ -134,10 +151,8 @@ impl Rule for TlsInterception {
         } else {
             "The certificate was issued by a CA that is not Microsoft's: a TLS-inspecting device re-signs this connection."
         };
-        out.push(
-            Finding::new(&META, cx.file, evidence, explanation.to_string())
-                .on_flow(v, &[t.certificate_frame, t.client_hello_frame]),
-        );
+        (evidence, explanation.to_string())
+        });
     }
 }
 

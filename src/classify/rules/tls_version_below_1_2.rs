@@ -10,7 +10,7 @@
 //!
 //! Example: ServerHello in frame 6 negotiating TLS1.0 for `management.azure.com`.
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity};
 use crate::tls::version_name;
 
 pub struct TlsVersionBelow12;
@@ -31,7 +31,7 @@ impl Rule for TlsVersionBelow12 {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, _cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         let Some(t) = &v.flow.tls else { return };
         let Some(ver) = t.negotiated_version else {
             return;
@@ -40,10 +40,8 @@ impl Rule for TlsVersionBelow12 {
         if !v.is_arc() || !ver.is_below_1_2() {
             return;
         }
-        out.push(
-            Finding::new(
-                &META,
-                cx.file,
+        out.add(&META, v, &[t.server_hello_frame], || {
+            (
                 format!(
                     "ServerHello in frame {} negotiated {} ({ver:#06x})",
                     t.server_hello_frame.unwrap_or_default(),
@@ -54,7 +52,6 @@ impl Rule for TlsVersionBelow12 {
                     version_name(ver)
                 ),
             )
-            .on_flow(v, &[t.server_hello_frame]),
-        );
+        });
     }
 }

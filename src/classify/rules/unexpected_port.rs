@@ -16,7 +16,7 @@
 use std::collections::BTreeSet;
 
 use super::plaintext_http::{plain_request, port_80_allowed};
-use crate::classify::{Cx, Family, Finding, FlowView, NameSource, Rule, RuleMeta, Severity};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, NameSource, Rule, RuleMeta, Severity};
 
 pub struct UnexpectedPort;
 
@@ -36,17 +36,14 @@ impl Rule for UnexpectedPort {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         if !v.is_arc() || v.to_proxy || v.attribution.source == Some(NameSource::ServiceTag) {
             return;
         }
         let f = v.flow;
         let port = f.server.port();
-        let ports: BTreeSet<u16> = v
-            .entries(cx)
-            .flat_map(|e| e.ports.iter().copied())
-            .collect();
-        if ports.is_empty() || ports.contains(&port) {
+        let mut ports = v.entries(cx).flat_map(|e| e.ports.iter().copied()).peekable();
+        if ports.peek().is_none() || ports.any(|p| p == port) {
             return;
         }
         // Plain HTTP to an HTTPS-only endpoint is plaintext-http's finding.
@@ -58,6 +55,11 @@ impl Rule for UnexpectedPort {
             return;
         }
         let first = f.attempt_frame();
+        out.add(&META, v, &[f.frames.syn, Some(first)], || {
+        let ports: BTreeSet<u16> = v
+            .entries(cx)
+            .flat_map(|e| e.ports.iter().copied())
+            .collect();
         let listed: Vec<String> = ports.iter().map(u16::to_string).collect();
         let evidence = format!(
             "{} contacted at {} (port {port}; flow from frame {first}), the requirements list port {}",
@@ -65,16 +67,10 @@ impl Rule for UnexpectedPort {
             f.server,
             listed.join(" and "),
         );
-        out.push(
-            Finding::new(
-                &META,
-                cx.file,
-                evidence,
-                format!(
-                    "The connection used TCP {port}, not a port the endpoint is documented on."
-                ),
-            )
-            .on_flow(v, &[f.frames.syn, Some(first)]),
-        );
+        (
+            evidence,
+            format!("The connection used TCP {port}, not a port the endpoint is documented on."),
+        )
+        });
     }
 }

@@ -19,7 +19,7 @@
 //! TLS_RSA_WITH_3DES_EDE_CBC_SHA; ServerHello in frame 6 picking 0xc012
 //! TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA.
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity, TlsSummary};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity, TlsSummary};
 use crate::tls::cipher_suite_name;
 
 pub struct WeakSuiteOffered;
@@ -45,18 +45,30 @@ const WEAK_MARKERS: &[&str] = &[
 
 /// Whether `suite` is a broken suite, judged by its IANA name.
 pub(super) fn is_weak(suite: u16) -> bool {
-    // Judged by name once per code point, then looked up: the rule runs on every suite of
-    // every ClientHello, and substring searches there were a tenth of the whole audit.
-    static WEAK: std::sync::OnceLock<rustc_hash::FxHashSet<u16>> = std::sync::OnceLock::new();
-    WEAK.get_or_init(|| {
-        (0..=u16::MAX)
-            .filter(|s| !SCSV.contains(s))
-            .filter(|&s| {
-                cipher_suite_name(s).is_some_and(|n| WEAK_MARKERS.iter().any(|m| n.contains(m)))
-            })
-            .collect()
-    })
-    .contains(&suite)
+    use std::sync::atomic::{AtomicU8, Ordering};
+    // Judged by name the first time a code point is asked about, then looked up: the rule
+    // runs on every suite of every ClientHello, and substring searches there were a tenth
+    // of the whole audit; judging all 65,536 code points up front cost more than a capture
+    // of a few thousand flows asks. 0: not judged yet, 1: weak, 2: not weak. Threads that
+    // judge one code point at once store the same answer.
+    const UNKNOWN: u8 = 0;
+    const WEAK: u8 = 1;
+    const NOT_WEAK: u8 = 2;
+    static JUDGED: [AtomicU8; 1 << 16] = [const { AtomicU8::new(UNKNOWN) }; 1 << 16];
+    let Some(slot) = JUDGED.get(usize::from(suite)) else {
+        return false;
+    };
+    match slot.load(Ordering::Relaxed) {
+        WEAK => true,
+        NOT_WEAK => false,
+        _ => {
+            let weak = !SCSV.contains(&suite)
+                && cipher_suite_name(suite)
+                    .is_some_and(|n| WEAK_MARKERS.iter().any(|m| n.contains(m)));
+            slot.store(if weak { WEAK } else { NOT_WEAK }, Ordering::Relaxed);
+            weak
+        }
+    }
 }
 
 /// `0xc012 TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA`, for evidence.
@@ -112,7 +124,7 @@ impl Rule for WeakSuiteOffered {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, _cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         if !v.is_arc() {
             return;
         }
@@ -120,11 +132,14 @@ impl Rule for WeakSuiteOffered {
         let Some(weak) = weak_connection(t) else {
             return;
         };
-        let offered: Vec<u16> = real_suites(t).filter(|s| is_weak(*s)).collect();
+        let offered = || -> Vec<u16> { real_suites(t).filter(|s| is_weak(*s)).collect() };
         let hello = t.client_hello_frame.unwrap_or_default();
         let name = v.attribution.name.as_deref().unwrap_or("?");
-        let finding = match weak {
+        match weak {
             WeakConnection::Chosen(suite) => {
+                let frames = [t.client_hello_frame, t.server_hello_frame];
+                out.add_at(&META, Severity::High, v, &frames, || {
+                let offered = offered();
                 let offer = if offered.is_empty() {
                     String::new()
                 } else {
@@ -134,9 +149,7 @@ impl Rule for WeakSuiteOffered {
                         named(&offered)
                     )
                 };
-                Finding::new(
-                    &META,
-                    cx.file,
+                (
                     format!(
                         "{name}: {offer}ServerHello in frame {} chose {}",
                         t.server_hello_frame.unwrap_or_default(),
@@ -144,10 +157,11 @@ impl Rule for WeakSuiteOffered {
                     ),
                     "The connection runs on a broken cipher suite.".to_string(),
                 )
-                .severity(Severity::High)
-                .on_flow(v, &[t.client_hello_frame, t.server_hello_frame])
+                });
             }
             WeakConnection::OnlyWeakOffered => {
+                out.add(&META, v, &[t.client_hello_frame, t.first_alert_frame], || {
+                let offered = offered();
                 let answer = match (t.server_hello_frame, t.alerts.first()) {
                     (Some(_), _) => String::new(),
                     (None, Some(a)) => format!(
@@ -156,9 +170,7 @@ impl Rule for WeakSuiteOffered {
                     ),
                     (None, None) => "; no ServerHello in the capture".to_string(),
                 };
-                Finding::new(
-                    &META,
-                    cx.file,
+                (
                     format!(
                         "{name}: ClientHello in frame {hello} offers {} suite(s), every one broken: {}{answer}",
                         offered.len(),
@@ -166,10 +178,9 @@ impl Rule for WeakSuiteOffered {
                     ),
                     "The client offers nothing but broken cipher suites: the connection is insecure or refused.".to_string(),
                 )
-                .on_flow(v, &[t.client_hello_frame, t.first_alert_frame])
+                });
             }
-        };
-        out.push(finding);
+        }
     }
 }
 

@@ -16,7 +16,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::classify::{Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{Cx, Family, FlowFindings, FlowView, Rule, RuleMeta, Severity};
 
 pub struct WrongCloud;
 
@@ -36,16 +36,18 @@ impl Rule for WrongCloud {
         &META
     }
 
-    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
         if cx.context.cloud_source == "default" || !v.is_arc() {
             return;
         }
-        let clouds: BTreeSet<&'static str> = v.entries(cx).map(|e| e.cloud.as_str()).collect();
-        if clouds.is_empty() || clouds.contains(cx.context.cloud.as_str()) {
+        let mut entries = v.entries(cx).peekable();
+        if entries.peek().is_none() || entries.any(|e| e.cloud == cx.context.cloud) {
             return;
         }
         let f = v.flow;
         let first = f.attempt_frame();
+        out.add(&META, v, &[Some(first)], || {
+        let clouds: BTreeSet<&'static str> = v.entries(cx).map(|e| e.cloud.as_str()).collect();
         let ids: Vec<&str> = v.entries(cx).map(|e| e.id.as_str()).collect();
         let evidence = format!(
             "{} (flow to {} from frame {first}) is an endpoint of {} only ({}); the machine's cloud is {} ({})",
@@ -56,15 +58,11 @@ impl Rule for WrongCloud {
             cx.context.cloud.as_str(),
             cx.context.cloud_source,
         );
-        out.push(
-            Finding::new(
-                &META,
-                cx.file,
-                evidence,
-                "This connection goes to another Azure cloud than the one the machine belongs to."
-                    .to_string(),
-            )
-            .on_flow(v, &[Some(first)]),
-        );
+        (
+            evidence,
+            "This connection goes to another Azure cloud than the one the machine belongs to."
+                .to_string(),
+        )
+        });
     }
 }
