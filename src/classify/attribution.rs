@@ -383,7 +383,7 @@ pub fn attribute(
     let (server_tags, tagged) = names.server_tags(tags, f.server.ip());
     let connect_host = f.connect().and_then(|c| host_of(&c.target));
     let plain = f
-        .requests
+        .requests()
         .iter()
         .find(|r| !r.method.eq_ignore_ascii_case("CONNECT"));
     let http_host = plain.and_then(|r| r.host.as_deref().and_then(host_of));
@@ -489,9 +489,6 @@ mod tests {
             client_bytes: 0,
             server_bytes: 0,
             server_packets: 0,
-            icmp: Vec::new(),
-            host_components: Vec::new(),
-            host_drops: Vec::new(),
             protocol: None,
             tls: Some(crate::facts::TlsSummary {
                 sni: sni.map(str::to_string),
@@ -506,8 +503,7 @@ mod tests {
                 .into(),
                 ..Default::default()
             }),
-            requests: Vec::new(),
-            responses: Vec::new(),
+            rare: None,
         }
     }
 

@@ -132,6 +132,18 @@ pub struct AuditFlow {
     pub client_bytes: u64,
     pub server_bytes: u64,
     pub server_packets: u64,
+    pub protocol: Option<AppProtocol>,
+    pub tls: Option<TlsSummary>,
+    /// ICMP errors, host components and drops, HTTP heads: one box, absent when the flow
+    /// has none of them (most flows), so each record does not carry five empty vectors
+    /// inline. Read through [`AuditFlow::icmp`], [`AuditFlow::requests`] and the like.
+    #[serde(flatten)]
+    pub rare: Option<Box<RareParts>>,
+}
+
+/// The parts of a flow few flows have (see [`AuditFlow::rare`]).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RareParts {
     pub icmp: Vec<IcmpEvent>,
     /// Host components its packets crossed, in the order first seen (Windows Packet
     /// Monitor captures; bounded by `flow::MAX_HOST_COMPONENTS`).
@@ -141,27 +153,62 @@ pub struct AuditFlow {
     /// `flow::MAX_HOST_DROPS`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub host_drops: Vec<HostDropEvent>,
-    pub protocol: Option<AppProtocol>,
-    pub tls: Option<TlsSummary>,
     pub requests: Vec<HttpRequestSummary>,
     pub responses: Vec<HttpResponseSummary>,
 }
 
+impl RareParts {
+    /// Boxed when any part is present, else `None`.
+    pub fn boxed(self) -> Option<Box<RareParts>> {
+        let empty = self.icmp.is_empty()
+            && self.host_components.is_empty()
+            && self.host_drops.is_empty()
+            && self.requests.is_empty()
+            && self.responses.is_empty();
+        (!empty).then(|| Box::new(self))
+    }
+}
+
 impl AuditFlow {
+    /// ICMP errors that quoted the flow.
+    pub fn icmp(&self) -> &[IcmpEvent] {
+        self.rare.as_deref().map_or(&[], |r| &r.icmp)
+    }
+
+    /// Host components its packets crossed (Windows Packet Monitor captures).
+    pub fn host_components(&self) -> &[u32] {
+        self.rare.as_deref().map_or(&[], |r| &r.host_components)
+    }
+
+    /// Drops of its packets reported on the capturing host.
+    pub fn host_drops(&self) -> &[HostDropEvent] {
+        self.rare.as_deref().map_or(&[], |r| &r.host_drops)
+    }
+
+    /// Its HTTP request heads.
+    pub fn requests(&self) -> &[HttpRequestSummary] {
+        self.rare.as_deref().map_or(&[], |r| &r.requests)
+    }
+
+    /// Its HTTP response heads.
+    pub fn responses(&self) -> &[HttpResponseSummary] {
+        self.rare.as_deref().map_or(&[], |r| &r.responses)
+    }
+
     /// The frame where the flow's attempt shows best: its ClientHello, else its first HTTP
     /// request, else its SYN, else its first packet.
     pub fn attempt_frame(&self) -> u64 {
         self.tls
             .as_ref()
             .and_then(|t| t.client_hello_frame)
-            .or_else(|| self.requests.first().map(|r| r.frame))
+            .or_else(|| self.requests().first().map(|r| r.frame))
             .or(self.frames.syn)
             .unwrap_or(self.frames.first)
     }
 
     /// The CONNECT request of a proxied flow, if any.
     pub fn connect(&self) -> Option<&HttpRequestSummary> {
-        self.requests
+        self.requests()
             .iter()
             .find(|r| r.method.eq_ignore_ascii_case("CONNECT"))
     }
@@ -169,14 +216,14 @@ impl AuditFlow {
     /// The proxy's answer to the CONNECT (the first response after it).
     pub fn connect_response(&self) -> Option<&HttpResponseSummary> {
         let c = self.connect()?;
-        self.responses.iter().find(|r| r.frame >= c.frame)
+        self.responses().iter().find(|r| r.frame >= c.frame)
     }
 
     /// A packet of it was dropped on the capturing host and the flow never achieved
     /// anything: the drop is where it died (`dropped-on-host`, which the other blocked rules
     /// leave the flow to).
     pub fn dropped_on_host(&self) -> bool {
-        !self.host_drops.is_empty() && !self.succeeded()
+        !self.host_drops().is_empty() && !self.succeeded()
     }
 
     /// The server side sent a RST (Zeek history `r`).
@@ -208,7 +255,7 @@ impl AuditFlow {
         if self.tls.is_some() {
             return self.tls_ok();
         }
-        self.responses.iter().any(|r| r.status < 400)
+        self.responses().iter().any(|r| r.status < 400)
     }
 
     /// Estimated bytes this record holds (the struct and its heap parts), for the facts
@@ -239,7 +286,7 @@ impl AuditFlow {
                     .sum::<usize>()
         });
         let http = self
-            .requests
+            .requests()
             .iter()
             .map(|r| {
                 std::mem::size_of::<HttpRequestSummary>()
@@ -249,16 +296,20 @@ impl AuditFlow {
             })
             .sum::<usize>()
             + self
-                .responses
+                .responses()
                 .iter()
                 .map(|r| std::mem::size_of::<HttpResponseSummary>() + r.reason.len())
                 .sum::<usize>();
         std::mem::size_of::<AuditFlow>()
             + OWNED_VERSIONS_EXTRA
             + self.history.len()
-            + self.icmp.len() * std::mem::size_of::<IcmpEvent>()
-            + self.host_components.len() * 4
-            + self.host_drops.len() * std::mem::size_of::<HostDropEvent>()
+            + self
+                .rare
+                .as_ref()
+                .map_or(0, |_| std::mem::size_of::<RareParts>())
+            + std::mem::size_of_val(self.icmp())
+            + self.host_components().len() * 4
+            + std::mem::size_of_val(self.host_drops())
             + tls
             + http
     }
@@ -366,17 +417,20 @@ impl AuditFlow {
             client_bytes: f.client_counters.payload_bytes,
             server_bytes: f.server_counters.payload_bytes,
             server_packets: f.server_counters.packets,
-            icmp: f.icmp.clone(),
-            host_components: f
-                .host
-                .as_ref()
-                .map(|h| h.components.clone())
-                .unwrap_or_default(),
-            host_drops: f.host.as_ref().map(|h| h.drops.clone()).unwrap_or_default(),
             protocol: f.app.protocol,
             tls,
-            requests,
-            responses,
+            rare: RareParts {
+                icmp: f.icmp.clone(),
+                host_components: f
+                    .host
+                    .as_ref()
+                    .map(|h| h.components.clone())
+                    .unwrap_or_default(),
+                host_drops: f.host.as_ref().map(|h| h.drops.clone()).unwrap_or_default(),
+                requests,
+                responses,
+            }
+            .boxed(),
         }
     }
 }
@@ -524,6 +578,13 @@ mod tests {
         );
     }
 
+    /// The rarely present parts are one box, counted (with its size) only when present.
+    #[test]
+    fn record_sizes_inline() {
+        assert_eq!(std::mem::size_of::<AuditFlow>(), 424);
+        assert_eq!(std::mem::size_of::<RareParts>(), 120);
+    }
+
     const TLS_SUMMARY_BUDGETED: usize = 208;
-    const AUDIT_FLOW_BUDGETED: usize = 544;
+    const AUDIT_FLOW_BUDGETED: usize = 432;
 }

@@ -47,7 +47,7 @@ impl Rule for DroppedOnHost {
         if !fires(v) {
             return;
         }
-        let Some(d) = f.host_drops.first() else {
+        let Some(d) = f.host_drops().first() else {
             return;
         };
         let (from, to) = if d.from_client {
@@ -63,10 +63,10 @@ impl Rule for DroppedOnHost {
         } else {
             "Server packet"
         };
-        let mut frames: Vec<Option<u64>> = f.host_drops.iter().map(|d| Some(d.frame)).collect();
+        let mut frames: Vec<Option<u64>> = f.host_drops().iter().map(|d| Some(d.frame)).collect();
         frames.push(f.frames.syn);
         out.add(&META, v, &frames, || {
-            let more = f.host_drops.len() - 1;
+            let more = f.host_drops().len() - 1;
             let more = match more {
                 0 => String::new(),
                 1 => "; 1 more drop".to_string(),

@@ -105,7 +105,7 @@ impl Rule for IcmpUnreachable {
         if !v.is_arc() {
             return;
         }
-        let mut events = f.icmp.iter().filter(|e| is_unreachable(e));
+        let mut events = f.icmp().iter().filter(|e| is_unreachable(e));
         let Some(first) = events.next() else { return };
         let more = events.count();
         out.add(&META, v, &[f.frames.syn, Some(first.frame)], || {

@@ -51,7 +51,7 @@ pub(super) fn plain_request(f: &AuditFlow) -> Option<&HttpRequestSummary> {
     {
         return None;
     }
-    f.requests
+    f.requests()
         .iter()
         .find(|r| !r.method.eq_ignore_ascii_case("CONNECT") && r.host.is_some())
 }
@@ -106,7 +106,7 @@ impl Rule for PlaintextHttp {
         {
             return;
         }
-        let answer = f.responses.iter().find(|r| r.frame >= req.frame);
+        let answer = f.responses().iter().find(|r| r.frame >= req.frame);
         out.add(&META, v, &[Some(req.frame), answer.map(|r| r.frame)], || {
             let response = answer
                 .map(|r| format!(", answered {} {} in frame {}", r.status, r.reason, r.frame))

@@ -37,7 +37,7 @@ impl Rule for SynUnanswered {
             return;
         }
         let f = v.flow;
-        if !v.is_arc() || f.conn_state != Some(ConnState::S0) || !f.icmp.is_empty() {
+        if !v.is_arc() || f.conn_state != Some(ConnState::S0) || !f.icmp().is_empty() {
             return;
         }
         out.add(&META, v, &[f.frames.syn, Some(f.frames.last)], || {

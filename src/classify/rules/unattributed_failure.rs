@@ -50,7 +50,7 @@ fn failure(v: &FlowView<'_>) -> Option<&'static str> {
     if f.transport != Transport::Tcp {
         return None;
     }
-    if !f.icmp.is_empty() && f.server_bytes == 0 {
+    if !f.icmp().is_empty() && f.server_bytes == 0 {
         return Some("ICMP error");
     }
     match f.conn_state? {
