@@ -10,7 +10,7 @@ use crate::capture::Input;
 use crate::classify::{self, Given};
 use crate::facts::{FactsBuilder, FactsLimits};
 use crate::model::{Catalog, CatalogMode, ServiceTags, discover_service_tag_files, tag_snapshot};
-use crate::pipeline::{self, PipelineConfig};
+use crate::pipeline::{self, Extract, PipelineConfig};
 use crate::report::cells::FileCells;
 use crate::report::model::{
     FailOn, FileReport, Report, ServiceTagStatus, SnapshotEdition, TagSource,
@@ -156,7 +156,15 @@ fn audit_file(
     let mut facts = FactsBuilder::with_limits(FactsLimits {
         record_bytes: cfg.pipeline.record_bytes,
     });
-    let mut stats = pipeline::analyze(input, &cfg.pipeline, &mut |f| facts.add(&f));
+    // The facts read of a hello only its SNI, versions, suites and JA4 (`AuditFlow`): the
+    // other lists and fingerprints `flows` prints are not extracted.
+    let pipeline = PipelineConfig {
+        tls: Extract {
+            hello_details: false,
+        },
+        ..cfg.pipeline.clone()
+    };
+    let mut stats = pipeline::analyze(input, &pipeline, &mut |f| facts.add(&f));
     let mut facts = facts.finish();
     // The host components an ETL file describes, by id, for findings that name where a
     // packet was dropped: "what it is (driver)", e.g. "TCP/IPv4 - L3/L4 (tcpip.sys)".

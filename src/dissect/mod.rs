@@ -88,8 +88,11 @@ struct Running {
 /// The [`Dissector`] the pipeline uses. Small (about 200 bytes) until TLS shows up: the
 /// TLS facts (near 800 bytes) are boxed and made for TLS flows only, since every flow with
 /// payload holds one of these while it is open.
+///
+/// `HELLO_DETAILS` is [`tls::Extract::hello_details`] for every TLS stream it reads: a
+/// parameter of the type, since the flow table makes its dissectors with `Default`.
 #[derive(Default)]
-pub struct AppDissector {
+pub struct AppDissector<const HELLO_DETAILS: bool = true> {
     c2s: Stream,
     s2c: Stream,
     dns_port: bool,
@@ -106,7 +109,17 @@ fn is_dns_port(p: u16) -> bool {
     matches!(p, 53 | 5353 | 5355)
 }
 
-impl AppDissector {
+impl<const HELLO_DETAILS: bool> AppDissector<HELLO_DETAILS> {
+    /// A TLS reader for one direction, keeping what this dissector extracts.
+    fn tls_stream(dir: Direction) -> Stream {
+        Stream::Tls(Box::new(TlsStream::with_extract(
+            dir,
+            tls::Extract {
+                hello_details: HELLO_DETAILS,
+            },
+        )))
+    }
+
     fn stream_mut(&mut self, dir: Direction) -> &mut Stream {
         match dir {
             Direction::ClientToServer => &mut self.c2s,
@@ -173,7 +186,7 @@ impl AppDissector {
             && tls_hello_starts(dir, bytes)
         {
             self.tls_seen = true;
-            stream = Stream::Tls(Box::new(TlsStream::new(dir)));
+            stream = Self::tls_stream(dir);
         }
         // Rare path: a direction whose first segment was shorter than the sniff window.
         let joined;
@@ -189,7 +202,7 @@ impl AppDissector {
                 // PostgreSQL 'S', a SOCKS reply): parse from this segment on.
                 Some(Stream::Scan) if tls_hello_starts(dir, bytes) => {
                     self.tls_seen = true;
-                    stream = Stream::Tls(Box::new(TlsStream::new(dir)));
+                    stream = Self::tls_stream(dir);
                     data = bytes;
                 }
                 Some(next) => stream = next,
@@ -206,11 +219,11 @@ impl AppDissector {
                 Some(off) if off < data.len() => {
                     data = &data[off..];
                     self.tls_seen = true;
-                    stream = Stream::Tls(Box::new(TlsStream::new(dir)));
+                    stream = Self::tls_stream(dir);
                 }
                 Some(_) => {
                     self.tls_seen = true;
-                    stream = Stream::Tls(Box::new(TlsStream::new(dir)));
+                    stream = Self::tls_stream(dir);
                     break;
                 }
                 None => break,
@@ -226,7 +239,7 @@ impl AppDissector {
         }
         if tls::looks_like_tls(first) {
             self.tls_seen = true;
-            return Some(Stream::Tls(Box::new(TlsStream::new(dir))));
+            return Some(Self::tls_stream(dir));
         }
         let client = dir == Direction::ClientToServer;
         if (client && http::looks_like_http_request(first))
@@ -338,7 +351,7 @@ fn looks_like_quic(p: &[u8]) -> bool {
     p.len() >= 7 && p[0] & 0xc0 == 0xc0
 }
 
-impl Dissector for AppDissector {
+impl<const HELLO_DETAILS: bool> Dissector for AppDissector<HELLO_DETAILS> {
     type Output = AppFacts;
 
     fn begin(&mut self, client: SocketAddr, server: SocketAddr, tcp: bool) {

@@ -16,7 +16,9 @@ use crate::capture::{self, CaptureSummary, Frame, Input};
 use crate::collapse::{CollapseStats, Collapser, Seen};
 use crate::decode::{DecodeLimits, DecodeStats, Decoder, Packet, link};
 use crate::dissect::{AppDissector, AppFacts};
-use crate::flow::{FlowConfig, FlowRecord, FlowStats, FlowTable};
+use crate::flow::{Dissector, FlowConfig, FlowRecord, FlowStats, FlowTable};
+/// What the TLS parser keeps of each hello ([`PipelineConfig::tls`]).
+pub use crate::tls::Extract;
 
 /// A flow record with the facts arcaudit extracts.
 pub type Flow = FlowRecord<AppFacts>;
@@ -43,6 +45,9 @@ pub struct PipelineConfig {
     pub progress: Option<Arc<AtomicU64>>,
     /// `--keep-duplicates`: hand on every copy of a packet (counted all the same).
     pub keep_duplicates: bool,
+    /// What the TLS parser keeps of each hello (everything by default; a caller that
+    /// reads only the handshake's outcome and JA4 can leave the rest out).
+    pub tls: Extract,
 }
 
 impl Default for PipelineConfig {
@@ -70,6 +75,7 @@ impl PipelineConfig {
             record_bytes: share(1, 4),
             progress: None,
             keep_duplicates: false,
+            tls: Extract::default(),
         }
     }
 }
@@ -134,8 +140,22 @@ impl RecordStats {
 /// Runs one input through the pipeline, passing each finished flow to `emit` (in the
 /// order flows finish, which is deterministic for a given file).
 pub fn analyze(input: &Input, cfg: &PipelineConfig, emit: &mut dyn FnMut(Flow)) -> FileStats {
+    // The extraction is a parameter of the dissector's type (the table makes dissectors
+    // with `Default`): one loop per choice.
+    if cfg.tls.hello_details {
+        analyze_with::<AppDissector<true>>(input, cfg, emit)
+    } else {
+        analyze_with::<AppDissector<false>>(input, cfg, emit)
+    }
+}
+
+fn analyze_with<D: Dissector<Output = AppFacts>>(
+    input: &Input,
+    cfg: &PipelineConfig,
+    emit: &mut dyn FnMut(Flow),
+) -> FileStats {
     let mut decoder = Decoder::new(cfg.decode);
-    let mut table: FlowTable<AppDissector> = FlowTable::new(cfg.flow.clone());
+    let mut table: FlowTable<D> = FlowTable::new(cfg.flow.clone());
     let mut collapser = Collapser::new(cfg.keep_duplicates);
     // Decodes collapsed copies that say where on the host they were seen, only to find their
     // flow: its statistics are not the file's (a copy is not another frame of the capture).
@@ -187,7 +207,7 @@ pub fn analyze(input: &Input, cfg: &PipelineConfig, emit: &mut dyn FnMut(Flow)) 
 
 /// Where on the host `frame` was seen (component, drop), added to its flow's evidence.
 #[inline]
-fn host_origin(table: &mut FlowTable<AppDissector>, pkt: &Packet<'_>, frame: &Frame<'_>) {
+fn host_origin<D: Dissector>(table: &mut FlowTable<D>, pkt: &Packet<'_>, frame: &Frame<'_>) {
     if let Some(o) = frame.origin
         && (o.component.is_some() || o.drop.is_some())
     {

@@ -12,7 +12,7 @@ use md5::{Digest as _, Md5};
 use serde::Serialize;
 use sha2::Sha256;
 
-use super::hello::{ClientHello, ext};
+use super::hello::{ClientHello, Extract, ext};
 use super::names::is_grease;
 
 /// Transport letter that opens a JA4: `t` TLS over TCP, `q` QUIC, `d` DTLS.
@@ -54,7 +54,7 @@ thread_local! {
 
 /// The fields the fingerprints depend on, each list prefixed by its length so that no two
 /// different hellos write the same values. The lists of 16-bit values are copied whole.
-fn write_key(ch: &ClientHello, out: &mut Vec<u16>) {
+fn write_key(ch: &ClientHello, extract: Extract, out: &mut Vec<u16>) {
     fn len(out: &mut Vec<u16>, n: usize) {
         let n = n as u32;
         out.extend_from_slice(&[(n >> 16) as u16, n as u16]);
@@ -68,6 +68,8 @@ fn write_key(ch: &ClientHello, out: &mut Vec<u16>) {
         out.extend(values.iter().map(|&b| u16::from(b)));
     }
     out.clear();
+    // Entries made without the details hold JA4 alone.
+    out.push(u16::from(extract.hello_details));
     out.push(ch.legacy_version.0);
     out.push(u16::from(ch.sslv2_format));
     list16(out, &ch.cipher_suites);
@@ -86,21 +88,27 @@ fn write_key(ch: &ClientHello, out: &mut Vec<u16>) {
     }
 }
 
-/// Fills `ja3`, `ja3_hash`, `ja4` and `ja4_r` (TCP) from the parsed fields. Called by the
-/// record reader once a hello is parsed: the parser itself leaves these fields empty.
-pub(crate) fn fill_client_fingerprints(ch: &mut ClientHello) {
+/// Fills `ja3`, `ja3_hash`, `ja4` and `ja4_r` (TCP) from the parsed fields, or `ja4` alone
+/// without `extract.hello_details`. Called by the record reader once a hello is parsed: the
+/// parser itself leaves these fields empty.
+pub(crate) fn fill_client_fingerprints(ch: &mut ClientHello, extract: Extract) {
     let cached = FINGERPRINTS.with(|c| {
         let Cache { key, map } = &mut *c.borrow_mut();
-        write_key(ch, key);
+        write_key(ch, extract, key);
         map.get(key.as_slice()).cloned()
     });
     let [ja3, ja3_hash, ja4, ja4_r] = match cached {
         Some(v) => v,
         None => {
-            let ja3 = ja3_string(ch);
-            let ja3_hash = hex(&Md5::digest(ja3.as_bytes()));
-            let (ja4, ja4_r) = ja4_pair(ch, Ja4Transport::Tcp);
-            let v = [ja3, ja3_hash, ja4, ja4_r];
+            let v = if extract.hello_details {
+                let ja3 = ja3_string(ch);
+                let ja3_hash = hex(&Md5::digest(ja3.as_bytes()));
+                let (ja4, ja4_r) = ja4_pair(ch, Ja4Transport::Tcp);
+                [ja3, ja3_hash, ja4, ja4_r]
+            } else {
+                let ja4 = ja4_pair(ch, Ja4Transport::Tcp).0;
+                [String::new(), String::new(), ja4, String::new()]
+            };
             FINGERPRINTS.with(|c| {
                 let Cache { key, map } = &mut *c.borrow_mut();
                 if map.len() >= FINGERPRINT_CACHE_ENTRIES {
@@ -332,7 +340,7 @@ mod tests {
             ec_point_formats: vec![0],
             ..ClientHello::default()
         };
-        fill_client_fingerprints(&mut ch);
+        fill_client_fingerprints(&mut ch, Extract::default());
         assert_eq!(ch.ja3, "771,4865-49195,0-10-11,29-23,0");
         assert_eq!(
             ch.ja3_hash,

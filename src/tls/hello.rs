@@ -122,6 +122,26 @@ pub struct ServerHello {
     pub frame: u64,
 }
 
+/// What the hello parsers keep beyond what JA4 and the handshake's outcome need (the SNI,
+/// versions, suites, extension types and signature algorithms of a ClientHello, the
+/// version and suite a ServerHello chose are always kept). Defaults to everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extract {
+    /// The ClientHello's compression methods, ALPN names, supported groups, key-share
+    /// groups and point formats, its JA3, JA3 hash and JA4_r strings, and the ServerHello's
+    /// extension list and ALPN choice. Without them those fields stay empty (`None`), and
+    /// the ClientHello keeps only the first ALPN entry's bytes (for JA4).
+    pub hello_details: bool,
+}
+
+impl Default for Extract {
+    fn default() -> Self {
+        Extract {
+            hello_details: true,
+        }
+    }
+}
+
 /// Reads big-endian integers and slices without ever panicking: every read is checked and
 /// answers `None` past the end.
 pub(crate) struct Reader<'a> {
@@ -181,6 +201,7 @@ pub(crate) fn parse_client_hello(
     body: &[u8],
     record_version: TlsVersion,
     frame: u64,
+    extract: Extract,
 ) -> (Option<ClientHello>, Vec<String>) {
     let mut problems = Vec::new();
     let mut r = Reader::new(body);
@@ -222,13 +243,14 @@ pub(crate) fn parse_client_hello(
     }
     ch.cipher_suites = u16_list(suites);
     match r.vec8() {
-        Some(c) => ch.compression_methods = c.to_vec(),
+        Some(c) if extract.hello_details => ch.compression_methods = c.to_vec(),
+        Some(_) => {}
         None => problems.push("ClientHello compression_methods truncated".to_string()),
     }
     // Extensions are optional before TLS 1.2 (an SSLv3 hello ends here).
     if r.remaining() > 0 {
         match r.vec16() {
-            Some(block) => parse_client_extensions(block, &mut ch, &mut problems),
+            Some(block) => parse_client_extensions(block, &mut ch, extract, &mut problems),
             None => problems.push(format!(
                 "ClientHello extensions length overruns the message at offset {}",
                 r.offset()
@@ -249,7 +271,13 @@ fn count_extensions(block: &[u8]) -> usize {
     n
 }
 
-fn parse_client_extensions(block: &[u8], ch: &mut ClientHello, problems: &mut Vec<String>) {
+fn parse_client_extensions(
+    block: &[u8],
+    ch: &mut ClientHello,
+    extract: Extract,
+    problems: &mut Vec<String>,
+) {
+    let details = extract.hello_details;
     ch.extensions.reserve_exact(count_extensions(block));
     let mut r = Reader::new(block);
     while r.remaining() > 0 {
@@ -263,6 +291,10 @@ fn parse_client_extensions(block: &[u8], ch: &mut ClientHello, problems: &mut Ve
         ch.extensions.push(ty);
         let ok = match ty {
             ext::SERVER_NAME => parse_sni(data, ch),
+            // Without the details only the first entry's bytes are kept, for JA4.
+            ext::ALPN if !details => alpn_count(data).map(|_| {
+                ch.alpn_first_raw = alpn_entries(data).next().map(<[u8]>::to_vec);
+            }),
             ext::ALPN => alpn_count(data).map(|n| {
                 let mut alpn = Vec::with_capacity(n);
                 ch.alpn_first_raw = None;
@@ -281,19 +313,25 @@ fn parse_client_extensions(block: &[u8], ch: &mut ClientHello, problems: &mut Ve
                 }
                 ch.alpn = alpn;
             }),
-            ext::SUPPORTED_GROUPS => Reader::new(data)
-                .vec16()
-                .map(|l| ch.supported_groups = u16_list(l)),
-            ext::EC_POINT_FORMATS => Reader::new(data)
-                .vec8()
-                .map(|l| ch.ec_point_formats = l.to_vec()),
+            // Read (and checked) whatever the extraction, kept only with the details: the
+            // problems reported stay the same.
+            ext::SUPPORTED_GROUPS => Reader::new(data).vec16().map(|l| {
+                if details {
+                    ch.supported_groups = u16_list(l);
+                }
+            }),
+            ext::EC_POINT_FORMATS => Reader::new(data).vec8().map(|l| {
+                if details {
+                    ch.ec_point_formats = l.to_vec();
+                }
+            }),
             ext::SIGNATURE_ALGORITHMS => Reader::new(data)
                 .vec16()
                 .map(|l| ch.signature_algorithms = u16_list(l)),
             ext::SUPPORTED_VERSIONS => Reader::new(data)
                 .vec8()
                 .map(|l| ch.supported_versions = u16_list(l).into_iter().map(TlsVersion).collect()),
-            ext::KEY_SHARE | ext::KEY_SHARE_DRAFT => parse_client_key_share(data, ch),
+            ext::KEY_SHARE | ext::KEY_SHARE_DRAFT => parse_client_key_share(data, ch, details),
             ext::SESSION_TICKET => {
                 ch.session_ticket = true;
                 Some(())
@@ -350,13 +388,15 @@ fn alpn_entries(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     std::iter::from_fn(move || if r.remaining() > 0 { r.vec8() } else { None })
 }
 
-fn parse_client_key_share(data: &[u8], ch: &mut ClientHello) -> Option<()> {
+fn parse_client_key_share(data: &[u8], ch: &mut ClientHello, keep: bool) -> Option<()> {
     let list = Reader::new(data).vec16()?;
     let mut r = Reader::new(list);
     while r.remaining() > 0 {
         let group = r.u16()?;
         r.vec16()?;
-        ch.key_share_groups.push(group);
+        if keep {
+            ch.key_share_groups.push(group);
+        }
     }
     Some(())
 }
@@ -366,6 +406,7 @@ pub(crate) fn parse_server_hello(
     body: &[u8],
     record_version: TlsVersion,
     frame: u64,
+    extract: Extract,
 ) -> (Option<ServerHello>, Vec<String>) {
     let mut problems = Vec::new();
     let mut r = Reader::new(body);
@@ -409,14 +450,22 @@ pub(crate) fn parse_server_hello(
     }
     if r.remaining() > 0 {
         match r.vec16() {
-            Some(block) => parse_server_extensions(block, &mut sh, &mut problems),
+            Some(block) => {
+                parse_server_extensions(block, &mut sh, extract.hello_details, &mut problems)
+            }
             None => problems.push("ServerHello extensions length overruns the message".to_string()),
         }
     }
     (Some(sh), problems)
 }
 
-fn parse_server_extensions(block: &[u8], sh: &mut ServerHello, problems: &mut Vec<String>) {
+/// `details`: keep the extension list and the ALPN choice (read and checked either way).
+fn parse_server_extensions(
+    block: &[u8],
+    sh: &mut ServerHello,
+    details: bool,
+    problems: &mut Vec<String>,
+) {
     let mut r = Reader::new(block);
     while r.remaining() > 0 {
         let (Some(ty), Some(data)) = (r.u16(), r.vec16()) else {
@@ -426,7 +475,9 @@ fn parse_server_extensions(block: &[u8], sh: &mut ServerHello, problems: &mut Ve
             ));
             return;
         };
-        sh.extensions.push(ty);
+        if details {
+            sh.extensions.push(ty);
+        }
         let ok = match ty {
             ext::SUPPORTED_VERSIONS => Reader::new(data)
                 .u16()
@@ -435,6 +486,7 @@ fn parse_server_extensions(block: &[u8], sh: &mut ServerHello, problems: &mut Ve
             ext::KEY_SHARE | ext::KEY_SHARE_DRAFT => Reader::new(data)
                 .u16()
                 .map(|g| sh.key_share_group = Some(g)),
+            ext::ALPN if !details => alpn_count(data).map(|_| ()),
             ext::ALPN => alpn_count(data).map(|_| {
                 sh.alpn = alpn_entries(data)
                     .next()

@@ -25,7 +25,7 @@ use serde::Serialize;
 pub use crate::wire::Direction;
 pub use cert::{CertificateInfo, MAX_CERTIFICATES_PARSED, certificate_info, rfc3339};
 pub use fingerprint::{Ja4Transport, ja3_string, ja4};
-pub use hello::{ClientHello, HELLO_RETRY_REQUEST_RANDOM, ServerHello};
+pub use hello::{ClientHello, Extract, HELLO_RETRY_REQUEST_RANDOM, ServerHello};
 pub use names::{alert_description_name, alert_level_name, cipher_suite_name, is_grease};
 pub use stream::{MAX_HANDSHAKE_MESSAGE, MAX_RECORD_BODY, TlsStream};
 pub use version::{TlsVersion, version_name};

@@ -4,7 +4,8 @@
 use super::cert::parse_certificate_message;
 use super::fingerprint::fill_client_fingerprints;
 use super::hello::{
-    parse_client_hello, parse_server_hello, parse_sslv2_client_hello, parse_sslv2_server_hello,
+    Extract, parse_client_hello, parse_server_hello, parse_sslv2_client_hello,
+    parse_sslv2_server_hello,
 };
 use super::names::{alert_description_name, alert_level_name};
 use super::version::TlsVersion;
@@ -52,6 +53,8 @@ enum Phase {
 #[derive(Debug, Clone)]
 pub struct TlsStream {
     direction: Direction,
+    /// What the hellos keep.
+    extract: Extract,
     phase: Phase,
     /// Bytes of the current record (header first) until it is complete.
     pending: Vec<u8>,
@@ -69,8 +72,14 @@ pub struct TlsStream {
 
 impl TlsStream {
     pub fn new(direction: Direction) -> Self {
+        TlsStream::with_extract(direction, Extract::default())
+    }
+
+    /// A reader whose hellos keep what `extract` says.
+    pub fn with_extract(direction: Direction, extract: Extract) -> Self {
         TlsStream {
             direction,
+            extract,
             phase: Phase::Detect,
             pending: Vec::new(),
             handshake: Vec::new(),
@@ -321,7 +330,7 @@ impl TlsStream {
             // Nothing carried over: the messages this record holds whole are read where they
             // are; only an incomplete tail is kept for the next record.
             self.handshake_record_version = version;
-            match handle_messages(body, version, self.direction, frame, facts) {
+            match handle_messages(body, version, self.direction, self.extract, frame, facts) {
                 Ok(off) => self.handshake.extend_from_slice(&body[off..]),
                 Err(err) => self.fail(facts, err),
             }
@@ -337,6 +346,7 @@ impl TlsStream {
             &self.handshake,
             self.handshake_record_version,
             self.direction,
+            self.extract,
             frame,
             facts,
         ) {
@@ -365,7 +375,7 @@ impl TlsStream {
             Some(1) => {
                 match parse_sslv2_client_hello(msg, frame) {
                     Ok(mut ch) => {
-                        fill_client_fingerprints(&mut ch);
+                        fill_client_fingerprints(&mut ch, self.extract);
                         if facts.client_hello.is_none() {
                             facts.client_hello = Some(ch);
                         }
@@ -428,6 +438,7 @@ fn handle_messages(
     buf: &[u8],
     record_version: TlsVersion,
     direction: Direction,
+    extract: Extract,
     frame: u64,
     facts: &mut TlsFacts,
 ) -> Result<usize, TlsError> {
@@ -448,7 +459,15 @@ fn handle_messages(
         let Some(body) = buf.get(off + 4..off + 4 + length) else {
             break;
         };
-        handle_message(msg_type, body, record_version, direction, frame, facts);
+        handle_message(
+            msg_type,
+            body,
+            record_version,
+            direction,
+            extract,
+            frame,
+            facts,
+        );
         off += 4 + length;
     }
     Ok(off)
@@ -459,14 +478,15 @@ fn handle_message(
     body: &[u8],
     record_version: TlsVersion,
     direction: Direction,
+    extract: Extract,
     frame: u64,
     facts: &mut TlsFacts,
 ) {
     let problems = match msg_type {
         HS_CLIENT_HELLO => {
-            let (mut ch, problems) = parse_client_hello(body, record_version, frame);
+            let (mut ch, problems) = parse_client_hello(body, record_version, frame, extract);
             if let Some(ch) = &mut ch {
-                fill_client_fingerprints(ch);
+                fill_client_fingerprints(ch, extract);
             }
             if facts.client_hello.is_none() {
                 facts.client_hello = ch;
@@ -478,7 +498,7 @@ fn handle_message(
             problems
         }
         HS_SERVER_HELLO => {
-            let (sh, problems) = parse_server_hello(body, record_version, frame);
+            let (sh, problems) = parse_server_hello(body, record_version, frame, extract);
             if let Some(sh) = sh {
                 if sh.is_hello_retry_request && facts.hello_retry_request.is_none() {
                     facts.hello_retry_request = Some(sh);

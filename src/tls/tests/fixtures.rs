@@ -748,3 +748,45 @@ fn names_and_serialization() {
     assert!(json.contains("\"ja4\":\"t13d041000_16476d049b0b_78f1d400d464\""));
     assert!(!json.contains("alpn_first_raw"));
 }
+
+/// Without the hello details the fields the audit reads (SNI, versions, suites, JA4, the
+/// server's choice, errors) are the same as with them, and the rest is left empty.
+#[test]
+fn hellos_without_details_keep_ja4_and_the_handshake_outcome() {
+    let lite = Extract {
+        hello_details: false,
+    };
+    let (hrr_c, hrr_s) = hrr_flows();
+    for (client, server) in [
+        (CH13.to_vec(), SERVER13.to_vec()),
+        (tls12_client_hello(), Vec::new()),
+        (hrr_c, hrr_s),
+    ] {
+        let mut full = TlsFacts::default();
+        let mut part = TlsFacts::default();
+        for (facts, extract) in [(&mut full, Extract::default()), (&mut part, lite)] {
+            TlsStream::with_extract(C2S, extract).feed(&client, 1, facts);
+            TlsStream::with_extract(S2C, extract).feed(&server, 2, facts);
+        }
+        assert_eq!(full.errors, part.errors);
+        for (f, p) in full.client_hellos().zip(part.client_hellos()) {
+            assert!(!p.ja4.is_empty());
+            assert_eq!(
+                (&f.sni, &f.supported_versions, &f.cipher_suites, &f.ja4),
+                (&p.sni, &p.supported_versions, &p.cipher_suites, &p.ja4)
+            );
+            assert!(p.ja3.is_empty() && p.ja3_hash.is_empty() && p.ja4_r.is_empty());
+            assert!(p.alpn.is_empty() && p.supported_groups.is_empty());
+            assert!(p.key_share_groups.is_empty() && p.ec_point_formats.is_empty());
+        }
+        assert_eq!(full.client_hellos().count(), part.client_hellos().count());
+        for (f, p) in full.server_hellos().zip(part.server_hellos()) {
+            assert_eq!(
+                (f.negotiated_version, f.cipher_suite, f.frame),
+                (p.negotiated_version, p.cipher_suite, p.frame)
+            );
+            assert!(p.extensions.is_empty() && p.alpn.is_none());
+        }
+        assert_eq!(full.server_hellos().count(), part.server_hellos().count());
+    }
+}
