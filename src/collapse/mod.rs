@@ -136,7 +136,7 @@ impl Collapser {
     /// [`Collapser::check`] of a frame whose IP header starts `ip` bytes (None: not IP), as
     /// [`link::ip_payload`] found it: the caller decodes the frame next and walks its link
     /// header once for both.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn check_ip(&mut self, frame: &Frame<'_>, ip: Option<&[u8]>) -> Seen {
         let group = match frame.origin {
             Some(o) => {

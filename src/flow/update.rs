@@ -233,6 +233,7 @@ fn reuses<D>(flow: &Flow<D>, seg: &TcpSegment<'_>) -> bool {
 /// neither reassembly nor dissector (both directions had stopped buffering before it), so
 /// the bytes they hold need no recount.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn tcp_segment<D: Dissector>(
     flow: &mut Flow<D>,
     cfg: &FlowConfig,
