@@ -144,8 +144,15 @@ pub(crate) fn parse_json<'de, T: serde::Deserialize<'de>>(
     // parsed at every start, is ~100k prefixes): parse without it, and only when that
     // fails parse again with it for the message. The same deserializer settings both
     // times, so the same documents are accepted and the error is the tracked one.
-    if let Ok(v) = T::deserialize(&mut serde_json::Deserializer::from_str(text)) {
-        return Ok(v);
+    let mut de = serde_json::Deserializer::from_str(text);
+    if let Ok(v) = T::deserialize(&mut de) {
+        // A document followed by more than white space is a damaged file (two files pasted
+        // together, a truncated edit), not a model to use.
+        return de.end().map(|()| v).map_err(|e| ModelError::Json {
+            source_name: source_name.to_string(),
+            path: ".".to_string(),
+            message: e.to_string(),
+        });
     }
     let de = &mut serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
@@ -212,6 +219,26 @@ pub(crate) fn read_capped(path: &std::path::Path, limit: u64) -> Result<String, 
 
 #[cfg(test)]
 mod tests {
+
+    /// A model document followed by anything but white space is refused at the root, with
+    /// serde_json's position; trailing white space is fine.
+    #[test]
+    fn parse_json_refuses_trailing_characters() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Doc {
+            #[allow(dead_code)]
+            a: u32,
+        }
+        assert!(super::parse_json::<Doc>("{\"a\": 1}\n  \n", "doc.json").is_ok());
+        let e = super::parse_json::<Doc>("{\"a\": 1} {\"a\": 2}", "doc.json").unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("doc.json"), "{text}");
+        assert!(
+            text.contains("trailing characters at line 1 column 10"),
+            "{text}"
+        );
+    }
+
     use super::*;
 
     #[test]
