@@ -100,20 +100,10 @@ fuzz_target!(|data: &[u8]| {
     std::hint::black_box(serde_json::to_string(&outcome.summary).unwrap());
 });
 
-/// Whether the bytes are read as ETL (not a pcap or pcapng the mutations made).
+/// Whether the bytes are read as ETL (not a pcap or pcapng the mutations made): the same
+/// magic list the input discovery uses.
 fn outcome_is_etl(bytes: &[u8]) -> bool {
-    !matches!(
-        bytes.first_chunk::<4>(),
-        Some(
-            [0xd4, 0xc3, 0xb2, 0xa1]
-                | [0xa1, 0xb2, 0xc3, 0xd4]
-                | [0x4d, 0x3c, 0xb2, 0xa1]
-                | [0xa1, 0xb2, 0x3c, 0x4d]
-                | [0x34, 0xcd, 0xb2, 0xa1]
-                | [0xa1, 0xb2, 0xcd, 0x34]
-                | [0x0a, 0x0d, 0x0d, 0x0a]
-                | [0x1f, 0x8b, ..]
-                | [0x28, 0xb5, 0x2f, 0xfd]
-        )
-    )
+    bytes
+        .first_chunk::<4>()
+        .is_none_or(|magic| !arcaudit::pipeline::is_capture_magic(*magic))
 }

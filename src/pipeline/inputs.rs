@@ -74,7 +74,9 @@ fn first_bytes(mut r: impl Read) -> std::io::Result<[u8; 4]> {
     r.read_exact(&mut magic).map(|()| magic)
 }
 
-fn is_capture_magic(magic: [u8; 4]) -> bool {
+/// Whether a file's first four bytes are those of a capture format read by content (pcap in
+/// its four byte orders and resolutions, pcapng, gzip, zstd); ETL is told by its name.
+pub fn is_capture_magic(magic: [u8; 4]) -> bool {
     matches!(
         magic,
         [0xd4, 0xc3, 0xb2, 0xa1]

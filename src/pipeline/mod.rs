@@ -6,7 +6,7 @@
 
 mod inputs;
 
-pub use inputs::{InputError, discover_inputs, discover_inputs_noting_skipped};
+pub use inputs::{InputError, discover_inputs, discover_inputs_noting_skipped, is_capture_magic};
 
 use serde::Serialize;
 use std::sync::Arc;
