@@ -6,7 +6,8 @@
 //! Monitor drop report: the component that dropped the packet (its name when the capture
 //! lists components, else its id), the drop reason (code, and its name from Packet Monitor's
 //! reason list where known) and location code. The other blocked rules (an unanswered SYN,
-//! a reset, a stalled handshake, ...) leave such a flow to this one: one problem, said once.
+//! a reset, a stalled handshake, ...) leave such a flow to this one (`rules::defers`): one
+//! problem, said once.
 //!
 //! Why: it is direct evidence, not an inference from silence: the connection did not die on
 //! the network but on the Arc machine, typically in the Windows Filtering Platform (Windows
@@ -32,7 +33,8 @@ static META: RuleMeta = RuleMeta {
     example: "SYN from `10.1.0.4:50123` to `4.150.240.10:443` dropped on the host in frame 3 at component 34, reason 909 (NL_InspectionDrop), location 0xE0004142; 2 more drops.",
 };
 
-/// Whether this rule reports the flow, so the other blocked rules leave it alone.
+/// Whether this rule reports the flow, so the other blocked rules leave it alone
+/// ([`super::defers`]; `unattributed-failure`, a capture-wide rule, asks it too).
 pub(super) fn fires(v: &FlowView<'_>) -> bool {
     (v.is_arc() || v.to_proxy) && v.flow.dropped_on_host()
 }

@@ -40,10 +40,6 @@ impl Rule for HandshakeStalled {
     }
 
     fn check_flow(&self, v: &FlowView<'_>, _cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
-        // A drop reported on the host is the direct evidence: `dropped-on-host` says it.
-        if super::dropped_on_host::fires(v) {
-            return;
-        }
         let f = v.flow;
         let Some(t) = &f.tls else { return };
         let Some(hello) = t.client_hello_frame else {

@@ -5,7 +5,7 @@
 //! declarations and [`all`]; docs/audit.md's rule table is checked against the metadata
 //! by `tests/docs_rules.rs`.
 
-use super::{Rule, RuleMeta};
+use super::{Family, FlowView, Rule, RuleMeta};
 
 /// Lists each rule once as `module::Type` and yields the `mod` declarations, the ordered
 /// registry [`all`] and (for tests) each rule's source text. The order is the order in
@@ -23,6 +23,18 @@ macro_rules! registry {
         #[cfg(test)]
         const SOURCES: &[&str] = &[$(include_str!(concat!(stringify!($module), ".rs"))),+];
     };
+}
+
+/// Whether rule `r` leaves flow `v` to a rule with stronger evidence of the same problem: a
+/// drop reported on the host (`dropped-on-host`) says directly why a failed flow failed, so
+/// the other blocked rules, which infer the cause from what the wire shows, step aside on
+/// that flow. One place for the precedence, so a new blocked rule follows it without a
+/// check of its own.
+pub(crate) fn defers(r: &dyn Rule, v: &FlowView<'_>) -> bool {
+    let meta = r.meta();
+    meta.family == Family::Blocked
+        && meta.id != dropped_on_host::DroppedOnHost.meta().id
+        && dropped_on_host::fires(v)
 }
 
 registry! {

@@ -36,10 +36,6 @@ impl Rule for ProxyConnectRefused {
     }
 
     fn check_flow(&self, v: &FlowView<'_>, _cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
-        // A drop reported on the host is the direct evidence: `dropped-on-host` says it.
-        if super::dropped_on_host::fires(v) {
-            return;
-        }
         let f = v.flow;
         let (Some(req), Some(resp)) = (f.connect(), f.connect_response()) else {
             return;

@@ -31,10 +31,6 @@ impl Rule for ResetAfterClientHello {
     }
 
     fn check_flow(&self, v: &FlowView<'_>, _cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
-        // A drop reported on the host is the direct evidence: `dropped-on-host` says it.
-        if super::dropped_on_host::fires(v) {
-            return;
-        }
         let f = v.flow;
         let Some(t) = &f.tls else { return };
         if !v.is_arc() || t.client_hello_frame.is_none() || t.server_hello_frame.is_some() {

@@ -32,10 +32,6 @@ impl Rule for SynUnanswered {
     }
 
     fn check_flow(&self, v: &FlowView<'_>, _cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
-        // A drop reported on the host is the direct evidence: `dropped-on-host` says it.
-        if super::dropped_on_host::fires(v) {
-            return;
-        }
         let f = v.flow;
         if !v.is_arc() || f.conn_state != Some(ConnState::S0) || !f.icmp().is_empty() {
             return;

@@ -46,10 +46,6 @@ impl Rule for TlsAlertFatal {
     }
 
     fn check_flow(&self, v: &FlowView<'_>, cx: &Cx<'_>, out: &mut FlowFindings<'_>) {
-        // A drop reported on the host is the direct evidence: `dropped-on-host` says it.
-        if super::dropped_on_host::fires(v) {
-            return;
-        }
         let Some(t) = &v.flow.tls else { return };
         if !v.is_arc() {
             return;
