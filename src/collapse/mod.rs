@@ -27,7 +27,6 @@
 //! packet's flow.
 
 use serde::Serialize;
-use std::hash::Hasher;
 
 use crate::capture::Frame;
 use crate::decode::link;
@@ -156,7 +155,7 @@ impl Collapser {
             // bytes (a new group) does not displace the first send's entry.
             key ^= g.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         }
-        // FxHash mixes into the high bits: they pick the slot.
+        // A multiplicative hash mixes into the high bits: they pick the slot.
         let slot = &mut self.table[(key >> (64 - SLOTS.trailing_zeros())) as usize];
         let copy = slot.frame != 0
             && slot.key == key
@@ -187,15 +186,53 @@ impl Collapser {
 }
 
 /// The key of a frame's bytes from the IP header on (trimmed to the IP length, so link
-/// padding does not count), or None when they are not IP.
+/// padding does not count), or None when they are not IP: the length, the first [`KEY_HEAD`]
+/// and the last [`KEY_TAIL`] bytes, taken eight at a time as little-endian words into a
+/// multiplicative hash (each step `(h + word) * K`, FxHash's step). A word that differs
+/// changes the key (K is odd, so no single difference multiplies to zero); the top bits,
+/// which pick the slot, depend on every bit below them. Fixed-size word loads: a general
+/// byte-slice hash spent about 100 instructions a frame on its length cases.
 #[inline]
 fn content_key(ip: &[u8]) -> Option<u64> {
     let ip = ip_datagram(ip)?;
-    let mut h = rustc_hash::FxHasher::default();
-    h.write_usize(ip.len());
-    h.write(&ip[..ip.len().min(KEY_HEAD)]);
-    h.write(&ip[ip.len().saturating_sub(KEY_TAIL)..]);
-    Some(h.finish())
+    let n = ip.len();
+    let mut h = mix(0, n as u64);
+    if let Some(head) = ip.first_chunk::<KEY_HEAD>() {
+        // A full head (most data segments): a fixed count of words, unrolled.
+        for w in head.as_chunks::<8>().0 {
+            h = mix(h, u64::from_le_bytes(*w));
+        }
+    } else {
+        let (words, rest) = ip.as_chunks::<8>();
+        for w in words {
+            h = mix(h, u64::from_le_bytes(*w));
+        }
+        h = mix(h, padded_word(rest));
+    }
+    if n >= KEY_TAIL {
+        let (tail, _) = ip[n - KEY_TAIL..].as_chunks::<8>();
+        for w in tail {
+            h = mix(h, u64::from_le_bytes(*w));
+        }
+    }
+    // Shorter than KEY_TAIL: its whole datagram is already in the head.
+    Some(h)
+}
+
+/// One step of the content hash (FxHash's multiplier).
+#[inline(always)]
+fn mix(h: u64, word: u64) -> u64 {
+    const K: u64 = 0xf135_7aea_2e62_a9c5;
+    h.wrapping_add(word).wrapping_mul(K)
+}
+
+/// Up to 7 bytes as one word, zero-padded; the datagram length in the key tells a short
+/// datagram's padding from real zero bytes.
+#[inline(always)]
+fn padded_word(rest: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w[..rest.len()].copy_from_slice(rest);
+    u64::from_le_bytes(w)
 }
 
 /// The IP datagram at the start of `b`, cut to its header's length (or to what was

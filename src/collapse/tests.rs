@@ -133,3 +133,36 @@ fn memory_is_a_fixed_table_and_non_ip_is_never_collapsed() {
         let _ = c.check(&frame(1002, 0, &f[..cut], None));
     }
 }
+
+#[test]
+fn content_key_covers_length_head_and_tail_of_every_size() {
+    // IPv4 datagrams of 20..=120 bytes (total length in the header): the key changes with
+    // any byte in the first KEY_HEAD or last KEY_TAIL bytes and with the length, and not
+    // with bytes in between or link padding after the datagram.
+    for len in 20usize..=120 {
+        let mut ip: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+        ip[0] = 0x45;
+        ip[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+        let key = content_key(&ip).expect("an IPv4 datagram has a key");
+        let mut padded = ip.clone();
+        padded.extend_from_slice(&[0xee; 6]);
+        assert_eq!(
+            content_key(&padded),
+            Some(key),
+            "padding changed the key, len {len}"
+        );
+        for at in 4..len {
+            let mut other = ip.clone();
+            other[at] ^= 0x01;
+            let counted = at < KEY_HEAD || at >= len - KEY_TAIL.min(len);
+            assert_eq!(
+                content_key(&other) != Some(key),
+                counted,
+                "byte {at} of {len}: counted {counted}"
+            );
+        }
+        let mut shorter = ip[..len - 1].to_vec();
+        shorter[2..4].copy_from_slice(&((len - 1) as u16).to_be_bytes());
+        assert_ne!(content_key(&shorter), Some(key), "length {len}");
+    }
+}
