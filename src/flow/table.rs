@@ -4,7 +4,7 @@
 
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use super::record::{
     DirectionCounters, EndReason, FlowRecord, FlowStats, HostPath, IcmpEvent, KeyFrames, TcpFacts,
@@ -79,11 +79,18 @@ fn endpoint_bits(a: &SocketAddr) -> (bool, u128, u16) {
 impl FlowKey {
     #[inline]
     pub(super) fn new(a: SocketAddr, b: SocketAddr, proto: u8) -> FlowKey {
-        if let (SocketAddr::V4(x), SocketAddr::V4(y)) = (&a, &b) {
+        FlowKey::of(a.ip(), a.port(), b.ip(), b.port(), proto)
+    }
+
+    /// The key of two endpoints given as address and port (as a decoded packet has them),
+    /// equal to [`FlowKey::new`] of the two socket addresses.
+    #[inline]
+    pub(super) fn of(a: IpAddr, a_port: u16, b: IpAddr, b_port: u16, proto: u8) -> FlowKey {
+        if let (IpAddr::V4(x), IpAddr::V4(y)) = (a, b) {
             // Two IPv4 endpoints (most packets): address and port packed into one integer
             // order as the (family, address, port) tuple below does, in one comparison.
-            let x = (u64::from(x.ip().to_bits()) << 16) | u64::from(x.port());
-            let y = (u64::from(y.ip().to_bits()) << 16) | u64::from(y.port());
+            let x = (u64::from(x.to_bits()) << 16) | u64::from(a_port);
+            let y = (u64::from(y.to_bits()) << 16) | u64::from(b_port);
             let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
             return FlowKey {
                 lo: u128::from(lo >> 16),
@@ -92,7 +99,11 @@ impl FlowKey {
                 meta: u16::from(proto),
             };
         }
-        FlowKey::any(a, b, proto)
+        FlowKey::any(
+            SocketAddr::new(a, a_port),
+            SocketAddr::new(b, b_port),
+            proto,
+        )
     }
 
     /// The key of any two endpoints (IPv6, or one of each family).
@@ -223,11 +234,10 @@ impl<D: Dissector> FlowTable<D> {
             self.sweep(emit);
         }
         match pkt.transport {
-            decode::Transport::Tcp(seg) => {
-                let src = SocketAddr::new(pkt.src, seg.src_port);
-                let dst = SocketAddr::new(pkt.dst, seg.dst_port);
-                self.tcp(src, dst, &seg, frame, ts, emit);
-            }
+            // The segment is read where the decoder left it; socket addresses are built only
+            // for a new flow (copying the decoded packet into them cost store-forwarding
+            // stalls on every packet).
+            decode::Transport::Tcp(ref seg) => self.tcp(pkt.src, pkt.dst, seg, frame, ts, emit),
             decode::Transport::Udp(dg) => {
                 let src = SocketAddr::new(pkt.src, dg.src_port);
                 let dst = SocketAddr::new(pkt.dst, dg.dst_port);

@@ -19,26 +19,27 @@ use crate::decode::{self, IcmpMessage, Packet, TcpFlags, TcpSegment};
 impl<D: Dissector> FlowTable<D> {
     pub(super) fn tcp(
         &mut self,
-        src: SocketAddr,
-        dst: SocketAddr,
+        src_ip: IpAddr,
+        dst_ip: IpAddr,
         seg: &TcpSegment<'_>,
         frame: u64,
         ts: i64,
         emit: &mut dyn FnMut(FlowRecord<D::Output>),
     ) {
-        let key = FlowKey::new(src, dst, 6);
+        let key = FlowKey::of(src_ip, seg.src_port, dst_ip, seg.dst_port, 6);
         let syn_only = seg.flags.has(TcpFlags::SYN) && !seg.flags.has(TcpFlags::ACK);
         // Every packet of an open flow but a SYN that may start a new one: one lookup, and
         // the flow stays in hand for the update and the bookkeeping after it.
         if let Some(flow) = self.flows.get_mut(&key)
             && !(syn_only && reuses(flow, seg))
         {
+            let is_orig = sent_by_orig(flow, src_ip, seg.src_port);
             let recount = tcp_segment(
                 flow,
                 &self.cfg,
                 self.held_total,
                 &mut self.stats,
-                src,
+                is_orig,
                 seg,
                 frame,
                 ts,
@@ -54,6 +55,8 @@ impl<D: Dissector> FlowTable<D> {
             );
             return;
         }
+        let src = SocketAddr::new(src_ip, seg.src_port);
+        let dst = SocketAddr::new(dst_ip, seg.dst_port);
 
         // A fresh SYN on the 5-tuple of a connection that is over starts a new flow.
         if syn_only
@@ -95,12 +98,13 @@ impl<D: Dissector> FlowTable<D> {
         let Some(flow) = self.flows.get_mut(&key) else {
             return;
         };
+        let is_orig = src == flow.orig;
         let recount = tcp_segment(
             flow,
             &self.cfg,
             self.held_total,
             &mut self.stats,
-            src,
+            is_orig,
             seg,
             frame,
             ts,
@@ -217,6 +221,14 @@ impl<D: Dissector> FlowTable<D> {
     }
 }
 
+/// Whether a packet from `ip`:`port` was sent by the flow's originator: the same test as
+/// comparing `SocketAddr`s (decoded addresses carry no flow label or scope), without
+/// building one per packet.
+#[inline(always)]
+fn sent_by_orig<D>(flow: &Flow<D>, ip: IpAddr, port: u16) -> bool {
+    flow.orig.port() == port && flow.orig.ip() == ip
+}
+
 /// A SYN without ACK on an open flow's 5-tuple starts a new connection when the old one is
 /// no longer open and the sequence number is new. Looser than "over": after one side's FIN a
 /// SYN with a new sequence number is already a new connection (the FIN that closed the other
@@ -239,7 +251,7 @@ fn tcp_segment<D: Dissector>(
     cfg: &FlowConfig,
     held_total: usize,
     stats: &mut FlowStats,
-    src: SocketAddr,
+    is_orig: bool,
     seg: &TcpSegment<'_>,
     frame: u64,
     ts: i64,
@@ -249,7 +261,7 @@ fn tcp_segment<D: Dissector>(
     };
     let settled = !t.orig_stream.is_active() && !t.resp_stream.is_active();
     let mut told = false;
-    let mut is_orig = src == flow.orig;
+    let mut is_orig = is_orig;
     flow.last_ts = flow.last_ts.max(ts);
     flow.frames.last = frame;
 

@@ -167,9 +167,11 @@ fn analyze_with<D: Dissector<Output = AppFacts>>(
         let link = link::ip_payload(frame.linktype, frame.data);
         match collapser.check_ip(frame, link.ok().map(|(ip, _)| ip)) {
             Seen::First => {
-                if let Some(pkt) = decoder.decode_link(link, frame.ts_nanos) {
-                    table.packet(&pkt, frame.number, frame.ts_nanos, emit);
-                    host_origin(&mut table, &pkt, frame);
+                // Borrowed where the decoder returned it: moving the packet out cost a copy
+                // and a store-forwarding stall per frame.
+                if let Some(pkt) = &decoder.decode_link(link, frame.ts_nanos) {
+                    table.packet(pkt, frame.number, frame.ts_nanos, emit);
+                    host_origin(&mut table, pkt, frame);
                 }
             }
             Seen::Duplicate { .. } => {
