@@ -278,6 +278,7 @@ impl<D: Dissector> FlowTable<D> {
 
     /// When a flow is due for the sweep: the earliest idle time at which `sweep_reason`
     /// gives a reason (saturating: a flow near the end of time never expires, as before).
+    #[inline(always)]
     fn deadline_of(cfg: &FlowConfig, flow: &Flow<D>) -> i64 {
         let timeout = match &flow.tcp {
             Some(t) if t.state.is_over() => cfg.tcp_closed_linger_nanos.min(cfg.tcp_idle_nanos),
@@ -437,7 +438,7 @@ pub(super) fn direction_bit(dir: Direction) -> u8 {
 /// packet path finds the flow once and keeps it. `recount` false says the packet reached
 /// neither reassembly nor dissector, so the bytes they buffer are still `flow.held` (the
 /// data segments of a flow whose dissector has what it wanted skip asking it).
-#[inline]
+#[inline(always)]
 pub(super) fn touch<D: Dissector>(
     cfg: &FlowConfig,
     expiry: &mut BTreeMap<(i64, u64), FlowKey>,
@@ -449,6 +450,27 @@ pub(super) fn touch<D: Dissector>(
 ) {
     let deadline = FlowTable::<D>::deadline_of(cfg, flow);
     flow.deadline = deadline;
+    // Most packets: the deadline only moved later and nothing was fed. Decided here, in the
+    // packet path; the rest is a call.
+    if deadline >= flow.queued && !recount {
+        return;
+    }
+    touch_rest(cfg, expiry, held_total, stats, key, flow, recount, deadline);
+}
+
+/// [`touch`] when the queue entry moves or the buffered bytes need a recount.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn touch_rest<D: Dissector>(
+    cfg: &FlowConfig,
+    expiry: &mut BTreeMap<(i64, u64), FlowKey>,
+    held_total: &mut usize,
+    stats: &mut FlowStats,
+    key: &FlowKey,
+    flow: &mut Flow<D>,
+    recount: bool,
+    deadline: i64,
+) {
     // Only a deadline moved earlier (a connection now closed lingers less than an open
     // one idles; a timestamp that went backwards) needs the queue entry moved.
     if deadline < flow.queued {
