@@ -1056,5 +1056,10 @@ mod tests {
             file("Public", 1, &value("A", &["10.0.0.77/24"])).replace("\"A\"", "\"A\\u002eB\"");
         let st = ServiceTags::from_json(&text, Path::new("t.json")).unwrap();
         assert_eq!(names(&st, "10.0.0.1"), ["A.B"]);
+        // An escape inside a prefix (`\/` is legal JSON) makes it a copy, not an error.
+        let text = file("Public", 1, &value("A", &["10.0.0.77/24"])).replace("7/24", "7\\/24");
+        assert!(text.contains("\\/"));
+        let st = ServiceTags::from_json(&text, Path::new("t.json")).unwrap();
+        assert_eq!(names(&st, "10.0.0.1"), ["A"]);
     }
 }
