@@ -13,11 +13,13 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use ipnet::IpNet;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Cloud, ModelError, parse_json, read_capped};
+
+mod prefix;
+use prefix::Prefix;
 
 /// Where to download each cloud's file (Microsoft Download Center).
 pub const SERVICE_TAG_DOWNLOADS: [(&str, &str); 3] = [
@@ -83,13 +85,22 @@ struct RawValue<'a> {
 #[derive(Deserialize)]
 struct RawProperties<'a> {
     #[serde(rename = "addressPrefixes", borrow)]
-    address_prefixes: Vec<Cow<'a, str>>,
+    address_prefixes: Vec<RawText<'a>>,
 }
+
+/// A string borrowed from the file unless it has escapes. `#[serde(borrow)]` on a
+/// `Vec<Cow<str>>` does not reach the elements (each would be copied into its own
+/// allocation, one per prefix); on a field of an element type it does.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct RawText<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// One parsed file before indexing.
 struct ParsedFile {
     info: TagFileInfo,
-    tags: Vec<(String, Vec<IpNet>)>,
+    /// Each tag's name and its prefixes, `prefixes[range]`.
+    tags: Vec<(String, std::ops::Range<usize>)>,
+    prefixes: Vec<Prefix>,
 }
 
 /// Marks "no prefix": an address range no tag covers, or a prefix with no enclosing one.
@@ -147,22 +158,21 @@ impl<T: Ord + Copy> PrefixForest<T> {
 }
 
 /// Builds one family's forest from inclusive ranges `(first, last, tag)` that are CIDR prefixes
-/// (so nested or disjoint); `top` is the family's highest address. Tag lists are appended to
-/// `members`. Sorting dominates: O(n log n) time, O(n) space.
+/// (so nested or disjoint); `top` is the family's highest address. The ranges come sorted by
+/// first address, then last address descending (outer prefixes before the inner ones that start
+/// at the same address), then tag, each once. Tag lists are appended to `members`. O(n) time
+/// and space after the caller's O(n log n) sort.
 fn build_forest(
-    mut ranges: Vec<(u128, u128, u32)>,
+    ranges: impl ExactSizeIterator<Item = (u128, u128, u32)>,
     top: u128,
     members: &mut Vec<u32>,
 ) -> PrefixForest<u128> {
-    // Outer prefixes before the inner ones that start at the same address; a prefix listed
-    // twice by the same tag counts once.
-    ranges.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
-    ranges.dedup();
     let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
 
-    let mut spans: Vec<(u128, u128)> = Vec::new();
-    let mut nodes: Vec<Node> = Vec::new();
-    for &(first, last, tag) in &ranges {
+    let mut spans: Vec<(u128, u128)> = Vec::with_capacity(ranges.len());
+    let mut nodes: Vec<Node> = Vec::with_capacity(ranges.len());
+    members.reserve(ranges.len());
+    for (first, last, tag) in ranges {
         if spans.last() != Some(&(first, last)) {
             spans.push((first, last));
             let at = to_u32(members.len());
@@ -231,11 +241,7 @@ fn flatten(nodes: &mut [Node], members: &mut Vec<u32>) {
         if own.len() > MAX_FLAT {
             continue;
         }
-        merged.clear();
-        merged.extend_from_slice(own);
-        merged.extend_from_slice(above);
-        merged.sort_unstable();
-        merged.dedup();
+        merge_sorted(own, above, &mut merged);
         if merged.len() <= MAX_FLAT {
             let first = to_u32(members.len());
             members.extend_from_slice(&merged);
@@ -244,6 +250,24 @@ fn flatten(nodes: &mut [Node], members: &mut Vec<u32>) {
             }
         }
     }
+}
+
+/// `a` and `b` (each sorted, each tag once) merged into `out`, sorted, each tag once: a
+/// prefix's own tags and its parent's answer, without a sort per prefix.
+fn merge_sorted(a: &[u32], b: &[u32], out: &mut Vec<u32>) {
+    out.clear();
+    let (mut a, mut b) = (a, b);
+    while let (Some(&x), Some(&y)) = (a.first(), b.first()) {
+        out.push(x.min(y));
+        if x <= y {
+            a = a.get(1..).unwrap_or(&[]);
+        }
+        if y <= x {
+            b = b.get(1..).unwrap_or(&[]);
+        }
+    }
+    out.extend_from_slice(a);
+    out.extend_from_slice(b);
 }
 
 /// Closes the open prefixes that end before `pos` (all of them when `pos` is `None`), each
@@ -433,27 +457,57 @@ impl ServiceTags {
             .filter_map(|(i, (n, f))| Some(((n.as_str(), *f), u32::try_from(i).ok()?)))
             .collect();
 
-        let mut r4 = Vec::new();
-        let mut r6 = Vec::new();
+        // Each (prefix, tag) pair as one sort key ordered like the forest wants its ranges:
+        // by first address, outer prefixes (shorter, so ending later) before the inner ones
+        // that start at the same address, then by tag. An IPv4 pair fits one u128, an IPv6 one
+        // (address, length and tag); both compare faster than the range's two ends and the tag.
+        let v4_pairs = kept
+            .iter()
+            .flat_map(|f| &f.prefixes)
+            .filter(|p| matches!(p, Prefix::V4 { .. }))
+            .count();
+        let total: usize = kept.iter().map(|f| f.prefixes.len()).sum();
+        let mut k4: Vec<u128> = Vec::with_capacity(v4_pairs);
+        let mut k6: Vec<(u128, u64)> = Vec::with_capacity(total - v4_pairs);
         for (fi, f) in kept.iter().enumerate() {
-            for (name, nets) in &f.tags {
+            for (name, range) in &f.tags {
                 let Some(&id) = id_of.get(&(name.as_str(), fi)) else {
                     continue;
                 };
-                for net in nets {
-                    match net {
-                        IpNet::V4(n) => r4.push((
-                            u128::from(u32::from(n.network())),
-                            u128::from(u32::from(n.broadcast())),
-                            id,
-                        )),
-                        IpNet::V6(n) => {
-                            r6.push((u128::from(n.network()), u128::from(n.broadcast()), id))
+                for p in f.prefixes.get(range.clone()).unwrap_or(&[]) {
+                    match *p {
+                        Prefix::V4 { network, len } => k4.push(
+                            u128::from(network) << 64 | u128::from(len) << 32 | u128::from(id),
+                        ),
+                        Prefix::V6 { network, len } => {
+                            k6.push((network, u64::from(len) << 32 | u64::from(id)))
                         }
                     }
                 }
             }
         }
+        // The stable sort finds runs already in order and merges them: each tag's prefixes
+        // are published in address order, so it costs less than `sort_unstable` here
+        // (7.2 M instead of 9.2 M instructions for the snapshot). A prefix listed twice by the
+        // same tag counts once.
+        k4.sort();
+        k4.dedup();
+        k6.sort();
+        k6.dedup();
+        // The fields packed above, unpacked by truncation (each fits its type by construction).
+        let low32 = |k: u64| u32::try_from(k & u64::from(u32::MAX)).unwrap_or(u32::MAX);
+        let r4 = k4.iter().map(|&k| {
+            let (high, low) = ((k >> 64) as u64, k as u64);
+            let network = u32::try_from(high).unwrap_or(u32::MAX);
+            let len = u8::try_from(low >> 32).unwrap_or(u8::MAX);
+            let (first, last) = Prefix::V4 { network, len }.range();
+            (first, last, low32(low))
+        });
+        let r6 = k6.iter().map(|&(network, low)| {
+            let len = u8::try_from(low >> 32).unwrap_or(u8::MAX);
+            let (first, last) = Prefix::V6 { network, len }.range();
+            (first, last, low32(low))
+        });
 
         let mut members = Vec::new();
         let v4 = build_forest(r4, u128::from(u32::MAX), &mut members).into_v4();
@@ -587,28 +641,31 @@ fn parse_file(text: &str, path: &Path) -> Result<ParsedFile, ModelError> {
     if raw.cloud.trim().is_empty() {
         return Err(invalid("cloud".into(), "empty cloud name".into()));
     }
+    let total: usize = raw
+        .values
+        .iter()
+        .map(|v| v.properties.address_prefixes.len())
+        .sum();
+    let mut prefixes = Vec::with_capacity(total);
     let mut tags = Vec::with_capacity(raw.values.len());
-    let mut prefixes = 0usize;
-    for (i, v) in raw.values.iter().enumerate() {
+    for (i, v) in raw.values.into_iter().enumerate() {
         if v.name.trim().is_empty() {
             return Err(invalid(
                 format!("values[{i}].name"),
                 "empty tag name".into(),
             ));
         }
-        let mut nets = Vec::with_capacity(v.properties.address_prefixes.len());
-        for (j, p) in v.properties.address_prefixes.iter().enumerate() {
-            let net: IpNet = p.trim().parse().map_err(|_| {
+        let first = prefixes.len();
+        for (j, RawText(p)) in v.properties.address_prefixes.iter().enumerate() {
+            let net = prefix::parse(p).ok_or_else(|| {
                 invalid(
                     format!("values[{i}].properties.addressPrefixes[{j}]"),
                     format!("`{p}` is not an IPv4 or IPv6 prefix"),
                 )
             })?;
-            // Host bits set (10.0.0.1/24) happen in hand-edited files; the range is the same.
-            nets.push(net.trunc());
+            prefixes.push(net);
         }
-        prefixes = prefixes.saturating_add(nets.len());
-        tags.push((v.name.to_string(), nets));
+        tags.push((v.name.into_owned(), first..prefixes.len()));
     }
     Ok(ParsedFile {
         info: TagFileInfo {
@@ -617,9 +674,10 @@ fn parse_file(text: &str, path: &Path) -> Result<ParsedFile, ModelError> {
             cloud_id: Cloud::from_service_tag_name(&raw.cloud),
             change_number: raw.change_number,
             tags: tags.len(),
-            prefixes,
+            prefixes: prefixes.len(),
         },
         tags,
+        prefixes,
     })
 }
 
@@ -998,5 +1056,10 @@ mod tests {
             file("Public", 1, &value("A", &["10.0.0.77/24"])).replace("\"A\"", "\"A\\u002eB\"");
         let st = ServiceTags::from_json(&text, Path::new("t.json")).unwrap();
         assert_eq!(names(&st, "10.0.0.1"), ["A.B"]);
+        // An escape inside a prefix (`\/` is legal JSON) makes it a copy, not an error.
+        let text = file("Public", 1, &value("A", &["10.0.0.77/24"])).replace("7/24", "7\\/24");
+        assert!(text.contains("\\/"));
+        let st = ServiceTags::from_json(&text, Path::new("t.json")).unwrap();
+        assert_eq!(names(&st, "10.0.0.1"), ["A"]);
     }
 }

@@ -44,7 +44,8 @@ fn display_name(cloud: &str, date: &str) -> PathBuf {
     ))
 }
 
-fn decode() -> Result<ServiceTags, ModelError> {
+/// Each embedded file decompressed: (the name it carries in errors, its JSON text).
+pub(crate) fn texts() -> Result<Vec<(PathBuf, String)>, ModelError> {
     let mut texts = Vec::with_capacity(FILES.len());
     for (cloud, date, bytes) in FILES {
         let name = display_name(cloud, date);
@@ -63,7 +64,11 @@ fn decode() -> Result<ServiceTags, ModelError> {
         })?;
         texts.push((name, text));
     }
-    ServiceTags::from_texts(&texts)
+    Ok(texts)
+}
+
+fn decode() -> Result<ServiceTags, ModelError> {
+    ServiceTags::from_texts(&texts()?)
 }
 
 impl ServiceTags {
