@@ -375,7 +375,7 @@ impl TlsStream {
             Some(1) => {
                 match parse_sslv2_client_hello(msg, frame) {
                     Ok(mut ch) => {
-                        fill_client_fingerprints(&mut ch, self.extract);
+                        fill_client_fingerprints(&mut ch, None, self.extract);
                         if facts.client_hello.is_none() {
                             facts.client_hello = Some(ch);
                         }
@@ -484,9 +484,9 @@ fn handle_message(
 ) {
     let problems = match msg_type {
         HS_CLIENT_HELLO => {
-            let (mut ch, problems) = parse_client_hello(body, record_version, frame, extract);
+            let (mut ch, wire, problems) = parse_client_hello(body, record_version, frame, extract);
             if let Some(ch) = &mut ch {
-                fill_client_fingerprints(ch, extract);
+                fill_client_fingerprints(ch, Some(&wire), extract);
             }
             if facts.client_hello.is_none() {
                 facts.client_hello = ch;
