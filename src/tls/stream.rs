@@ -237,7 +237,13 @@ impl TlsStream {
                     self.on_record(content_type, TlsVersion(version), body, frame, facts);
                     continue;
                 }
+                // The record is cut by the end of the input: room for all of it at once
+                // (grown from the header's 8 bytes, it was two allocations and a copy).
+                self.pending.reserve_exact(5 + length);
                 self.pending.extend_from_slice(&header);
+            } else {
+                self.pending
+                    .reserve_exact((5 + length).saturating_sub(self.pending.len()));
             }
             if !self.fill(&mut input, 5 + length) {
                 break;
