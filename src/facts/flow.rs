@@ -338,16 +338,13 @@ impl AuditFlow {
                         .max()
                         .unwrap_or(c.legacy_version)
                 }),
-                client_versions: ch.map_or_else(
-                    || Arc::from([]),
-                    |c| {
-                        if c.supported_versions.is_empty() {
-                            interner.versions(&[c.legacy_version])
-                        } else {
-                            interner.versions(&c.supported_versions)
-                        }
-                    },
-                ),
+                client_versions: match ch {
+                    None => interner.versions(&[]),
+                    Some(c) if c.supported_versions.is_empty() => {
+                        interner.versions(&[c.legacy_version])
+                    }
+                    Some(c) => interner.versions(&c.supported_versions),
+                },
                 offered_suites: ch
                     .map(|c| {
                         // Sized once (GREASE is one or two of them), not grown.
@@ -440,32 +437,41 @@ impl AuditFlow {
 /// most of it the chain's names. Bounded: cleared when [`Interner::ENTRIES`] is reached.
 #[derive(Debug, Default)]
 pub struct Interner {
-    chains: FxHashMap<ChainKey, (Arc<[CertSummary]>, u64)>,
+    /// Chains by the hash of their certificates' addresses ([`chain_hash`]); a bucket lists
+    /// the chains of one hash (almost always one), so a lookup builds no key.
+    chains: FxHashMap<u64, Vec<ChainEntry>>,
+    chain_entries: usize,
+    /// The empty chain (a TLS 1.3 handshake shows none), shared like the others: an
+    /// `Arc<[_]>` is an allocation even when empty.
+    no_chain: Option<Arc<[CertSummary]>>,
     ja4: FxHashMap<Arc<str>, ()>,
     /// Offered version lists, GREASE left out, by the list as sent (GREASE included).
     versions: FxHashMap<Vec<TlsVersion>, Arc<[TlsVersion]>>,
 }
 
-/// A chain as the certificate cache handed it out. Compared by identity: the cache gives
-/// one `Arc` per distinct DER, and the key holds the `Arc`s, so an address is never reused
-/// for another certificate while the entry lives.
+/// A chain as the certificate cache handed it out, with its summary and the cuts made in
+/// it. Compared by identity: the cache gives one `Arc` per distinct DER, and the entry holds
+/// the `Arc`s, so an address is never reused for another certificate while the entry lives.
 #[derive(Debug)]
-struct ChainKey(Vec<Arc<CertificateInfo>>);
-
-impl PartialEq for ChainKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.len() == other.0.len() && self.0.iter().zip(&other.0).all(|(a, b)| Arc::ptr_eq(a, b))
-    }
+struct ChainEntry {
+    certs: Vec<Arc<CertificateInfo>>,
+    summary: Arc<[CertSummary]>,
+    cuts: u64,
 }
 
-impl Eq for ChainKey {}
-
-impl std::hash::Hash for ChainKey {
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        for c in &self.0 {
-            std::ptr::hash(Arc::as_ptr(c), h);
-        }
+/// The hash of a chain by its certificates' addresses.
+fn chain_hash(certs: &[Arc<CertificateInfo>]) -> u64 {
+    use std::hash::Hasher as _;
+    let mut h = rustc_hash::FxHasher::default();
+    for c in certs {
+        std::ptr::hash(Arc::as_ptr(c), &mut h);
     }
+    h.finish()
+}
+
+/// The same certificates, by identity.
+fn same_chain(a: &[Arc<CertificateInfo>], b: &[Arc<CertificateInfo>]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(a, b)| Arc::ptr_eq(a, b))
 }
 
 impl Interner {
@@ -478,20 +484,30 @@ impl Interner {
     fn chain(&mut self, certs: &[Arc<CertificateInfo>], truncated: &mut u64) -> Arc<[CertSummary]> {
         let certs = &certs[..certs.len().min(MAX_CERTS)];
         if certs.is_empty() {
-            return Arc::from([]);
+            return Arc::clone(self.no_chain.get_or_insert_with(|| Arc::from([])));
         }
-        let key = ChainKey(certs.to_vec());
-        if let Some((chain, cuts)) = self.chains.get(&key) {
-            *truncated += cuts;
-            return Arc::clone(chain);
+        let hash = chain_hash(certs);
+        if let Some(e) = self
+            .chains
+            .get(&hash)
+            .and_then(|b| b.iter().find(|e| same_chain(&e.certs, certs)))
+        {
+            *truncated += e.cuts;
+            return Arc::clone(&e.summary);
         }
         let mut cuts = 0;
         let chain: Arc<[CertSummary]> = certs.iter().map(|c| summarise(c, &mut cuts)).collect();
         *truncated += cuts;
-        if self.chains.len() >= Self::ENTRIES {
+        if self.chain_entries >= Self::ENTRIES {
             self.chains.clear();
+            self.chain_entries = 0;
         }
-        self.chains.insert(key, (Arc::clone(&chain), cuts));
+        self.chain_entries += 1;
+        self.chains.entry(hash).or_default().push(ChainEntry {
+            certs: certs.to_vec(),
+            summary: Arc::clone(&chain),
+            cuts,
+        });
         chain
     }
 
