@@ -12,7 +12,7 @@ use md5::{Digest as _, Md5};
 use serde::Serialize;
 use sha2::Sha256;
 
-use super::hello::{ClientHello, Extract, ext};
+use super::hello::{ClientHello, Extract, WireLists, ext};
 use super::names::is_grease;
 use super::version::TlsVersion;
 
@@ -51,23 +51,6 @@ struct Cache {
 
 thread_local! {
     static FINGERPRINTS: std::cell::RefCell<Cache> = std::cell::RefCell::new(Cache::default());
-}
-
-/// The lists of a ClientHello that the fingerprints read, as the message carries them
-/// (big-endian 16-bit values, or bytes), borrowed from it: the record reader computes JA4
-/// from these whether or not the hello keeps its own copies (without
-/// [`Extract::hello_details`] it keeps neither the extension types nor the signature
-/// algorithms). Each is the last well-formed occurrence of its extension, as in the hello.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct WireLists<'a> {
-    pub(crate) suites: &'a [u8],
-    /// The extension block: the types are its headers up to the first that overruns it.
-    pub(crate) extensions: &'a [u8],
-    pub(crate) groups: &'a [u8],
-    pub(crate) point_formats: &'a [u8],
-    pub(crate) versions: &'a [u8],
-    pub(crate) signature_algorithms: &'a [u8],
-    pub(crate) alpn_first: Option<&'a [u8]>,
 }
 
 /// Writes the key of a hello: the fields the fingerprints depend on, each list prefixed by

@@ -8,7 +8,6 @@
 
 use serde::Serialize;
 
-use super::fingerprint::WireLists;
 use super::version::TlsVersion;
 
 /// Extension numbers we look inside (IANA TLS ExtensionType Values).
@@ -96,6 +95,23 @@ impl ClientHello {
             .as_deref()
             .or_else(|| self.alpn.first().map(String::as_bytes))
     }
+}
+
+/// The lists of a ClientHello that the fingerprints read, as the message carries them
+/// (big-endian 16-bit values, or bytes), borrowed from it: the record reader computes JA4
+/// from these whether or not the hello keeps its own copies (without
+/// [`Extract::hello_details`] it keeps neither the extension types nor the signature
+/// algorithms). Each is the last well-formed occurrence of its extension, as in the hello.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct WireLists<'a> {
+    pub(crate) suites: &'a [u8],
+    /// The extension block: the types are its headers up to the first that overruns it.
+    pub(crate) extensions: &'a [u8],
+    pub(crate) groups: &'a [u8],
+    pub(crate) point_formats: &'a [u8],
+    pub(crate) versions: &'a [u8],
+    pub(crate) signature_algorithms: &'a [u8],
+    pub(crate) alpn_first: Option<&'a [u8]>,
 }
 
 /// What a server chose in a ServerHello (or asked for in a HelloRetryRequest).
