@@ -157,14 +157,11 @@ impl FactsBuilder {
         }
     }
 
-    /// [`FactsBuilder::add`] of a flow the caller is done with: the record and the DNS
-    /// answers take over what they keep of the flow's strings and lists (SNI, suites, TCP
-    /// history, question names) instead of copying them; they are left empty in `f`.
+    /// [`FactsBuilder::add`] of a flow the caller is done with: the record takes over what
+    /// it keeps of the flow's strings and lists instead of copying them (they are left
+    /// empty in `f`).
     pub fn add_taking(&mut self, f: &mut Flow) {
-        if !f.app.dns.is_empty() {
-            reserve_large(&mut self.dns, f.app.dns.len(), usize::MAX);
-            self.dns.extend(DnsAnswer::of_flow_taking(f));
-        }
+        self.add_dns(f);
         if Self::judged(f) {
             let rec = AuditFlow::from_flow_taking(f, &mut self.truncated, &mut self.interner);
             self.keep(rec);

@@ -143,32 +143,6 @@ impl DnsAnswer {
             }
         })
     }
-
-    /// [`DnsAnswer::of_flow`] of a flow the caller is done with: each message's question
-    /// name moves into its answer instead of being copied (left empty in `f`).
-    pub(crate) fn of_flow_taking(f: &mut Flow) -> impl ExactSizeIterator<Item = DnsAnswer> + '_ {
-        let (resolver, client) = (f.server, f.client);
-        f.app.dns.iter_mut().map(move |e| {
-            let m = &mut e.message;
-            let (answers, records_dropped) =
-                compact_answers(m.questions.first().map(|q| q.name.as_str()), &m.answers);
-            let q = m.questions.first_mut();
-            DnsAnswer {
-                frame: e.frame,
-                ts_ns: e.ts_ns,
-                resolver,
-                client,
-                id: m.id,
-                is_response: m.is_response,
-                rcode: m.rcode,
-                qtype: q.as_ref().map_or(0, |q| q.qtype),
-                qname: q.map(|q| std::mem::take(&mut q.name)),
-                answers,
-                records_dropped,
-                answered: false,
-            }
-        })
-    }
 }
 
 /// A question name as pairing compares it: ASCII case ignored, one trailing dot dropped.
