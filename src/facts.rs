@@ -150,14 +150,34 @@ impl FactsBuilder {
     /// Compacts one finished flow: its DNS messages, and the flow itself when it is a TCP
     /// conversation the rules judge (DNS over TCP is judged by its messages only).
     pub fn add(&mut self, f: &Flow) {
+        self.add_dns(f);
+        if Self::judged(f) {
+            let rec = AuditFlow::from_flow_shared(f, &mut self.truncated, &mut self.interner);
+            self.keep(rec);
+        }
+    }
+
+    /// [`FactsBuilder::add`] of a flow the caller is done with: the record takes over what
+    /// it keeps of the flow's strings and lists instead of copying them (they are left
+    /// empty in `f`).
+    pub fn add_taking(&mut self, f: &mut Flow) {
+        self.add_dns(f);
+        if Self::judged(f) {
+            let rec = AuditFlow::from_flow_taking(f, &mut self.truncated, &mut self.interner);
+            self.keep(rec);
+        }
+    }
+
+    fn add_dns(&mut self, f: &Flow) {
         if !f.app.dns.is_empty() {
             reserve_large(&mut self.dns, f.app.dns.len(), usize::MAX);
             self.dns.extend(DnsAnswer::of_flow(f));
         }
-        if f.transport == Transport::Tcp && f.app.protocol != Some(AppProtocol::Dns) {
-            let rec = AuditFlow::from_flow_shared(f, &mut self.truncated, &mut self.interner);
-            self.keep(rec);
-        }
+    }
+
+    /// A TCP conversation the rules judge by its record.
+    fn judged(f: &Flow) -> bool {
+        f.transport == Transport::Tcp && f.app.protocol != Some(AppProtocol::Dns)
     }
 
     /// Sorts what was collected and pairs the DNS messages.
@@ -222,11 +242,42 @@ mod tests {
             .join("samples")
             .join(name);
         let mut b = FactsBuilder::new();
-        let stats = pipeline::analyze(&Input::Path(path), &PipelineConfig::default(), &mut |f| {
-            b.add(&f)
-        });
+        let stats = pipeline::analyze(
+            &Input::Path(path),
+            &PipelineConfig::default(),
+            &mut |mut f| b.add_taking(&mut f),
+        );
         assert!(stats.error.is_none(), "{name}: {:?}", stats.error);
         b.finish()
+    }
+
+    /// Taking the SNI, suites and history out of each flow gives the records that copying
+    /// them gives, over every sample.
+    #[test]
+    fn taking_and_copying_a_flow_give_the_same_records() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let mut read = 0;
+        for entry in std::fs::read_dir(&dir).expect("samples/") {
+            let path = entry.expect("entry").path();
+            if path.extension().and_then(|e| e.to_str()) != Some("pcap") {
+                continue;
+            }
+            let (mut copied, mut taken) = (FactsBuilder::new(), FactsBuilder::new());
+            pipeline::analyze(
+                &Input::Path(path.clone()),
+                &PipelineConfig::default(),
+                &mut |mut f| {
+                    copied.add(&f);
+                    taken.add_taking(&mut f);
+                },
+            );
+            let (copied, taken) = (copied.finish(), taken.finish());
+            let json =
+                |f: &CaptureFacts| serde_json::to_string(&(&f.flows, &f.dns)).expect("serializes");
+            assert_eq!(json(&copied), json(&taken), "{}", path.display());
+            read += 1;
+        }
+        assert!(read > 10, "only {read} samples");
     }
 
     #[test]

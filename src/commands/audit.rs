@@ -164,7 +164,7 @@ fn audit_file(
         },
         ..cfg.pipeline.clone()
     };
-    let mut stats = pipeline::analyze(input, &pipeline, &mut |f| facts.add(&f));
+    let mut stats = pipeline::analyze(input, &pipeline, &mut |mut f| facts.add_taking(&mut f));
     let mut facts = facts.finish();
     // The host components an ETL file describes, by id, for findings that name where a
     // packet was dropped: "what it is (driver)", e.g. "TCP/IPv4 - L3/L4 (tcpip.sys)".

@@ -62,7 +62,8 @@ enum Stream {
     /// start of a TLS hello (STARTTLS, SOCKS, MySQL and PostgreSQL upgrades, ...), until
     /// the reassembly limit.
     Scan,
-    Tls(Box<TlsStream>),
+    /// Read by this direction's reader in the dissector's [`TlsState`].
+    Tls,
     Http(Box<HttpStream>),
     Dns(Box<DnsTcpStream>),
     Done,
@@ -71,6 +72,23 @@ enum Stream {
 impl Default for Stream {
     fn default() -> Self {
         Stream::Sniffing(Vec::new())
+    }
+}
+
+/// A TLS connection's facts and its two directions' readers, in one allocation made when
+/// either direction turns out to carry TLS (three per TLS flow before).
+struct TlsState {
+    facts: TlsFacts,
+    c2s: TlsStream,
+    s2c: TlsStream,
+}
+
+impl TlsState {
+    fn reader(&mut self, dir: Direction) -> &mut TlsStream {
+        match dir {
+            Direction::ClientToServer => &mut self.c2s,
+            Direction::ServerToClient => &mut self.s2c,
+        }
     }
 }
 
@@ -86,8 +104,8 @@ struct Running {
 }
 
 /// The [`Dissector`] the pipeline uses. Small (about 200 bytes) until TLS shows up: the
-/// TLS facts (near 800 bytes) are boxed and made for TLS flows only, since every flow with
-/// payload holds one of these while it is open.
+/// TLS facts (near 800 bytes) and readers are boxed and made for TLS flows only, since every
+/// flow with payload holds one of these while it is open.
 ///
 /// `HELLO_DETAILS` is [`tls::Extract::hello_details`] for every TLS stream it reads: a
 /// parameter of the type, since the flow table makes its dissectors with `Default`.
@@ -98,7 +116,7 @@ pub struct AppDissector<const HELLO_DETAILS: bool = true> {
     dns_port: bool,
     tcp: bool,
     facts: Running,
-    tls: Option<Box<TlsFacts>>,
+    tls: Option<Box<TlsState>>,
     tls_seen: bool,
     http: HttpFacts,
     http_seen: bool,
@@ -110,14 +128,38 @@ fn is_dns_port(p: u16) -> bool {
 }
 
 impl<const HELLO_DETAILS: bool> AppDissector<HELLO_DETAILS> {
-    /// A TLS reader for one direction, keeping what this dissector extracts.
-    fn tls_stream(dir: Direction) -> Stream {
-        Stream::Tls(Box::new(TlsStream::with_extract(
+    /// A fresh TLS reader for one direction, keeping what this dissector extracts.
+    fn tls_reader(dir: Direction) -> TlsStream {
+        TlsStream::with_extract(
             dir,
             tls::Extract {
                 hello_details: HELLO_DETAILS,
             },
-        )))
+        )
+    }
+
+    /// Starts reading TLS in one direction (from its start, or where a tunnel or an upgrade
+    /// begins): a fresh reader, sharing the connection's facts.
+    fn tls_stream(&mut self, dir: Direction) -> Stream {
+        self.tls_seen = true;
+        match &mut self.tls {
+            Some(state) => *state.reader(dir) = Self::tls_reader(dir),
+            None => {
+                self.tls = Some(Box::new(TlsState {
+                    facts: TlsFacts::default(),
+                    c2s: Self::tls_reader(Direction::ClientToServer),
+                    s2c: Self::tls_reader(Direction::ServerToClient),
+                }))
+            }
+        }
+        Stream::Tls
+    }
+
+    /// Frees what a direction's TLS reader buffers, once it reads no more (its facts stay).
+    fn release_tls_reader(&mut self, dir: Direction) {
+        if let Some(state) = &mut self.tls {
+            *state.reader(dir) = Self::tls_reader(dir);
+        }
     }
 
     fn stream_mut(&mut self, dir: Direction) -> &mut Stream {
@@ -185,8 +227,7 @@ impl<const HELLO_DETAILS: bool> AppDissector<HELLO_DETAILS> {
         if let Stream::Scan = stream
             && tls_hello_starts(dir, bytes)
         {
-            self.tls_seen = true;
-            stream = Self::tls_stream(dir);
+            stream = self.tls_stream(dir);
         }
         // Rare path: a direction whose first segment was shorter than the sniff window.
         let joined;
@@ -201,8 +242,7 @@ impl<const HELLO_DETAILS: bool> AppDissector<HELLO_DETAILS> {
                 // A short preamble that ended where this segment starts a TLS hello (a
                 // PostgreSQL 'S', a SOCKS reply): parse from this segment on.
                 Some(Stream::Scan) if tls_hello_starts(dir, bytes) => {
-                    self.tls_seen = true;
-                    stream = Self::tls_stream(dir);
+                    stream = self.tls_stream(dir);
                     data = bytes;
                 }
                 Some(next) => stream = next,
@@ -218,12 +258,10 @@ impl<const HELLO_DETAILS: bool> AppDissector<HELLO_DETAILS> {
             match self.feed_one(dir, &mut stream, data, frame, ts) {
                 Some(off) if off < data.len() => {
                     data = &data[off..];
-                    self.tls_seen = true;
-                    stream = Self::tls_stream(dir);
+                    stream = self.tls_stream(dir);
                 }
                 Some(_) => {
-                    self.tls_seen = true;
-                    stream = Self::tls_stream(dir);
+                    stream = self.tls_stream(dir);
                     break;
                 }
                 None => break,
@@ -238,8 +276,7 @@ impl<const HELLO_DETAILS: bool> AppDissector<HELLO_DETAILS> {
             return None;
         }
         if tls::looks_like_tls(first) {
-            self.tls_seen = true;
-            return Some(Self::tls_stream(dir));
+            return Some(self.tls_stream(dir));
         }
         let client = dir == Direction::ClientToServer;
         if (client && http::looks_like_http_request(first))
@@ -271,11 +308,19 @@ impl<const HELLO_DETAILS: bool> AppDissector<HELLO_DETAILS> {
         ts: i64,
     ) -> Option<usize> {
         match stream {
-            Stream::Tls(t) => {
-                self.tls_seen = true;
-                t.feed(bytes, frame, self.tls.get_or_insert_with(Box::default));
-                if !t.wants_more() {
+            Stream::Tls => {
+                let more = self.tls.as_mut().is_some_and(|state| {
+                    let TlsState { facts, c2s, s2c } = &mut **state;
+                    let reader = match dir {
+                        Direction::ClientToServer => c2s,
+                        Direction::ServerToClient => s2c,
+                    };
+                    reader.feed(bytes, frame, facts);
+                    reader.wants_more()
+                });
+                if !more {
                     *stream = Stream::Done;
+                    self.release_tls_reader(dir);
                 }
                 None
             }
@@ -323,12 +368,12 @@ impl<const HELLO_DETAILS: bool> AppDissector<HELLO_DETAILS> {
     }
 }
 
-/// Bytes one direction's parser holds in its buffers.
+/// Bytes one direction's parser holds in its buffers (`tls`: that direction's TLS reader).
 #[inline]
-fn stream_buffered(s: &Stream) -> usize {
+fn stream_buffered(s: &Stream, tls: Option<&TlsStream>) -> usize {
     match s {
         Stream::Sniffing(b) => b.capacity(),
-        Stream::Tls(t) => t.buffered(),
+        Stream::Tls => tls.map_or(0, TlsStream::buffered),
         Stream::Http(h) => h.buffered(),
         // DNS over TCP holds at most one 64 KiB message per direction (its own bound), on
         // DNS ports only.
@@ -370,7 +415,10 @@ impl<const HELLO_DETAILS: bool> Dissector for AppDissector<HELLO_DETAILS> {
         };
         match s {
             Stream::Done => false,
-            Stream::Tls(t) => t.wants_more(),
+            Stream::Tls => self.tls.as_ref().is_some_and(|state| match dir {
+                Direction::ClientToServer => state.c2s.wants_more(),
+                Direction::ServerToClient => state.s2c.wants_more(),
+            }),
             Stream::Http(h) => h.wants_more(),
             Stream::Dns(d) => d.wants_more(),
             Stream::Sniffing(_) | Stream::Scan => true,
@@ -380,13 +428,19 @@ impl<const HELLO_DETAILS: bool> Dissector for AppDissector<HELLO_DETAILS> {
     fn stream_ended(&mut self, dir: Direction) {
         // The reassembly stopped for good: every parser's facts are already in `facts`,
         // `tls` or `http`; what the stream holds is buffers only.
-        *self.stream_mut(dir) = Stream::Done;
+        if let Stream::Tls = std::mem::replace(self.stream_mut(dir), Stream::Done) {
+            self.release_tls_reader(dir);
+        }
     }
 
     fn buffered(&self) -> usize {
         // Asked after every packet of an open flow: the two streams first, the HTTP heads
         // only on a flow that has them.
-        let streams = stream_buffered(&self.c2s) + stream_buffered(&self.s2c);
+        let (c2s, s2c) = match &self.tls {
+            Some(state) => (Some(&state.c2s), Some(&state.s2c)),
+            None => (None, None),
+        };
+        let streams = stream_buffered(&self.c2s, c2s) + stream_buffered(&self.s2c, s2c);
         if self.http_seen {
             streams + self.http_heads()
         } else {
@@ -438,7 +492,7 @@ impl<const HELLO_DETAILS: bool> Dissector for AppDissector<HELLO_DETAILS> {
             if facts.protocol.is_none() {
                 facts.protocol = Some(AppProtocol::Tls);
             }
-            facts.tls = Some(self.tls.map(|t| *t).unwrap_or_default());
+            facts.tls = Some(self.tls.map(|t| t.facts).unwrap_or_default());
         }
         facts
     }

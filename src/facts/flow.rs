@@ -41,6 +41,24 @@ fn cap(s: &str, max: usize, truncated: &mut u64) -> String {
     format!("{}…", &s[..end])
 }
 
+/// [`cap`] of a string the caller owns: moved when it is within the bound.
+fn cap_owned(s: String, max: usize, truncated: &mut u64) -> String {
+    if s.len() <= max {
+        s
+    } else {
+        cap(&s, max, truncated)
+    }
+}
+
+/// The parts of a record that a flow owns and the record can take over (see
+/// [`AuditFlow::from_flow_taking`]), `None` where the flow has none.
+struct Owned {
+    sni: Option<String>,
+    /// The offered suites, GREASE left out.
+    suites: Option<Vec<u16>>,
+    history: Option<String>,
+}
+
 fn cap_opt(s: &Option<String>, max: usize, truncated: &mut u64) -> Option<String> {
     s.as_deref().map(|s| cap(s, max, truncated))
 }
@@ -323,13 +341,65 @@ impl AuditFlow {
     /// [`AuditFlow::from_flow`], sharing certificate chains and JA4 strings with the
     /// records `interner` has seen.
     pub fn from_flow_shared(f: &Flow, truncated: &mut u64, interner: &mut Interner) -> AuditFlow {
+        let ch = f.app.tls.as_ref().and_then(|t| t.client_hello.as_ref());
+        let owned = Owned {
+            sni: ch.and_then(|c| c.sni.clone()),
+            suites: ch.map(|c| {
+                // Sized once (GREASE is one or two of them), not grown.
+                let mut v = Vec::with_capacity(c.cipher_suites.len());
+                v.extend(
+                    c.cipher_suites
+                        .iter()
+                        .copied()
+                        .filter(|s| !crate::tls::is_grease(*s)),
+                );
+                v
+            }),
+            history: f.tcp.as_ref().map(|t| t.history.clone()),
+        };
+        AuditFlow::build(f, owned, truncated, interner)
+    }
+
+    /// [`AuditFlow::from_flow_shared`] of a flow the caller is done with: the SNI, the
+    /// offered suites and the TCP history move into the record instead of being copied
+    /// (three allocations per TLS flow), and are left empty in `f`. Borrowed, not taken by
+    /// value: a flow record is over a kilobyte, and moving it cost as much as the copies.
+    pub fn from_flow_taking(
+        f: &mut Flow,
+        truncated: &mut u64,
+        interner: &mut Interner,
+    ) -> AuditFlow {
+        let history = f.tcp.as_mut().map(|t| std::mem::take(&mut t.history));
+        let (sni, suites) = match f.app.tls.as_mut().and_then(|t| t.client_hello.as_mut()) {
+            Some(c) => {
+                let mut suites = std::mem::take(&mut c.cipher_suites);
+                suites.retain(|s| !crate::tls::is_grease(*s));
+                (c.sni.take(), Some(suites))
+            }
+            None => (None, None),
+        };
+        let owned = Owned {
+            sni,
+            suites,
+            history,
+        };
+        AuditFlow::build(f, owned, truncated, interner)
+    }
+
+    /// The record of `f`, with the parts in `owned` (taken out of `f` or copied from it).
+    fn build(f: &Flow, owned: Owned, truncated: &mut u64, interner: &mut Interner) -> AuditFlow {
+        let Owned {
+            sni,
+            suites,
+            history,
+        } = owned;
         let t_ = truncated;
         let tls = f.app.tls.as_ref().map(|t| {
             let ch = t.client_hello.as_ref();
             let sh = t.server_hello.as_ref();
             TlsSummary {
                 client_hello_frame: ch.map(|c| c.frame),
-                sni: ch.and_then(|c| cap_opt(&c.sni, MAX_NAME, t_)),
+                sni: sni.map(|s| cap_owned(s, MAX_NAME, t_)),
                 client_max_version: ch.map(|c| {
                     c.supported_versions
                         .iter()
@@ -338,29 +408,14 @@ impl AuditFlow {
                         .max()
                         .unwrap_or(c.legacy_version)
                 }),
-                client_versions: ch.map_or_else(
-                    || Arc::from([]),
-                    |c| {
-                        if c.supported_versions.is_empty() {
-                            interner.versions(&[c.legacy_version])
-                        } else {
-                            interner.versions(&c.supported_versions)
-                        }
-                    },
-                ),
-                offered_suites: ch
-                    .map(|c| {
-                        // Sized once (GREASE is one or two of them), not grown.
-                        let mut v = Vec::with_capacity(c.cipher_suites.len());
-                        v.extend(
-                            c.cipher_suites
-                                .iter()
-                                .copied()
-                                .filter(|s| !crate::tls::is_grease(*s)),
-                        );
-                        v
-                    })
-                    .unwrap_or_default(),
+                client_versions: match ch {
+                    None => interner.versions(&[]),
+                    Some(c) if c.supported_versions.is_empty() => {
+                        interner.versions(&[c.legacy_version])
+                    }
+                    Some(c) => interner.versions(&c.supported_versions),
+                },
+                offered_suites: suites.unwrap_or_default(),
                 ja4: ch
                     .filter(|c| !c.ja4.is_empty())
                     .map(|c| interner.ja4(&c.ja4)),
@@ -408,11 +463,7 @@ impl AuditFlow {
             last_ts_ns: f.last_ts_ns,
             frames: f.frames.clone(),
             conn_state: f.tcp.as_ref().map(|t| t.conn_state),
-            history: f
-                .tcp
-                .as_ref()
-                .map(|t| t.history.clone())
-                .unwrap_or_default(),
+            history: history.unwrap_or_default(),
             syn_retransmissions: f.tcp.as_ref().map_or(0, |t| t.syn_retransmissions),
             client_bytes: f.client_counters.payload_bytes,
             server_bytes: f.server_counters.payload_bytes,
@@ -440,32 +491,41 @@ impl AuditFlow {
 /// most of it the chain's names. Bounded: cleared when [`Interner::ENTRIES`] is reached.
 #[derive(Debug, Default)]
 pub struct Interner {
-    chains: FxHashMap<ChainKey, (Arc<[CertSummary]>, u64)>,
+    /// Chains by the hash of their certificates' addresses ([`chain_hash`]); a bucket lists
+    /// the chains of one hash (almost always one), so a lookup builds no key.
+    chains: FxHashMap<u64, Vec<ChainEntry>>,
+    chain_entries: usize,
+    /// The empty chain (a TLS 1.3 handshake shows none), shared like the others: an
+    /// `Arc<[_]>` is an allocation even when empty.
+    no_chain: Option<Arc<[CertSummary]>>,
     ja4: FxHashMap<Arc<str>, ()>,
     /// Offered version lists, GREASE left out, by the list as sent (GREASE included).
     versions: FxHashMap<Vec<TlsVersion>, Arc<[TlsVersion]>>,
 }
 
-/// A chain as the certificate cache handed it out. Compared by identity: the cache gives
-/// one `Arc` per distinct DER, and the key holds the `Arc`s, so an address is never reused
-/// for another certificate while the entry lives.
+/// A chain as the certificate cache handed it out, with its summary and the cuts made in
+/// it. Compared by identity: the cache gives one `Arc` per distinct DER, and the entry holds
+/// the `Arc`s, so an address is never reused for another certificate while the entry lives.
 #[derive(Debug)]
-struct ChainKey(Vec<Arc<CertificateInfo>>);
-
-impl PartialEq for ChainKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.len() == other.0.len() && self.0.iter().zip(&other.0).all(|(a, b)| Arc::ptr_eq(a, b))
-    }
+struct ChainEntry {
+    certs: Vec<Arc<CertificateInfo>>,
+    summary: Arc<[CertSummary]>,
+    cuts: u64,
 }
 
-impl Eq for ChainKey {}
-
-impl std::hash::Hash for ChainKey {
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        for c in &self.0 {
-            std::ptr::hash(Arc::as_ptr(c), h);
-        }
+/// The hash of a chain by its certificates' addresses.
+fn chain_hash(certs: &[Arc<CertificateInfo>]) -> u64 {
+    use std::hash::Hasher as _;
+    let mut h = rustc_hash::FxHasher::default();
+    for c in certs {
+        std::ptr::hash(Arc::as_ptr(c), &mut h);
     }
+    h.finish()
+}
+
+/// The same certificates, by identity.
+fn same_chain(a: &[Arc<CertificateInfo>], b: &[Arc<CertificateInfo>]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(a, b)| Arc::ptr_eq(a, b))
 }
 
 impl Interner {
@@ -478,20 +538,30 @@ impl Interner {
     fn chain(&mut self, certs: &[Arc<CertificateInfo>], truncated: &mut u64) -> Arc<[CertSummary]> {
         let certs = &certs[..certs.len().min(MAX_CERTS)];
         if certs.is_empty() {
-            return Arc::from([]);
+            return Arc::clone(self.no_chain.get_or_insert_with(|| Arc::from([])));
         }
-        let key = ChainKey(certs.to_vec());
-        if let Some((chain, cuts)) = self.chains.get(&key) {
-            *truncated += cuts;
-            return Arc::clone(chain);
+        let hash = chain_hash(certs);
+        if let Some(e) = self
+            .chains
+            .get(&hash)
+            .and_then(|b| b.iter().find(|e| same_chain(&e.certs, certs)))
+        {
+            *truncated += e.cuts;
+            return Arc::clone(&e.summary);
         }
         let mut cuts = 0;
         let chain: Arc<[CertSummary]> = certs.iter().map(|c| summarise(c, &mut cuts)).collect();
         *truncated += cuts;
-        if self.chains.len() >= Self::ENTRIES {
+        if self.chain_entries >= Self::ENTRIES {
             self.chains.clear();
+            self.chain_entries = 0;
         }
-        self.chains.insert(key, (Arc::clone(&chain), cuts));
+        self.chain_entries += 1;
+        self.chains.entry(hash).or_default().push(ChainEntry {
+            certs: certs.to_vec(),
+            summary: Arc::clone(&chain),
+            cuts,
+        });
         chain
     }
 

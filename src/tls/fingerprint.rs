@@ -12,8 +12,9 @@ use md5::{Digest as _, Md5};
 use serde::Serialize;
 use sha2::Sha256;
 
-use super::hello::{ClientHello, Extract, ext};
+use super::hello::{ClientHello, Extract, WireLists, ext};
 use super::names::is_grease;
+use super::version::TlsVersion;
 
 /// Transport letter that opens a JA4: `t` TLS over TCP, `q` QUIC, `d` DTLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -40,7 +41,7 @@ impl Ja4Transport {
 const FINGERPRINT_CACHE_ENTRIES: usize = 4096;
 
 /// The cache: fingerprints keyed by the hello fields they depend on, written as 16-bit
-/// values by [`write_key`], and the buffer the key of the hello at hand is written into
+/// values by [`KeyWriter`], and the buffer the key of the hello at hand is written into
 /// (reused, so a hit costs no allocation).
 #[derive(Default)]
 struct Cache {
@@ -52,73 +53,216 @@ thread_local! {
     static FINGERPRINTS: std::cell::RefCell<Cache> = std::cell::RefCell::new(Cache::default());
 }
 
-/// The fields the fingerprints depend on, each list prefixed by its length so that no two
-/// different hellos write the same values. The lists of 16-bit values are copied whole.
-fn write_key(ch: &ClientHello, extract: Extract, out: &mut Vec<u16>) {
-    fn len(out: &mut Vec<u16>, n: usize) {
-        let n = n as u32;
-        out.extend_from_slice(&[(n >> 16) as u16, n as u16]);
-    }
-    fn list16(out: &mut Vec<u16>, values: &[u16]) {
-        len(out, values.len());
-        out.extend_from_slice(values);
-    }
-    fn bytes(out: &mut Vec<u16>, values: &[u8]) {
-        len(out, values.len());
-        out.extend(values.iter().map(|&b| u16::from(b)));
-    }
-    out.clear();
-    // Entries made without the details hold JA4 alone.
-    out.push(u16::from(extract.hello_details));
-    out.push(ch.legacy_version.0);
-    out.push(u16::from(ch.sslv2_format));
-    list16(out, &ch.cipher_suites);
-    list16(out, &ch.extensions);
-    list16(out, &ch.supported_groups);
-    bytes(out, &ch.ec_point_formats);
-    len(out, ch.supported_versions.len());
-    out.extend(ch.supported_versions.iter().map(|v| v.0));
-    list16(out, &ch.signature_algorithms);
-    match ch.alpn_first() {
-        Some(a) => {
-            out.push(1);
-            bytes(out, a);
+/// Writes the key of a hello: the fields the fingerprints depend on, each list prefixed by
+/// its length (two values) so that no two different hellos write the same key. The lists
+/// are copied whole, and the fingerprints of a new key are computed from that copy
+/// ([`Fields`]), so JA4 reads the same values whichever form the hello's lists came in.
+struct KeyWriter<'o> {
+    out: &'o mut Vec<u16>,
+    layout: Layout,
+    n: usize,
+}
+
+/// Where [`Fields`]' lists are in a key: suites, extensions, groups, point formats,
+/// versions, signature algorithms, then the first ALPN entry (when there is one).
+#[derive(Default)]
+struct Layout {
+    lists: [std::ops::Range<usize>; 7],
+    alpn: bool,
+}
+
+impl<'o> KeyWriter<'o> {
+    fn new(out: &'o mut Vec<u16>, details: bool, legacy: TlsVersion, sslv2: bool) -> Self {
+        out.clear();
+        // Entries made without the details hold JA4 alone.
+        out.extend_from_slice(&[u16::from(details), legacy.0, u16::from(sslv2)]);
+        KeyWriter {
+            out,
+            layout: Layout::default(),
+            n: 0,
         }
-        None => out.push(0),
+    }
+
+    /// Starts the next list: room for its length.
+    #[inline]
+    fn open(&mut self) -> usize {
+        let at = self.out.len();
+        self.out.extend_from_slice(&[0, 0]);
+        at
+    }
+
+    /// Ends the list opened at `at`: writes its length, notes where it is.
+    #[inline]
+    fn close(&mut self, at: usize) {
+        let n = (self.out.len() - at - 2) as u32;
+        self.out[at] = (n >> 16) as u16;
+        self.out[at + 1] = n as u16;
+        if let Some(slot) = self.layout.lists.get_mut(self.n) {
+            *slot = at + 2..self.out.len();
+        }
+        self.n += 1;
+    }
+
+    #[inline]
+    fn words(&mut self, values: &[u16]) -> &mut Self {
+        let at = self.open();
+        self.out.extend_from_slice(values);
+        self.close(at);
+        self
+    }
+
+    /// Big-endian 16-bit values (a trailing odd byte ignored, as the hello does).
+    #[inline]
+    fn be16(&mut self, bytes: &[u8]) -> &mut Self {
+        let at = self.open();
+        self.out.extend(
+            bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]])),
+        );
+        self.close(at);
+        self
+    }
+
+    #[inline]
+    fn bytes(&mut self, bytes: &[u8]) -> &mut Self {
+        let at = self.open();
+        self.out.extend(bytes.iter().map(|&b| u16::from(b)));
+        self.close(at);
+        self
+    }
+
+    /// The types of an extension block, up to the first header that overruns it.
+    fn extension_types(&mut self, block: &[u8]) -> &mut Self {
+        let at = self.open();
+        let mut rest = block;
+        while let Some((&[t0, t1, l0, l1], tail)) = rest.split_first_chunk::<4>()
+            && let Some(next) = tail.get(usize::from(u16::from_be_bytes([l0, l1]))..)
+        {
+            self.out.push(u16::from_be_bytes([t0, t1]));
+            rest = next;
+        }
+        self.close(at);
+        self
+    }
+
+    /// The first ALPN entry's bytes, last.
+    fn alpn(&mut self, first: Option<&[u8]>) -> Layout {
+        match first {
+            Some(a) => {
+                self.out.push(1);
+                self.bytes(a);
+                self.layout.alpn = true;
+            }
+            None => self.out.push(0),
+        }
+        std::mem::take(&mut self.layout)
     }
 }
 
-/// Fills `ja3`, `ja3_hash`, `ja4` and `ja4_r` (TCP) from the parsed fields, or `ja4` alone
-/// without `extract.hello_details`. Called by the record reader once a hello is parsed: the
-/// parser itself leaves these fields empty.
-pub(crate) fn fill_client_fingerprints(ch: &mut ClientHello, extract: Extract) {
-    let cached = FINGERPRINTS.with(|c| {
-        let Cache { key, map } = &mut *c.borrow_mut();
-        write_key(ch, extract, key);
-        map.get(key.as_slice()).cloned()
-    });
-    let [ja3, ja3_hash, ja4, ja4_r] = match cached {
-        Some(v) => v,
-        None => {
-            let v = if extract.hello_details {
-                let ja3 = ja3_string(ch);
-                let ja3_hash = hex(&Md5::digest(ja3.as_bytes()));
-                let (ja4, ja4_r) = ja4_pair(ch, Ja4Transport::Tcp);
-                [ja3, ja3_hash, ja4, ja4_r]
-            } else {
-                let ja4 = ja4_pair(ch, Ja4Transport::Tcp).0;
-                [String::new(), String::new(), ja4, String::new()]
-            };
-            FINGERPRINTS.with(|c| {
-                let Cache { key, map } = &mut *c.borrow_mut();
-                if map.len() >= FINGERPRINT_CACHE_ENTRIES {
-                    map.clear();
-                }
-                map.insert(key.as_slice().into(), v.clone());
-            });
-            v
-        }
+/// The key of a parsed hello (its own lists).
+fn key_of_hello(ch: &ClientHello, details: bool, out: &mut Vec<u16>) -> Layout {
+    let mut w = KeyWriter::new(out, details, ch.legacy_version, ch.sslv2_format);
+    w.words(&ch.cipher_suites)
+        .words(&ch.extensions)
+        .words(&ch.supported_groups)
+        .bytes(&ch.ec_point_formats);
+    let at = w.open();
+    w.out.extend(ch.supported_versions.iter().map(|v| v.0));
+    w.close(at);
+    w.words(&ch.signature_algorithms).alpn(ch.alpn_first())
+}
+
+/// The key of a hello from its lists as sent. Without the details the groups and point
+/// formats are left out (JA3 alone reads them), as a hello parsed without them has none.
+fn key_of_wire(legacy: TlsVersion, l: &WireLists, details: bool, out: &mut Vec<u16>) -> Layout {
+    let (groups, points) = if details {
+        (l.groups, l.point_formats)
+    } else {
+        (&[][..], &[][..])
     };
+    KeyWriter::new(out, details, legacy, false)
+        .be16(l.suites)
+        .extension_types(l.extensions)
+        .be16(groups)
+        .bytes(points)
+        .be16(l.versions)
+        .be16(l.signature_algorithms)
+        .alpn(l.alpn_first)
+}
+
+/// A hello's fields as its key holds them: what JA3 and JA4 are computed from.
+struct Fields<'k> {
+    legacy: TlsVersion,
+    suites: &'k [u16],
+    extensions: &'k [u16],
+    groups: &'k [u16],
+    /// One byte each.
+    point_formats: &'k [u16],
+    versions: &'k [u16],
+    signature_algorithms: &'k [u16],
+    /// One byte each.
+    alpn_first: Option<&'k [u16]>,
+}
+
+impl Layout {
+    fn fields<'k>(&self, key: &'k [u16]) -> Fields<'k> {
+        let list = |i: usize| {
+            self.lists
+                .get(i)
+                .and_then(|r| key.get(r.clone()))
+                .unwrap_or_default()
+        };
+        Fields {
+            legacy: TlsVersion(key.get(1).copied().unwrap_or_default()),
+            suites: list(0),
+            extensions: list(1),
+            groups: list(2),
+            point_formats: list(3),
+            versions: list(4),
+            signature_algorithms: list(5),
+            alpn_first: self.alpn.then(|| list(6)),
+        }
+    }
+}
+
+/// Fills `ja3`, `ja3_hash`, `ja4` and `ja4_r` (TCP), or `ja4` alone without
+/// `extract.hello_details`. Called by the record reader once a hello is parsed, with the
+/// hello's lists as sent (`wire`: read when the hello does not keep its own), or without
+/// them (SSLv2 format): the parser itself leaves these fields empty.
+pub(crate) fn fill_client_fingerprints(
+    ch: &mut ClientHello,
+    wire: Option<&WireLists>,
+    extract: Extract,
+) {
+    let details = extract.hello_details;
+    let [ja3, ja3_hash, ja4, ja4_r] = FINGERPRINTS.with(|c| {
+        let Cache { key, map } = &mut *c.borrow_mut();
+        // With the details the hello holds its lists whole, and copying them is cheaper
+        // than decoding the message again.
+        let layout = match wire {
+            Some(w) if !details => key_of_wire(ch.legacy_version, w, details, key),
+            _ => key_of_hello(ch, details, key),
+        };
+        if let Some(v) = map.get(key.as_slice()) {
+            return v.clone();
+        }
+        let f = layout.fields(key);
+        let v = if details {
+            let ja3 = ja3_of(&f);
+            let ja3_hash = hex(&Md5::digest(ja3.as_bytes()));
+            let (ja4, ja4_r) = ja4_pair(&f, Ja4Transport::Tcp);
+            [ja3, ja3_hash, ja4, ja4_r]
+        } else {
+            let ja4 = ja4_pair(&f, Ja4Transport::Tcp).0;
+            [String::new(), String::new(), ja4, String::new()]
+        };
+        if map.len() >= FINGERPRINT_CACHE_ENTRIES {
+            map.clear();
+        }
+        map.insert(key.as_slice().into(), v.clone());
+        v
+    });
     ch.ja3 = ja3;
     ch.ja3_hash = ja3_hash;
     ch.ja4 = ja4;
@@ -128,35 +272,43 @@ pub(crate) fn fill_client_fingerprints(ch: &mut ClientHello, extract: Extract) {
 /// JA3 string: "SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats", decimal
 /// values joined by '-', GREASE removed, lists in wire order.
 pub fn ja3_string(ch: &ClientHello) -> String {
-    fn join(values: impl Iterator<Item = String>) -> String {
-        values.collect::<Vec<_>>().join("-")
+    let mut key = Vec::new();
+    let layout = key_of_hello(ch, true, &mut key);
+    ja3_of(&layout.fields(&key))
+}
+
+fn ja3_of(f: &Fields) -> String {
+    fn join(values: impl Iterator<Item = u16>) -> String {
+        values.map(|v| v.to_string()).collect::<Vec<_>>().join("-")
     }
     format!(
         "{},{},{},{},{}",
-        ch.legacy_version.0,
-        join(without_grease(&ch.cipher_suites).map(|v| v.to_string())),
-        join(without_grease(&ch.extensions).map(|v| v.to_string())),
-        join(without_grease(&ch.supported_groups).map(|v| v.to_string())),
-        join(ch.ec_point_formats.iter().map(|v| v.to_string())),
+        f.legacy.0,
+        join(without_grease(f.suites)),
+        join(without_grease(f.extensions)),
+        join(without_grease(f.groups)),
+        join(f.point_formats.iter().copied()),
     )
 }
 
 /// JA4 of a ClientHello for the given transport.
 pub fn ja4(ch: &ClientHello, transport: Ja4Transport) -> String {
-    ja4_pair(ch, transport).0
+    let mut key = Vec::new();
+    let layout = key_of_hello(ch, true, &mut key);
+    ja4_pair(&layout.fields(&key), transport).0
 }
 
 /// (JA4, JA4_r): hashed and raw forms.
-fn ja4_pair(ch: &ClientHello, transport: Ja4Transport) -> (String, String) {
-    let version = if ch.extensions.contains(&ext::SUPPORTED_VERSIONS) {
-        ch.supported_versions
+fn ja4_pair(f: &Fields, transport: Ja4Transport) -> (String, String) {
+    let version = if f.extensions.contains(&ext::SUPPORTED_VERSIONS) {
+        f.versions
             .iter()
-            .copied()
+            .map(|&v| TlsVersion(v))
             .filter(|v| !v.is_grease())
             .max()
-            .unwrap_or(ch.legacy_version)
+            .unwrap_or(f.legacy)
     } else {
-        ch.legacy_version
+        f.legacy
     };
     let version = match version.0 {
         0x0304 => "13",
@@ -170,13 +322,17 @@ fn ja4_pair(ch: &ClientHello, transport: Ja4Transport) -> (String, String) {
         0xfefc => "d3",
         _ => "00",
     };
-    let sni = if ch.extensions.contains(&ext::SERVER_NAME) {
+    let sni = if f.extensions.contains(&ext::SERVER_NAME) {
         'd'
     } else {
         'i'
     };
-    let mut ciphers: Vec<u16> = without_grease(&ch.cipher_suites).collect();
-    let exts_all: Vec<u16> = without_grease(&ch.extensions).collect();
+    let mut ciphers: Vec<u16> = without_grease(f.suites).collect();
+    let exts_all: Vec<u16> = without_grease(f.extensions).collect();
+    // Bytes widened to 16 bits in the key: the casts are exact.
+    let alpn = f
+        .alpn_first
+        .and_then(|v| Some((*v.first()? as u8, *v.last()? as u8)));
     let a = format!(
         "{}{}{}{:02}{:02}{}",
         transport.letter(),
@@ -184,7 +340,7 @@ fn ja4_pair(ch: &ClientHello, transport: Ja4Transport) -> (String, String) {
         sni,
         ciphers.len().min(99),
         exts_all.len().min(99),
-        alpn_chars(ch.alpn_first()),
+        alpn_ends(alpn),
     );
     ciphers.sort_unstable();
     let b = hex_list(&ciphers);
@@ -193,7 +349,7 @@ fn ja4_pair(ch: &ClientHello, transport: Ja4Transport) -> (String, String) {
         .filter(|&e| e != ext::SERVER_NAME && e != ext::ALPN)
         .collect();
     exts.sort_unstable();
-    let sigs: Vec<u16> = without_grease(&ch.signature_algorithms).collect();
+    let sigs: Vec<u16> = without_grease(f.signature_algorithms).collect();
     let mut c = hex_list(&exts);
     // The spec: without signature algorithms the string ends without an underscore; without
     // extensions (after removing SNI and ALPN) the part is twelve zeros whatever follows.
@@ -208,19 +364,26 @@ fn ja4_pair(ch: &ClientHello, transport: Ja4Transport) -> (String, String) {
 
 /// First and last character of the first ALPN value; when either byte is not ASCII
 /// alphanumeric, the first and last hex digit of the value instead; "00" without ALPN.
+#[cfg(test)]
 fn alpn_chars(first: Option<&[u8]>) -> String {
-    match first {
-        Some(v) if !v.is_empty() => {
-            let (f, l) = (v[0], v[v.len() - 1]);
-            if f.is_ascii_alphanumeric() && l.is_ascii_alphanumeric() {
-                format!("{}{}", char::from(f), char::from(l))
-            } else {
-                let h = hex(v);
-                let hb = h.as_bytes();
-                format!("{}{}", char::from(hb[0]), char::from(hb[hb.len() - 1]))
-            }
+    alpn_ends(first.and_then(|v| Some((*v.first()?, *v.last()?))))
+}
+
+/// [`alpn_chars`] of a value by its first and last byte (all the rule reads), `None` for no
+/// ALPN or an empty value.
+fn alpn_ends(ends: Option<(u8, u8)>) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match ends {
+        Some((f, l)) if f.is_ascii_alphanumeric() && l.is_ascii_alphanumeric() => {
+            format!("{}{}", char::from(f), char::from(l))
         }
-        _ => "00".to_string(),
+        // The first hex digit of the first byte and the last of the last byte.
+        Some((f, l)) => format!(
+            "{}{}",
+            char::from(HEX[usize::from(f >> 4)]),
+            char::from(HEX[usize::from(l & 0xf)])
+        ),
+        None => "00".to_string(),
     }
 }
 
@@ -289,7 +452,11 @@ mod tests {
             alpn_first_raw: Some(b"h2".to_vec()),
             ..ClientHello::default()
         };
-        let (h, r) = ja4_pair(&ch, Ja4Transport::Tcp);
+        let mut key = Vec::new();
+        let (h, r) = ja4_pair(
+            &key_of_hello(&ch, true, &mut key).fields(&key),
+            Ja4Transport::Tcp,
+        );
         assert_eq!(h, "t13d1516h2_8daaf6152771_e5627efa2ab1");
         assert_eq!(
             r,
@@ -340,7 +507,7 @@ mod tests {
             ec_point_formats: vec![0],
             ..ClientHello::default()
         };
-        fill_client_fingerprints(&mut ch, Extract::default());
+        fill_client_fingerprints(&mut ch, None, Extract::default());
         assert_eq!(ch.ja3, "771,4865-49195,0-10-11,29-23,0");
         assert_eq!(
             ch.ja3_hash,

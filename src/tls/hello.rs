@@ -82,7 +82,8 @@ pub struct ClientHello {
     /// Capture frame that delivered the last byte of the hello.
     pub frame: u64,
     /// Raw bytes of the first ALPN entry when they are not UTF-8 (JA4 needs the bytes, not
-    /// the lossy string); see [`ClientHello::alpn_first`].
+    /// the lossy string), for [`ja4`](super::ja4) of a parsed hello (the record reader
+    /// reads them from the message); see [`ClientHello::alpn_first`].
     #[serde(skip)]
     pub(crate) alpn_first_raw: Option<Vec<u8>>,
 }
@@ -94,6 +95,23 @@ impl ClientHello {
             .as_deref()
             .or_else(|| self.alpn.first().map(String::as_bytes))
     }
+}
+
+/// The lists of a ClientHello that the fingerprints read, as the message carries them
+/// (big-endian 16-bit values, or bytes), borrowed from it: the record reader computes JA4
+/// from these whether or not the hello keeps its own copies (without
+/// [`Extract::hello_details`] it keeps neither the extension types nor the signature
+/// algorithms). Each is the last well-formed occurrence of its extension, as in the hello.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct WireLists<'a> {
+    pub(crate) suites: &'a [u8],
+    /// The extension block: the types are its headers up to the first that overruns it.
+    pub(crate) extensions: &'a [u8],
+    pub(crate) groups: &'a [u8],
+    pub(crate) point_formats: &'a [u8],
+    pub(crate) versions: &'a [u8],
+    pub(crate) signature_algorithms: &'a [u8],
+    pub(crate) alpn_first: Option<&'a [u8]>,
 }
 
 /// What a server chose in a ServerHello (or asked for in a HelloRetryRequest).
@@ -122,15 +140,15 @@ pub struct ServerHello {
     pub frame: u64,
 }
 
-/// What the hello parsers keep beyond what JA4 and the handshake's outcome need (the SNI,
-/// versions, suites, extension types and signature algorithms of a ClientHello, the
-/// version and suite a ServerHello chose are always kept). Defaults to everything.
+/// What the hello parsers keep beyond what the audit reads (the SNI, versions, suites and
+/// JA4 of a ClientHello, the version and suite a ServerHello chose are always kept; JA4 is
+/// computed from the message's own bytes). Defaults to everything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Extract {
-    /// The ClientHello's compression methods, ALPN names, supported groups, key-share
-    /// groups and point formats, its JA3, JA3 hash and JA4_r strings, and the ServerHello's
-    /// extension list and ALPN choice. Without them those fields stay empty (`None`), and
-    /// the ClientHello keeps only the first ALPN entry's bytes (for JA4).
+    /// The ClientHello's extension types, signature algorithms, compression methods, ALPN
+    /// names, supported groups, key-share groups and point formats, its JA3, JA3 hash and
+    /// JA4_r strings, and the ServerHello's extension list and ALPN choice. Without them
+    /// those fields stay empty (`None`): a hello is then a few small allocations, not ten.
     pub hello_details: bool,
 }
 
@@ -196,14 +214,16 @@ fn u16_list(bytes: &[u8]) -> Vec<u16> {
 }
 
 /// Parses a ClientHello body (after the 4-byte handshake header). Returns the hello, possibly
-/// partial, and the problems met; `None` when not even the cipher suites could be read.
+/// partial, its lists as sent (for the fingerprints, whatever `extract` keeps) and the
+/// problems met; `None` when not even the cipher suites could be read.
 pub(crate) fn parse_client_hello(
     body: &[u8],
     record_version: TlsVersion,
     frame: u64,
     extract: Extract,
-) -> (Option<ClientHello>, Vec<String>) {
+) -> (Option<ClientHello>, WireLists<'_>, Vec<String>) {
     let mut problems = Vec::new();
+    let mut wire = WireLists::default();
     let mut r = Reader::new(body);
     let mut ch = ClientHello {
         record_version,
@@ -215,7 +235,7 @@ pub(crate) fn parse_client_hello(
             "ClientHello of {} bytes has no version",
             body.len()
         ));
-        return (None, problems);
+        return (None, wire, problems);
     };
     ch.legacy_version = TlsVersion(v);
     // random (32 bytes) then legacy_session_id (RFC 8446 allows at most 32; we tolerate more).
@@ -225,7 +245,7 @@ pub(crate) fn parse_client_hello(
     });
     let Some(sid_len) = fixed else {
         problems.push("ClientHello truncated in random or session_id".to_string());
-        return (None, problems);
+        return (None, wire, problems);
     };
     ch.session_id_len = u8::try_from(sid_len).unwrap_or(u8::MAX);
     let Some(suites) = r.vec16() else {
@@ -233,7 +253,7 @@ pub(crate) fn parse_client_hello(
             "ClientHello cipher_suites overrun the message at offset {}",
             r.offset()
         ));
-        return (None, problems);
+        return (None, wire, problems);
     };
     if suites.len() % 2 != 0 {
         problems.push(format!(
@@ -242,6 +262,7 @@ pub(crate) fn parse_client_hello(
         ));
     }
     ch.cipher_suites = u16_list(suites);
+    wire.suites = suites;
     match r.vec8() {
         Some(c) if extract.hello_details => ch.compression_methods = c.to_vec(),
         Some(_) => {}
@@ -250,14 +271,17 @@ pub(crate) fn parse_client_hello(
     // Extensions are optional before TLS 1.2 (an SSLv3 hello ends here).
     if r.remaining() > 0 {
         match r.vec16() {
-            Some(block) => parse_client_extensions(block, &mut ch, extract, &mut problems),
+            Some(block) => {
+                wire.extensions = block;
+                parse_client_extensions(block, &mut ch, &mut wire, extract, &mut problems)
+            }
             None => problems.push(format!(
                 "ClientHello extensions length overruns the message at offset {}",
                 r.offset()
             )),
         }
     }
-    (Some(ch), problems)
+    (Some(ch), wire, problems)
 }
 
 /// How many extension headers a block holds, counted up to the first that overruns it:
@@ -271,14 +295,17 @@ fn count_extensions(block: &[u8]) -> usize {
     n
 }
 
-fn parse_client_extensions(
-    block: &[u8],
+fn parse_client_extensions<'a>(
+    block: &'a [u8],
     ch: &mut ClientHello,
+    wire: &mut WireLists<'a>,
     extract: Extract,
     problems: &mut Vec<String>,
 ) {
     let details = extract.hello_details;
-    ch.extensions.reserve_exact(count_extensions(block));
+    if details {
+        ch.extensions.reserve_exact(count_extensions(block));
+    }
     let mut r = Reader::new(block);
     while r.remaining() > 0 {
         let (Some(ty), Some(data)) = (r.u16(), r.vec16()) else {
@@ -288,14 +315,16 @@ fn parse_client_extensions(
             ));
             return;
         };
-        ch.extensions.push(ty);
+        if details {
+            ch.extensions.push(ty);
+        }
         let ok = match ty {
             ext::SERVER_NAME => parse_sni(data, ch),
-            // Without the details only the first entry's bytes are kept, for JA4.
             ext::ALPN if !details => alpn_count(data).map(|_| {
-                ch.alpn_first_raw = alpn_entries(data).next().map(<[u8]>::to_vec);
+                wire.alpn_first = alpn_entries(data).next();
             }),
             ext::ALPN => alpn_count(data).map(|n| {
+                wire.alpn_first = alpn_entries(data).next();
                 let mut alpn = Vec::with_capacity(n);
                 ch.alpn_first_raw = None;
                 for (i, p) in alpn_entries(data).enumerate() {
@@ -316,21 +345,27 @@ fn parse_client_extensions(
             // Read (and checked) whatever the extraction, kept only with the details: the
             // problems reported stay the same.
             ext::SUPPORTED_GROUPS => Reader::new(data).vec16().map(|l| {
+                wire.groups = l;
                 if details {
                     ch.supported_groups = u16_list(l);
                 }
             }),
             ext::EC_POINT_FORMATS => Reader::new(data).vec8().map(|l| {
+                wire.point_formats = l;
                 if details {
                     ch.ec_point_formats = l.to_vec();
                 }
             }),
-            ext::SIGNATURE_ALGORITHMS => Reader::new(data)
-                .vec16()
-                .map(|l| ch.signature_algorithms = u16_list(l)),
-            ext::SUPPORTED_VERSIONS => Reader::new(data)
-                .vec8()
-                .map(|l| ch.supported_versions = u16_list(l).into_iter().map(TlsVersion).collect()),
+            ext::SIGNATURE_ALGORITHMS => Reader::new(data).vec16().map(|l| {
+                wire.signature_algorithms = l;
+                if details {
+                    ch.signature_algorithms = u16_list(l);
+                }
+            }),
+            ext::SUPPORTED_VERSIONS => Reader::new(data).vec8().map(|l| {
+                wire.versions = l;
+                ch.supported_versions = u16_list(l).into_iter().map(TlsVersion).collect();
+            }),
             ext::KEY_SHARE | ext::KEY_SHARE_DRAFT => parse_client_key_share(data, ch, details),
             ext::SESSION_TICKET => {
                 ch.session_ticket = true;

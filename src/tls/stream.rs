@@ -237,7 +237,13 @@ impl TlsStream {
                     self.on_record(content_type, TlsVersion(version), body, frame, facts);
                     continue;
                 }
+                // The record is cut by the end of the input: room for all of it at once
+                // (grown from the header's 8 bytes, it was two allocations and a copy).
+                self.pending.reserve_exact(5 + length);
                 self.pending.extend_from_slice(&header);
+            } else {
+                self.pending
+                    .reserve_exact((5 + length).saturating_sub(self.pending.len()));
             }
             if !self.fill(&mut input, 5 + length) {
                 break;
@@ -375,7 +381,7 @@ impl TlsStream {
             Some(1) => {
                 match parse_sslv2_client_hello(msg, frame) {
                     Ok(mut ch) => {
-                        fill_client_fingerprints(&mut ch, self.extract);
+                        fill_client_fingerprints(&mut ch, None, self.extract);
                         if facts.client_hello.is_none() {
                             facts.client_hello = Some(ch);
                         }
@@ -484,9 +490,9 @@ fn handle_message(
 ) {
     let problems = match msg_type {
         HS_CLIENT_HELLO => {
-            let (mut ch, problems) = parse_client_hello(body, record_version, frame, extract);
+            let (mut ch, wire, problems) = parse_client_hello(body, record_version, frame, extract);
             if let Some(ch) = &mut ch {
-                fill_client_fingerprints(ch, extract);
+                fill_client_fingerprints(ch, Some(&wire), extract);
             }
             if facts.client_hello.is_none() {
                 facts.client_hello = ch;

@@ -777,6 +777,7 @@ fn hellos_without_details_keep_ja4_and_the_handshake_outcome() {
             );
             assert!(p.ja3.is_empty() && p.ja3_hash.is_empty() && p.ja4_r.is_empty());
             assert!(p.alpn.is_empty() && p.supported_groups.is_empty());
+            assert!(p.extensions.is_empty() && p.signature_algorithms.is_empty());
             assert!(p.key_share_groups.is_empty() && p.ec_point_formats.is_empty());
         }
         assert_eq!(full.client_hellos().count(), part.client_hellos().count());
@@ -789,4 +790,64 @@ fn hellos_without_details_keep_ja4_and_the_handshake_outcome() {
         }
         assert_eq!(full.server_hellos().count(), part.server_hellos().count());
     }
+}
+
+/// JA4 computed from the message's bytes (a hello parsed without the details keeps neither
+/// its extension types nor its signature algorithms) equals JA4 of the hello's own lists,
+/// for well-formed hellos, duplicated and malformed extensions, a non-UTF-8 ALPN entry, and
+/// thousands of random mutations.
+#[test]
+fn ja4_from_the_message_equals_ja4_from_the_parsed_lists() {
+    let lite = Extract {
+        hello_details: false,
+    };
+    let odd = client_hello(
+        0x0303,
+        &[0x2a2a, 0x1301, 0x1302],
+        &[
+            ext(16, &[0, 4, 3, 0xff, b'h', 0xfe]),
+            ext(16, &[0, 3, 2, b'h', b'2']),
+            ext(13, &list16(&[0x0403])),
+            ext(13, &[0, 9]),
+            client_supported_versions(&[0x3a3a, 0x0304]),
+            ext(43, &[3]),
+            ext(10, &list16(&[29])),
+        ],
+    );
+    let non_utf8 = client_hello(0x0303, &[0x1301], &[ext(16, &[0, 4, 3, 0xff, b'h', 0xfe])]);
+    let mut hellos = vec![
+        record(22, 0x0301, &tls12_client_hello()),
+        CH13.to_vec(),
+        record(22, 0x0301, &odd),
+        record(22, 0x0301, &non_utf8),
+    ];
+    let mut seed = 0x9e3779b97f4a7c15u64;
+    for i in 0..2_000 {
+        let mut bytes = hellos[i % 3].clone();
+        for _ in 0..(xorshift(&mut seed) % 4 + 1) {
+            // Past the record and handshake headers, so most variants still parse.
+            let at = 9 + (xorshift(&mut seed) as usize) % (bytes.len() - 9);
+            bytes[at] = xorshift(&mut seed) as u8;
+        }
+        hellos.push(bytes);
+    }
+    let mut compared = 0;
+    for bytes in &hellos {
+        let (mut full, mut part) = (TlsFacts::default(), TlsFacts::default());
+        TlsStream::with_extract(C2S, Extract::default()).feed(bytes, 1, &mut full);
+        TlsStream::with_extract(C2S, lite).feed(bytes, 1, &mut part);
+        let (Some(f), Some(p)) = (&full.client_hello, &part.client_hello) else {
+            assert_eq!(full.client_hello.is_some(), part.client_hello.is_some());
+            continue;
+        };
+        assert_eq!(p.ja4, f.ja4, "{bytes:02x?}");
+        assert_eq!(p.ja4, ja4(f, Ja4Transport::Tcp), "{bytes:02x?}");
+        compared += 1;
+    }
+    assert!(compared > 1_000, "only {compared} hellos parsed");
+    let mut facts = TlsFacts::default();
+    run(C2S, &record(22, 0x0301, &non_utf8), &mut facts);
+    let ch = facts.client_hello.expect("hello");
+    // The first ALPN entry's bytes as sent: 0xff ... 0xfe gives "fe".
+    assert!(ch.ja4.starts_with("t12i0101fe_"), "{}", ch.ja4);
 }
