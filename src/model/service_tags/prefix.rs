@@ -41,17 +41,23 @@ pub(super) fn parse(s: &str) -> Option<Prefix> {
     match scan_v4(b).or_else(|| scan_v6(b)) {
         Some(p) => Some(p),
         // White space around the prefix is accepted as it always was; `ipnet` decides the rest.
-        None => s.trim().parse::<IpNet>().ok().map(|net| match net.trunc() {
-            IpNet::V4(n) => Prefix::V4 {
-                network: u32::from(n.network()),
-                len: n.prefix_len(),
-            },
-            IpNet::V6(n) => Prefix::V6 {
-                network: u128::from(n.network()),
-                len: n.prefix_len(),
-            },
-        }),
+        None => by_ipnet(s),
     }
+}
+
+/// What `ipnet` makes of `s` (white space around it trimmed): the definition the scan agrees
+/// with, and what decides every form the scan does not take.
+fn by_ipnet(s: &str) -> Option<Prefix> {
+    s.trim().parse::<IpNet>().ok().map(|net| match net.trunc() {
+        IpNet::V4(n) => Prefix::V4 {
+            network: u32::from(n.network()),
+            len: n.prefix_len(),
+        },
+        IpNet::V6(n) => Prefix::V6 {
+            network: u128::from(n.network()),
+            len: n.prefix_len(),
+        },
+    })
 }
 
 /// The prefix length: all of `b`, 1 to `max_digits` decimal digits (leading zeros allowed, as
@@ -200,20 +206,6 @@ fn scan_v6(b: &[u8]) -> Option<Prefix> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// What `ipnet` alone makes of `s`, the definition the scan must agree with.
-    fn by_ipnet(s: &str) -> Option<Prefix> {
-        s.trim().parse::<IpNet>().ok().map(|net| match net.trunc() {
-            IpNet::V4(n) => Prefix::V4 {
-                network: u32::from(n.network()),
-                len: n.prefix_len(),
-            },
-            IpNet::V6(n) => Prefix::V6 {
-                network: u128::from(n.network()),
-                len: n.prefix_len(),
-            },
-        })
-    }
 
     /// The scan alone, without the fallback.
     fn scanned(s: &str) -> Option<Prefix> {
