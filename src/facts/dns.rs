@@ -114,13 +114,8 @@ fn compact_answers(
 }
 
 impl DnsAnswer {
-    /// Every DNS message of a finished flow (not yet paired: that needs the whole capture).
-    pub fn from_flow(f: &Flow) -> Vec<DnsAnswer> {
-        DnsAnswer::of_flow(f).collect()
-    }
-
-    /// [`DnsAnswer::from_flow`] as an iterator, for a caller that appends them to its own
-    /// list (no vector per flow).
+    /// Every DNS message of a finished flow (not yet paired: that needs the whole capture),
+    /// as an iterator, for a caller that appends them to its own list (no vector per flow).
     pub(crate) fn of_flow(f: &Flow) -> impl ExactSizeIterator<Item = DnsAnswer> + '_ {
         f.app.dns.iter().map(|e| {
             let m = &e.message;

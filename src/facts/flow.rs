@@ -333,13 +333,8 @@ impl AuditFlow {
     }
 
     /// Builds the summary of a finished flow, strings cut at their bounds (each cut
-    /// counted in `truncated`).
-    pub fn from_flow(f: &Flow, truncated: &mut u64) -> AuditFlow {
-        AuditFlow::from_flow_shared(f, truncated, &mut Interner::default())
-    }
-
-    /// [`AuditFlow::from_flow`], sharing certificate chains and JA4 strings with the
-    /// records `interner` has seen.
+    /// counted in `truncated`), sharing certificate chains and JA4 strings with the records
+    /// `interner` has seen.
     pub fn from_flow_shared(f: &Flow, truncated: &mut u64, interner: &mut Interner) -> AuditFlow {
         let ch = f.app.tls.as_ref().and_then(|t| t.client_hello.as_ref());
         let owned = Owned {
