@@ -568,6 +568,18 @@ impl Compound<'_, '_> {
         }
         self.state = State::Rest;
     }
+
+    /// Ends the array or object with `close` (an empty one was closed when it was opened),
+    /// then, for an enum variant's value, the `{"Variant":...}` object around it.
+    fn close(self, close: u8, variant: bool) -> Result<(), Error> {
+        if self.state != State::Empty {
+            self.w.out.push(close);
+        }
+        if variant {
+            self.w.out.push(b'}');
+        }
+        Ok(())
+    }
 }
 
 impl ser::SerializeSeq for Compound<'_, '_> {
@@ -578,10 +590,7 @@ impl ser::SerializeSeq for Compound<'_, '_> {
         value.serialize(&mut *self.w)
     }
     fn end(self) -> Result<(), Error> {
-        if self.state != State::Empty {
-            self.w.out.push(b']');
-        }
-        Ok(())
+        self.close(b']', false)
     }
 }
 
@@ -614,11 +623,7 @@ impl ser::SerializeTupleVariant for Compound<'_, '_> {
         ser::SerializeSeq::serialize_element(self, value)
     }
     fn end(self) -> Result<(), Error> {
-        if self.state != State::Empty {
-            self.w.out.push(b']');
-        }
-        self.w.out.push(b'}');
-        Ok(())
+        self.close(b']', true)
     }
 }
 
@@ -653,10 +658,7 @@ impl ser::SerializeMap for Compound<'_, '_> {
         value.serialize(&mut *self.w)
     }
     fn end(self) -> Result<(), Error> {
-        if self.state != State::Empty {
-            self.w.out.push(b'}');
-        }
-        Ok(())
+        self.close(b'}', false)
     }
 }
 
@@ -689,11 +691,7 @@ impl ser::SerializeStructVariant for Compound<'_, '_> {
         ser::SerializeStruct::serialize_field(self, key, value)
     }
     fn end(self) -> Result<(), Error> {
-        if self.state != State::Empty {
-            self.w.out.push(b'}');
-        }
-        self.w.out.push(b'}');
-        Ok(())
+        self.close(b'}', true)
     }
 }
 
