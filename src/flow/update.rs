@@ -98,7 +98,7 @@ impl<D: Dissector> FlowTable<D> {
         let Some(flow) = self.flows.get_mut(&key) else {
             return;
         };
-        let is_orig = src == flow.orig;
+        let is_orig = sent_by_orig(flow, src_ip, seg.src_port);
         let recount = tcp_segment(
             flow,
             &self.cfg,
