@@ -97,70 +97,87 @@ pub struct DnsIndex {
     chain_of: FxHashMap<Box<[u32]>, u32>,
     by_addr: FxHashMap<IpAddr, Vec<IndexedAnswer>>,
     stats: DnsIndexStats,
+    /// The chain of the message being added (reused between messages).
+    scratch: Vec<u32>,
 }
 
 impl DnsIndex {
+    /// The index of `answers` (the tests' way in; the audit adds messages one by one).
+    #[cfg(test)]
     pub fn build(answers: &[DnsAnswer]) -> DnsIndex {
         let mut ix = DnsIndex::default();
-        let mut chain: Vec<u32> = Vec::new();
         for a in answers {
-            ix.stats.records_dropped += u64::from(a.records_dropped);
-            if !a.is_response || a.rcode != Rcode::NoError {
-                continue;
-            }
-            if !a
-                .answers
-                .iter()
-                .any(|(_, d)| matches!(d, DnsRecordData::A(_)))
+            ix.add(a);
+        }
+        ix.finish()
+    }
+
+    /// Indexes one message; messages come in frame order (the per-address bound keeps the
+    /// earliest answers). [`DnsIndex::finish`] makes the index ready for lookups.
+    pub fn add(&mut self, a: &DnsAnswer) {
+        self.stats.records_dropped += u64::from(a.records_dropped);
+        if !a.is_response || a.rcode != Rcode::NoError {
+            return;
+        }
+        if !a
+            .answers
+            .iter()
+            .any(|(_, d)| matches!(d, DnsRecordData::A(_)))
+        {
+            return;
+        }
+        // The question first, then every name in the CNAME chain: any of them may be the
+        // one the catalog knows (an Arc name that CNAMEs to a Traffic Manager name).
+        // Compact messages hold at most MAX_NAMES_KEPT names, so these scans are short.
+        let mut spelled: Vec<&str> = Vec::new();
+        fn push<'a>(n: &'a str, spelled: &mut Vec<&'a str>) {
+            if spelled.len() < MAX_NAMES_PER_ANSWER
+                && !spelled.iter().any(|s| s.eq_ignore_ascii_case(n))
             {
-                continue;
-            }
-            // The question first, then every name in the CNAME chain: any of them may be the
-            // one the catalog knows (an Arc name that CNAMEs to a Traffic Manager name).
-            // Compact messages hold at most MAX_NAMES_KEPT names, so these scans are short.
-            chain.clear();
-            let mut spelled: Vec<&str> = Vec::new();
-            fn push<'a>(n: &'a str, spelled: &mut Vec<&'a str>) {
-                if spelled.len() < MAX_NAMES_PER_ANSWER
-                    && !spelled.iter().any(|s| s.eq_ignore_ascii_case(n))
-                {
-                    spelled.push(n);
-                }
-            }
-            if let Some(q) = &a.qname {
-                push(q, &mut spelled);
-            }
-            for (owner, d) in &a.answers {
-                push(owner, &mut spelled);
-                if let DnsRecordData::Cname(t) = d {
-                    push(t, &mut spelled);
-                }
-            }
-            for n in &spelled {
-                let id = ix.intern_name(n);
-                chain.push(id);
-            }
-            let chain_id = ix.intern_chain(&chain);
-            for (_, d) in &a.answers {
-                if let DnsRecordData::A(ip) = d {
-                    let v = ix.by_addr.entry(*ip).or_default();
-                    if v.len() >= MAX_ANSWERS_PER_ADDRESS {
-                        ix.stats.answers_dropped += 1;
-                        continue;
-                    }
-                    v.push(IndexedAnswer {
-                        ts: a.ts_ns,
-                        frame: a.frame,
-                        chain: chain_id,
-                    });
-                }
+                spelled.push(n);
             }
         }
-        for v in ix.by_addr.values_mut() {
+        if let Some(q) = &a.qname {
+            push(q, &mut spelled);
+        }
+        for (owner, d) in &a.answers {
+            push(owner, &mut spelled);
+            if let DnsRecordData::Cname(t) = d {
+                push(t, &mut spelled);
+            }
+        }
+        let mut chain = std::mem::take(&mut self.scratch);
+        chain.clear();
+        for n in &spelled {
+            let id = self.intern_name(n);
+            chain.push(id);
+        }
+        let chain_id = self.intern_chain(&chain);
+        self.scratch = chain;
+        for (_, d) in &a.answers {
+            if let DnsRecordData::A(ip) = d {
+                let v = self.by_addr.entry(*ip).or_default();
+                if v.len() >= MAX_ANSWERS_PER_ADDRESS {
+                    self.stats.answers_dropped += 1;
+                    continue;
+                }
+                v.push(IndexedAnswer {
+                    ts: a.ts_ns,
+                    frame: a.frame,
+                    chain: chain_id,
+                });
+            }
+        }
+    }
+
+    /// Puts each address's answers in time order, for lookups.
+    pub fn finish(mut self) -> DnsIndex {
+        for v in self.by_addr.values_mut() {
             v.sort_by_key(|e| (e.ts, e.frame));
             v.shrink_to_fit();
         }
-        ix
+        self.scratch = Vec::new();
+        self
     }
 
     fn intern_name(&mut self, n: &str) -> u32 {

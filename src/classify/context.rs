@@ -488,19 +488,41 @@ impl AuditContext {
     }
 }
 
-/// Infers cloud, region and proxies from the attributed flows.
-pub fn infer(
-    flows: &[AuditFlow],
-    attributions: &[Attribution],
-    catalog: &Catalog,
-    given: &Given,
-) -> Inferred {
-    let mut inferred = Inferred::default();
-    let mut clouds: BTreeMap<Cloud, (usize, String)> = BTreeMap::new();
-    let mut regions: BTreeMap<String, (usize, String)> = BTreeMap::new();
-    for (f, a) in flows.iter().zip(attributions) {
+/// Infers cloud, region and proxies from the attributed flows, one flow at a time in
+/// first-frame order (the audit's pass over the flows), so no list of every flow is needed. Bounded: regions and proxies are
+/// tracked up to [`MAX_TRACKED`], listed up to [`MAX_PROXIES_LISTED`].
+#[derive(Default)]
+pub struct Inference {
+    inferred: Inferred,
+    clouds: BTreeMap<Cloud, (usize, String)>,
+    regions: BTreeMap<String, (usize, String)>,
+    /// Every proxy goes into the set; the first MAX_PROXIES_LISTED in address order are
+    /// described (a sorted map of that size, the rest only counted).
+    proxies: BTreeMap<SocketAddr, (usize, u64)>,
+}
+
+impl Inference {
+    /// Counts one attributed flow.
+    pub fn add(&mut self, f: &AuditFlow, a: &Attribution, catalog: &Catalog) {
+        self.sightings(f, a, catalog);
+        if f.connect().is_some() {
+            self.inferred.proxy_set.insert(f.server);
+            if let Some(e) = self.proxies.get_mut(&f.server) {
+                e.0 += 1;
+            } else {
+                self.proxies.insert(f.server, (1, f.frames.first));
+                if self.proxies.len() > MAX_PROXIES_LISTED {
+                    self.proxies.pop_last();
+                }
+            }
+        }
+    }
+
+    /// The regions, proxies and clouds the flow's name and CONNECT show.
+    fn sightings(&mut self, f: &AuditFlow, a: &Attribution, catalog: &Catalog) {
+        let inferred = &mut self.inferred;
         if a.source == Some(NameSource::ServiceTag) {
-            continue;
+            return;
         }
         let name = a.name.as_deref().unwrap_or_default();
         let region = a.region.as_deref().map(lower);
@@ -541,61 +563,58 @@ pub fn infer(
         if let Some(c) = flow_clouds.next()
             && flow_clouds.all(|other| other == c)
         {
-            clouds.entry(c).or_insert_with(|| (0, name.to_string())).0 += 1;
+            self.clouds
+                .entry(c)
+                .or_insert_with(|| (0, name.to_string()))
+                .0 += 1;
         }
         if let Some(r) = &region {
             // Bounded like `observed.regions`: a region past MAX_TRACKED others is not
             // counted (a real capture names a handful).
-            if let Some(e) = regions.get_mut(r.as_ref()) {
+            if let Some(e) = self.regions.get_mut(r.as_ref()) {
                 e.0 += 1;
-            } else if regions.len() < MAX_TRACKED {
-                regions.insert(r.to_string(), (1, name.to_string()));
+            } else if self.regions.len() < MAX_TRACKED {
+                self.regions.insert(r.to_string(), (1, name.to_string()));
             }
         }
     }
-    if given.cloud.is_none()
-        && let Some((cloud, (n, example))) = clouds.iter().max_by_key(|(_, (n, _))| *n)
-    {
-        inferred.cloud = Some(InferredValue {
-            value: *cloud,
-            evidence: format!(
-                "{n} flow(s) to {} endpoints, e.g. {example}",
-                cloud.as_str()
-            ),
-        });
-    }
-    if given.region.is_none()
-        && let Some((region, (n, example))) = regions.iter().max_by_key(|(_, (n, _))| *n)
-    {
-        inferred.region = Some(InferredValue {
-            value: region.clone(),
-            evidence: format!("{n} flow(s) name it, e.g. {example}"),
-        });
-    }
-    // Every proxy goes into the set; the first MAX_PROXIES_LISTED in address order are
-    // described (a sorted map of that size, the rest only counted).
-    let mut proxies: BTreeMap<SocketAddr, (usize, u64)> = BTreeMap::new();
-    for f in flows {
-        if f.connect().is_some() {
-            inferred.proxy_set.insert(f.server);
-            if let Some(e) = proxies.get_mut(&f.server) {
-                e.0 += 1;
-            } else {
-                proxies.insert(f.server, (1, f.frames.first));
-                if proxies.len() > MAX_PROXIES_LISTED {
-                    proxies.pop_last();
-                }
-            }
+
+    /// What the flows counted show, where the user did not say.
+    pub fn finish(self, given: &Given) -> Inferred {
+        let Inference {
+            mut inferred,
+            clouds,
+            regions,
+            proxies,
+        } = self;
+        if given.cloud.is_none()
+            && let Some((cloud, (n, example))) = clouds.iter().max_by_key(|(_, (n, _))| *n)
+        {
+            inferred.cloud = Some(InferredValue {
+                value: *cloud,
+                evidence: format!(
+                    "{n} flow(s) to {} endpoints, e.g. {example}",
+                    cloud.as_str()
+                ),
+            });
         }
+        if given.region.is_none()
+            && let Some((region, (n, example))) = regions.iter().max_by_key(|(_, (n, _))| *n)
+        {
+            inferred.region = Some(InferredValue {
+                value: region.clone(),
+                evidence: format!("{n} flow(s) name it, e.g. {example}"),
+            });
+        }
+        inferred.proxies_not_listed = inferred.proxy_set.len().saturating_sub(proxies.len());
+        for (addr, (n, frame)) in proxies {
+            inferred.proxies.push(InferredValue {
+                value: addr,
+                evidence: format!(
+                    "{n} CONNECT request(s) sent to it, the first in the flow at frame {frame}"
+                ),
+            });
+        }
+        inferred
     }
-    inferred.proxies_not_listed = inferred.proxy_set.len().saturating_sub(proxies.len());
-    for (addr, (n, frame)) in proxies {
-        inferred.proxies.push(InferredValue {
-            value: addr,
-            evidence: format!(
-                "{n} CONNECT request(s) sent to it, the first in the flow at frame {frame}"
-            ),
-        });
-    }
-    inferred
 }

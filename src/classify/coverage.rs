@@ -168,21 +168,34 @@ struct Acc {
     last_success_frame: Option<u64>,
 }
 
-/// Builds the table, rows in catalog order.
-pub fn coverage(views: &[FlowView<'_>], catalog: &Catalog, cx: &AuditContext) -> Vec<CoverageRow> {
-    let index: rustc_hash::FxHashMap<&str, usize> = catalog
-        .entries()
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.id.as_str(), i))
-        .collect();
-    let mut acc: BTreeMap<usize, Acc> = BTreeMap::new();
-    for v in views {
-        let Some(primary) = v.primary() else { continue };
-        let Some(&i) = index.get(primary.id.as_str()) else {
-            continue;
+/// The endpoint coverage table, built one flow at a time in the audit's pass over the
+/// flows: per endpoint counters and bounded lists, never the flows themselves.
+pub struct Coverage<'c> {
+    index: rustc_hash::FxHashMap<&'c str, usize>,
+    acc: BTreeMap<usize, Acc>,
+}
+
+impl<'c> Coverage<'c> {
+    pub fn new(catalog: &'c Catalog) -> Coverage<'c> {
+        let index = catalog
+            .entries()
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.as_str(), i))
+            .collect();
+        Coverage {
+            index,
+            acc: BTreeMap::new(),
+        }
+    }
+
+    /// Counts one flow under its primary entry.
+    pub fn add(&mut self, v: &FlowView<'_>) {
+        let Some(primary) = v.primary() else { return };
+        let Some(&i) = self.index.get(primary.id.as_str()) else {
+            return;
         };
-        let a = acc.entry(i).or_default();
+        let a = self.acc.entry(i).or_default();
         a.attempts += 1;
         let ok = v.flow.succeeded();
         if ok {
@@ -234,36 +247,41 @@ pub fn coverage(views: &[FlowView<'_>], catalog: &Catalog, cx: &AuditContext) ->
                 .map_or(v.flow.frames.first, |f| f.min(v.flow.frames.first)),
         );
     }
-    for (i, e) in catalog.entries().iter().enumerate() {
-        if required(e, cx) {
-            acc.entry(i).or_default();
+
+    /// The table, rows in catalog order (every required entry, seen or not).
+    pub fn finish(self, catalog: &Catalog, cx: &AuditContext) -> Vec<CoverageRow> {
+        let mut acc = self.acc;
+        for (i, e) in catalog.entries().iter().enumerate() {
+            if required(e, cx) {
+                acc.entry(i).or_default();
+            }
         }
-    }
-    acc.into_iter()
-        .filter_map(|(i, a)| {
-            let e = catalog.entries().get(i)?;
-            Some(CoverageRow {
-                endpoint: e.id.clone(),
-                hosts: e.hosts.clone(),
-                when: e.when,
-                required: required(e, cx),
-                attempts: a.attempts,
-                successes: a.successes,
-                failures: a.attempts - a.successes,
-                names: a.names.into_iter().collect(),
-                addresses: a.addresses.into_iter().collect(),
-                names_unlisted_flows: a.names_unlisted_flows,
-                addresses_unlisted_flows: a.addresses_unlisted_flows,
-                tls_versions: a.versions.into_iter().map(str::to_string).collect(),
-                direct: a.direct,
-                via_proxy: a.via_proxy,
-                private_address: a.private_address,
-                by_address_only: a.by_address_only,
-                first_frame: a.first_frame,
-                last_success_frame: a.last_success_frame,
-                // Set by `mark_unseen` once the findings are known.
-                unseen: None,
+        acc.into_iter()
+            .filter_map(|(i, a)| {
+                let e = catalog.entries().get(i)?;
+                Some(CoverageRow {
+                    endpoint: e.id.clone(),
+                    hosts: e.hosts.clone(),
+                    when: e.when,
+                    required: required(e, cx),
+                    attempts: a.attempts,
+                    successes: a.successes,
+                    failures: a.attempts - a.successes,
+                    names: a.names.into_iter().collect(),
+                    addresses: a.addresses.into_iter().collect(),
+                    names_unlisted_flows: a.names_unlisted_flows,
+                    addresses_unlisted_flows: a.addresses_unlisted_flows,
+                    tls_versions: a.versions.into_iter().map(str::to_string).collect(),
+                    direct: a.direct,
+                    via_proxy: a.via_proxy,
+                    private_address: a.private_address,
+                    by_address_only: a.by_address_only,
+                    first_frame: a.first_frame,
+                    last_success_frame: a.last_success_frame,
+                    // Set by `mark_unseen` once the findings are known.
+                    unseen: None,
+                })
             })
-        })
-        .collect()
+            .collect()
+    }
 }

@@ -14,13 +14,15 @@ mod attribution;
 mod context;
 mod coverage;
 pub mod host;
+mod records;
 pub mod rules;
 mod timeline;
 
 pub use attribution::{Attribution, DnsIndex, DnsIndexStats, NameSource};
 pub use context::{AgentOs, AuditContext, Given, Inferred, ProxyAddr};
-pub use coverage::{CoverageRow, Unseen, coverage, is_private, required};
+pub use coverage::{Coverage, CoverageRow, Unseen, is_private, required};
 pub use host::{HostIdentity, HostSource};
+pub use records::Records;
 // The facts rules read, re-exported so a rule names one module for what it uses.
 pub use crate::facts::{
     AuditFlow, CaptureFacts, CertSummary, DnsAnswer, DnsRecordData, HttpRequestSummary, TlsSummary,
@@ -30,6 +32,7 @@ pub use timeline::{Lane, MAX_MARKS, Mark, Timeline, timeline};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::net::IpAddr;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use crate::model::{Catalog, Endpoint, ServiceTags};
@@ -544,15 +547,43 @@ pub struct Cx<'a> {
     pub recommended_suites: &'a [u16],
 }
 
-/// The whole capture, for the rules that look across flows.
+/// A pass over the capture's flows, each given as its view.
+type FlowPass<'a> = dyn Fn(&mut dyn FnMut(&FlowView<'_>)) + 'a;
+/// A pass over the capture's DNS messages.
+type DnsPass<'a> = dyn Fn(&mut dyn FnMut(&DnsAnswer)) + 'a;
+
+/// The whole capture, for the rules that look across flows. The flows and DNS messages are
+/// read in passes ([`CaptureView::each_flow`], [`CaptureView::each_dns`]), in first-frame
+/// order, never held as a list: a large capture's records are partly on disk.
 pub struct CaptureView<'a> {
-    pub flows: &'a [FlowView<'a>],
+    flows: &'a FlowPass<'a>,
+    dns: &'a DnsPass<'a>,
+    /// How many flows were attributed to an Arc endpoint.
+    pub arc_flows: usize,
     pub coverage: &'a [CoverageRow],
-    /// Every DNS message of the capture, in frame order (rules that look across queries
-    /// and answers of one name, e.g. an AAAA NODATA next to a working A answer).
-    pub dns: &'a [DnsAnswer],
     pub first_ts_ns: Option<i64>,
     pub last_ts_ns: Option<i64>,
+    /// The time of the last DNS message.
+    pub dns_last_ts_ns: Option<i64>,
+}
+
+impl CaptureView<'_> {
+    /// Calls `f` with every flow, in first-frame order.
+    pub fn each_flow(&self, mut f: impl FnMut(&FlowView<'_>)) {
+        (self.flows)(&mut f);
+    }
+
+    /// Calls `f` with every DNS message of the capture, in frame order (rules that look
+    /// across queries and answers of one name, e.g. an AAAA NODATA next to a working A
+    /// answer).
+    pub fn each_dns(&self, mut f: impl FnMut(&DnsAnswer)) {
+        (self.dns)(&mut f);
+    }
+
+    /// Some flow was attributed to an Arc endpoint: the capture is of an Arc machine.
+    pub fn any_arc(&self) -> bool {
+        self.arc_flows > 0
+    }
 }
 
 /// A rule: one file under `rules/`. Each method has a default that finds nothing, so a
@@ -636,17 +667,18 @@ pub fn audit_capture(
     tags: &ServiceTags,
 ) -> CaptureAudit {
     let parts = Parts {
-        flows: &facts.flows,
-        dns: std::borrow::Cow::Borrowed(&facts.dns),
+        flows: facts.flows.as_slice(),
+        dns: facts.dns.as_slice(),
         host_components: &facts.host_components,
     };
-    audit(file, parts, given, catalog, tags)
+    match audit(file, parts, given, catalog, tags) {
+        Ok(audit) => audit,
+        Err(never) => match never {},
+    }
 }
 
 /// [`audit_capture`] for a caller done with the facts: the DNS messages are freed as soon
-/// as the last rule has read them, so the per-flow verdicts reuse their memory and the
-/// audit of a capture peaks no higher than its facts do (`arcaudit audit` on bench.pcap:
-/// 66.0 -> 60.2 MB peak RSS).
+/// as the last rule has read them, so the per-flow verdicts reuse their memory.
 pub fn audit_capture_owned(
     file: &str,
     facts: CaptureFacts,
@@ -661,55 +693,83 @@ pub fn audit_capture_owned(
         ..
     } = facts;
     let parts = Parts {
-        flows: &flows,
-        dns: std::borrow::Cow::Owned(dns),
+        flows: flows.as_slice(),
+        dns,
         host_components: &host_components,
     };
-    audit(file, parts, given, catalog, tags)
+    match audit(file, parts, given, catalog, tags) {
+        Ok(audit) => audit,
+        Err(never) => match never {},
+    }
 }
 
-/// What the audit reads of a capture's facts; the DNS messages borrowed or owned (then
-/// dropped once read).
-struct Parts<'f> {
-    flows: &'f [AuditFlow],
-    dns: std::borrow::Cow<'f, [DnsAnswer]>,
-    host_components: &'f std::collections::BTreeMap<u32, String>,
+/// What the audit reads of a capture: the flows, the DNS messages (owned, to be dropped
+/// once read, or borrowed) and the host's components.
+pub struct Parts<'f, F: ?Sized, D> {
+    pub flows: &'f F,
+    pub dns: D,
+    pub host_components: &'f std::collections::BTreeMap<u32, String>,
 }
 
-fn audit(
+/// Audits one capture whose flows and DNS messages are read in passes (see
+/// [`Records`]): a few passes over each, holding per flow only its attribution and
+/// verdict.
+pub fn audit<F, D, E>(
     file: &str,
-    parts: Parts<'_>,
+    parts: Parts<'_, F, D>,
     given: &Given,
     catalog: &Catalog,
     tags: &ServiceTags,
-) -> CaptureAudit {
+) -> Result<CaptureAudit, E>
+where
+    F: Records<AuditFlow, Error = E> + ?Sized,
+    D: Records<DnsAnswer, Error = E>,
+{
     let Parts {
         flows,
-        dns: dns_owned,
+        dns,
         host_components,
     } = parts;
-    let dns: &[DnsAnswer] = &dns_owned;
-    let dns_messages = dns.len();
-    let index = DnsIndex::build(dns);
+    let dns_messages = dns.count();
+    let mut index = DnsIndex::default();
+    let mut dns_last_ts_ns: Option<i64> = None;
+    dns.each(&mut |_, m| {
+        index.add(m);
+        dns_last_ts_ns = dns_last_ts_ns.max(Some(m.ts_ns));
+        ControlFlow::Continue(())
+    })?;
+    let index = index.finish();
     let names = attribution::NameMatcher::new(catalog);
-    let attributions: Vec<Attribution> = flows
-        .iter()
-        .map(|f| attribution::attribute(f, &index, &names, tags))
-        .collect();
-    let inferred = context::infer(flows, &attributions, catalog, given);
+    let mut attributions: Vec<Attribution> = Vec::with_capacity(flows.count());
+    let mut inference = context::Inference::default();
+    let mut first_ts_ns: Option<i64> = None;
+    let mut last_ts_ns: Option<i64> = None;
+    flows.each(&mut |_, f| {
+        let a = attribution::attribute(f, &index, &names, tags);
+        inference.add(f, &a, catalog);
+        attributions.push(a);
+        first_ts_ns = Some(first_ts_ns.map_or(f.first_ts_ns, |t| t.min(f.first_ts_ns)));
+        last_ts_ns = last_ts_ns.max(Some(f.last_ts_ns));
+        ControlFlow::Continue(())
+    })?;
+    let inferred = inference.finish(given);
     let context = AuditContext::merge(given, &inferred);
     // The primary entry depends on the cloud, which the context settles (the user's word,
     // else what the attributed flows show): chosen here, once, after it.
-    let views: Vec<FlowView<'_>> = flows
+    let primaries: Vec<Option<&Endpoint>> = attributions
         .iter()
-        .zip(&attributions)
-        .map(|(flow, attribution)| FlowView {
-            flow,
-            attribution,
-            primary: attribution::choose_primary(catalog, &attribution.entries, context.cloud),
-            to_proxy: context.is_proxy(flow.server),
-        })
+        .map(|a| attribution::choose_primary(catalog, &a.entries, context.cloud))
         .collect();
+    let view = |i: usize, flow: &AuditFlow, g: &mut dyn FnMut(&FlowView<'_>)| {
+        if let (Some(attribution), Some(&primary)) = (attributions.get(i), primaries.get(i)) {
+            g(&FlowView {
+                flow,
+                attribution,
+                primary,
+                to_proxy: context.is_proxy(flow.server),
+            });
+        }
+    };
     let recommended_suites: Vec<u16> = catalog
         .tls()
         .map(|p| p.cipher_suites.iter().filter_map(|c| c.code()).collect())
@@ -724,28 +784,88 @@ fn audit(
     };
     let rules = rules::all();
     let mut folder = Folder::default();
-    let mut sink = FlowFindings {
-        folder: &mut folder,
-        file,
-    };
-    for v in &views {
-        for r in rules {
-            if rules::defers(*r, v) {
-                continue;
-            }
-            r.check_flow(v, &cx, &mut sink);
-        }
+    let mut table = Coverage::new(catalog);
+    let mut arc_flows = 0;
+    // Entry ids shared by the verdicts naming them (a few entries, thousands of flows).
+    let mut ids: FxHashMap<&str, Arc<str>> = FxHashMap::default();
+    let mut verdicts: Vec<FlowVerdict> = Vec::with_capacity(flows.count());
+    {
+        let mut sink = FlowFindings {
+            folder: &mut folder,
+            file,
+        };
+        flows.each(&mut |i, f| {
+            view(i, f, &mut |v| {
+                for r in rules {
+                    if rules::defers(*r, v) {
+                        continue;
+                    }
+                    r.check_flow(v, &cx, &mut sink);
+                }
+                table.add(v);
+                arc_flows += usize::from(v.is_arc());
+                verdicts.push(FlowVerdict {
+                    flow: FlowRef::of(v.flow),
+                    first_ts_ns: v.flow.first_ts_ns,
+                    last_ts_ns: v.flow.last_ts_ns,
+                    conn_state: v.flow.conn_state.map(|c| c.as_str()),
+                    name: v.attribution.name.clone(),
+                    name_source: v.attribution.source,
+                    endpoint: primaries.get(i).copied().flatten().map(|e| {
+                        ids.entry(e.id.as_str())
+                            .or_insert_with(|| Arc::from(e.id.as_str()))
+                            .clone()
+                    }),
+                    tls_version: v
+                        .flow
+                        .tls
+                        .as_ref()
+                        .and_then(|t| t.negotiated_version)
+                        .map(crate::tls::version_name),
+                    via_proxy: v.to_proxy,
+                    succeeded: v.flow.succeeded(),
+                });
+            });
+            ControlFlow::Continue(())
+        })?;
     }
+    let mut table = table.finish(catalog, &context);
+    // The capture-wide rules read the records again, pass by pass; a failed read stops
+    // every later pass and is the audit's error.
+    let failed: std::cell::RefCell<Option<E>> = std::cell::RefCell::new(None);
+    let each_flow = |g: &mut dyn FnMut(&FlowView<'_>)| {
+        if failed.borrow().is_some() {
+            return;
+        }
+        let read = flows.each(&mut |i, f| {
+            view(i, f, g);
+            ControlFlow::Continue(())
+        });
+        if let Err(e) = read {
+            *failed.borrow_mut() = Some(e);
+        }
+    };
+    let each_dns = |g: &mut dyn FnMut(&DnsAnswer)| {
+        if failed.borrow().is_some() {
+            return;
+        }
+        let read = dns.each(&mut |_, m| {
+            g(m);
+            ControlFlow::Continue(())
+        });
+        if let Err(e) = read {
+            *failed.borrow_mut() = Some(e);
+        }
+    };
     let mut findings = Vec::new();
-    let mut table = coverage(&views, catalog, &context);
-    let first_ts_ns = flows.iter().map(|f| f.first_ts_ns).min();
-    let last_ts_ns = flows.iter().map(|f| f.last_ts_ns).max();
     let capture = CaptureView {
-        flows: &views,
+        flows: &each_flow,
+        dns: &each_dns,
+        arc_flows,
         coverage: &table,
-        dns,
         first_ts_ns,
         last_ts_ns,
+        dns_last_ts_ns,
     };
     for r in rules {
         r.check_capture(&capture, &cx, &mut findings);
@@ -761,11 +881,13 @@ fn audit(
         .map(|(a, b)| b.saturating_sub(a));
     coverage::mark_unseen(&mut table, catalog, span_ns, &explained);
     let capture = CaptureView {
-        flows: &views,
+        flows: &each_flow,
+        dns: &each_dns,
+        arc_flows,
         coverage: &table,
-        dns,
         first_ts_ns,
         last_ts_ns,
+        dns_last_ts_ns,
     };
     for r in rules {
         r.check_summary(&capture, &explained, &cx, &mut findings);
@@ -773,10 +895,13 @@ fn audit(
     for f in findings.drain(..) {
         folder.add_whole(f);
     }
+    if let Some(e) = failed.into_inner() {
+        return Err(e);
+    }
     // Nothing reads the DNS messages from here on.
     let dns_bounds = index.stats();
     drop(index);
-    drop(dns_owned);
+    drop(dns);
     let rule_by_flow: FxHashMap<u64, &'static str> = folder
         .rule_by_flow
         .iter()
@@ -789,51 +914,24 @@ fn audit(
         let fb = b.frames.first().copied().unwrap_or(u64::MAX);
         (fa, a.rule, &a.host, &a.endpoint).cmp(&(fb, b.rule, &b.host, &b.endpoint))
     });
-    let arc_flows = views.iter().filter(|v| v.is_arc()).count();
-    // Entry ids shared by the verdicts naming them (a few entries, thousands of flows).
-    let mut ids: FxHashMap<&str, Arc<str>> = FxHashMap::default();
-    let mut verdicts: Vec<FlowVerdict> = views
-        .iter()
-        .map(|v| FlowVerdict {
-            flow: FlowRef::of(v.flow),
-            first_ts_ns: v.flow.first_ts_ns,
-            last_ts_ns: v.flow.last_ts_ns,
-            conn_state: v.flow.conn_state.map(|c| c.as_str()),
-            name: v.attribution.name.clone(),
-            name_source: v.attribution.source,
-            endpoint: v.primary().map(|e| {
-                ids.entry(e.id.as_str())
-                    .or_insert_with(|| Arc::from(e.id.as_str()))
-                    .clone()
-            }),
-            tls_version: v
-                .flow
-                .tls
-                .as_ref()
-                .and_then(|t| t.negotiated_version)
-                .map(crate::tls::version_name),
-            via_proxy: v.to_proxy,
-            succeeded: v.flow.succeeded(),
-        })
-        .collect();
     // The facts come in first-frame order already: a stable sort would still take a
     // scratch copy of every verdict (6 MiB on a capture of 34,000 flows) to find that out.
     if !verdicts.is_sorted_by_key(|v| v.flow.first_frame) {
         verdicts.sort_by_key(|v| v.flow.first_frame);
     }
     let timeline = timeline::timeline(&verdicts, &table, &rule_by_flow);
-    CaptureAudit {
+    Ok(CaptureAudit {
         context,
         inferred,
         coverage: table,
         findings,
-        tcp_flows: flows.len(),
+        tcp_flows: flows.count(),
         arc_flows,
         dns_messages,
         dns_bounds,
         timeline,
         flows: verdicts,
-    }
+    })
 }
 
 #[cfg(test)]

@@ -46,11 +46,10 @@ const MAX_FRAMES: usize = 8;
 
 /// What one client fingerprint did in the capture.
 #[derive(Default)]
-struct Stack<'a> {
+struct Stack {
     connections: usize,
-    /// Endpoint names (SNI, CONNECT authority, ...) in order of first ClientHello,
-    /// borrowed from the flows' attribution where they have one.
-    names: Vec<Cow<'a, str>>,
+    /// Endpoint names (SNI, CONNECT authority, ...) in order of first ClientHello.
+    names: Vec<String>,
     /// The first ClientHello frame towards each name.
     frames: Vec<u64>,
     /// Broken suites offered, in the order first offered.
@@ -65,30 +64,35 @@ impl Rule for ClientOffersWeakSuites {
     fn check_capture(&self, c: &CaptureView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
         // Keyed by fingerprint for one finding per stack; flows come in capture order, so
         // names, frames and suites keep the order they were first seen in.
-        let mut stacks: BTreeMap<&str, Stack> = BTreeMap::new();
-        for v in c.flows.iter().filter(|v| v.is_arc()) {
-            let Some(t) = &v.flow.tls else { continue };
+        let mut stacks: BTreeMap<String, Stack> = BTreeMap::new();
+        c.each_flow(|v| {
+            if !v.is_arc() {
+                return;
+            }
+            let Some(t) = &v.flow.tls else { return };
             let Some(frame) = t.client_hello_frame else {
-                continue;
+                return;
             };
             if weak_connection(t).is_some() {
-                continue;
+                return;
             }
             let mut weak = t.offered_suites.iter().copied().filter(|s| is_weak(*s));
             let Some(first_weak) = weak.next() else {
-                continue;
+                return;
             };
-            let s = stacks
-                .entry(t.ja4.as_deref().unwrap_or("(no JA4)"))
-                .or_default();
+            let ja4 = t.ja4.as_deref().unwrap_or("(no JA4)");
+            if !stacks.contains_key(ja4) {
+                stacks.insert(ja4.to_string(), Stack::default());
+            }
+            let Some(s) = stacks.get_mut(ja4) else { return };
             s.connections += 1;
             let name: Cow<'_, str> = match (v.attribution.name.as_deref(), v.primary()) {
                 (Some(n), _) => Cow::Borrowed(n),
                 (None, Some(e)) => Cow::Borrowed(e.id.as_str()),
                 (None, None) => Cow::Owned(v.server_ip().to_string()),
             };
-            if !s.names.contains(&name) {
-                s.names.push(name);
+            if !s.names.iter().any(|n| *n == name) {
+                s.names.push(name.into_owned());
                 s.frames.push(frame);
             }
             for w in std::iter::once(first_weak).chain(weak) {
@@ -96,9 +100,9 @@ impl Rule for ClientOffersWeakSuites {
                     s.weak.push(w);
                 }
             }
-        }
+        });
         for (ja4, s) in stacks {
-            let names: Vec<&str> = s.names.iter().take(MAX_NAMES).map(|n| n.as_ref()).collect();
+            let names: Vec<&str> = s.names.iter().take(MAX_NAMES).map(String::as_str).collect();
             let more = s.names.len().saturating_sub(MAX_NAMES);
             let more = if more > 0 {
                 format!(" and {more} more")

@@ -93,15 +93,20 @@ fn key_of(name: &str) -> Cow<'_, str> {
     }
 }
 
-/// Collects the per-name states of every Arc name asked or answered in `dns`.
-fn collect(dns: &[DnsAnswer], catalog: &Catalog, end_ns: i64) -> BTreeMap<String, NameState> {
+/// Collects the per-name states of every Arc name asked or answered in the messages `each`
+/// gives (a pass over the capture's DNS messages).
+fn collect(
+    each: impl FnOnce(&mut dyn FnMut(&DnsAnswer)),
+    catalog: &Catalog,
+    end_ns: i64,
+) -> BTreeMap<String, NameState> {
     // Each name's state by the name's number (one hash lookup per message; `None`: not an
     // Arc name); ordered by name once at the end.
     let mut index: rustc_hash::FxHashMap<String, Option<usize>> = Default::default();
     let mut states: Vec<(String, NameState)> = Vec::new();
-    for m in dns {
+    each(&mut |m| {
         let Some(q) = m.qname.as_deref() else {
-            continue;
+            return;
         };
         let key = key_of(q);
         let i = match index.get(key.as_ref()) {
@@ -122,7 +127,7 @@ fn collect(dns: &[DnsAnswer], catalog: &Catalog, end_ns: i64) -> BTreeMap<String
             }
         };
         let Some((_, st)) = i.and_then(|i| states.get_mut(i)) else {
-            continue;
+            return;
         };
         let addr_query = m.qtype == QTYPE_A || m.qtype == QTYPE_AAAA;
         if m.is_response {
@@ -156,7 +161,7 @@ fn collect(dns: &[DnsAnswer], catalog: &Catalog, end_ns: i64) -> BTreeMap<String
             push_capped(&mut st.unanswered, m.frame);
             push_capped(&mut st.resolvers, m.resolver);
         }
-    }
+    });
     states.into_iter().collect()
 }
 
@@ -192,13 +197,12 @@ impl Rule for DnsFailure {
 
     fn check_capture(&self, c: &CaptureView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
         let end_ns = c
-            .dns
-            .iter()
-            .map(|d| d.ts_ns)
+            .dns_last_ts_ns
+            .into_iter()
             .chain(c.last_ts_ns)
             .max()
             .unwrap_or(i64::MIN);
-        for st in collect(c.dns, cx.catalog, end_ns).into_values() {
+        for st in collect(|g| c.each_dns(g), cx.catalog, end_ns).into_values() {
             let endpoint = endpoint_id(cx.catalog, &st.shown, cx);
             let resolvers = list(&st.resolvers, st.resolvers.len());
             let mut found = Vec::new();
@@ -327,7 +331,7 @@ mod tests {
             msg(4, true, Rcode::NoError, n, 28, false),
         ];
         crate::facts::pair_queries(&mut dns);
-        let st = collect(&dns, Catalog::builtin(), 100_000_000_000);
+        let st = collect(|g| dns.iter().for_each(g), Catalog::builtin(), 100_000_000_000);
         let s = &st[n];
         assert!(s.address && s.errors.is_empty() && s.unanswered.is_empty());
         assert_eq!(s.empty, vec![4]);
@@ -340,7 +344,7 @@ mod tests {
             msg(4, true, Rcode::NXDomain, "GBL.his.arc.azure.com", 28, false),
             msg(6, true, Rcode::ServFail, "example.org", 1, false),
         ];
-        let st = collect(&dns, Catalog::builtin(), 0);
+        let st = collect(|g| dns.iter().for_each(g), Catalog::builtin(), 0);
         assert_eq!(st.len(), 1);
         let e = &st["gbl.his.arc.azure.com"].errors[&3];
         assert_eq!(
@@ -355,12 +359,12 @@ mod tests {
         let dns = [msg(1, false, Rcode::NoError, n, 1, false)];
         // Capture ends 0.5 s after the query: no verdict.
         assert!(
-            collect(&dns, Catalog::builtin(), 1_500_000_000)[n]
+            collect(|g| dns.iter().for_each(g), Catalog::builtin(), 1_500_000_000)[n]
                 .unanswered
                 .is_empty()
         );
         assert_eq!(
-            collect(&dns, Catalog::builtin(), 5_000_000_000)[n].unanswered,
+            collect(|g| dns.iter().for_each(g), Catalog::builtin(), 5_000_000_000)[n].unanswered,
             vec![1]
         );
     }
@@ -371,7 +375,7 @@ mod tests {
         let dns: Vec<DnsAnswer> = (0..100)
             .map(|i| msg(i, true, Rcode::Refused, n, 1, false))
             .collect();
-        let st = collect(&dns, Catalog::builtin(), 0);
+        let st = collect(|g| dns.iter().for_each(g), Catalog::builtin(), 0);
         let e = &st[n].errors[&5];
         assert_eq!((e.frames.len(), e.count), (MAX_FRAMES, 100));
         assert!(list(&e.frames, e.count).ends_with("(and 84 more)"));

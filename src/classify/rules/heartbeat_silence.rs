@@ -96,10 +96,31 @@ impl Rule for HeartbeatSilence {
             return;
         };
         let span = end.saturating_sub(start);
-        if span <= MIN_SPAN_NS || !c.flows.iter().any(|v| v.is_arc()) {
+        if span <= MIN_SPAN_NS || !c.any_arc() {
             return;
         }
-        let his: Vec<&FlowView<'_>> = c.flows.iter().filter(|v| is_his(v, cx)).collect();
+        // The heartbeat flows' times and frames, the first name one carries and the first
+        // one's endpoint.
+        let mut his: Vec<(i64, i64, u64, u64)> = Vec::new();
+        let mut his_name: Option<String> = None;
+        let mut his_endpoint: Option<String> = None;
+        c.each_flow(|v| {
+            if !is_his(v, cx) {
+                return;
+            }
+            if his.is_empty() {
+                his_endpoint = v.primary().map(|e| e.id.clone());
+            }
+            if his_name.is_none() {
+                his_name = v.attribution.name.as_deref().map(str::to_string);
+            }
+            his.push((
+                v.flow.first_ts_ns,
+                v.flow.last_ts_ns,
+                v.flow.frames.first,
+                v.flow.frames.last,
+            ));
+        });
         let mut f = if his.is_empty() {
             Finding::new(
                 &META,
@@ -111,20 +132,8 @@ impl Rule for HeartbeatSilence {
                 "The agent never called its heartbeat endpoint during the capture.".to_string(),
             )
         } else {
-            let found = silences(
-                his.iter()
-                    .map(|v| {
-                        (
-                            v.flow.first_ts_ns,
-                            v.flow.last_ts_ns,
-                            v.flow.frames.first,
-                            v.flow.frames.last,
-                        )
-                    })
-                    .collect(),
-                start,
-                end,
-            );
+            let his_flows = his.len();
+            let found = silences(his, start, end);
             if found.is_empty() {
                 return;
             }
@@ -144,18 +153,14 @@ impl Rule for HeartbeatSilence {
             if found.len() > MAX_LISTED {
                 listed.push(format!("and {} more", found.len() - MAX_LISTED));
             }
-            let name = his
-                .iter()
-                .find_map(|v| v.attribution.name.as_deref())
-                .unwrap_or("*.his")
-                .to_string();
+            let name = his_name.unwrap_or_else(|| "*.his".to_string());
             let mut f = Finding::new(
                 &META,
                 cx.file,
                 format!(
                     "{} silence(s) over 12 min towards {name} ({} flow(s) in {} of capture): {}",
                     found.len(),
-                    his.len(),
+                    his_flows,
                     minutes(span),
                     listed.join("; ")
                 ),
@@ -174,10 +179,7 @@ impl Rule for HeartbeatSilence {
             f.frames = frames;
             f
         };
-        f.endpoint = his
-            .first()
-            .and_then(|v| v.primary().map(|e| e.id.clone()))
-            .or_else(|| {
+        f.endpoint = his_endpoint.or_else(|| {
                 c.coverage
                     .iter()
                     .find(|r| r.required && r.endpoint.ends_with(".his"))

@@ -58,7 +58,7 @@ impl Rule for RequiredEndpointNotContacted {
             return;
         };
         let span = last.saturating_sub(first);
-        if span < MIN_SPAN_NS || !c.flows.iter().any(|v| v.is_arc()) {
+        if span < MIN_SPAN_NS || !c.any_arc() {
             return;
         }
         // The coverage table marked the rows after the other rules ran: an endpoint with

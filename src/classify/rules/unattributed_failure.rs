@@ -80,9 +80,17 @@ fn grade(azure: bool, agent_port: bool, arc_capture: bool) -> Option<Severity> {
     }
 }
 
-/// One (server address, port) with its failed flows.
-struct Group<'v, 'a> {
-    flows: Vec<&'v FlowView<'a>>,
+/// One (server address, port) with its failed flows: what the first says, how the flows
+/// ended, and where the last ended.
+struct Group {
+    /// The finding about the first flow, its words still to be written.
+    finding: Finding,
+    client: std::net::IpAddr,
+    to_proxy: bool,
+    server_tags: std::sync::Arc<[String]>,
+    first_frame: u64,
+    flows: usize,
+    last_frame: u64,
     states: BTreeMap<&'static str, u64>,
 }
 
@@ -93,32 +101,41 @@ impl Rule for UnattributedFailure {
 
     fn check_capture(&self, c: &CaptureView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
         // Evidence that this capture is of an Arc machine at all, for addresses in no tag.
-        let arc_capture = c.flows.iter().any(FlowView::is_arc)
-            || cx.context.proxy_configured
-            || cx.context.private_link;
-        let mut groups: BTreeMap<SocketAddr, Group<'_, '_>> = BTreeMap::new();
-        for v in c.flows {
+        let arc_capture = c.any_arc() || cx.context.proxy_configured || cx.context.private_link;
+        let mut groups: BTreeMap<SocketAddr, Group> = BTreeMap::new();
+        c.each_flow(|v| {
             // A flow named by SNI, CONNECT, Host, certificate or DNS with a name the catalog
             // does not know is attributed, just not to Arc: not this rule's.
             // A flow dropped on the host (to the proxy) is `dropped-on-host`'s.
             if v.is_arc() || v.attribution.name.is_some() || super::dropped_on_host::fires(v) {
-                continue;
+                return;
             }
-            let Some(state) = failure(v) else { continue };
+            let Some(state) = failure(v) else { return };
             let g = groups.entry(v.flow.server).or_insert_with(|| Group {
-                flows: Vec::new(),
+                finding: Finding::new(&META, cx.file, String::new(), String::new()).on_flow(
+                    v,
+                    &[
+                        v.flow.frames.syn,
+                        Some(v.flow.frames.first),
+                        Some(v.flow.frames.last),
+                    ],
+                ),
+                client: v.flow.client.ip(),
+                to_proxy: v.to_proxy,
+                server_tags: v.attribution.server_tags.clone(),
+                first_frame: v.flow.frames.first,
+                flows: 0,
+                last_frame: v.flow.frames.last,
                 states: BTreeMap::new(),
             });
-            g.flows.push(v);
+            g.flows += 1;
+            g.last_frame = v.flow.frames.last;
             *g.states.entry(state).or_default() += 1;
-        }
+        });
         for (server, g) in groups {
-            let (Some(first), Some(last)) = (g.flows.first(), g.flows.last()) else {
-                continue;
-            };
-            let tags = &first.attribution.server_tags;
+            let tags = &g.server_tags;
             let azure = !tags.is_empty();
-            let agent_port = server.port() == AGENT_PORT || first.to_proxy;
+            let agent_port = server.port() == AGENT_PORT || g.to_proxy;
             let Some(severity) = grade(azure, agent_port, arc_capture) else {
                 continue;
             };
@@ -127,7 +144,7 @@ impl Rule for UnattributedFailure {
                 .iter()
                 .map(|(s, n)| format!("{s} x{n}"))
                 .collect();
-            let n = g.flows.len();
+            let n = g.flows;
             let tag_text = if azure {
                 // Regional variants repeat their parent: the first few say enough.
                 let shown: Vec<&str> = tags.iter().take(6).map(String::as_str).collect();
@@ -146,30 +163,23 @@ impl Rule for UnattributedFailure {
             };
             let evidence = format!(
                 "{n} failed connection(s) from {} to {server}{} ({}), first in frame {}; no name for it in the capture; {tag_text}",
-                first.flow.client.ip(),
-                if first.to_proxy { " (the proxy)" } else { "" },
+                g.client,
+                if g.to_proxy { " (the proxy)" } else { "" },
                 states.join(", "),
-                first.flow.frames.first,
+                g.first_frame,
             );
             let explanation = if azure {
                 "A connection to an Azure address failed and nothing in the capture names the endpoint: if it is the agent's, it is blocked on the path."
             } else {
                 "A connection on the agent's port failed and nothing in the capture names the endpoint or places the address in Azure: check which host it was for."
             };
-            let mut finding = Finding::new(&META, cx.file, evidence, explanation.to_string())
-                .severity(severity)
-                .on_flow(
-                    first,
-                    &[
-                        first.flow.frames.syn,
-                        Some(first.flow.frames.first),
-                        Some(first.flow.frames.last),
-                    ],
-                );
+            let mut finding = g.finding.severity(severity);
+            finding.evidence = evidence;
+            finding.explanation = explanation.to_string();
             // Repeats are this finding's, not new ones: counted as the folder counts.
             finding.count = u64::try_from(n).unwrap_or(u64::MAX);
             if n > 1 {
-                finding.last_frame = Some(last.flow.frames.last);
+                finding.last_frame = Some(g.last_frame);
             }
             out.push(finding);
         }
