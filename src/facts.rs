@@ -12,8 +12,10 @@
 //! dissector lived at `src/facts/mod.rs`, and keeping that path free lets git see its move
 //! to `src/dissect/mod.rs` as a rename when branches are merged.
 
+mod codec;
 mod dns;
 mod flow;
+pub mod spool;
 
 pub use dns::{DnsAnswer, DnsRecordData, pair_queries};
 pub use flow::{
