@@ -1369,6 +1369,12 @@ mod tests {
         }
         same(Transport::Udp);
         same(Direction::ClientToServer);
+        // Every assigned code has a one-byte tag of its own (the encoder writes it `as u8`).
+        for code in 0..=u16::MAX {
+            if !matches!(Rcode::from_u16(code), Rcode::Unknown(_)) {
+                assert!(code < u16::from(RCODE_UNKNOWN), "rcode {code}");
+            }
+        }
         for code in (0..=20).chain([255, 256, 3841, 4095, u16::MAX]) {
             same(Rcode::from_u16(code));
             same(Rcode::Unknown(code));
