@@ -1,7 +1,7 @@
 //! The facts stage: what the rules read, computed once per capture. Each finished flow of
 //! the pipeline is compacted as it arrives ([`AuditFlow`] for a TCP conversation,
-//! [`DnsAnswer`] for each DNS message), and when the capture ends the collection is put in
-//! first-frame order and the DNS queries are paired with their responses. Whatever a rule
+//! [`DnsAnswer`] for each DNS message, its queries paired with the flow's responses), and
+//! when the capture ends the collection is put in first-frame order. Whatever a rule
 //! would otherwise re-derive from raw parser output (certificate common names, the
 //! query/response pairing) is derived here.
 //!
@@ -28,6 +28,7 @@ use std::net::SocketAddr;
 
 use crate::pipeline::{DroppedGroup, Flow, MAX_DROPPED_GROUPS, RecordStats};
 use crate::wire::{AppProtocol, Transport};
+use spool::{Sorted, Spool};
 
 /// Bounds of one capture's facts. Records are estimated by [`AuditFlow::approx_bytes`]
 /// (a SYN-only flow about 0.5 KB); strings in them are cut at the bounds in `flow`.
@@ -38,50 +39,31 @@ pub struct FactsLimits {
     /// never crowd out the TLS and HTTP flows the rules judge. Past the budget a flow is
     /// counted in [`RecordStats`], by connection state and server.
     pub record_bytes: usize,
+    /// Bytes of records, and as many of DNS messages, held in memory before they go, in
+    /// sorted runs, to a temporary file ([`spool`]): what keeps the audit of a capture of
+    /// any size within a flat amount of memory.
+    pub memory_bytes: usize,
 }
 
 impl Default for FactsLimits {
     fn default() -> Self {
         FactsLimits {
             record_bytes: 128 << 20,
+            memory_bytes: crate::pipeline::SPOOL_BYTES,
         }
     }
-}
-
-/// Size from which a vector of records grows in one step to at least [`LARGE_STEP`] bytes.
-const LARGE_FROM: usize = 1 << 20;
-/// Bytes a large vector of records grows to at once: at least glibc's largest `mmap`
-/// threshold (32 MiB), so the block is mapped and grows by `mremap`, in place. Grown by
-/// doubling instead, a block under the threshold (which freed blocks raise, up to 32 MiB)
-/// comes from the heap and each growth copies it, leaving the old block touched: peak RSS of
-/// `audit` on a 1.6 GB capture was 57 MiB with 544-byte records and 74 MiB with 432-byte
-/// ones. Pages never written are never resident, so the unused tail costs address space only.
-const LARGE_STEP: usize = 32 << 20;
-
-/// Makes room in `v` for `more` items, growing a large vector by at least [`LARGE_STEP`]
-/// bytes at once (see there), to at most `most` items.
-fn reserve_large<T>(v: &mut Vec<T>, more: usize, most: usize) {
-    let size = std::mem::size_of::<T>().max(1);
-    if v.capacity() - v.len() >= more || v.len() * size < LARGE_FROM {
-        return;
-    }
-    let want = (v.len() + more)
-        .max(v.len() * 2)
-        .max(LARGE_STEP / size + 1)
-        .min(most.max(v.len() + more));
-    v.reserve_exact(want - v.len());
 }
 
 /// Distinct (state, server) groups counted while dropping; beyond, a flow counts as other.
 const MAX_TRACKED_GROUPS: usize = 4096;
 
-/// One capture's facts, in the order rules and tables want them.
-#[derive(Debug, Clone, Default)]
+/// One capture's facts, in the order rules and tables want them; in memory or partly in a
+/// temporary file (see [`FactsLimits::memory_bytes`]), read in passes.
 pub struct CaptureFacts {
     /// The TCP flows (DNS over TCP excepted), by first frame.
-    pub flows: Vec<AuditFlow>,
+    pub flows: Sorted<AuditFlow>,
     /// Every DNS message (UDP and TCP), by frame, queries paired with their responses.
-    pub dns: Vec<DnsAnswer>,
+    pub dns: Sorted<DnsAnswer>,
     /// What was left out or shortened to stay inside [`FactsLimits`] (for the file's stats).
     pub dropped: RecordStats,
     /// Names of the capturing host's components by id (Windows Packet Monitor), for findings
@@ -91,11 +73,12 @@ pub struct CaptureFacts {
 }
 
 /// Collects the facts of one capture as the pipeline emits finished flows.
-#[derive(Debug, Default)]
 pub struct FactsBuilder {
     limits: FactsLimits,
-    flows: Vec<AuditFlow>,
-    dns: Vec<DnsAnswer>,
+    flows: Spool<AuditFlow>,
+    dns: Spool<DnsAnswer>,
+    /// The DNS messages of the flow being added, paired before they are kept.
+    flow_dns: Vec<DnsAnswer>,
     /// Estimated bytes of the kept records, all and bare attempts only.
     bytes: usize,
     bare_bytes: usize,
@@ -107,6 +90,22 @@ pub struct FactsBuilder {
     interner: flow::Interner,
 }
 
+impl Default for FactsBuilder {
+    fn default() -> Self {
+        FactsBuilder::with_limits(FactsLimits::default())
+    }
+}
+
+/// The order the rules read flows in.
+fn first_frame(f: &AuditFlow) -> u64 {
+    f.frames.first
+}
+
+/// The order the rules read DNS messages in.
+fn dns_frame(d: &DnsAnswer) -> u64 {
+    d.frame
+}
+
 impl FactsBuilder {
     pub fn new() -> FactsBuilder {
         FactsBuilder::default()
@@ -115,7 +114,16 @@ impl FactsBuilder {
     pub fn with_limits(limits: FactsLimits) -> FactsBuilder {
         FactsBuilder {
             limits,
-            ..FactsBuilder::default()
+            flows: Spool::new(limits.memory_bytes, first_frame),
+            dns: Spool::new(limits.memory_bytes, dns_frame),
+            flow_dns: Vec::new(),
+            bytes: 0,
+            bare_bytes: 0,
+            truncated: 0,
+            dropped: 0,
+            groups: FxHashMap::default(),
+            other_dropped: 0,
+            interner: flow::Interner::default(),
         }
     }
 
@@ -131,10 +139,7 @@ impl FactsBuilder {
             if bare {
                 self.bare_bytes += size;
             }
-            // Upper bound on the records kept: each counts at least its own size.
-            let most = budget / std::mem::size_of::<AuditFlow>();
-            reserve_large(&mut self.flows, 1, most);
-            self.flows.push(rec);
+            self.flows.push(rec, size);
             return;
         }
         self.dropped += 1;
@@ -170,10 +175,16 @@ impl FactsBuilder {
         }
     }
 
+    /// Compacts the flow's DNS messages, each query paired with the flow's responses (a
+    /// query and its answer share the flow: the same two ends).
     fn add_dns(&mut self, f: &Flow) {
         if !f.app.dns.is_empty() {
-            reserve_large(&mut self.dns, f.app.dns.len(), usize::MAX);
-            self.dns.extend(DnsAnswer::of_flow(f));
+            self.flow_dns.extend(DnsAnswer::of_flow(f));
+            pair_queries(&mut self.flow_dns);
+            for m in self.flow_dns.drain(..) {
+                let size = m.approx_bytes();
+                self.dns.push(m, size);
+            }
         }
     }
 
@@ -182,11 +193,11 @@ impl FactsBuilder {
         f.transport == Transport::Tcp && f.app.protocol != Some(AppProtocol::Dns)
     }
 
-    /// Sorts what was collected and pairs the DNS messages.
+    /// Sorts what was collected.
     pub fn finish(self) -> CaptureFacts {
         let FactsBuilder {
             flows,
-            mut dns,
+            dns,
             truncated,
             dropped,
             groups,
@@ -214,15 +225,17 @@ impl FactsBuilder {
                 })
                 .collect(),
             other_dropped,
+            spill_error: None,
         };
-        // Flows finish in capture-end order; rules and tables want them by first frame. Sorted
-        // in place through an index of keys (stable, each record moved by at most one swap
-        // per position): a second and third vector of records (slots, then the sorted copy)
-        // tripled the records' memory at the peak of the run.
-        let mut flows = flows;
-        flows.sort_by_cached_key(|f| f.frames.first);
-        dns.sort_by_key(|d| d.frame);
-        pair_queries(&mut dns);
+        // Flows finish in capture-end order; rules and tables want them by first frame (the
+        // spool's runs are sorted, and read back merged).
+        let (flows, dns) = (flows.finish(), dns.finish());
+        let mut dropped = dropped;
+        dropped.spill_error = flows.spill_error().or(dns.spill_error()).map(|e| {
+            format!(
+                "cannot write the audit's temporary file ({e}); the records were held in memory"
+            )
+        });
         CaptureFacts {
             flows,
             dns,
@@ -239,18 +252,68 @@ mod tests {
     use crate::pipeline::{self, PipelineConfig};
     use std::path::PathBuf;
 
-    fn facts_of(name: &str) -> CaptureFacts {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("samples")
-            .join(name);
-        let mut b = FactsBuilder::new();
+    /// A capture's facts, read out of their spool.
+    struct Listed {
+        flows: Vec<AuditFlow>,
+        dns: Vec<DnsAnswer>,
+    }
+
+    fn facts_with(path: &std::path::Path, limits: FactsLimits) -> Listed {
+        let mut b = FactsBuilder::with_limits(limits);
         let stats = pipeline::analyze(
-            &Input::Path(path),
+            &Input::Path(path.to_path_buf()),
             &PipelineConfig::default(),
             &mut |mut f| b.add_taking(&mut f),
         );
-        assert!(stats.error.is_none(), "{name}: {:?}", stats.error);
-        b.finish()
+        assert!(
+            stats.error.is_none(),
+            "{}: {:?}",
+            path.display(),
+            stats.error
+        );
+        let f = b.finish();
+        assert!(
+            f.dropped.spill_error.is_none(),
+            "{:?}",
+            f.dropped.spill_error
+        );
+        Listed {
+            flows: f.flows.to_vec().expect("read back"),
+            dns: f.dns.to_vec().expect("read back"),
+        }
+    }
+
+    fn facts_of(name: &str) -> Listed {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("samples")
+            .join(name);
+        facts_with(&path, FactsLimits::default())
+    }
+
+    /// Records that went to the temporary file (every one of them: no memory at all) come
+    /// back as the records held in memory, in the same order, over every sample.
+    #[test]
+    fn spilled_facts_equal_the_facts_held_in_memory() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let mut read = 0;
+        for entry in std::fs::read_dir(&dir).expect("samples/") {
+            let path = entry.expect("entry").path();
+            if path.extension().and_then(|e| e.to_str()) != Some("pcap") {
+                continue;
+            }
+            let kept = facts_with(&path, FactsLimits::default());
+            let spilled = facts_with(
+                &path,
+                FactsLimits {
+                    memory_bytes: 0,
+                    ..FactsLimits::default()
+                },
+            );
+            let json = |f: &Listed| serde_json::to_string(&(&f.flows, &f.dns)).expect("json");
+            assert_eq!(json(&kept), json(&spilled), "{}", path.display());
+            read += 1;
+        }
+        assert!(read > 10, "only {read} samples");
     }
 
     /// Taking the SNI, suites and history out of each flow gives the records that copying
@@ -274,8 +337,13 @@ mod tests {
                 },
             );
             let (copied, taken) = (copied.finish(), taken.finish());
-            let json =
-                |f: &CaptureFacts| serde_json::to_string(&(&f.flows, &f.dns)).expect("serializes");
+            let json = |f: &CaptureFacts| {
+                let (flows, dns) = (
+                    f.flows.to_vec().expect("read"),
+                    f.dns.to_vec().expect("read"),
+                );
+                serde_json::to_string(&(flows, dns)).expect("serializes")
+            };
             assert_eq!(json(&copied), json(&taken), "{}", path.display());
             read += 1;
         }

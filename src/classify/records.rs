@@ -4,6 +4,8 @@
 
 use std::ops::ControlFlow;
 
+use crate::facts::spool::{Sorted, Spooled};
+
 /// Records read in order, as often as needed.
 pub trait Records<T> {
     /// Reading them back can fail (a spool's file); a slice never does.
@@ -52,5 +54,17 @@ impl<T, R: Records<T> + ?Sized> Records<T> for &R {
 
     fn each(&self, f: &mut dyn FnMut(usize, &T) -> ControlFlow<()>) -> Result<(), Self::Error> {
         (**self).each(f)
+    }
+}
+
+impl<T: Spooled> Records<T> for Sorted<T> {
+    type Error = std::io::Error;
+
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn each(&self, f: &mut dyn FnMut(usize, &T) -> ControlFlow<()>) -> Result<(), Self::Error> {
+        self.try_for_each(f)
     }
 }

@@ -155,6 +155,7 @@ fn audit_file(
 ) -> FileReport {
     let mut facts = FactsBuilder::with_limits(FactsLimits {
         record_bytes: cfg.pipeline.record_bytes,
+        memory_bytes: cfg.pipeline.spool_bytes,
     });
     // The facts read of a hello only its SNI, versions, suites and JA4 (`AuditFlow`): the
     // other lists and fingerprints `flows` prints are not extracted.
@@ -185,8 +186,22 @@ fn audit_file(
     // What the facts stage left out to stay bounded is the file's to report.
     stats.records = facts.dropped.clone();
     let file = input.to_string();
-    let mut audit = classify::audit_capture_owned(&file, facts, &cfg.given, catalog, tags);
-    if stats.error.is_some() && stats.capture.frames == 0 {
+    let (mut audit, unjudged) =
+        match classify::audit_capture_owned(&file, facts, &cfg.given, catalog, tags) {
+            Ok(audit) => (audit, false),
+            Err(e) => {
+                // The records a large capture put in a temporary file could not be read
+                // back: the file's error, and no verdict (never a partial one).
+                stats.error = Some(format!(
+                    "{file}: cannot read back the audit's temporary file: {e}"
+                ));
+                (
+                    classify::audit_nothing(&file, &cfg.given, catalog, tags),
+                    true,
+                )
+            }
+        };
+    if unjudged || (stats.error.is_some() && stats.capture.frames == 0) {
         // Not read at all: nothing was judged, so nothing is said (the report prints
         // "not read" instead of a verdict, and coverage leaves the file out).
         audit.coverage.clear();
@@ -287,6 +302,28 @@ mod tests {
         let report = run(&config(vec![drop, cut], FailOn::Severity(Severity::Low))).unwrap();
         assert_eq!(report.totals.files_with_errors, 1);
         assert_eq!(report.outcome(), AuditOutcome::InputError);
+    }
+
+    /// An audit whose records all went through the temporary file (no memory for them at
+    /// all) says what the audit held in memory says, over every sample as one run.
+    #[test]
+    fn spilled_records_give_the_same_report() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let mut kept = config(Vec::new(), FailOn::Never);
+        kept.inputs =
+            crate::pipeline::discover_inputs(&[dir.display().to_string()], &[]).expect("samples/");
+        let mut spilled = kept.clone();
+        spilled.pipeline.spool_bytes = 0;
+        let json = |cfg: &AuditConfig| {
+            let report = run(cfg).expect("audit");
+            assert!(report.files.len() > 10, "{} files", report.files.len());
+            let verdicts: Vec<_> = report.files.iter().map(|f| &f.audit.flows).collect();
+            (
+                serde_json::to_string(&report).expect("json"),
+                serde_json::to_string(&verdicts).expect("json"),
+            )
+        };
+        assert_eq!(json(&kept), json(&spilled));
     }
 
     #[test]

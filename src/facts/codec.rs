@@ -1083,29 +1083,33 @@ mod tests {
         let (mut flows_n, mut flow_bytes, mut dns_n, mut dns_bytes) = (0, 0, 0, 0);
         for path in &paths {
             let facts = facts_of(path);
+            let (facts_flows, facts_dns) = (
+                facts.flows.to_vec().expect("in memory"),
+                facts.dns.to_vec().expect("in memory"),
+            );
             let mut buf = Vec::new();
             // One reserve covers each record (the hints are not below the encodings).
-            for f in &facts.flows {
+            for f in &facts_flows {
                 let before = buf.len();
                 f.encode(&mut buf);
                 assert!(buf.len() - before <= flow_hint(f), "{}", path.display());
             }
             let after_flows = buf.len();
-            for d in &facts.dns {
+            for d in &facts_dns {
                 let before = buf.len();
                 d.encode(&mut buf);
                 assert!(buf.len() - before <= dns_hint(d), "{}", path.display());
             }
-            flows_n += facts.flows.len();
+            flows_n += facts_flows.len();
             flow_bytes += after_flows;
-            dns_n += facts.dns.len();
+            dns_n += facts_dns.len();
             dns_bytes += buf.len() - after_flows;
 
             let mut input = buf.as_slice();
-            let flows: Vec<AuditFlow> = (0..facts.flows.len())
+            let flows: Vec<AuditFlow> = (0..facts_flows.len())
                 .map(|i| AuditFlow::decode(&mut input).unwrap_or_else(|| panic!("flow {i}")))
                 .collect();
-            let dns: Vec<DnsAnswer> = (0..facts.dns.len())
+            let dns: Vec<DnsAnswer> = (0..facts_dns.len())
                 .map(|i| DnsAnswer::decode(&mut input).unwrap_or_else(|| panic!("dns {i}")))
                 .collect();
             assert!(
@@ -1115,13 +1119,13 @@ mod tests {
                 input.len()
             );
             assert_eq!(
-                json(&(&facts.flows, &facts.dns)),
+                json(&(&facts_flows, &facts_dns)),
                 json(&(&flows, &dns)),
                 "{}",
                 path.display()
             );
             assert_eq!(
-                format!("{:?}", (&facts.flows, &facts.dns)),
+                format!("{:?}", (&facts_flows, &facts_dns)),
                 format!("{:?}", (&flows, &dns)),
                 "{}",
                 path.display()

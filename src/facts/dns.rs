@@ -114,7 +114,26 @@ fn compact_answers(
 }
 
 impl DnsAnswer {
-    /// Every DNS message of a finished flow (not yet paired: that needs the whole capture),
+    /// Bytes the message takes in memory, about: the struct and its strings (what the
+    /// spool's memory budget counts).
+    pub fn approx_bytes(&self) -> usize {
+        std::mem::size_of::<DnsAnswer>()
+            + self.qname.as_ref().map_or(0, String::len)
+            + self
+                .answers
+                .iter()
+                .map(|(owner, d)| {
+                    std::mem::size_of::<(String, DnsRecordData)>()
+                        + owner.len()
+                        + match d {
+                            DnsRecordData::A(_) => 0,
+                            DnsRecordData::Cname(t) => t.len(),
+                        }
+                })
+                .sum::<usize>()
+    }
+
+    /// Every DNS message of a finished flow (not yet paired with each other: see [`pair_queries`]),
     /// as an iterator, for a caller that appends them to its own list (no vector per flow).
     pub(crate) fn of_flow(f: &Flow) -> impl ExactSizeIterator<Item = DnsAnswer> + '_ {
         f.app.dns.iter().map(|e| {
@@ -177,11 +196,13 @@ fn pair_key(m: &DnsAnswer) -> Option<PairKey<'_>> {
     Some((m.client, m.resolver, m.id, m.qtype, NameKey::new(name)))
 }
 
-/// Marks every query of the capture that some response answers. A response anywhere in the
-/// capture counts (not only a later one): captures taken on a busy host reorder frames, and a
-/// query id is reused rarely enough within one capture for the two ends and the question.
-/// One pass over the responses, so pairing is a lookup per query, not a scan (captures can
-/// hold many thousands of messages).
+/// Marks every query in `dns` that some response in `dns` answers. The facts stage pairs
+/// the messages of one flow (a query and its response have the same two ends, so the same
+/// flow), so no list of the capture's messages is needed. A response anywhere in the flow
+/// counts (not only a later one): captures taken on a busy host reorder frames, and a query
+/// id is reused rarely enough for the two ends and the question. One pass over the
+/// responses, so pairing is a lookup per query, not a scan (a TCP connection to a resolver
+/// can carry thousands of messages).
 pub fn pair_queries(dns: &mut [DnsAnswer]) {
     let answered: Vec<bool> = {
         let responses: FxHashSet<PairKey<'_>> = dns

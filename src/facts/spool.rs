@@ -290,6 +290,17 @@ impl<T: Spooled> Sorted<T> {
         self.spill_error.as_deref()
     }
 
+    /// Every record, in key order, copied out (tests and small callers; the audit reads
+    /// the records in passes instead).
+    pub fn to_vec(&self) -> io::Result<Vec<T>>
+    where
+        T: Clone,
+    {
+        let mut v = Vec::with_capacity(self.len);
+        self.for_each(|_, r| v.push(r.clone()))?;
+        Ok(v)
+    }
+
     /// Calls `f` on every record in key order, exactly the order a stable sort by key of
     /// all records in push order gives, with the record's position in that order (0, 1,
     /// 2, ...). Reading the file back can fail (the error names the run and byte offset);

@@ -31,6 +31,11 @@ pub const DEFAULT_MAX_MEMORY: u64 = 512 << 20;
 /// flood (about 1.3 KB per flow at peak, allocator overhead included).
 pub const FLOW_COST: u64 = 1280;
 
+/// Bytes of audit records a capture's facts hold in memory by default (and as many of DNS
+/// messages): about 8,000 flows, more than most captures have, so only a large capture
+/// writes some to a temporary file.
+pub const SPOOL_BYTES: usize = 4 << 20;
+
 /// Settings of the per-file pipeline.
 #[derive(Debug, Clone)]
 pub struct PipelineConfig {
@@ -38,6 +43,9 @@ pub struct PipelineConfig {
     pub decode: DecodeLimits,
     /// Bytes of audit records the facts stage keeps per capture (see `facts::FactsLimits`).
     pub record_bytes: usize,
+    /// Bytes of audit records (and as many of DNS messages) the facts stage holds in memory
+    /// per capture before the rest goes to a temporary file (see `facts::FactsLimits`).
+    pub spool_bytes: usize,
     /// Bytes of input consumed so far, as stored on disk (compressed bytes for .gz/.zst),
     /// for a caller that shows progress; shared by the files analysed in parallel. Once a
     /// file is done it has added its whole size, even if reading stopped early, so the
@@ -73,6 +81,7 @@ impl PipelineConfig {
             flow,
             decode: DecodeLimits::default(),
             record_bytes: share(1, 4),
+            spool_bytes: SPOOL_BYTES,
             progress: None,
             keep_duplicates: false,
             tls: Extract::default(),
@@ -114,6 +123,10 @@ pub struct RecordStats {
     pub dropped_by: Vec<DroppedGroup>,
     #[serde(skip_serializing_if = "is_zero")]
     pub other_dropped: u64,
+    /// Why the facts could not go to their temporary file (see `facts::FactsLimits`): they
+    /// were held in memory instead, so the verdicts are whole but memory was not bounded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spill_error: Option<String>,
 }
 
 /// Groups of dropped flows kept by name; beyond them only a count.
@@ -133,7 +146,7 @@ fn is_zero(n: &u64) -> bool {
 
 impl RecordStats {
     pub fn is_empty(&self) -> bool {
-        self.flows_dropped == 0 && self.strings_truncated == 0
+        self.flows_dropped == 0 && self.strings_truncated == 0 && self.spill_error.is_none()
     }
 }
 
