@@ -12,7 +12,7 @@
 //! dissector lived at `src/facts/mod.rs`, and keeping that path free lets git see its move
 //! to `src/dissect/mod.rs` as a rename when branches are merged.
 
-mod codec;
+pub(crate) mod codec;
 mod dns;
 mod flow;
 pub mod spool;
@@ -70,6 +70,9 @@ pub struct CaptureFacts {
     /// that name where a packet was dropped; empty when the capture names none. Set by the
     /// caller from the capture's summary.
     pub host_components: std::collections::BTreeMap<u32, String>,
+    /// Bytes of records the facts held in memory before spilling
+    /// ([`FactsLimits::memory_bytes`]): the audit holds its per-flow verdicts to the same.
+    pub memory_bytes: usize,
 }
 
 /// Collects the facts of one capture as the pipeline emits finished flows.
@@ -196,6 +199,7 @@ impl FactsBuilder {
     /// Sorts what was collected.
     pub fn finish(self) -> CaptureFacts {
         let FactsBuilder {
+            limits,
             flows,
             dns,
             truncated,
@@ -241,6 +245,7 @@ impl FactsBuilder {
             dns,
             dropped,
             host_components: std::collections::BTreeMap::new(),
+            memory_bytes: limits.memory_bytes,
         }
     }
 }

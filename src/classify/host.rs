@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use super::FlowVerdict;
 use crate::capture::CaptureSummary;
 
 /// Longest host name kept (a DNS name's limit): a longer "name" is not one.
@@ -158,12 +157,13 @@ fn capture_facts(summary: &CaptureSummary) -> Vec<String> {
 
 /// The identity of the capture `file`. `from_path` is what `--host-from` took from the
 /// path (`None` without the option or when it did not match; the pattern, for the
-/// evidence). `flows` are the capture's per-flow verdicts (an Arc flow has an endpoint).
+/// evidence). `clients` are the client addresses of the capture's Arc flows, with how
+/// many each sent.
 pub fn identify(
     file: &str,
     from_path: Option<(&str, &str)>,
     summary: &CaptureSummary,
-    flows: &[FlowVerdict],
+    clients: &BTreeMap<IpAddr, usize>,
 ) -> HostIdentity {
     let facts = capture_facts(summary);
     let identity = |id: String, source: HostSource, first: String| {
@@ -222,10 +222,6 @@ pub fn identify(
             format!("interface {}/{} mac {m}", i.section, i.id),
         );
     }
-    let mut clients: BTreeMap<IpAddr, usize> = BTreeMap::new();
-    for v in flows.iter().filter(|v| v.endpoint.is_some()) {
-        *clients.entry(v.flow.client.ip()).or_default() += 1;
-    }
     let arc = clients.values().sum::<usize>();
     // Most Arc flows; on a tie the lowest address, so the answer does not depend on order.
     if let Some((ip, n)) = clients
@@ -251,6 +247,7 @@ mod tests {
     use super::*;
     use crate::capture::{InterfaceInfo, SectionInfo};
     use crate::classify::FlowRef;
+    use crate::classify::FlowVerdict;
 
     fn section(comments: &[&str]) -> SectionInfo {
         SectionInfo {
@@ -301,6 +298,15 @@ mod tests {
         }
     }
 
+    /// The Arc flows' clients, as the audit counts them.
+    fn clients(flows: &[FlowVerdict]) -> BTreeMap<IpAddr, usize> {
+        let mut clients = BTreeMap::new();
+        for v in flows.iter().filter(|v| v.endpoint.is_some()) {
+            *clients.entry(v.flow.client.ip()).or_default() += 1;
+        }
+        clients
+    }
+
     #[test]
     fn comments_name_hosts_in_the_usual_spellings_and_not_by_accident() {
         assert_eq!(name_in_comment("host=WEB-01").as_deref(), Some("web-01"));
@@ -323,7 +329,7 @@ mod tests {
             flow("10.9.9.9", Some("public.arm")),
             flow("10.7.7.7", None),
         ];
-        let id = identify("c/x.pcap", None, &summary, &flows);
+        let id = identify("c/x.pcap", None, &summary, &clients(&flows));
         assert_eq!(
             (id.id.as_str(), id.source),
             ("10.1.0.4", HostSource::ArcClient)
@@ -333,10 +339,10 @@ mod tests {
         summary
             .interfaces
             .push(interface(&[], Some("02:00:0a:01:00:04")));
-        let id = identify("c/x.pcap", None, &summary, &flows);
+        let id = identify("c/x.pcap", None, &summary, &clients(&flows));
         assert_eq!(id.source, HostSource::InterfaceMac);
         summary.interfaces[0] = interface(&["127.0.0.1", "10.1.0.4"], Some("02:00:0a:01:00:04"));
-        let id = identify("c/x.pcap", None, &summary, &flows);
+        let id = identify("c/x.pcap", None, &summary, &clients(&flows));
         assert_eq!(
             (id.id.as_str(), id.source),
             ("10.1.0.4", HostSource::InterfaceAddress)
@@ -345,7 +351,7 @@ mod tests {
         summary
             .sections
             .push(section(&["taken at noon", "host=Web-01"]));
-        let id = identify("c/x.pcap", None, &summary, &flows);
+        let id = identify("c/x.pcap", None, &summary, &clients(&flows));
         assert_eq!(
             (id.id.as_str(), id.source),
             ("web-01", HostSource::SectionComment)
@@ -359,7 +365,12 @@ mod tests {
             ]
         );
 
-        let id = identify("c/x.pcap", Some(("srv9", "^c/(.*)")), &summary, &flows);
+        let id = identify(
+            "c/x.pcap",
+            Some(("srv9", "^c/(.*)")),
+            &summary,
+            &clients(&flows),
+        );
         assert_eq!((id.id.as_str(), id.source), ("srv9", HostSource::HostFrom));
     }
 
@@ -369,7 +380,7 @@ mod tests {
             "dir/a.pcap",
             None,
             &CaptureSummary::default(),
-            &[flow("10.0.0.1", None)],
+            &clients(&[flow("10.0.0.1", None)]),
         );
         assert_eq!(
             (id.id.as_str(), id.source),

@@ -17,6 +17,7 @@ pub mod host;
 mod records;
 pub mod rules;
 mod timeline;
+mod verdicts;
 
 pub use attribution::{Attribution, DnsIndex, DnsIndexStats, NameSource};
 pub use context::{AgentOs, AuditContext, Given, Inferred, ProxyAddr};
@@ -27,7 +28,7 @@ pub use records::Records;
 pub use crate::facts::{
     AuditFlow, CaptureFacts, CertSummary, DnsAnswer, DnsRecordData, HttpRequestSummary, TlsSummary,
 };
-pub use timeline::{Lane, MAX_MARKS, Mark, Timeline, timeline};
+pub use timeline::{Lane, MAX_MARKS, Mark, Timeline, TimelineBuilder};
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -35,6 +36,7 @@ use std::net::IpAddr;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
+use crate::facts::spool::{Sorted, Spool};
 use crate::model::{Catalog, Endpoint, ServiceTags};
 
 /// What kind of problem a finding is.
@@ -232,9 +234,10 @@ struct Folder {
     endpoints: FxHashMap<String, u32>,
     hosts: FxHashMap<String, u32>,
     out: Vec<Finding>,
-    /// Per flow (by its first frame), the first finding's (first frame, rule): what the
-    /// timeline names a failed attempt by, kept for every flow and not only the examples.
-    rule_by_flow: FxHashMap<u64, (u64, &'static str)>,
+    /// For the flow being judged (by its first frame), the first finding's (first frame,
+    /// rule): what the timeline names a failed attempt by, taken for every flow (not only
+    /// the examples) once the rules have judged it ([`Folder::take_flow_rule`]).
+    flow_rule: Option<(u64, (u64, &'static str))>,
 }
 
 /// The number of `s` in `names`, given on first sight.
@@ -270,8 +273,19 @@ impl Folder {
     /// Remembers, for the timeline, the first finding on the flow that starts at `flow`.
     fn note_flow(&mut self, flow: u64, first: u64, rule: &'static str) {
         let here = (first, rule);
-        let e = self.rule_by_flow.entry(flow).or_insert(here);
-        *e = (*e).min(here);
+        match &mut self.flow_rule {
+            Some((f, e)) if *f == flow => *e = (*e).min(here),
+            other => *other = Some((flow, here)),
+        }
+    }
+
+    /// The rule of the first finding on the flow that starts at `flow`, once every rule
+    /// has judged it.
+    fn take_flow_rule(&mut self, flow: u64) -> Option<&'static str> {
+        match self.flow_rule.take() {
+            Some((f, (_, rule))) if f == flow => Some(rule),
+            _ => None,
+        }
     }
 
     /// A finding made whole by its rule (the tests' way in; rules go through
@@ -613,7 +627,7 @@ pub struct FlowVerdict {
     pub first_ts_ns: i64,
     pub last_ts_ns: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub conn_state: Option<&'static str>,
+    pub conn_state: Option<crate::flow::ConnState>,
     /// Shared with the flow's attribution and every flow of that name.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "shared_str")]
     pub name: Option<Arc<str>>,
@@ -622,10 +636,25 @@ pub struct FlowVerdict {
     /// Shared by every verdict naming the entry.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "shared_str")]
     pub endpoint: Option<Arc<str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tls_version: Option<&'static str>,
+    /// Written by its name (`TLSv1.3`).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "version_name"
+    )]
+    pub tls_version: Option<crate::tls::TlsVersion>,
     pub via_proxy: bool,
     pub succeeded: bool,
+}
+
+/// A TLS version by its name.
+fn version_name<S: serde::Serializer>(
+    v: &Option<crate::tls::TlsVersion>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.serialize_some(crate::tls::version_name(*v)),
+        None => s.serialize_none(),
+    }
 }
 
 /// A shared string as a plain one (serde's `rc` feature is not enabled).
@@ -653,9 +682,17 @@ pub struct CaptureAudit {
     pub dns_bounds: DnsIndexStats,
     /// The Arc connections over time, one lane per endpoint (the HTML report's picture).
     pub timeline: Timeline,
-    /// Per-flow verdicts (attributed flows first-frame order), for NDJSON output.
+    /// When the capture's first flow started.
     #[serde(skip)]
-    pub flows: Vec<FlowVerdict>,
+    pub first_ts_ns: Option<i64>,
+    /// The client addresses of the Arc flows, with how many each sent (the host identity
+    /// names the one with most).
+    #[serde(skip)]
+    pub arc_clients: std::collections::BTreeMap<IpAddr, usize>,
+    /// Per-flow verdicts (first-frame order), for NDJSON output; in memory, or partly in a
+    /// temporary file for a large capture.
+    #[serde(skip)]
+    pub flows: Arc<Sorted<FlowVerdict>>,
 }
 
 /// Audits one capture's facts. Reading back records a large capture put in a temporary
@@ -671,6 +708,7 @@ pub fn audit_capture(
         flows: &facts.flows,
         dns: &facts.dns,
         host_components: &facts.host_components,
+        verdict_memory: facts.memory_bytes,
     };
     audit(file, parts, given, catalog, tags)
 }
@@ -689,12 +727,14 @@ pub fn audit_capture_owned(
         flows,
         dns,
         host_components,
+        memory_bytes,
         ..
     } = facts;
     let parts = Parts {
         flows: &flows,
         dns,
         host_components: &host_components,
+        verdict_memory: memory_bytes,
     };
     audit(file, parts, given, catalog, tags)
 }
@@ -712,6 +752,7 @@ pub fn audit_nothing(
         flows: &[][..],
         dns: &[][..],
         host_components: &none,
+        verdict_memory: 0,
     };
     match audit(file, parts, given, catalog, tags) {
         Ok(audit) => audit,
@@ -725,6 +766,8 @@ pub struct Parts<'f, F: ?Sized, D> {
     pub flows: &'f F,
     pub dns: D,
     pub host_components: &'f std::collections::BTreeMap<u32, String>,
+    /// Bytes of per-flow verdicts held in memory before the rest go to a temporary file.
+    pub verdict_memory: usize,
 }
 
 /// Audits one capture whose flows and DNS messages are read in passes (see
@@ -745,6 +788,7 @@ where
         flows,
         dns,
         host_components,
+        verdict_memory,
     } = parts;
     let dns_messages = dns.count();
     let mut index = DnsIndex::default();
@@ -760,12 +804,16 @@ where
     let mut inference = context::Inference::default();
     let mut first_ts_ns: Option<i64> = None;
     let mut last_ts_ns: Option<i64> = None;
+    // Where the timeline ends: the latest end of a flow (or its start, when a clock
+    // stepped back within it).
+    let mut timeline_end_ns: Option<i64> = None;
     flows.each(&mut |_, f| {
         let a = attribution::attribute(f, &index, &names, tags);
         inference.add(f, &a, catalog);
         attributions.push(a);
         first_ts_ns = Some(first_ts_ns.map_or(f.first_ts_ns, |t| t.min(f.first_ts_ns)));
         last_ts_ns = last_ts_ns.max(Some(f.last_ts_ns));
+        timeline_end_ns = timeline_end_ns.max(Some(f.last_ts_ns.max(f.first_ts_ns)));
         ControlFlow::Continue(())
     })?;
     let inferred = inference.finish(given);
@@ -802,9 +850,14 @@ where
     let mut folder = Folder::default();
     let mut table = Coverage::new(catalog);
     let mut arc_flows = 0;
+    // The hosts that sent Arc flows, for the capture's host identity.
+    let mut arc_clients: std::collections::BTreeMap<IpAddr, usize> = Default::default();
+    let mut timeline = TimelineBuilder::new(first_ts_ns, timeline_end_ns);
     // Entry ids shared by the verdicts naming them (a few entries, thousands of flows).
     let mut ids: FxHashMap<&str, Arc<str>> = FxHashMap::default();
-    let mut verdicts: Vec<FlowVerdict> = Vec::with_capacity(flows.count());
+    // The verdicts come in first-frame order (the flows' order), and go where the flows
+    // went once past the memory budget.
+    let mut verdicts: Spool<FlowVerdict> = Spool::new(verdict_memory, |v| v.flow.first_frame);
     {
         let mut sink = FlowFindings {
             folder: &mut folder,
@@ -820,11 +873,11 @@ where
                 }
                 table.add(v);
                 arc_flows += usize::from(v.is_arc());
-                verdicts.push(FlowVerdict {
+                let verdict = FlowVerdict {
                     flow: FlowRef::of(v.flow),
                     first_ts_ns: v.flow.first_ts_ns,
                     last_ts_ns: v.flow.last_ts_ns,
-                    conn_state: v.flow.conn_state.map(|c| c.as_str()),
+                    conn_state: v.flow.conn_state,
                     name: v.attribution.name.clone(),
                     name_source: v.attribution.source,
                     endpoint: primaries.get(i).copied().flatten().map(|e| {
@@ -832,15 +885,17 @@ where
                             .or_insert_with(|| Arc::from(e.id.as_str()))
                             .clone()
                     }),
-                    tls_version: v
-                        .flow
-                        .tls
-                        .as_ref()
-                        .and_then(|t| t.negotiated_version)
-                        .map(crate::tls::version_name),
+                    tls_version: v.flow.tls.as_ref().and_then(|t| t.negotiated_version),
                     via_proxy: v.to_proxy,
                     succeeded: v.flow.succeeded(),
-                });
+                };
+                if verdict.endpoint.is_some() {
+                    *arc_clients.entry(verdict.flow.client.ip()).or_default() += 1;
+                }
+                // Every rule has judged the flow: its first finding is known.
+                timeline.add(&verdict, sink.folder.take_flow_rule(v.flow.frames.first));
+                let size = verdict.approx_bytes();
+                verdicts.push(verdict, size);
             });
             ControlFlow::Continue(())
         })?;
@@ -918,11 +973,6 @@ where
     let dns_bounds = index.stats();
     drop(index);
     drop(dns);
-    let rule_by_flow: FxHashMap<u64, &'static str> = folder
-        .rule_by_flow
-        .iter()
-        .map(|(&flow, &(_, rule))| (flow, rule))
-        .collect();
     let mut findings = folder.out;
     // Deterministic order: by first frame, then rule id.
     findings.sort_by(|a, b| {
@@ -930,12 +980,7 @@ where
         let fb = b.frames.first().copied().unwrap_or(u64::MAX);
         (fa, a.rule, &a.host, &a.endpoint).cmp(&(fb, b.rule, &b.host, &b.endpoint))
     });
-    // The facts come in first-frame order already: a stable sort would still take a
-    // scratch copy of every verdict (6 MiB on a capture of 34,000 flows) to find that out.
-    if !verdicts.is_sorted_by_key(|v| v.flow.first_frame) {
-        verdicts.sort_by_key(|v| v.flow.first_frame);
-    }
-    let timeline = timeline::timeline(&verdicts, &table, &rule_by_flow);
+    let timeline = timeline.finish(&table);
     Ok(CaptureAudit {
         context,
         inferred,
@@ -946,7 +991,9 @@ where
         dns_messages,
         dns_bounds,
         timeline,
-        flows: verdicts,
+        first_ts_ns,
+        arc_clients,
+        flows: Arc::new(verdicts.finish()),
     })
 }
 
@@ -1000,9 +1047,10 @@ mod tests {
         assert_eq!(examples, ["e30", "e50", "e70"]);
         assert_eq!(folder.out[1].count, 1);
         assert!(folder.out[1].examples.is_empty());
-        // The timeline's rule per flow covers every flow, not only the examples.
-        assert_eq!(folder.rule_by_flow.len(), 8);
-        assert_eq!(folder.rule_by_flow[&90].1, rules::all()[0].meta().id);
+        // The timeline's rule per flow covers every flow, not only the examples: here the
+        // last one added (frame 7, another rule).
+        assert_eq!(folder.take_flow_rule(7), Some(rules::all()[1].meta().id));
+        assert_eq!(folder.take_flow_rule(7), None);
         assert_eq!(
             folder.explained().into_iter().collect::<Vec<_>>(),
             ["public.arm", "public.his"]

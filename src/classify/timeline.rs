@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::{CoverageRow, FlowVerdict};
 
@@ -62,6 +63,7 @@ pub struct Timeline {
 /// and, per flow (by its first frame), the rule of the first finding raised on it (to name
 /// the rule a failed mark stands for; a finding groups many flows, so the audit keeps
 /// this for every flow, not only a finding's examples).
+#[cfg(test)]
 pub fn timeline<S: std::hash::BuildHasher>(
     verdicts: &[FlowVerdict],
     coverage: &[CoverageRow],
@@ -72,72 +74,142 @@ pub fn timeline<S: std::hash::BuildHasher>(
         .iter()
         .map(|v| v.last_ts_ns.max(v.first_ts_ns))
         .max();
-    let rule_of = |frame: u64| rules.get(&frame).copied();
-    // Each lane's attempts, gathered in one pass (first-frame order is kept).
-    let mut by_endpoint: std::collections::HashMap<&str, Vec<&FlowVerdict>> =
-        std::collections::HashMap::new();
+    let mut b = TimelineBuilder::new(start_ns, end_ns);
     for v in verdicts {
-        if let Some(e) = &v.endpoint {
-            by_endpoint.entry(&**e).or_default().push(v);
+        b.add(v, rules.get(&v.flow.first_frame).copied());
+    }
+    b.finish(coverage)
+}
+
+/// One attempt as a lane keeps it while it holds no more than [`MAX_MARKS`].
+struct Attempt {
+    first_ts_ns: i64,
+    last_ts_ns: i64,
+    first_frame: u64,
+    succeeded: bool,
+    /// The first finding raised on a failed attempt's flow.
+    rule: Option<&'static str>,
+    name: Option<Arc<str>>,
+}
+
+/// One endpoint's lane while the flows go by: its counts, and its attempts one by one
+/// until there are more than [`MAX_MARKS`], then its bins.
+#[derive(Default)]
+struct LaneAcc {
+    attempts: usize,
+    failures: usize,
+    kept: Vec<Attempt>,
+    bins: Option<Vec<Option<Mark>>>,
+}
+
+/// The timeline built one flow at a time in the audit's pass over the flows (first-frame
+/// order), holding per lane at most [`MAX_MARKS`] attempts or bins, never the flows: the
+/// capture's span (`start_ns`, `end_ns`: the earliest start and the latest end of its
+/// flows) is known from an earlier pass.
+pub struct TimelineBuilder {
+    start_ns: Option<i64>,
+    end_ns: Option<i64>,
+    lanes: HashMap<Arc<str>, LaneAcc>,
+}
+
+impl TimelineBuilder {
+    pub fn new(start_ns: Option<i64>, end_ns: Option<i64>) -> TimelineBuilder {
+        TimelineBuilder {
+            start_ns,
+            end_ns,
+            lanes: HashMap::new(),
         }
     }
-    // Endpoints tried first, then the required ones never tried; each in catalog order.
-    let tried = coverage.iter().filter(|r| r.attempts > 0);
-    let unseen = coverage
-        .iter()
-        .filter(|r| r.attempts == 0 && r.unseen.is_some());
-    let lanes = tried
-        .chain(unseen)
-        .map(|row| {
-            let attempts = by_endpoint
-                .get(row.endpoint.as_str())
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let bins = match (attempts.len() > MAX_MARKS, start_ns, end_ns) {
-                (true, Some(s), Some(e)) => Some((s, e)),
-                _ => None,
-            };
-            let marks = match bins {
-                Some((s, e)) => bin(attempts, s, e, &rule_of),
-                None => attempts
-                    .iter()
-                    .map(|v| {
-                        let mut m = mark_of(v, &rule_of);
-                        m.name = v.name.as_deref().map(str::to_string);
-                        m
-                    })
-                    .collect(),
-            };
-            Lane {
-                endpoint: row.endpoint.clone(),
-                required: row.required,
-                attempts: attempts.len(),
-                failures: attempts.iter().filter(|v| !v.succeeded).count(),
-                bin_ns: bins.map(|(s, e)| bin_width(s, e)),
-                marks,
+
+    /// Adds one flow's verdict; `rule` is the first finding raised on the flow.
+    pub fn add(&mut self, v: &FlowVerdict, rule: Option<&'static str>) {
+        let Some(endpoint) = &v.endpoint else { return };
+        let span = self.start_ns.zip(self.end_ns);
+        let lane = self.lanes.entry(endpoint.clone()).or_default();
+        lane.attempts += 1;
+        lane.failures += usize::from(!v.succeeded);
+        let attempt = Attempt {
+            first_ts_ns: v.first_ts_ns,
+            last_ts_ns: v.last_ts_ns,
+            first_frame: v.flow.first_frame,
+            succeeded: v.succeeded,
+            rule: if v.succeeded { None } else { rule },
+            name: v.name.clone(),
+        };
+        if let Some(bins) = &mut lane.bins {
+            if let Some((s, e)) = span {
+                bin(bins, &attempt, s, e);
             }
-        })
-        .collect();
-    Timeline {
-        start_ns,
-        end_ns,
-        lanes,
+            return;
+        }
+        lane.kept.push(attempt);
+        if lane.kept.len() > MAX_MARKS
+            && let Some((s, e)) = span
+        {
+            let mut bins: Vec<Option<Mark>> = vec![None; MAX_MARKS];
+            for a in lane.kept.drain(..) {
+                bin(&mut bins, &a, s, e);
+            }
+            lane.kept = Vec::new();
+            lane.bins = Some(bins);
+        }
+    }
+
+    /// The lanes in coverage-table order: endpoints tried first, then the required ones
+    /// never tried; each in catalog order.
+    pub fn finish(mut self, coverage: &[CoverageRow]) -> Timeline {
+        let (start_ns, end_ns) = (self.start_ns, self.end_ns);
+        let tried = coverage.iter().filter(|r| r.attempts > 0);
+        let unseen = coverage
+            .iter()
+            .filter(|r| r.attempts == 0 && r.unseen.is_some());
+        let lanes = tried
+            .chain(unseen)
+            .map(|row| {
+                let lane = self.lanes.remove(row.endpoint.as_str()).unwrap_or_default();
+                let (bin_ns, marks) = match (lane.bins, start_ns.zip(end_ns)) {
+                    (Some(bins), Some((s, e))) => {
+                        (Some(bin_width(s, e)), bins.into_iter().flatten().collect())
+                    }
+                    _ => (
+                        None,
+                        lane.kept
+                            .iter()
+                            .map(|a| {
+                                let mut m = mark_of(a);
+                                m.name = a.name.as_deref().map(str::to_string);
+                                m
+                            })
+                            .collect(),
+                    ),
+                };
+                Lane {
+                    endpoint: row.endpoint.clone(),
+                    required: row.required,
+                    attempts: lane.attempts,
+                    failures: lane.failures,
+                    bin_ns,
+                    marks,
+                }
+            })
+            .collect();
+        Timeline {
+            start_ns,
+            end_ns,
+            lanes,
+        }
     }
 }
 
-fn mark_of(v: &FlowVerdict, rule_of: &dyn Fn(u64) -> Option<&'static str>) -> Mark {
+fn mark_of(a: &Attempt) -> Mark {
     Mark {
-        start_ns: v.first_ts_ns,
-        end_ns: v.last_ts_ns.max(v.first_ts_ns),
-        first_frame: v.flow.first_frame,
-        ok: u32::from(v.succeeded),
-        failed: u32::from(!v.succeeded),
+        start_ns: a.first_ts_ns,
+        end_ns: a.last_ts_ns.max(a.first_ts_ns),
+        first_frame: a.first_frame,
+        ok: u32::from(a.succeeded),
+        failed: u32::from(!a.succeeded),
         name: None,
-        rule: if v.succeeded {
-            None
-        } else {
-            rule_of(v.flow.first_frame)
-        },
+        rule: a.rule,
         bin_start_ns: None,
     }
 }
@@ -149,41 +221,32 @@ fn bin_width(start: i64, end: i64) -> i64 {
     (end.saturating_sub(start) / (MAX_MARKS as i64 - 1)).max(1)
 }
 
-/// Gathers attempts into [`MAX_MARKS`] equal bins over the capture's span; empty bins
+/// Puts one attempt into [`MAX_MARKS`] equal bins over the capture's span; empty bins
 /// draw nothing.
-fn bin(
-    attempts: &[&FlowVerdict],
-    start: i64,
-    end: i64,
-    rule_of: &dyn Fn(u64) -> Option<&'static str>,
-) -> Vec<Mark> {
+fn bin(bins: &mut [Option<Mark>], a: &Attempt, start: i64, end: i64) {
     // In i128: the difference of two i64 timestamps cannot overflow there.
     let span = (i128::from(end) - i128::from(start)).max(1);
-    let mut bins: Vec<Option<Mark>> = vec![None; MAX_MARKS];
-    for v in attempts {
-        let offset = (i128::from(v.first_ts_ns) - i128::from(start)).clamp(0, span);
-        let i = usize::try_from(offset * (MAX_MARKS as i128 - 1) / span).unwrap_or(0);
-        let Some(slot) = bins.get_mut(i) else {
-            continue;
-        };
-        match slot {
-            None => {
-                let mut m = mark_of(v, rule_of);
-                m.bin_start_ns =
-                    Some(start.saturating_add(bin_width(start, end).saturating_mul(i as i64)));
-                *slot = Some(m);
-            }
-            Some(m) => {
-                m.ok += u32::from(v.succeeded);
-                m.failed += u32::from(!v.succeeded);
-                m.end_ns = m.end_ns.max(v.last_ts_ns);
-                if m.rule.is_none() && !v.succeeded {
-                    m.rule = rule_of(v.flow.first_frame);
-                }
+    let offset = (i128::from(a.first_ts_ns) - i128::from(start)).clamp(0, span);
+    let i = usize::try_from(offset * (MAX_MARKS as i128 - 1) / span).unwrap_or(0);
+    let Some(slot) = bins.get_mut(i) else {
+        return;
+    };
+    match slot {
+        None => {
+            let mut m = mark_of(a);
+            m.bin_start_ns =
+                Some(start.saturating_add(bin_width(start, end).saturating_mul(i as i64)));
+            *slot = Some(m);
+        }
+        Some(m) => {
+            m.ok += u32::from(a.succeeded);
+            m.failed += u32::from(!a.succeeded);
+            m.end_ns = m.end_ns.max(a.last_ts_ns);
+            if m.rule.is_none() && !a.succeeded {
+                m.rule = a.rule;
             }
         }
     }
-    bins.into_iter().flatten().collect()
 }
 
 #[cfg(test)]

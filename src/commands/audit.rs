@@ -117,11 +117,7 @@ fn snapshot_age_notes(status: &mut ServiceTagStatus, files: &[FileReport]) {
     if status.source != TagSource::BuiltInSnapshot {
         return;
     }
-    let Some(start) = files
-        .iter()
-        .filter_map(|f| f.audit.flows.iter().map(|v| v.first_ts_ns).min())
-        .max()
-    else {
+    let Some(start) = files.iter().filter_map(|f| f.audit.first_ts_ns).max() else {
         return;
     };
     for (cloud, published, days) in tag_snapshot::stale_editions(start) {
@@ -214,7 +210,7 @@ fn audit_file(
         .host_from
         .as_ref()
         .and_then(|re| Some((host_from_path(re, &file)?, re.as_str())));
-    let host = classify::host::identify(&file, from_path, &stats.capture, &audit.flows);
+    let host = classify::host::identify(&file, from_path, &stats.capture, &audit.arc_clients);
     let mut report = FileReport {
         file,
         host,
@@ -317,7 +313,11 @@ mod tests {
         let json = |cfg: &AuditConfig| {
             let report = run(cfg).expect("audit");
             assert!(report.files.len() > 10, "{} files", report.files.len());
-            let verdicts: Vec<_> = report.files.iter().map(|f| &f.audit.flows).collect();
+            let verdicts: Vec<_> = report
+                .files
+                .iter()
+                .map(|f| f.audit.flows.to_vec().expect("read back"))
+                .collect();
             (
                 serde_json::to_string(&report).expect("json"),
                 serde_json::to_string(&verdicts).expect("json"),

@@ -58,7 +58,7 @@ impl Spooled for DnsAnswer {
 }
 
 /// A value with an encoding: the records and each type they hold.
-trait Codec: Sized {
+pub(crate) trait Codec: Sized {
     /// Appends the encoding of `self`.
     fn put(&self, out: &mut Vec<u8>);
     /// Reads one value from the front of `r`, advancing it; `None` when the bytes are not
@@ -67,7 +67,7 @@ trait Codec: Sized {
 }
 
 /// One value from the front of `input`, which is advanced only when the value decodes.
-fn get_whole<T: Codec>(input: &mut &[u8]) -> Option<T> {
+pub(crate) fn get_whole<T: Codec>(input: &mut &[u8]) -> Option<T> {
     let mut r = *input;
     let v = T::get(&mut r)?;
     *input = r;
@@ -75,7 +75,7 @@ fn get_whole<T: Codec>(input: &mut &[u8]) -> Option<T> {
 }
 
 /// [`Codec::get`], for `let` bindings whose type the record they build tells.
-fn get<T: Codec>(r: &mut &[u8]) -> Option<T> {
+pub(crate) fn get<T: Codec>(r: &mut &[u8]) -> Option<T> {
     T::get(r)
 }
 

@@ -255,6 +255,17 @@ pub struct Sorted<T: Spooled> {
     spill_error: Option<String>,
 }
 
+impl<T: Spooled> std::fmt::Debug for Sorted<T> {
+    /// How many records, and where (the records themselves are in passes, not in a list).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sorted")
+            .field("len", &self.len)
+            .field("runs_on_disk", &self.runs.len())
+            .field("in_memory", &self.memory.len())
+            .finish()
+    }
+}
+
 impl<T: Spooled> Sorted<T> {
     /// All records of a Vec (no file), sorted stably by key: what tests and small captures
     /// use.

@@ -55,16 +55,24 @@ fn ndjson(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)
     }
     for f in &report.files {
-        for v in &f.audit.flows {
-            line(
+        // The verdicts of a large capture come back from the audit's temporary file.
+        let mut written = Ok(());
+        f.audit.flows.try_for_each(|_, v| {
+            written = line(
                 out,
                 &Line {
                     kind: "flow",
                     file: Some(&f.file),
                     body: v,
                 },
-            )?;
-        }
+            );
+            if written.is_ok() {
+                std::ops::ControlFlow::Continue(())
+            } else {
+                std::ops::ControlFlow::Break(())
+            }
+        })?;
+        written?;
         for x in &f.audit.findings {
             line(
                 out,
