@@ -14,7 +14,7 @@ use crate::facts::{AuditFlow, DnsAnswer, DnsRecordData};
 use crate::model::{Catalog, Cloud, Endpoint, Profile, ServiceTags, split_authority};
 
 /// Where the name of a flow came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NameSource {
     Sni,
@@ -37,8 +37,6 @@ pub struct Attribution {
     /// The name (as seen) the flow was attributed by.
     pub name: Option<Arc<str>>,
     pub source: Option<NameSource>,
-    /// For a proxied flow: the CONNECT authority (host part), besides any inner SNI.
-    pub connect_host: Option<String>,
     /// Indices into the catalog of every entry the name matched (all clouds, profiles).
     pub entries: Arc<[usize]>,
     /// Region carried by the name (`westeurope` in `westeurope.his.arc.azure.com`).
@@ -477,7 +475,6 @@ pub fn attribute(
     Attribution {
         name,
         source,
-        connect_host,
         entries,
         region,
         server_tags,

@@ -770,6 +770,53 @@ pub struct Parts<'f, F: ?Sized, D> {
     pub verdict_memory: usize,
 }
 
+/// Frame number that stands for "no DNS answer" in [`Attributions`] (frames count from 1).
+const NO_FRAME: u64 = u64::MAX;
+
+/// Which parts of an attribution make it one of a kind: the addresses of its shared parts
+/// (the name, entries, region and tags, handed out shared by the name matcher), which
+/// [`Attributions`] holds alive so an address names one value, and the source.
+type ShapeKey = (usize, Option<NameSource>, usize, usize, usize);
+
+/// The attributions of a capture's flows, compactly: each distinct one (its shared parts,
+/// without the DNS answer's frame) once, and per flow its number and that frame, 12 bytes,
+/// so the audit of any capture holds little per flow between its passes.
+#[derive(Default)]
+struct Attributions {
+    shapes: Vec<Attribution>,
+    index: FxHashMap<ShapeKey, u32>,
+    /// Per flow, in order: its shape and the frame of the DNS answer that named it
+    /// ([`NO_FRAME`] when none did).
+    flows: Vec<(u32, u64)>,
+}
+
+impl Attributions {
+    fn push(&mut self, mut a: Attribution) {
+        let frame = a.dns_frame.take().unwrap_or(NO_FRAME);
+        let key: ShapeKey = (
+            a.name
+                .as_ref()
+                .map_or(0, |n| Arc::as_ptr(n).cast::<u8>() as usize),
+            a.source,
+            Arc::as_ptr(&a.entries).cast::<u8>() as usize,
+            a.region
+                .as_ref()
+                .map_or(0, |r| Arc::as_ptr(r).cast::<u8>() as usize),
+            Arc::as_ptr(&a.server_tags).cast::<u8>() as usize,
+        );
+        let shape = match self.index.get(&key) {
+            Some(&shape) => shape,
+            None => {
+                let shape = u32::try_from(self.shapes.len()).unwrap_or(u32::MAX);
+                self.index.insert(key, shape);
+                self.shapes.push(a);
+                shape
+            }
+        };
+        self.flows.push((shape, frame));
+    }
+}
+
 /// Audits one capture whose flows and DNS messages are read in passes (see
 /// [`Records`]): a few passes over each, holding per flow only its attribution and
 /// verdict.
@@ -800,7 +847,7 @@ where
     })?;
     let index = index.finish();
     let names = attribution::NameMatcher::new(catalog);
-    let mut attributions: Vec<Attribution> = Vec::with_capacity(flows.count());
+    let mut attributions = Attributions::default();
     let mut inference = context::Inference::default();
     let mut first_ts_ns: Option<i64> = None;
     let mut last_ts_ns: Option<i64> = None;
@@ -819,20 +866,43 @@ where
     let inferred = inference.finish(given);
     let context = AuditContext::merge(given, &inferred);
     // The primary entry depends on the cloud, which the context settles (the user's word,
-    // else what the attributed flows show): chosen here, once, after it.
+    // else what the attributed flows show): chosen here, once per kind of attribution.
     let primaries: Vec<Option<&Endpoint>> = attributions
+        .shapes
         .iter()
         .map(|a| attribution::choose_primary(catalog, &a.entries, context.cloud))
         .collect();
+    // The primary entry of the flow at `i`, borrowed from the catalog.
+    let primary_of = |i: usize| -> Option<&Endpoint> {
+        let &(shape, _) = attributions.flows.get(i)?;
+        primaries.get(shape as usize).copied().flatten()
+    };
     let view = |i: usize, flow: &AuditFlow, g: &mut dyn FnMut(&FlowView<'_>)| {
-        if let (Some(attribution), Some(&primary)) = (attributions.get(i), primaries.get(i)) {
-            g(&FlowView {
-                flow,
-                attribution,
-                primary,
-                to_proxy: context.is_proxy(flow.server),
-            });
-        }
+        let Some(&(shape, dns_frame)) = attributions.flows.get(i) else {
+            return;
+        };
+        let (Some(attribution), Some(&primary)) = (
+            attributions.shapes.get(shape as usize),
+            primaries.get(shape as usize),
+        ) else {
+            return;
+        };
+        let owned;
+        let attribution = if dns_frame == NO_FRAME {
+            attribution
+        } else {
+            owned = Attribution {
+                dns_frame: Some(dns_frame),
+                ..attribution.clone()
+            };
+            &owned
+        };
+        g(&FlowView {
+            flow,
+            attribution,
+            primary,
+            to_proxy: context.is_proxy(flow.server),
+        });
     };
     let recommended_suites: Vec<u16> = catalog
         .tls()
@@ -880,7 +950,7 @@ where
                     conn_state: v.flow.conn_state,
                     name: v.attribution.name.clone(),
                     name_source: v.attribution.source,
-                    endpoint: primaries.get(i).copied().flatten().map(|e| {
+                    endpoint: primary_of(i).map(|e| {
                         ids.entry(e.id.as_str())
                             .or_insert_with(|| Arc::from(e.id.as_str()))
                             .clone()
