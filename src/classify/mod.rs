@@ -561,16 +561,13 @@ pub struct Cx<'a> {
     pub recommended_suites: &'a [u16],
 }
 
-/// A pass over the capture's flows, each given as its view.
-type FlowPass<'a> = dyn Fn(&mut dyn FnMut(&FlowView<'_>)) + 'a;
 /// A pass over the capture's DNS messages.
 type DnsPass<'a> = dyn Fn(&mut dyn FnMut(&DnsAnswer)) + 'a;
 
-/// The whole capture, for the rules that look across flows. The flows and DNS messages are
-/// read in passes ([`CaptureView::each_flow`], [`CaptureView::each_dns`]), in first-frame
-/// order, never held as a list: a large capture's records are partly on disk.
+/// The whole capture, for the rules that look across flows (they read the flows through a
+/// [`FlowFold`]) and DNS messages (read in a pass, [`CaptureView::each_dns`]): a large
+/// capture's records are partly on disk, never held as a list.
 pub struct CaptureView<'a> {
-    flows: &'a FlowPass<'a>,
     dns: &'a DnsPass<'a>,
     /// How many flows were attributed to an Arc endpoint.
     pub arc_flows: usize,
@@ -582,11 +579,6 @@ pub struct CaptureView<'a> {
 }
 
 impl CaptureView<'_> {
-    /// Calls `f` with every flow, in first-frame order.
-    pub fn each_flow(&self, mut f: impl FnMut(&FlowView<'_>)) {
-        (self.flows)(&mut f);
-    }
-
     /// Calls `f` with every DNS message of the capture, in frame order (rules that look
     /// across queries and answers of one name, e.g. an AAAA NODATA next to a working A
     /// answer).
@@ -605,6 +597,13 @@ impl CaptureView<'_> {
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check_flow(&self, _v: &FlowView<'_>, _cx: &Cx<'_>, _out: &mut FlowFindings<'_>) {}
+    /// For a rule that looks across the flows (one finding per client stack, per server,
+    /// per silence): what it gathers from each flow as the audit's pass over the flows goes
+    /// by, judged once they all did ([`FlowFold::finish`], in place of `check_capture`).
+    /// The audit never holds the flows for a second look.
+    fn flow_fold(&self) -> Option<Box<dyn FlowFold>> {
+        None
+    }
     fn check_capture(&self, _c: &CaptureView<'_>, _cx: &Cx<'_>, _out: &mut Vec<Finding>) {}
     /// Runs last, for the rules that sum up an endpoint (never reached, never tried):
     /// `explained` holds the endpoints the other rules' findings already name, which a
@@ -617,6 +616,14 @@ pub trait Rule: Sync {
         _out: &mut Vec<Finding>,
     ) {
     }
+}
+
+/// What a rule gathers across the flows (see [`Rule::flow_fold`]).
+pub trait FlowFold {
+    /// One flow, in first-frame order, after the per-flow rules judged it.
+    fn flow(&mut self, v: &FlowView<'_>, cx: &Cx<'_>);
+    /// The findings, once every flow went by; runs where the rule's `check_capture` would.
+    fn finish(self: Box<Self>, c: &CaptureView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>);
 }
 
 /// One flow's attribution and outcome, for per-flow output.
@@ -928,6 +935,12 @@ where
     // The verdicts come in first-frame order (the flows' order), and go where the flows
     // went once past the memory budget.
     let mut verdicts: Spool<FlowVerdict> = Spool::new(verdict_memory, |v| v.flow.first_frame);
+    // What the rules that look across flows gather, by the rule's place in `rules`.
+    let mut folds: Vec<(usize, Box<dyn FlowFold>)> = rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| Some((i, r.flow_fold()?)))
+        .collect();
     {
         let mut sink = FlowFindings {
             folder: &mut folder,
@@ -940,6 +953,9 @@ where
                         continue;
                     }
                     r.check_flow(v, &cx, &mut sink);
+                }
+                for (_, fold) in &mut folds {
+                    fold.flow(v, &cx);
                 }
                 table.add(v);
                 arc_flows += usize::from(v.is_arc());
@@ -974,18 +990,6 @@ where
     // The capture-wide rules read the records again, pass by pass; a failed read stops
     // every later pass and is the audit's error.
     let failed: std::cell::RefCell<Option<E>> = std::cell::RefCell::new(None);
-    let each_flow = |g: &mut dyn FnMut(&FlowView<'_>)| {
-        if failed.borrow().is_some() {
-            return;
-        }
-        let read = flows.each(&mut |i, f| {
-            view(i, f, g);
-            ControlFlow::Continue(())
-        });
-        if let Err(e) = read {
-            *failed.borrow_mut() = Some(e);
-        }
-    };
     let each_dns = |g: &mut dyn FnMut(&DnsAnswer)| {
         if failed.borrow().is_some() {
             return;
@@ -1000,7 +1004,6 @@ where
     };
     let mut findings = Vec::new();
     let capture = CaptureView {
-        flows: &each_flow,
         dns: &each_dns,
         arc_flows,
         coverage: &table,
@@ -1008,8 +1011,11 @@ where
         last_ts_ns,
         dns_last_ts_ns,
     };
-    for r in rules {
-        r.check_capture(&capture, &cx, &mut findings);
+    for (i, r) in rules.iter().enumerate() {
+        match folds.iter().position(|(j, _)| *j == i) {
+            Some(at) => folds.swap_remove(at).1.finish(&capture, &cx, &mut findings),
+            None => r.check_capture(&capture, &cx, &mut findings),
+        }
     }
     for f in findings.drain(..) {
         folder.add_whole(f);
@@ -1022,7 +1028,6 @@ where
         .map(|(a, b)| b.saturating_sub(a));
     coverage::mark_unseen(&mut table, catalog, span_ns, &explained);
     let capture = CaptureView {
-        flows: &each_flow,
         dns: &each_dns,
         arc_flows,
         coverage: &table,

@@ -24,7 +24,9 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::weak_suite_offered::{is_weak, named, weak_connection};
-use crate::classify::{CaptureView, Cx, Family, Finding, Rule, RuleMeta, Severity};
+use crate::classify::{
+    CaptureView, Cx, Family, Finding, FlowFold, FlowView, Rule, RuleMeta, Severity,
+};
 
 pub struct ClientOffersWeakSuites;
 
@@ -61,47 +63,59 @@ impl Rule for ClientOffersWeakSuites {
         &META
     }
 
-    fn check_capture(&self, c: &CaptureView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
-        // Keyed by fingerprint for one finding per stack; flows come in capture order, so
-        // names, frames and suites keep the order they were first seen in.
-        let mut stacks: BTreeMap<String, Stack> = BTreeMap::new();
-        c.each_flow(|v| {
-            if !v.is_arc() {
-                return;
+    fn flow_fold(&self) -> Option<Box<dyn FlowFold>> {
+        Some(Box::new(Stacks::default()))
+    }
+}
+
+/// The client stacks offering broken suites, keyed by fingerprint for one finding per
+/// stack; flows come in capture order, so names, frames and suites keep the order they
+/// were first seen in.
+#[derive(Default)]
+struct Stacks {
+    stacks: BTreeMap<String, Stack>,
+}
+
+impl FlowFold for Stacks {
+    fn flow(&mut self, v: &FlowView<'_>, _cx: &Cx<'_>) {
+        if !v.is_arc() {
+            return;
+        }
+        let Some(t) = &v.flow.tls else { return };
+        let Some(frame) = t.client_hello_frame else {
+            return;
+        };
+        if weak_connection(t).is_some() {
+            return;
+        }
+        let mut weak = t.offered_suites.iter().copied().filter(|s| is_weak(*s));
+        let Some(first_weak) = weak.next() else {
+            return;
+        };
+        let ja4 = t.ja4.as_deref().unwrap_or("(no JA4)");
+        if !self.stacks.contains_key(ja4) {
+            self.stacks.insert(ja4.to_string(), Stack::default());
+        }
+        let Some(s) = self.stacks.get_mut(ja4) else { return };
+        s.connections += 1;
+        let name: Cow<'_, str> = match (v.attribution.name.as_deref(), v.primary()) {
+            (Some(n), _) => Cow::Borrowed(n),
+            (None, Some(e)) => Cow::Borrowed(e.id.as_str()),
+            (None, None) => Cow::Owned(v.server_ip().to_string()),
+        };
+        if !s.names.iter().any(|n| *n == name) {
+            s.names.push(name.into_owned());
+            s.frames.push(frame);
+        }
+        for w in std::iter::once(first_weak).chain(weak) {
+            if !s.weak.contains(&w) {
+                s.weak.push(w);
             }
-            let Some(t) = &v.flow.tls else { return };
-            let Some(frame) = t.client_hello_frame else {
-                return;
-            };
-            if weak_connection(t).is_some() {
-                return;
-            }
-            let mut weak = t.offered_suites.iter().copied().filter(|s| is_weak(*s));
-            let Some(first_weak) = weak.next() else {
-                return;
-            };
-            let ja4 = t.ja4.as_deref().unwrap_or("(no JA4)");
-            if !stacks.contains_key(ja4) {
-                stacks.insert(ja4.to_string(), Stack::default());
-            }
-            let Some(s) = stacks.get_mut(ja4) else { return };
-            s.connections += 1;
-            let name: Cow<'_, str> = match (v.attribution.name.as_deref(), v.primary()) {
-                (Some(n), _) => Cow::Borrowed(n),
-                (None, Some(e)) => Cow::Borrowed(e.id.as_str()),
-                (None, None) => Cow::Owned(v.server_ip().to_string()),
-            };
-            if !s.names.iter().any(|n| *n == name) {
-                s.names.push(name.into_owned());
-                s.frames.push(frame);
-            }
-            for w in std::iter::once(first_weak).chain(weak) {
-                if !s.weak.contains(&w) {
-                    s.weak.push(w);
-                }
-            }
-        });
-        for (ja4, s) in stacks {
+        }
+    }
+
+    fn finish(self: Box<Self>, _c: &CaptureView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+        for (ja4, s) in self.stacks {
             let names: Vec<&str> = s.names.iter().take(MAX_NAMES).map(String::as_str).collect();
             let more = s.names.len().saturating_sub(MAX_NAMES);
             let more = if more > 0 {

@@ -15,7 +15,9 @@
 //! Example: flows to `westeurope.his.arc.azure.com` at 09:00 and 09:20, nothing between:
 //! "silence of 20.0 min from frame 7 to frame 8".
 
-use crate::classify::{CaptureView, Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{
+    CaptureView, Cx, Family, Finding, FlowFold, FlowView, Rule, RuleMeta, Severity,
+};
 
 pub struct HeartbeatSilence;
 
@@ -91,7 +93,40 @@ impl Rule for HeartbeatSilence {
         &META
     }
 
-    fn check_capture(&self, c: &CaptureView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn flow_fold(&self) -> Option<Box<dyn FlowFold>> {
+        Some(Box::new(Heartbeats::default()))
+    }
+}
+
+/// The heartbeat flows' times and frames, the first name one carries and the first one's
+/// endpoint.
+#[derive(Default)]
+struct Heartbeats {
+    his: Vec<(i64, i64, u64, u64)>,
+    his_name: Option<String>,
+    his_endpoint: Option<String>,
+}
+
+impl FlowFold for Heartbeats {
+    fn flow(&mut self, v: &FlowView<'_>, cx: &Cx<'_>) {
+        if !is_his(v, cx) {
+            return;
+        }
+        if self.his.is_empty() {
+            self.his_endpoint = v.primary().map(|e| e.id.clone());
+        }
+        if self.his_name.is_none() {
+            self.his_name = v.attribution.name.as_deref().map(str::to_string);
+        }
+        self.his.push((
+            v.flow.first_ts_ns,
+            v.flow.last_ts_ns,
+            v.flow.frames.first,
+            v.flow.frames.last,
+        ));
+    }
+
+    fn finish(self: Box<Self>, c: &CaptureView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
         let (Some(start), Some(end)) = (c.first_ts_ns, c.last_ts_ns) else {
             return;
         };
@@ -99,28 +134,11 @@ impl Rule for HeartbeatSilence {
         if span <= MIN_SPAN_NS || !c.any_arc() {
             return;
         }
-        // The heartbeat flows' times and frames, the first name one carries and the first
-        // one's endpoint.
-        let mut his: Vec<(i64, i64, u64, u64)> = Vec::new();
-        let mut his_name: Option<String> = None;
-        let mut his_endpoint: Option<String> = None;
-        c.each_flow(|v| {
-            if !is_his(v, cx) {
-                return;
-            }
-            if his.is_empty() {
-                his_endpoint = v.primary().map(|e| e.id.clone());
-            }
-            if his_name.is_none() {
-                his_name = v.attribution.name.as_deref().map(str::to_string);
-            }
-            his.push((
-                v.flow.first_ts_ns,
-                v.flow.last_ts_ns,
-                v.flow.frames.first,
-                v.flow.frames.last,
-            ));
-        });
+        let Heartbeats {
+            his,
+            his_name,
+            his_endpoint,
+        } = *self;
         let mut f = if his.is_empty() {
             Finding::new(
                 &META,

@@ -24,7 +24,9 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-use crate::classify::{CaptureView, Cx, Family, Finding, FlowView, Rule, RuleMeta, Severity};
+use crate::classify::{
+    CaptureView, Cx, Family, Finding, FlowFold, FlowView, Rule, RuleMeta, Severity,
+};
 use crate::flow::ConnState;
 use crate::wire::Transport;
 
@@ -99,40 +101,52 @@ impl Rule for UnattributedFailure {
         &META
     }
 
-    fn check_capture(&self, c: &CaptureView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    fn flow_fold(&self) -> Option<Box<dyn FlowFold>> {
+        Some(Box::new(Groups::default()))
+    }
+}
+
+/// The failed flows no name explains, by server.
+#[derive(Default)]
+struct Groups {
+    groups: BTreeMap<SocketAddr, Group>,
+}
+
+impl FlowFold for Groups {
+    fn flow(&mut self, v: &FlowView<'_>, cx: &Cx<'_>) {
+        // A flow named by SNI, CONNECT, Host, certificate or DNS with a name the catalog
+        // does not know is attributed, just not to Arc: not this rule's.
+        // A flow dropped on the host (to the proxy) is `dropped-on-host`'s.
+        if v.is_arc() || v.attribution.name.is_some() || super::dropped_on_host::fires(v) {
+            return;
+        }
+        let Some(state) = failure(v) else { return };
+        let g = self.groups.entry(v.flow.server).or_insert_with(|| Group {
+            finding: Finding::new(&META, cx.file, String::new(), String::new()).on_flow(
+                v,
+                &[
+                    v.flow.frames.syn,
+                    Some(v.flow.frames.first),
+                    Some(v.flow.frames.last),
+                ],
+            ),
+            client: v.flow.client.ip(),
+            to_proxy: v.to_proxy,
+            server_tags: v.attribution.server_tags.clone(),
+            first_frame: v.flow.frames.first,
+            flows: 0,
+            last_frame: v.flow.frames.last,
+            states: BTreeMap::new(),
+        });
+        g.flows += 1;
+        g.last_frame = v.flow.frames.last;
+        *g.states.entry(state).or_default() += 1;
+    }
+
+    fn finish(self: Box<Self>, c: &CaptureView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
         // Evidence that this capture is of an Arc machine at all, for addresses in no tag.
         let arc_capture = c.any_arc() || cx.context.proxy_configured || cx.context.private_link;
-        let mut groups: BTreeMap<SocketAddr, Group> = BTreeMap::new();
-        c.each_flow(|v| {
-            // A flow named by SNI, CONNECT, Host, certificate or DNS with a name the catalog
-            // does not know is attributed, just not to Arc: not this rule's.
-            // A flow dropped on the host (to the proxy) is `dropped-on-host`'s.
-            if v.is_arc() || v.attribution.name.is_some() || super::dropped_on_host::fires(v) {
-                return;
-            }
-            let Some(state) = failure(v) else { return };
-            let g = groups.entry(v.flow.server).or_insert_with(|| Group {
-                finding: Finding::new(&META, cx.file, String::new(), String::new()).on_flow(
-                    v,
-                    &[
-                        v.flow.frames.syn,
-                        Some(v.flow.frames.first),
-                        Some(v.flow.frames.last),
-                    ],
-                ),
-                client: v.flow.client.ip(),
-                to_proxy: v.to_proxy,
-                server_tags: v.attribution.server_tags.clone(),
-                first_frame: v.flow.frames.first,
-                flows: 0,
-                last_frame: v.flow.frames.last,
-                states: BTreeMap::new(),
-            });
-            g.flows += 1;
-            g.last_frame = v.flow.frames.last;
-            *g.states.entry(state).or_default() += 1;
-        });
-        for (server, g) in groups {
+        for (server, g) in self.groups {
             let tags = &g.server_tags;
             let azure = !tags.is_empty();
             let agent_port = server.port() == AGENT_PORT || g.to_proxy;
