@@ -49,7 +49,7 @@ impl Default for FactsLimits {
     fn default() -> Self {
         FactsLimits {
             record_bytes: 128 << 20,
-            memory_bytes: crate::pipeline::SPOOL_BYTES,
+            memory_bytes: 4 << 20,
         }
     }
 }

@@ -31,11 +31,6 @@ pub const DEFAULT_MAX_MEMORY: u64 = 512 << 20;
 /// flood (about 1.3 KB per flow at peak, allocator overhead included).
 pub const FLOW_COST: u64 = 1280;
 
-/// Bytes of audit records a capture's facts hold in memory by default (and as many of DNS
-/// messages): about 8,000 flows, more than most captures have, so only a large capture
-/// writes some to a temporary file.
-pub const SPOOL_BYTES: usize = 4 << 20;
-
 /// Settings of the per-file pipeline.
 #[derive(Debug, Clone)]
 pub struct PipelineConfig {
@@ -68,9 +63,11 @@ impl PipelineConfig {
     /// The settings for a memory budget of `max_memory` bytes per capture file analysed
     /// at once, split: 1/2 for the flow table (its `max_flows` lowered to fit at
     /// [`FLOW_COST`] each, never raised), 1/8 for the bytes flows buffer, 1/4 for the audit
-    /// records; the last 1/8 is left to DNS answers, findings and the parsers' transients.
-    /// With the default 512 MiB: 200,000 flows (the `--max-flows` default), 64 MiB of
-    /// buffers, 128 MiB of audit records.
+    /// records kept, of which 1/128 of the whole is held in memory (as much again for DNS
+    /// messages and for per-flow verdicts) and the rest goes to a temporary file; the last
+    /// 1/8 is left to findings and the parsers' transients. With the default 512 MiB:
+    /// 200,000 flows (the `--max-flows` default), 64 MiB of buffers, 128 MiB of audit
+    /// records of which 4 MiB in memory (about 8,000 flows: most captures never spill).
     pub fn with_memory(max_memory: u64, mut flow: FlowConfig) -> PipelineConfig {
         let share =
             |num: u64, den: u64| usize::try_from(max_memory / den * num).unwrap_or(usize::MAX);
@@ -81,7 +78,7 @@ impl PipelineConfig {
             flow,
             decode: DecodeLimits::default(),
             record_bytes: share(1, 4),
-            spool_bytes: SPOOL_BYTES,
+            spool_bytes: share(1, 128),
             progress: None,
             keep_duplicates: false,
             tls: Extract::default(),
