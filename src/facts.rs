@@ -5,6 +5,11 @@
 //! would otherwise re-derive from raw parser output (certificate common names, the
 //! query/response pairing) is derived here.
 //!
+//! The records are held in memory up to a budget ([`FactsLimits::memory_bytes`]); past it
+//! they go, in sorted runs, to an unnamed temporary file ([`spool`], encoded by `codec`),
+//! and come back merged in first-frame order each time the audit reads them: the memory a
+//! capture's facts take is flat in the capture's size.
+//!
 //! Knows the pipeline's flow records and the parsers' facts; knows nothing of the catalog,
 //! the context or the rules (judging is `classify`'s job).
 //!

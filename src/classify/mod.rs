@@ -3,12 +3,23 @@
 //! the views built here; nothing in this stage touches bytes or renders text.
 //!
 //! It reads only the facts stage's compact records ([`CaptureFacts`]: flows and DNS
-//! messages), never the pipeline's flow records or the parsers. The order of work for one
-//! capture, in [`audit_capture`]: index the DNS answers, attribute every flow to catalog
-//! entries (SNI, CONNECT authority, Host, DNS, service tag), infer the context the user did
-//! not give, choose each flow's primary entry in that context, run every rule (the
-//! per-endpoint summaries last, after the coverage table), and group what the rules find
-//! into one finding per problem (`Folder`).
+//! messages), never the pipeline's flow records or the parsers, and reads them in passes
+//! ([`Records`]): a large capture's records are partly in a temporary file, and the audit
+//! holds per flow only 12 bytes between its passes, whatever the capture's size. The order
+//! of work for one capture, in [`audit`]:
+//!
+//! 1. a pass over the DNS messages indexes the answers;
+//! 2. a pass over the flows attributes each to catalog entries (SNI, CONNECT authority,
+//!    Host, DNS, service tag), kept per kind of attribution (`Attributions`), and infers
+//!    the context the user did not give (`context::Inference`);
+//! 3. each kind's primary entry is chosen in that context;
+//! 4. a pass over the flows runs every per-flow rule, feeds the rules that look across
+//!    flows ([`FlowFold`]), the coverage table, the timeline and the host identity, and
+//!    writes each flow's verdict (to a spool, like the records);
+//! 5. the capture-wide rules run (a DNS rule reads the messages again), then the
+//!    per-endpoint summaries, after the coverage table;
+//!
+//! and what the rules find is grouped into one finding per problem (`Folder`) as it comes.
 
 mod attribution;
 mod context;
