@@ -489,8 +489,9 @@ impl AuditContext {
 }
 
 /// Infers cloud, region and proxies from the attributed flows, one flow at a time in
-/// first-frame order (the audit's pass over the flows), so no list of every flow is needed. Bounded: regions and proxies are
-/// tracked up to [`MAX_TRACKED`], listed up to [`MAX_PROXIES_LISTED`].
+/// first-frame order (the audit's pass over the flows), so no list of every flow is
+/// needed. Bounded: regions and proxies are tracked up to [`MAX_TRACKED`], listed up to
+/// [`MAX_PROXIES_LISTED`].
 #[derive(Default)]
 pub struct Inference {
     inferred: Inferred,

@@ -6,7 +6,7 @@
 //! messages), never the pipeline's flow records or the parsers, and reads them in passes
 //! ([`Records`]): a large capture's records are partly in a temporary file, and the audit
 //! holds per flow only 12 bytes between its passes, whatever the capture's size. The order
-//! of work for one capture, in [`audit`]:
+//! of work for one capture, in [`audit_capture`]:
 //!
 //! 1. a pass over the DNS messages indexes the answers;
 //! 2. a pass over the flows attributes each to catalog entries (SNI, CONNECT authority,
@@ -780,12 +780,12 @@ pub fn audit_nothing(
 
 /// What the audit reads of a capture: the flows, the DNS messages (owned, to be dropped
 /// once read, or borrowed) and the host's components.
-pub struct Parts<'f, F: ?Sized, D> {
-    pub flows: &'f F,
-    pub dns: D,
-    pub host_components: &'f std::collections::BTreeMap<u32, String>,
+struct Parts<'f, F: ?Sized, D> {
+    flows: &'f F,
+    dns: D,
+    host_components: &'f std::collections::BTreeMap<u32, String>,
     /// Bytes of per-flow verdicts held in memory before the rest go to a temporary file.
-    pub verdict_memory: usize,
+    verdict_memory: usize,
 }
 
 /// Frame number that stands for "no DNS answer" in [`Attributions`] (frames count from 1).
@@ -803,9 +803,10 @@ type ShapeKey = (usize, Option<NameSource>, usize, usize, usize);
 struct Attributions {
     shapes: Vec<Attribution>,
     index: FxHashMap<ShapeKey, u32>,
-    /// Per flow, in order: its shape and the frame of the DNS answer that named it
+    /// Per flow, in order: its shape, and the frame of the DNS answer that named it
     /// ([`NO_FRAME`] when none did).
-    flows: Vec<(u32, u64)>,
+    shape_of: Vec<u32>,
+    dns_frame: Vec<u64>,
 }
 
 impl Attributions {
@@ -831,14 +832,20 @@ impl Attributions {
                 shape
             }
         };
-        self.flows.push((shape, frame));
+        self.shape_of.push(shape);
+        self.dns_frame.push(frame);
+    }
+
+    /// The shape and DNS answer's frame of the flow at `i`.
+    fn get(&self, i: usize) -> Option<(u32, u64)> {
+        Some((*self.shape_of.get(i)?, *self.dns_frame.get(i)?))
     }
 }
 
-/// Audits one capture whose flows and DNS messages are read in passes (see
-/// [`Records`]): a few passes over each, holding per flow only its attribution and
-/// verdict.
-pub fn audit<F, D, E>(
+/// Audits one capture whose flows and DNS messages are read in passes (see [`Records`]):
+/// twice over the flows, twice over the DNS messages, holding 12 bytes per flow between
+/// the passes and writing each flow's verdict to a spool.
+fn audit<F, D, E>(
     file: &str,
     parts: Parts<'_, F, D>,
     given: &Given,
@@ -892,11 +899,11 @@ where
         .collect();
     // The primary entry of the flow at `i`, borrowed from the catalog.
     let primary_of = |i: usize| -> Option<&Endpoint> {
-        let &(shape, _) = attributions.flows.get(i)?;
+        let (shape, _) = attributions.get(i)?;
         primaries.get(shape as usize).copied().flatten()
     };
     let view = |i: usize, flow: &AuditFlow, g: &mut dyn FnMut(&FlowView<'_>)| {
-        let Some(&(shape, dns_frame)) = attributions.flows.get(i) else {
+        let Some((shape, dns_frame)) = attributions.get(i) else {
             return;
         };
         let (Some(attribution), Some(&primary)) = (
@@ -998,8 +1005,8 @@ where
         })?;
     }
     let mut table = table.finish(catalog, &context);
-    // The capture-wide rules read the records again, pass by pass; a failed read stops
-    // every later pass and is the audit's error.
+    // The capture-wide rules that read the DNS messages read them again; a failed read
+    // stops every later pass and is the audit's error.
     let failed: std::cell::RefCell<Option<E>> = std::cell::RefCell::new(None);
     let each_dns = |g: &mut dyn FnMut(&DnsAnswer)| {
         if failed.borrow().is_some() {
