@@ -335,6 +335,18 @@ impl<T: Codec> Codec for Vec<T> {
     }
 }
 
+/// A list of two-byte values written by [`put_slice`] (cipher suites, versions), read back
+/// from one slice of the input instead of value by value: the longest lists a record holds.
+fn get_u16s<T>(r: &mut &[u8], of: fn(u16) -> T) -> Option<Vec<T>> {
+    let n = get_len(r)?;
+    let bytes = get_bytes(r, n.checked_mul(2)?)?;
+    let mut v = Vec::with_capacity(n);
+    for c in bytes.chunks_exact(2) {
+        v.push(of(u16::from_be_bytes(c.try_into().ok()?)));
+    }
+    Some(v)
+}
+
 impl<T: Codec> Codec for Arc<[T]> {
     fn put(&self, out: &mut Vec<u8>) {
         put_slice(out, self);
@@ -704,8 +716,8 @@ impl Codec for TlsSummary {
         let client_hello_frame = get(r)?;
         let sni = get(r)?;
         let client_max_version = get(r)?;
-        let client_versions = get(r)?;
-        let offered_suites = get(r)?;
+        let client_versions: Arc<[TlsVersion]> = Arc::from(get_u16s(r, TlsVersion)?);
+        let offered_suites = get_u16s(r, |s| s)?;
         let ja4 = get(r)?;
         let server_hello_frame = get(r)?;
         let negotiated_version = get(r)?;

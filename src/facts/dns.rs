@@ -196,6 +196,9 @@ fn pair_key(m: &DnsAnswer) -> Option<PairKey<'_>> {
     Some((m.client, m.resolver, m.id, m.qtype, NameKey::new(name)))
 }
 
+/// Messages of one flow paired by comparing each query with each response.
+const SMALL_FLOW: usize = 8;
+
 /// Marks every query in `dns` that some response in `dns` answers. The facts stage pairs
 /// the messages of one flow (a query and its response have the same two ends, so the same
 /// flow), so no list of the capture's messages is needed. A response anywhere in the flow
@@ -204,6 +207,25 @@ fn pair_key(m: &DnsAnswer) -> Option<PairKey<'_>> {
 /// responses, so pairing is a lookup per query, not a scan (a TCP connection to a resolver
 /// can carry thousands of messages).
 pub fn pair_queries(dns: &mut [DnsAnswer]) {
+    // A flow of a few messages (a query and its answer, for each address type) is paired
+    // by comparing them, without a set.
+    if dns.len() <= SMALL_FLOW {
+        let mut answered = [false; SMALL_FLOW];
+        for (m, slot) in dns.iter().zip(answered.iter_mut()) {
+            *slot = !m.is_response
+                && pair_key(m).is_some_and(|k| {
+                    dns.iter()
+                        .filter(|r| r.is_response)
+                        .any(|r| pair_key(r) == Some(k))
+                });
+        }
+        for (m, answered) in dns.iter_mut().zip(answered) {
+            if !m.is_response {
+                m.answered = answered;
+            }
+        }
+        return;
+    }
     let answered: Vec<bool> = {
         let responses: FxHashSet<PairKey<'_>> = dns
             .iter()
@@ -239,6 +261,47 @@ mod tests {
             answers: Vec::new(),
             records_dropped: 0,
             answered: false,
+        }
+    }
+
+    /// Few messages are paired by comparison, many through a set: both give what comparing
+    /// every query with every response gives, over random flows of 1 to 20 messages.
+    #[test]
+    fn small_and_large_flows_pair_alike() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let names = ["a.example", "A.example.", "b.example"];
+        for _ in 0..2_000 {
+            let n = 1 + (next() % 20) as usize;
+            let mut dns: Vec<DnsAnswer> = (0..n)
+                .map(|i| {
+                    let r = next();
+                    msg(
+                        i as u64,
+                        r % 2 == 0,
+                        names[(r >> 8) as usize % names.len()],
+                        [1, 28][(r >> 16) as usize % 2],
+                        (r >> 24) as u16 % 3,
+                    )
+                })
+                .collect();
+            let want: Vec<bool> = dns
+                .iter()
+                .map(|q| {
+                    !q.is_response
+                        && dns.iter().any(|r| {
+                            r.is_response && pair_key(r).is_some() && pair_key(r) == pair_key(q)
+                        })
+                })
+                .collect();
+            pair_queries(&mut dns);
+            let got: Vec<bool> = dns.iter().map(|m| m.answered).collect();
+            assert_eq!(got, want, "{n} messages");
         }
     }
 

@@ -136,7 +136,7 @@ impl<T: Spooled> Spool<T> {
     /// Finishes writing: sorts the last run, which stays in memory (it is at most the
     /// budget plus one record, or everything if spilling failed).
     pub fn finish(mut self) -> Sorted<T> {
-        self.run.sort_by_key(self.key);
+        self.run.sort_by_cached_key(self.key);
         Sorted {
             key: self.key,
             len: self.spilled + self.run.len(),
@@ -159,7 +159,7 @@ impl<T: Spooled> Spool<T> {
                 format!("spool: {what} run {run_index} of the temporary file: {e}"),
             )
         };
-        self.run.sort_by_key(self.key);
+        self.run.sort_by_cached_key(self.key);
         if self.file.is_none() {
             let file = (self.create)().map_err(|e| context("creating the file for", e))?;
             self.file = Some(file);
@@ -270,7 +270,7 @@ impl<T: Spooled> Sorted<T> {
     /// All records of a Vec (no file), sorted stably by key: what tests and small captures
     /// use.
     pub fn from_vec(mut v: Vec<T>, key: fn(&T) -> u64) -> Sorted<T> {
-        v.sort_by_key(key);
+        v.sort_by_cached_key(key);
         Sorted {
             key,
             len: v.len(),
