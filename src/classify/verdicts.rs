@@ -101,11 +101,13 @@ impl Codec for FlowVerdict {
 }
 
 impl Spooled for FlowVerdict {
-    fn encode(&self, out: &mut Vec<u8>) {
+    type Shared = ();
+
+    fn encode(&self, _: &mut (), out: &mut Vec<u8>) {
         self.put(out);
     }
 
-    fn decode(input: &mut &[u8]) -> Option<Self> {
+    fn decode(input: &mut &[u8], _: &()) -> Option<Self> {
         get_whole(input)
     }
 }
@@ -155,14 +157,14 @@ mod tests {
         bare.tls_version = None;
         for v in [verdict(7), bare] {
             let mut buf = Vec::new();
-            v.encode(&mut buf);
+            v.encode(&mut (), &mut buf);
             let mut input = buf.as_slice();
-            let back = FlowVerdict::decode(&mut input).expect("decodes");
+            let back = FlowVerdict::decode(&mut input, &()).expect("decodes");
             assert!(input.is_empty());
             assert_eq!(format!("{back:?}"), format!("{v:?}"));
             for n in 0..buf.len() {
                 let mut cut = &buf[..n];
-                assert!(FlowVerdict::decode(&mut cut).is_none(), "cut at {n}");
+                assert!(FlowVerdict::decode(&mut cut, &()).is_none(), "cut at {n}");
                 assert_eq!(cut.len(), n);
             }
         }

@@ -36,24 +36,158 @@ use crate::tls::{Alert, TlsVersion, alert_description_name, alert_level_name};
 use crate::wire::{AppProtocol, Direction, Transport};
 
 impl Spooled for AuditFlow {
-    fn encode(&self, out: &mut Vec<u8>) {
+    type Shared = FlowShared;
+
+    fn encode(&self, shared: &mut FlowShared, out: &mut Vec<u8>) {
         out.reserve(flow_hint(self));
         self.put(out);
+        if let Some(t) = &self.tls {
+            shared.put(t, out);
+        }
     }
 
-    fn decode(input: &mut &[u8]) -> Option<Self> {
-        get_whole(input)
+    fn decode(input: &mut &[u8], shared: &FlowShared) -> Option<Self> {
+        let mut r = *input;
+        let mut f = AuditFlow::get(&mut r)?;
+        if let Some(t) = &mut f.tls {
+            shared.get(t, &mut r)?;
+        }
+        *input = r;
+        Some(f)
     }
 }
 
 impl Spooled for DnsAnswer {
-    fn encode(&self, out: &mut Vec<u8>) {
+    type Shared = ();
+
+    fn encode(&self, _: &mut (), out: &mut Vec<u8>) {
         out.reserve(dns_hint(self));
         self.put(out);
     }
 
-    fn decode(input: &mut &[u8]) -> Option<Self> {
+    fn decode(input: &mut &[u8], _: &()) -> Option<Self> {
         get_whole(input)
+    }
+}
+
+/// Most distinct values of each kind [`FlowShared`] holds (chains, which can be tens of
+/// KiB each, fewer); past them a value is written inline in each record (a capture of
+/// thousands of distinct certificate chains stays bounded, only slower to read back).
+const MAX_SHARED: usize = 1024;
+const MAX_SHARED_CHAINS: usize = 256;
+
+/// The parts of a TLS record that many records of a capture share (the facts' interner
+/// hands out one copy of each): a server's certificate chain, a client stack's JA4 and
+/// offered versions. A spool writes each once, here in memory, and a record refers to it
+/// by number, so reading a record back copies no chain and no fingerprint. Keyed by the
+/// shared value's address, which the table keeps alive (so an address names one value).
+pub struct FlowShared {
+    chains: Table<[CertSummary]>,
+    ja4s: Table<str>,
+    versions: Table<[TlsVersion]>,
+}
+
+impl Default for FlowShared {
+    fn default() -> Self {
+        FlowShared {
+            chains: Table::new(MAX_SHARED_CHAINS),
+            ja4s: Table::new(MAX_SHARED),
+            versions: Table::new(MAX_SHARED),
+        }
+    }
+}
+
+/// One kind of shared value, numbered in the order first written, at most `most`.
+struct Table<T: ?Sized> {
+    values: Vec<Arc<T>>,
+    ids: rustc_hash::FxHashMap<usize, u32>,
+    most: usize,
+}
+
+/// Tag of a shared value written inline (the table was full), else its number follows.
+const INLINE: u8 = 0;
+const NUMBERED: u8 = 1;
+
+impl<T: ?Sized> Table<T> {
+    fn new(most: usize) -> Table<T> {
+        Table {
+            values: Vec::new(),
+            ids: rustc_hash::FxHashMap::default(),
+            most,
+        }
+    }
+
+    /// Writes `v` as its number (numbering it on first sight), or, past [`MAX_SHARED`]
+    /// values, as `inline` writes it.
+    fn put(&mut self, v: &Arc<T>, out: &mut Vec<u8>, inline: impl FnOnce(&mut Vec<u8>)) {
+        let key = Arc::as_ptr(v).cast::<u8>() as usize;
+        let id = match self.ids.get(&key) {
+            Some(&id) => Some(id),
+            None if self.values.len() < self.most => {
+                let id = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
+                self.ids.insert(key, id);
+                self.values.push(v.clone());
+                Some(id)
+            }
+            None => None,
+        };
+        match id {
+            Some(id) => {
+                out.push(NUMBERED);
+                id.put(out);
+            }
+            None => {
+                out.push(INLINE);
+                inline(out);
+            }
+        }
+    }
+
+    /// Reads a value [`Table::put`] wrote: by number, or inline through `inline`.
+    fn get(
+        &self,
+        r: &mut &[u8],
+        inline: impl FnOnce(&mut &[u8]) -> Option<Arc<T>>,
+    ) -> Option<Arc<T>> {
+        match u8::get(r)? {
+            NUMBERED => self
+                .values
+                .get(usize::try_from(u32::get(r)?).ok()?)
+                .cloned(),
+            INLINE => inline(r),
+            _ => None,
+        }
+    }
+}
+
+impl FlowShared {
+    /// Writes the shared parts of `t`.
+    fn put(&mut self, t: &TlsSummary, out: &mut Vec<u8>) {
+        self.chains
+            .put(&t.certificates, out, |out| t.certificates.put(out));
+        match &t.ja4 {
+            Some(ja4) => {
+                out.push(1);
+                self.ja4s.put(ja4, out, |out| ja4.put(out));
+            }
+            None => out.push(0),
+        }
+        self.versions
+            .put(&t.client_versions, out, |out| t.client_versions.put(out));
+    }
+
+    /// Reads the shared parts [`FlowShared::put`] wrote into `t`.
+    fn get(&self, t: &mut TlsSummary, r: &mut &[u8]) -> Option<()> {
+        t.certificates = self.chains.get(r, get)?;
+        t.ja4 = match u8::get(r)? {
+            0 => None,
+            1 => Some(self.ja4s.get(r, get)?),
+            _ => return None,
+        };
+        t.client_versions = self
+            .versions
+            .get(r, |r| get_u16s(r, TlsVersion).map(Arc::from))?;
+        Some(())
     }
 }
 
@@ -680,16 +814,18 @@ impl Codec for TlsSummary {
             client_hello_frame,
             sni,
             client_max_version,
-            client_versions,
+            // The parts records share go through the spool's table, after the record
+            // (`FlowShared`): written by the record's `Spooled::encode`, not here.
+            client_versions: _,
             offered_suites,
-            ja4,
+            ja4: _,
             server_hello_frame,
             negotiated_version,
             cipher_suite,
             hello_retry,
             alerts,
             first_alert_frame,
-            certificates,
+            certificates: _,
             certificate_frame,
             server_application_data,
             client_application_data,
@@ -697,16 +833,13 @@ impl Codec for TlsSummary {
         client_hello_frame.put(out);
         sni.put(out);
         client_max_version.put(out);
-        client_versions.put(out);
         offered_suites.put(out);
-        ja4.put(out);
         server_hello_frame.put(out);
         negotiated_version.put(out);
         cipher_suite.put(out);
         hello_retry.put(out);
         alerts.put(out);
         first_alert_frame.put(out);
-        certificates.put(out);
         certificate_frame.put(out);
         server_application_data.put(out);
         client_application_data.put(out);
@@ -716,16 +849,13 @@ impl Codec for TlsSummary {
         let client_hello_frame = get(r)?;
         let sni = get(r)?;
         let client_max_version = get(r)?;
-        let client_versions: Arc<[TlsVersion]> = Arc::from(get_u16s(r, TlsVersion)?);
         let offered_suites = get_u16s(r, |s| s)?;
-        let ja4 = get(r)?;
         let server_hello_frame = get(r)?;
         let negotiated_version = get(r)?;
         let cipher_suite = get(r)?;
         let hello_retry = get(r)?;
         let alerts = get(r)?;
         let first_alert_frame = get(r)?;
-        let certificates = get(r)?;
         let certificate_frame = get(r)?;
         let server_application_data = get(r)?;
         let client_application_data = get(r)?;
@@ -733,16 +863,17 @@ impl Codec for TlsSummary {
             client_hello_frame,
             sni,
             client_max_version,
-            client_versions,
+            // Filled from the spool's table by the record's `Spooled::decode`.
+            client_versions: Arc::from([]),
             offered_suites,
-            ja4,
+            ja4: None,
             server_hello_frame,
             negotiated_version,
             cipher_suite,
             hello_retry,
             alerts,
             first_alert_frame,
-            certificates,
+            certificates: Arc::from([]),
             certificate_frame,
             server_application_data,
             client_application_data,
@@ -1069,10 +1200,12 @@ mod tests {
         serde_json::to_string(v).expect("serializes")
     }
 
-    fn encoded<T: Spooled>(v: &T) -> Vec<u8> {
+    /// The encoding of `v` and the table of what it shares.
+    fn encoded<T: Spooled>(v: &T) -> (Vec<u8>, T::Shared) {
         let mut out = Vec::new();
-        v.encode(&mut out);
-        out
+        let mut shared = T::Shared::default();
+        v.encode(&mut shared, &mut out);
+        (out, shared)
     }
 
     /// Every record of every sample reads back as it was written, field for field (JSON
@@ -1100,16 +1233,17 @@ mod tests {
                 facts.dns.to_vec().expect("in memory"),
             );
             let mut buf = Vec::new();
+            let mut shared = FlowShared::default();
             // One reserve covers each record (the hints are not below the encodings).
             for f in &facts_flows {
                 let before = buf.len();
-                f.encode(&mut buf);
+                f.encode(&mut shared, &mut buf);
                 assert!(buf.len() - before <= flow_hint(f), "{}", path.display());
             }
             let after_flows = buf.len();
             for d in &facts_dns {
                 let before = buf.len();
-                d.encode(&mut buf);
+                d.encode(&mut (), &mut buf);
                 assert!(buf.len() - before <= dns_hint(d), "{}", path.display());
             }
             flows_n += facts_flows.len();
@@ -1119,10 +1253,12 @@ mod tests {
 
             let mut input = buf.as_slice();
             let flows: Vec<AuditFlow> = (0..facts_flows.len())
-                .map(|i| AuditFlow::decode(&mut input).unwrap_or_else(|| panic!("flow {i}")))
+                .map(|i| {
+                    AuditFlow::decode(&mut input, &shared).unwrap_or_else(|| panic!("flow {i}"))
+                })
                 .collect();
             let dns: Vec<DnsAnswer> = (0..facts_dns.len())
-                .map(|i| DnsAnswer::decode(&mut input).unwrap_or_else(|| panic!("dns {i}")))
+                .map(|i| DnsAnswer::decode(&mut input, &()).unwrap_or_else(|| panic!("dns {i}")))
                 .collect();
             assert!(
                 input.is_empty(),
@@ -1314,9 +1450,9 @@ mod tests {
     }
 
     /// Decodes `bytes` as one `T`, all of it.
-    fn decode_all<T: Spooled>(bytes: &[u8]) -> Option<T> {
-        let mut input = bytes;
-        let v = T::decode(&mut input)?;
+    fn decode_all<T: Spooled>((bytes, shared): &(Vec<u8>, T::Shared)) -> Option<T> {
+        let mut input = bytes.as_slice();
+        let v = T::decode(&mut input, shared)?;
         assert!(input.is_empty(), "{} bytes left", input.len());
         Some(v)
     }
@@ -1326,11 +1462,11 @@ mod tests {
     #[test]
     fn a_record_with_every_part_filled_round_trips() {
         let f = full_flow();
-        assert!(encoded(&f).len() <= flow_hint(&f));
+        assert!(encoded(&f).0.len() <= flow_hint(&f));
         let back: AuditFlow = decode_all(&encoded(&f)).expect("decodes");
         assert_eq!(format!("{f:?}"), format!("{back:?}"));
         let d = full_dns();
-        assert!(encoded(&d).len() <= dns_hint(&d));
+        assert!(encoded(&d).0.len() <= dns_hint(&d));
         let back: DnsAnswer = decode_all(&encoded(&d)).expect("decodes");
         assert_eq!(format!("{d:?}"), format!("{back:?}"));
         // A flow with nothing optional, too.
@@ -1415,10 +1551,13 @@ mod tests {
     /// randomly mutated records decode to something or nothing, never a panic.
     #[test]
     fn cut_or_mutated_bytes_never_panic() {
-        fn check<T: Spooled + std::fmt::Debug>(bytes: &[u8], seed: u64) {
+        fn check<T: Spooled + std::fmt::Debug>((bytes, shared): (Vec<u8>, T::Shared), seed: u64) {
             for n in 0..bytes.len() {
                 let mut input = &bytes[..n];
-                assert!(T::decode(&mut input).is_none(), "prefix of {n} bytes");
+                assert!(
+                    T::decode(&mut input, &shared).is_none(),
+                    "prefix of {n} bytes"
+                );
                 assert_eq!(input.len(), n, "input advanced on a refused decode");
             }
             let mut state = seed;
@@ -1429,11 +1568,11 @@ mod tests {
                     b[at] ^= (xorshift(&mut state) as u8).max(1);
                 }
                 let mut input = b.as_slice();
-                let _ = T::decode(&mut input).map(|v| format!("{v:?}"));
+                let _ = T::decode(&mut input, &shared).map(|v| format!("{v:?}"));
             }
         }
-        check::<AuditFlow>(&encoded(&full_flow()), 0x9e37_79b9_7f4a_7c15);
-        check::<DnsAnswer>(&encoded(&full_dns()), 0x2545_f491_4f6c_dd1d);
+        check::<AuditFlow>(encoded(&full_flow()), 0x9e37_79b9_7f4a_7c15);
+        check::<DnsAnswer>(encoded(&full_dns()), 0x2545_f491_4f6c_dd1d);
     }
 
     /// Lengths and counts beyond the bytes left are refused before anything is allocated,

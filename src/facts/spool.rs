@@ -35,11 +35,15 @@ use std::ops::ControlFlow;
 /// process that wrote it (never a file format another program reads), so it only has to
 /// round-trip; decoding refuses malformed bytes instead of panicking.
 pub trait Spooled: Sized {
+    /// What many records share (a server's certificate chain, a client's fingerprint),
+    /// kept once per spool in memory and written as a number in each record that holds it:
+    /// encoding fills it, decoding reads it. `()` for a type that shares nothing.
+    type Shared: Default + Send + Sync;
     /// Appends the encoding of `self` to `out`.
-    fn encode(&self, out: &mut Vec<u8>);
+    fn encode(&self, shared: &mut Self::Shared, out: &mut Vec<u8>);
     /// Reads one value from the front of `input` and advances it past the value; `None`
     /// when the bytes are not one value's encoding.
-    fn decode(input: &mut &[u8]) -> Option<Self>;
+    fn decode(input: &mut &[u8], shared: &Self::Shared) -> Option<Self>;
 }
 
 /// Bytes of a run read from the file at once during the merge. Small, because the merge
@@ -82,6 +86,8 @@ pub struct Spool<T: Spooled> {
     scratch: Vec<u8>,
     /// Why spilling stopped; set once, after which everything stays in memory.
     spill_error: Option<String>,
+    /// What the written records share, for reading them back.
+    shared: T::Shared,
 }
 
 impl<T: Spooled> Spool<T> {
@@ -101,6 +107,7 @@ impl<T: Spooled> Spool<T> {
             spilled: 0,
             scratch: Vec::new(),
             spill_error: None,
+            shared: T::Shared::default(),
         }
     }
 
@@ -144,6 +151,7 @@ impl<T: Spooled> Spool<T> {
             file: self.file.map(SpillFile::new),
             runs: self.runs,
             spill_error: self.spill_error,
+            shared: self.shared,
         }
     }
 
@@ -172,7 +180,7 @@ impl<T: Spooled> Spool<T> {
         for record in &self.run {
             self.scratch.clear();
             self.scratch.extend_from_slice(&[0; LEN_PREFIX]);
-            record.encode(&mut self.scratch);
+            record.encode(&mut self.shared, &mut self.scratch);
             let len = u32::try_from(self.scratch.len() - LEN_PREFIX).map_err(|_| {
                 io::Error::new(
                     io::ErrorKind::InvalidInput,
@@ -253,6 +261,8 @@ pub struct Sorted<T: Spooled> {
     runs: Vec<RunInfo>,
     len: usize,
     spill_error: Option<String>,
+    /// What the records in the file share (see [`Spooled::Shared`]).
+    shared: T::Shared,
 }
 
 impl<T: Spooled> std::fmt::Debug for Sorted<T> {
@@ -278,6 +288,7 @@ impl<T: Spooled> Sorted<T> {
             file: None,
             runs: Vec::new(),
             spill_error: None,
+            shared: T::Shared::default(),
         }
     }
 
@@ -351,7 +362,7 @@ impl<T: Spooled> Sorted<T> {
         let mut heads: Vec<Option<T>> = Vec::with_capacity(readers.len());
         let mut heap = BinaryHeap::with_capacity(readers.len() + 1);
         for (i, reader) in readers.iter_mut().enumerate() {
-            let head = reader.next::<T>(file)?;
+            let head = reader.next::<T>(file, &self.shared)?;
             if let Some(record) = &head {
                 heap.push(Reverse((key(record), i)));
             }
@@ -382,7 +393,7 @@ impl<T: Spooled> Sorted<T> {
                 if flow.is_break() {
                     return Ok(());
                 }
-                let next = readers[run].next::<T>(file)?;
+                let next = readers[run].next::<T>(file, &self.shared)?;
                 let next_key = next.as_ref().map(key);
                 heads[run] = next;
                 (flow, next_key)
@@ -449,7 +460,7 @@ impl RunReader {
     }
 
     /// The run's next record, `None` after its last.
-    fn next<T: Spooled>(&mut self, file: &SpillFile) -> io::Result<Option<T>> {
+    fn next<T: Spooled>(&mut self, file: &SpillFile, shared: &T::Shared) -> io::Result<Option<T>> {
         if self.left == 0 {
             if self.start < self.filled || self.next < self.end {
                 return Err(self.invalid("bytes after the run's last record"));
@@ -469,7 +480,7 @@ impl RunReader {
         self.fill(file, LEN_PREFIX + len)?;
         let body = self.start + LEN_PREFIX;
         let mut input = &self.buf[body..body + len];
-        let record = match T::decode(&mut input) {
+        let record = match T::decode(&mut input, shared) {
             Some(record) if input.is_empty() => record,
             Some(_) => return Err(self.invalid("a record shorter than its length says")),
             None => return Err(self.invalid("a record that does not decode")),
@@ -535,13 +546,14 @@ mod tests {
     }
 
     impl Spooled for Rec {
-        fn encode(&self, out: &mut Vec<u8>) {
+        type Shared = ();
+        fn encode(&self, _: &mut (), out: &mut Vec<u8>) {
             out.extend_from_slice(&self.key.to_le_bytes());
             out.extend_from_slice(&self.seq.to_le_bytes());
             out.extend_from_slice(&(self.payload.len() as u32).to_le_bytes());
             out.extend_from_slice(self.payload.as_bytes());
         }
-        fn decode(input: &mut &[u8]) -> Option<Rec> {
+        fn decode(input: &mut &[u8], _: &()) -> Option<Rec> {
             let key = u64::from_le_bytes(take(input)?);
             let seq = u64::from_le_bytes(take(input)?);
             let len = u32::from_le_bytes(take(input)?) as usize;
@@ -853,10 +865,11 @@ mod tests {
     }
 
     impl Spooled for Counted {
-        fn encode(&self, out: &mut Vec<u8>) {
+        type Shared = ();
+        fn encode(&self, _: &mut (), out: &mut Vec<u8>) {
             out.extend_from_slice(&self.key.to_le_bytes());
         }
-        fn decode(input: &mut &[u8]) -> Option<Counted> {
+        fn decode(input: &mut &[u8], _: &()) -> Option<Counted> {
             let key = u64::from_le_bytes(take(input)?);
             DECODED_LIVE.with(|c| c.set(c.get() + 1));
             Some(Counted { key, decoded: true })
