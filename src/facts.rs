@@ -255,6 +255,38 @@ impl FactsBuilder {
     }
 }
 
+/// The facts of the capture at `path` under `limits`, read whole (no error allowed): the
+/// tests' way to the records of a sample.
+#[cfg(test)]
+pub(crate) fn facts_of_file(path: &std::path::Path, limits: FactsLimits) -> CaptureFacts {
+    let mut b = FactsBuilder::with_limits(limits);
+    let stats = crate::pipeline::analyze(
+        &crate::capture::Input::Path(path.to_path_buf()),
+        &crate::pipeline::PipelineConfig::default(),
+        &mut |mut f| b.add_taking(&mut f),
+    );
+    assert!(
+        stats.error.is_none(),
+        "{}: {:?}",
+        path.display(),
+        stats.error
+    );
+    b.finish()
+}
+
+/// The sample captures (`samples/*.pcap`), in name order.
+#[cfg(test)]
+pub(crate) fn sample_pcaps() -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .expect("samples/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("pcap"))
+        .collect();
+    paths.sort();
+    paths
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,19 +301,7 @@ mod tests {
     }
 
     fn facts_with(path: &std::path::Path, limits: FactsLimits) -> Listed {
-        let mut b = FactsBuilder::with_limits(limits);
-        let stats = pipeline::analyze(
-            &Input::Path(path.to_path_buf()),
-            &PipelineConfig::default(),
-            &mut |mut f| b.add_taking(&mut f),
-        );
-        assert!(
-            stats.error.is_none(),
-            "{}: {:?}",
-            path.display(),
-            stats.error
-        );
-        let f = b.finish();
+        let f = facts_of_file(path, limits);
         assert!(
             f.dropped.spill_error.is_none(),
             "{:?}",
@@ -304,13 +324,8 @@ mod tests {
     /// back as the records held in memory, in the same order, over every sample.
     #[test]
     fn spilled_facts_equal_the_facts_held_in_memory() {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples");
         let mut read = 0;
-        for entry in std::fs::read_dir(&dir).expect("samples/") {
-            let path = entry.expect("entry").path();
-            if path.extension().and_then(|e| e.to_str()) != Some("pcap") {
-                continue;
-            }
+        for path in sample_pcaps() {
             let kept = facts_with(&path, FactsLimits::default());
             let spilled = facts_with(
                 &path,
@@ -330,13 +345,8 @@ mod tests {
     /// them gives, over every sample.
     #[test]
     fn taking_and_copying_a_flow_give_the_same_records() {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples");
         let mut read = 0;
-        for entry in std::fs::read_dir(&dir).expect("samples/") {
-            let path = entry.expect("entry").path();
-            if path.extension().and_then(|e| e.to_str()) != Some("pcap") {
-                continue;
-            }
+        for path in sample_pcaps() {
             let (mut copied, mut taken) = (FactsBuilder::new(), FactsBuilder::new());
             pipeline::analyze(
                 &Input::Path(path.clone()),

@@ -1175,26 +1175,7 @@ impl Codec for DnsAnswer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::Input;
-    use crate::facts::{CaptureFacts, FactsBuilder};
-    use crate::pipeline::{self, PipelineConfig};
     use std::path::PathBuf;
-
-    fn facts_of(path: &std::path::Path) -> CaptureFacts {
-        let mut b = FactsBuilder::new();
-        let stats = pipeline::analyze(
-            &Input::Path(path.to_path_buf()),
-            &PipelineConfig::default(),
-            &mut |mut f| b.add_taking(&mut f),
-        );
-        assert!(
-            stats.error.is_none(),
-            "{}: {:?}",
-            path.display(),
-            stats.error
-        );
-        b.finish()
-    }
 
     fn json<T: serde::Serialize>(v: &T) -> String {
         serde_json::to_string(v).expect("serializes")
@@ -1227,7 +1208,7 @@ mod tests {
         paths.sort();
         let (mut flows_n, mut flow_bytes, mut dns_n, mut dns_bytes) = (0, 0, 0, 0);
         for path in &paths {
-            let facts = facts_of(path);
+            let facts = crate::facts::facts_of_file(path, crate::facts::FactsLimits::default());
             let (facts_flows, facts_dns) = (
                 facts.flows.to_vec().expect("in memory"),
                 facts.dns.to_vec().expect("in memory"),
