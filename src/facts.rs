@@ -78,6 +78,10 @@ pub struct CaptureFacts {
     /// Bytes of records the facts held in memory before spilling
     /// ([`FactsLimits::memory_bytes`]): the audit holds its per-flow verdicts to the same.
     pub memory_bytes: usize,
+    /// The latest end of a kept flow or time of a DNS message: the capture's end as its
+    /// records show it, known before they are read back (a DNS query asked too close to
+    /// it is not called unanswered).
+    pub end_ns: Option<i64>,
 }
 
 /// Collects the facts of one capture as the pipeline emits finished flows.
@@ -87,6 +91,8 @@ pub struct FactsBuilder {
     dns: Spool<DnsAnswer>,
     /// The DNS messages of the flow being added, paired before they are kept.
     flow_dns: Vec<DnsAnswer>,
+    /// See [`CaptureFacts::end_ns`].
+    end_ns: Option<i64>,
     /// Estimated bytes of the kept records, all and bare attempts only.
     bytes: usize,
     bare_bytes: usize,
@@ -125,6 +131,7 @@ impl FactsBuilder {
             flows: Spool::new(limits.memory_bytes, first_frame),
             dns: Spool::new(limits.memory_bytes, dns_frame),
             flow_dns: Vec::new(),
+            end_ns: None,
             bytes: 0,
             bare_bytes: 0,
             truncated: 0,
@@ -147,6 +154,7 @@ impl FactsBuilder {
             if bare {
                 self.bare_bytes += size;
             }
+            self.end_ns = self.end_ns.max(Some(rec.last_ts_ns));
             self.flows.push(rec, size);
             return;
         }
@@ -190,6 +198,7 @@ impl FactsBuilder {
             self.flow_dns.extend(DnsAnswer::of_flow(f));
             pair_queries(&mut self.flow_dns);
             for m in self.flow_dns.drain(..) {
+                self.end_ns = self.end_ns.max(Some(m.ts_ns));
                 let size = m.approx_bytes();
                 self.dns.push(m, size);
             }
@@ -207,6 +216,7 @@ impl FactsBuilder {
             limits,
             flows,
             dns,
+            end_ns,
             truncated,
             dropped,
             groups,
@@ -251,6 +261,7 @@ impl FactsBuilder {
             dropped,
             host_components: std::collections::BTreeMap::new(),
             memory_bytes: limits.memory_bytes,
+            end_ns,
         }
     }
 }

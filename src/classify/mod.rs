@@ -8,7 +8,8 @@
 //! holds per flow only 12 bytes between its passes, whatever the capture's size. The order
 //! of work for one capture, in [`audit_capture`]:
 //!
-//! 1. a pass over the DNS messages indexes the answers;
+//! 1. a pass over the DNS messages indexes the answers and feeds the rules that look across
+//!    them ([`DnsFold`]);
 //! 2. a pass over the flows attributes each to catalog entries (SNI, CONNECT authority,
 //!    Host, DNS, service tag), kept per kind of attribution (`Attributions`), and infers
 //!    the context the user did not give (`context::Inference`);
@@ -16,8 +17,8 @@
 //! 4. a pass over the flows runs every per-flow rule, feeds the rules that look across
 //!    flows ([`FlowFold`]), the coverage table, the timeline and the host identity, and
 //!    writes each flow's verdict (to a spool, like the records);
-//! 5. the capture-wide rules run (a DNS rule reads the messages again), then the
-//!    per-endpoint summaries, after the coverage table;
+//! 5. the capture-wide rules finish, then the per-endpoint summaries, after the coverage
+//!    table;
 //!
 //! and what the rules find is grouped into one finding per problem (`Folder`) as it comes.
 
@@ -572,31 +573,18 @@ pub struct Cx<'a> {
     pub recommended_suites: &'a [u16],
 }
 
-/// A pass over the capture's DNS messages.
-type DnsPass<'a> = dyn Fn(&mut dyn FnMut(&DnsAnswer)) + 'a;
-
-/// The whole capture, for the rules that look across flows (they read the flows through a
-/// [`FlowFold`]) and DNS messages (read in a pass, [`CaptureView::each_dns`]): a large
-/// capture's records are partly on disk, never held as a list.
+/// The whole capture, for the rules that look across it: they read the flows and the DNS
+/// messages through a [`FlowFold`] and a [`DnsFold`], fed in the audit's passes (a large
+/// capture's records are partly on disk, never held as a list).
 pub struct CaptureView<'a> {
-    dns: &'a DnsPass<'a>,
     /// How many flows were attributed to an Arc endpoint.
     pub arc_flows: usize,
     pub coverage: &'a [CoverageRow],
     pub first_ts_ns: Option<i64>,
     pub last_ts_ns: Option<i64>,
-    /// The time of the last DNS message.
-    pub dns_last_ts_ns: Option<i64>,
 }
 
 impl CaptureView<'_> {
-    /// Calls `f` with every DNS message of the capture, in frame order (rules that look
-    /// across queries and answers of one name, e.g. an AAAA NODATA next to a working A
-    /// answer).
-    pub fn each_dns(&self, mut f: impl FnMut(&DnsAnswer)) {
-        (self.dns)(&mut f);
-    }
-
     /// Some flow was attributed to an Arc endpoint: the capture is of an Arc machine.
     pub fn any_arc(&self) -> bool {
         self.arc_flows > 0
@@ -613,6 +601,12 @@ pub trait Rule: Sync {
     /// by, judged once they all did ([`FlowFold::finish`], in place of `check_capture`).
     /// The audit never holds the flows for a second look.
     fn flow_fold(&self) -> Option<Box<dyn FlowFold>> {
+        None
+    }
+    /// The same for a rule that looks across the DNS messages: what it gathers from each in
+    /// the audit's pass over them (the one that indexes the answers). `end_ns` is the
+    /// capture's end as its records show it (the latest flow end or DNS message).
+    fn dns_fold<'c>(&self, _catalog: &'c Catalog, _end_ns: i64) -> Option<Box<dyn DnsFold + 'c>> {
         None
     }
     fn check_capture(&self, _c: &CaptureView<'_>, _cx: &Cx<'_>, _out: &mut Vec<Finding>) {}
@@ -634,6 +628,15 @@ pub trait FlowFold {
     /// One flow, in first-frame order, after the per-flow rules judged it.
     fn flow(&mut self, v: &FlowView<'_>, cx: &Cx<'_>);
     /// The findings, once every flow went by; runs where the rule's `check_capture` would.
+    fn finish(self: Box<Self>, c: &CaptureView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>);
+}
+
+/// What a rule gathers across the DNS messages (see [`Rule::dns_fold`]).
+pub trait DnsFold {
+    /// One message, in frame order.
+    fn message(&mut self, m: &DnsAnswer);
+    /// The findings, once every message went by; runs where the rule's `check_capture`
+    /// would.
     fn finish(self: Box<Self>, c: &CaptureView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>);
 }
 
@@ -727,6 +730,7 @@ pub fn audit_capture(
         dns: &facts.dns,
         host_components: &facts.host_components,
         verdict_memory: facts.memory_bytes,
+        end_ns: facts.end_ns,
     };
     audit(file, parts, given, catalog, tags)
 }
@@ -746,6 +750,7 @@ pub fn audit_capture_owned(
         dns,
         host_components,
         memory_bytes,
+        end_ns,
         ..
     } = facts;
     let parts = Parts {
@@ -753,6 +758,7 @@ pub fn audit_capture_owned(
         dns,
         host_components: &host_components,
         verdict_memory: memory_bytes,
+        end_ns,
     };
     audit(file, parts, given, catalog, tags)
 }
@@ -771,6 +777,7 @@ pub fn audit_nothing(
         dns: &[][..],
         host_components: &none,
         verdict_memory: 0,
+        end_ns: None,
     };
     match audit(file, parts, given, catalog, tags) {
         Ok(audit) => audit,
@@ -786,6 +793,8 @@ struct Parts<'f, F: ?Sized, D> {
     host_components: &'f std::collections::BTreeMap<u32, String>,
     /// Bytes of per-flow verdicts held in memory before the rest go to a temporary file.
     verdict_memory: usize,
+    /// The latest flow end or DNS message of the records (see [`CaptureFacts::end_ns`]).
+    end_ns: Option<i64>,
 }
 
 /// Frame number that stands for "no DNS answer" in [`Attributions`] (frames count from 1).
@@ -843,7 +852,7 @@ impl Attributions {
 }
 
 /// Audits one capture whose flows and DNS messages are read in passes (see [`Records`]):
-/// twice over the flows, twice over the DNS messages, holding 12 bytes per flow between
+/// twice over the flows, once over the DNS messages, holding 12 bytes per flow between
 /// the passes and writing each flow's verdict to a spool.
 fn audit<F, D, E>(
     file: &str,
@@ -861,15 +870,27 @@ where
         dns,
         host_components,
         verdict_memory,
+        end_ns,
     } = parts;
+    let rules = rules::all();
     let dns_messages = dns.count();
     let mut index = DnsIndex::default();
-    let mut dns_last_ts_ns: Option<i64> = None;
+    // What the rules that look across DNS messages gather, by the rule's place in `rules`.
+    let end_ns = end_ns.unwrap_or(i64::MIN);
+    let mut dns_folds: Vec<(usize, Box<dyn DnsFold + '_>)> = rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| Some((i, r.dns_fold(catalog, end_ns)?)))
+        .collect();
     dns.each(&mut |_, m| {
         index.add(m);
-        dns_last_ts_ns = dns_last_ts_ns.max(Some(m.ts_ns));
+        for (_, fold) in &mut dns_folds {
+            fold.message(m);
+        }
         ControlFlow::Continue(())
     })?;
+    // Nothing reads the DNS messages again (nor their file).
+    drop(dns);
     let index = index.finish();
     let names = attribution::NameMatcher::new(catalog);
     let mut attributions = Attributions::default();
@@ -941,7 +962,6 @@ where
         host_components,
         recommended_suites: &recommended_suites,
     };
-    let rules = rules::all();
     let mut folder = Folder::default();
     let mut table = Coverage::new(catalog);
     let mut arc_flows = 0;
@@ -1005,34 +1025,23 @@ where
         })?;
     }
     let mut table = table.finish(catalog, &context);
-    // The capture-wide rules that read the DNS messages read them again; a failed read
-    // stops every later pass and is the audit's error.
-    let failed: std::cell::RefCell<Option<E>> = std::cell::RefCell::new(None);
-    let each_dns = |g: &mut dyn FnMut(&DnsAnswer)| {
-        if failed.borrow().is_some() {
-            return;
-        }
-        let read = dns.each(&mut |_, m| {
-            g(m);
-            ControlFlow::Continue(())
-        });
-        if let Err(e) = read {
-            *failed.borrow_mut() = Some(e);
-        }
-    };
     let mut findings = Vec::new();
     let capture = CaptureView {
-        dns: &each_dns,
         arc_flows,
         coverage: &table,
         first_ts_ns,
         last_ts_ns,
-        dns_last_ts_ns,
     };
     for (i, r) in rules.iter().enumerate() {
-        match folds.iter().position(|(j, _)| *j == i) {
-            Some(at) => folds.swap_remove(at).1.finish(&capture, &cx, &mut findings),
-            None => r.check_capture(&capture, &cx, &mut findings),
+        if let Some(at) = folds.iter().position(|(j, _)| *j == i) {
+            folds.swap_remove(at).1.finish(&capture, &cx, &mut findings);
+        } else if let Some(at) = dns_folds.iter().position(|(j, _)| *j == i) {
+            dns_folds
+                .swap_remove(at)
+                .1
+                .finish(&capture, &cx, &mut findings);
+        } else {
+            r.check_capture(&capture, &cx, &mut findings);
         }
     }
     for f in findings.drain(..) {
@@ -1046,12 +1055,10 @@ where
         .map(|(a, b)| b.saturating_sub(a));
     coverage::mark_unseen(&mut table, catalog, span_ns, &explained);
     let capture = CaptureView {
-        dns: &each_dns,
         arc_flows,
         coverage: &table,
         first_ts_ns,
         last_ts_ns,
-        dns_last_ts_ns,
     };
     for r in rules {
         r.check_summary(&capture, &explained, &cx, &mut findings);
@@ -1059,13 +1066,8 @@ where
     for f in findings.drain(..) {
         folder.add_whole(f);
     }
-    if let Some(e) = failed.into_inner() {
-        return Err(e);
-    }
-    // Nothing reads the DNS messages from here on.
     let dns_bounds = index.stats();
     drop(index);
-    drop(dns);
     let mut findings = folder.out;
     // Deterministic order: by first frame, then rule id.
     findings.sort_by(|a, b| {

@@ -23,7 +23,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use crate::classify::{
-    CaptureView, Cx, DnsAnswer, DnsRecordData, Family, Finding, Rule, RuleMeta, Severity,
+    CaptureView, Cx, DnsAnswer, DnsFold, DnsRecordData, Family, Finding, Rule, RuleMeta,
+    Severity,
 };
 use crate::dns::{Rcode, type_name};
 use crate::model::{Catalog, Profile};
@@ -93,40 +94,42 @@ fn key_of(name: &str) -> Cow<'_, str> {
     }
 }
 
-/// Collects the per-name states of every Arc name asked or answered in the messages `each`
-/// gives (a pass over the capture's DNS messages).
-fn collect(
-    each: impl FnOnce(&mut dyn FnMut(&DnsAnswer)),
-    catalog: &Catalog,
+/// The per-name states of every Arc name asked or answered, gathered one DNS message at a
+/// time in the audit's pass over them (see `Rule::dns_fold`). `end_ns` is the capture's
+/// end as its records show it: a query asked too close to it is not called unanswered.
+struct Names<'c> {
+    catalog: &'c Catalog,
     end_ns: i64,
-) -> BTreeMap<String, NameState> {
-    // Each name's state by the name's number (one hash lookup per message; `None`: not an
-    // Arc name); ordered by name once at the end.
-    let mut index: rustc_hash::FxHashMap<String, Option<usize>> = Default::default();
-    let mut states: Vec<(String, NameState)> = Vec::new();
-    each(&mut |m| {
+    /// Each name's state by the name's number (one hash lookup per message; `None`: not an
+    /// Arc name); ordered by name once at the end.
+    index: rustc_hash::FxHashMap<String, Option<usize>>,
+    states: Vec<(String, NameState)>,
+}
+
+impl Names<'_> {
+    fn add(&mut self, m: &DnsAnswer) {
         let Some(q) = m.qname.as_deref() else {
             return;
         };
         let key = key_of(q);
-        let i = match index.get(key.as_ref()) {
+        let i = match self.index.get(key.as_ref()) {
             Some(&i) => i,
             None => {
-                let i = (!catalog.match_host(q).is_empty()).then(|| {
-                    states.push((
+                let i = (!self.catalog.match_host(q).is_empty()).then(|| {
+                    self.states.push((
                         key.to_string(),
                         NameState {
                             shown: q.strip_suffix('.').unwrap_or(q).to_string(),
                             ..NameState::default()
                         },
                     ));
-                    states.len() - 1
+                    self.states.len() - 1
                 });
-                index.insert(key.into_owned(), i);
+                self.index.insert(key.into_owned(), i);
                 i
             }
         };
-        let Some((_, st)) = i.and_then(|i| states.get_mut(i)) else {
+        let Some((_, st)) = i.and_then(|i| self.states.get_mut(i)) else {
             return;
         };
         let addr_query = m.qtype == QTYPE_A || m.qtype == QTYPE_AAAA;
@@ -153,7 +156,7 @@ fn collect(
                 push_capped(&mut st.empty, m.frame);
             }
         } else if addr_query
-            && end_ns.saturating_sub(m.ts_ns) >= UNANSWERED_GRACE_NS
+            && self.end_ns.saturating_sub(m.ts_ns) >= UNANSWERED_GRACE_NS
             // Paired with its response by the facts stage.
             && !m.answered
         {
@@ -161,8 +164,26 @@ fn collect(
             push_capped(&mut st.unanswered, m.frame);
             push_capped(&mut st.resolvers, m.resolver);
         }
-    });
-    states.into_iter().collect()
+    }
+
+    fn finish(self) -> BTreeMap<String, NameState> {
+        self.states.into_iter().collect()
+    }
+}
+
+/// The per-name states of the messages `dns`, as the audit's pass gathers them.
+#[cfg(test)]
+fn collect(dns: &[DnsAnswer], catalog: &Catalog, end_ns: i64) -> BTreeMap<String, NameState> {
+    let mut names = Names {
+        catalog,
+        end_ns,
+        index: Default::default(),
+        states: Vec::new(),
+    };
+    for m in dns {
+        names.add(m);
+    }
+    names.finish()
 }
 
 fn list<T: std::fmt::Display>(v: &[T], total: usize) -> String {
@@ -195,14 +216,23 @@ impl Rule for DnsFailure {
         &META
     }
 
-    fn check_capture(&self, c: &CaptureView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
-        let end_ns = c
-            .dns_last_ts_ns
-            .into_iter()
-            .chain(c.last_ts_ns)
-            .max()
-            .unwrap_or(i64::MIN);
-        for st in collect(|g| c.each_dns(g), cx.catalog, end_ns).into_values() {
+    fn dns_fold<'c>(&self, catalog: &'c Catalog, end_ns: i64) -> Option<Box<dyn DnsFold + 'c>> {
+        Some(Box::new(Names {
+            catalog,
+            end_ns,
+            index: Default::default(),
+            states: Vec::new(),
+        }))
+    }
+}
+
+impl DnsFold for Names<'_> {
+    fn message(&mut self, m: &DnsAnswer) {
+        self.add(m);
+    }
+
+    fn finish(self: Box<Self>, _c: &CaptureView<'_>, cx: &Cx<'_>, out: &mut Vec<Finding>) {
+        for st in (*self).finish().into_values() {
             let endpoint = endpoint_id(cx.catalog, &st.shown, cx);
             let resolvers = list(&st.resolvers, st.resolvers.len());
             let mut found = Vec::new();
@@ -331,7 +361,7 @@ mod tests {
             msg(4, true, Rcode::NoError, n, 28, false),
         ];
         crate::facts::pair_queries(&mut dns);
-        let st = collect(|g| dns.iter().for_each(g), Catalog::builtin(), 100_000_000_000);
+        let st = collect(&dns, Catalog::builtin(), 100_000_000_000);
         let s = &st[n];
         assert!(s.address && s.errors.is_empty() && s.unanswered.is_empty());
         assert_eq!(s.empty, vec![4]);
@@ -344,7 +374,7 @@ mod tests {
             msg(4, true, Rcode::NXDomain, "GBL.his.arc.azure.com", 28, false),
             msg(6, true, Rcode::ServFail, "example.org", 1, false),
         ];
-        let st = collect(|g| dns.iter().for_each(g), Catalog::builtin(), 0);
+        let st = collect(&dns, Catalog::builtin(), 0);
         assert_eq!(st.len(), 1);
         let e = &st["gbl.his.arc.azure.com"].errors[&3];
         assert_eq!(
@@ -359,12 +389,12 @@ mod tests {
         let dns = [msg(1, false, Rcode::NoError, n, 1, false)];
         // Capture ends 0.5 s after the query: no verdict.
         assert!(
-            collect(|g| dns.iter().for_each(g), Catalog::builtin(), 1_500_000_000)[n]
+            collect(&dns, Catalog::builtin(), 1_500_000_000)[n]
                 .unanswered
                 .is_empty()
         );
         assert_eq!(
-            collect(|g| dns.iter().for_each(g), Catalog::builtin(), 5_000_000_000)[n].unanswered,
+            collect(&dns, Catalog::builtin(), 5_000_000_000)[n].unanswered,
             vec![1]
         );
     }
@@ -375,7 +405,7 @@ mod tests {
         let dns: Vec<DnsAnswer> = (0..100)
             .map(|i| msg(i, true, Rcode::Refused, n, 1, false))
             .collect();
-        let st = collect(|g| dns.iter().for_each(g), Catalog::builtin(), 0);
+        let st = collect(&dns, Catalog::builtin(), 0);
         let e = &st[n].errors[&5];
         assert_eq!((e.frames.len(), e.count), (MAX_FRAMES, 100));
         assert!(list(&e.frames, e.count).ends_with("(and 84 more)"));
