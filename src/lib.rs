@@ -26,5 +26,7 @@ pub mod http;
 pub mod model;
 pub mod pipeline;
 pub mod report;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod tls;
 pub mod wire;

@@ -33,18 +33,6 @@ impl<T> Records<T> for [T] {
     }
 }
 
-impl<T> Records<T> for Vec<T> {
-    type Error = std::convert::Infallible;
-
-    fn count(&self) -> usize {
-        self.len()
-    }
-
-    fn each(&self, f: &mut dyn FnMut(usize, &T) -> ControlFlow<()>) -> Result<(), Self::Error> {
-        self.as_slice().each(f)
-    }
-}
-
 impl<T, R: Records<T> + ?Sized> Records<T> for &R {
     type Error = R::Error;
 

@@ -1520,14 +1520,6 @@ mod tests {
         }
     }
 
-    /// xorshift64: a deterministic stream of bytes and positions for the mutation test.
-    fn xorshift(state: &mut u64) -> u64 {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        *state
-    }
-
     /// Every proper prefix of a record is refused (and leaves the input where it was), and
     /// randomly mutated records decode to something or nothing, never a panic.
     #[test]
@@ -1541,12 +1533,12 @@ mod tests {
                 );
                 assert_eq!(input.len(), n, "input advanced on a refused decode");
             }
-            let mut state = seed;
+            let mut rng = crate::testing::XorShift(seed);
             for _ in 0..3000 {
                 let mut b = bytes.to_vec();
-                for _ in 0..=xorshift(&mut state) % 4 {
-                    let at = (xorshift(&mut state) % b.len() as u64) as usize;
-                    b[at] ^= (xorshift(&mut state) as u8).max(1);
+                for _ in 0..=rng.next() % 4 {
+                    let at = (rng.next() % b.len() as u64) as usize;
+                    b[at] ^= (rng.next() as u8).max(1);
                 }
                 let mut input = b.as_slice();
                 let _ = T::decode(&mut input, &shared).map(|v| format!("{v:?}"));

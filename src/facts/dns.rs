@@ -268,13 +268,8 @@ mod tests {
     /// every query with every response gives, over random flows of 1 to 20 messages.
     #[test]
     fn small_and_large_flows_pair_alike() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::testing::XorShift(0x9e37_79b9_7f4a_7c15);
+        let mut next = move || rng.next();
         let names = ["a.example", "A.example.", "b.example"];
         for _ in 0..2_000 {
             let n = 1 + (next() % 20) as usize;

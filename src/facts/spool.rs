@@ -251,7 +251,7 @@ fn seek_read_exact(
     file.read_exact(buf)
 }
 
-/// Every record of a finished [`Spool`] (or of a Vec), readable in key order any number of
+/// Every record of a finished [`Spool`], readable in key order any number of
 /// times. Owns the spill file: dropping it closes the file, which the OS then removes.
 pub struct Sorted<T: Spooled> {
     key: fn(&T) -> u64,
@@ -277,21 +277,6 @@ impl<T: Spooled> std::fmt::Debug for Sorted<T> {
 }
 
 impl<T: Spooled> Sorted<T> {
-    /// All records of a Vec (no file), sorted stably by key: what tests and small captures
-    /// use.
-    pub fn from_vec(mut v: Vec<T>, key: fn(&T) -> u64) -> Sorted<T> {
-        v.sort_by_cached_key(key);
-        Sorted {
-            key,
-            len: v.len(),
-            memory: v,
-            file: None,
-            runs: Vec::new(),
-            spill_error: None,
-            shared: T::Shared::default(),
-        }
-    }
-
     /// Records held.
     pub fn len(&self) -> usize {
         self.len
@@ -573,19 +558,7 @@ mod tests {
         24 + r.payload.len()
     }
 
-    /// Deterministic xorshift64.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
+    use crate::testing::XorShift as Rng;
 
     fn records(rng: &mut Rng, n: usize, keys: u64) -> Vec<Rec> {
         (0..n as u64)
@@ -660,11 +633,11 @@ mod tests {
     }
 
     #[test]
-    fn from_vec_equals_a_stable_sort() {
+    fn a_spool_that_never_spills_equals_a_stable_sort() {
         let mut rng = Rng(7);
         for n in [0, 1, 2, 100, 4999] {
             let input = records(&mut rng, n, 5);
-            let sorted = Sorted::from_vec(input.clone(), rec_key);
+            let sorted = spool_of(&input, usize::MAX);
             assert_eq!(sorted.len(), n);
             assert!(!sorted.spilled());
             assert_eq!(collect(&sorted).unwrap(), stable_sorted(&input));
