@@ -703,9 +703,6 @@ pub struct CaptureAudit {
     pub dns_bounds: DnsIndexStats,
     /// The Arc connections over time, one lane per endpoint (the HTML report's picture).
     pub timeline: Timeline,
-    /// When the capture's first flow started.
-    #[serde(skip)]
-    pub first_ts_ns: Option<i64>,
     /// The client addresses of the Arc flows, with how many each sent (the host identity
     /// names the one with most).
     #[serde(skip)]
@@ -1086,7 +1083,6 @@ where
         dns_messages,
         dns_bounds,
         timeline,
-        first_ts_ns,
         arc_clients,
         flows: Arc::new(verdicts.finish()),
     })

@@ -117,7 +117,8 @@ fn snapshot_age_notes(status: &mut ServiceTagStatus, files: &[FileReport]) {
     if status.source != TagSource::BuiltInSnapshot {
         return;
     }
-    let Some(start) = files.iter().filter_map(|f| f.audit.first_ts_ns).max() else {
+    // The timeline starts where the capture's first flow did.
+    let Some(start) = files.iter().filter_map(|f| f.audit.timeline.start_ns).max() else {
         return;
     };
     for (cloud, published, days) in tag_snapshot::stale_editions(start) {
