@@ -864,7 +864,7 @@ impl Codec for TlsSummary {
             sni,
             client_max_version,
             // Filled from the spool's table by the record's `Spooled::decode`.
-            client_versions: Arc::from([]),
+            client_versions: Arc::default(),
             offered_suites,
             ja4: None,
             server_hello_frame,
@@ -873,7 +873,7 @@ impl Codec for TlsSummary {
             hello_retry,
             alerts,
             first_alert_frame,
-            certificates: Arc::from([]),
+            certificates: Arc::default(),
             certificate_frame,
             server_application_data,
             client_application_data,

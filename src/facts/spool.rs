@@ -70,7 +70,7 @@ struct RunInfo {
 pub struct Spool<T: Spooled> {
     memory: usize,
     key: fn(&T) -> u64,
-    /// The current run, in push order until it is sorted to be spilled or finished.
+    /// The current run, in push order (sorted in place only when finished).
     run: Vec<T>,
     /// The callers' estimate of the bytes of `run`.
     run_bytes: usize,
@@ -155,10 +155,10 @@ impl<T: Spooled> Spool<T> {
         }
     }
 
-    /// Sorts the current run and appends it to the file. On an error the run stays in
-    /// memory (sorted, which keeps the final order right: a later stable sort of it with
-    /// the records pushed after it leaves ties in push order) and the file's table is
-    /// unchanged, so bytes of a half-written run are never read.
+    /// Appends the current run to the file in key order (stably). On an error the run
+    /// stays in memory as pushed (the final stable sort then orders it with the records
+    /// pushed after it) and the file's table is unchanged, so bytes of a half-written run
+    /// are never read.
     fn spill(&mut self) -> io::Result<()> {
         let run_index = self.runs.len();
         let context = |what: &str, e: io::Error| {
@@ -167,7 +167,17 @@ impl<T: Spooled> Spool<T> {
                 format!("spool: {what} run {run_index} of the temporary file: {e}"),
             )
         };
-        self.run.sort_by_cached_key(self.key);
+        // The run is written in key order through a sorted list of positions, so the
+        // records themselves (hundreds of bytes each) are never moved.
+        let key = self.key;
+        let mut order: Vec<(u64, usize)> = self
+            .run
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (key(r), i))
+            .collect();
+        // Positions are distinct, so an unstable sort leaves equal keys in push order.
+        order.sort_unstable();
         if self.file.is_none() {
             let file = (self.create)().map_err(|e| context("creating the file for", e))?;
             self.file = Some(file);
@@ -177,7 +187,10 @@ impl<T: Spooled> Spool<T> {
         };
         let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
         let mut bytes: u64 = 0;
-        for record in &self.run {
+        for &(_, i) in &order {
+            let Some(record) = self.run.get(i) else {
+                continue;
+            };
             self.scratch.clear();
             self.scratch.extend_from_slice(&[0; LEN_PREFIX]);
             record.encode(&mut self.shared, &mut self.scratch);
